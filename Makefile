@@ -1,0 +1,33 @@
+# Zhibu: `make run` starts the whole suite on the embedded default; `make test` runs every test.
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+
+.PHONY: run test install migrate catalog bench clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+run: $(STAMP)
+	$(BIN)/zhibu run
+
+test: $(STAMP)
+	$(BIN)/python -m pytest
+
+migrate: $(STAMP)
+	$(BIN)/zhibu migrate
+
+catalog: $(STAMP)
+	$(BIN)/zhibu catalog > docs/events.md
+
+bench: $(STAMP)
+	$(BIN)/python -m bench
+
+clean:
+	rm -rf var/ .pytest_cache

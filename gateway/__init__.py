@@ -1,0 +1,1 @@
+"""The one public entry of Zhibu."""

@@ -1,0 +1,6 @@
+"""The events the evaluation service consumes (org units arrive through the kit's read-model handlers)."""
+from __future__ import annotations
+
+from shared.consumer import Handlers
+
+handlers = Handlers()

@@ -1,0 +1,1 @@
+"""The members service: people, the development procedure, transfers, points, reviews."""

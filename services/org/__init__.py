@@ -1,0 +1,1 @@
+"""The org service: the organization tree, branch setup, committees, organizational life."""

@@ -1,0 +1,14 @@
+"""The training service's app factory."""
+from __future__ import annotations
+
+from shared.app import create_service_app
+from shared.config import Config
+
+from . import handlers, models
+
+
+def create_app(config: Config | None = None):
+    return create_service_app(
+        "training", config=config, base=models.Base, models=models.kit, blueprints=[],
+        handlers=handlers.handlers, title="Zhibu training",
+    )

@@ -1,0 +1,253 @@
+"""``create_service_app``: a service's Flask app, built the same way for all four.
+
+It wires configuration, the database and its request-scoped session (committed
+once, after the view succeeds, together with the outbox rows, the audit entries
+and the idempotency record), token checks, problem+json errors, JSON logs,
+``/healthz``, ``/readyz``, ``/metrics`` and the OpenAPI document.
+"""
+from __future__ import annotations
+
+import logging
+import time
+import uuid
+from dataclasses import dataclass, field
+
+from flask import Flask, Response, current_app, g, request
+from flask_smorest import Api
+from sqlalchemy import text
+from sqlalchemy.exc import IntegrityError
+
+from . import metrics
+from .auth import AuthError, Principal, TokenVerifier
+from .config import Config
+from .consumer import Handlers
+from .context import principal_var, request_id_var
+from .db import Database
+from .errors import Problem, from_http_exception, problem_response, register_error_handlers
+from .events import BackgroundPublisher, Outbox, Relay, broker_connection
+from .logs import configure_logging
+from .models import KitModels
+from .orgview import org_view_handlers, resolve_view_path
+
+log = logging.getLogger("zhibu.http")
+
+PUBLIC_PATHS = ("/healthz", "/readyz", "/metrics")
+
+
+@dataclass
+class ServiceKit:
+    name: str
+    config: Config
+    db: Database
+    models: KitModels
+    outbox: Outbox
+    verifier: TokenVerifier
+    handlers: Handlers
+    scope_resolver: object
+    relay: Relay
+    publisher: BackgroundPublisher | None = None
+    extras: dict = field(default_factory=dict)
+
+
+class ZhibuApi(Api):
+    """flask-smorest's Api with the kit's problem+json in place of its own error bodies."""
+
+    def _register_error_handlers(self):
+        pass
+
+    def handle_http_exception(self, error):
+        return from_http_exception(error)
+
+
+def current_kit() -> ServiceKit:
+    return current_app.extensions["zhibu"]
+
+
+def db_session():
+    """The request's session. The kit commits it after a successful view, else rolls it back."""
+    if "db_session" not in g:
+        g.db_session = current_kit().db.Session()
+    return g.db_session
+
+
+def current_principal() -> Principal:
+    principal = g.get("principal")
+    if principal is None:
+        raise Problem(401, "Unauthorized", "an Authorization: Bearer token is required", kind="unauthorized")
+    return principal
+
+
+def emit(type_: str, data: dict, *, org_path: str | None):
+    """Write an event to the outbox in the request's transaction."""
+    return current_kit().outbox.emit(db_session(), type_, data, org_path=org_path)
+
+
+def require(*roles: str):
+    """The caller must hold one of ``roles`` (403 otherwise)."""
+    principal = current_principal()
+    if not principal.has(*roles):
+        raise Problem(403, "Forbidden", f"this needs one of the roles: {', '.join(roles)}", kind="forbidden")
+    return principal
+
+
+def create_service_app(name: str, *, config: Config | None, base, models: KitModels, blueprints: list,
+                       handlers: Handlers | None = None, scope_resolver=None, title: str | None = None,
+                       description: str = "", rule_defaults: dict | None = None) -> Flask:
+    config = config or Config.from_env(name)
+    configure_logging(name, config.log_level)
+    app = Flask(name)
+    app.config.update(
+        API_TITLE=title or f"Zhibu {name}",
+        API_VERSION="v1",
+        OPENAPI_VERSION="3.1.0",
+        OPENAPI_URL_PREFIX=f"/api/{name}",
+        OPENAPI_JSON_PATH="openapi.json",
+        API_SPEC_OPTIONS={
+            "info": {"description": description},
+            "components": {"securitySchemes": {"bearerAuth": {"type": "http", "scheme": "bearer",
+                                                              "bearerFormat": "JWT"}}},
+            "security": [{"bearerAuth": []}],
+        },
+        TESTING=config.testing,
+        JSON_SORT_KEYS=False,
+        RULES={**(rule_defaults or {}), **config.rules},
+    )
+    app.json.ensure_ascii = False
+    app.json.sort_keys = False
+
+    db = Database(config.database_url)
+    all_handlers = Handlers()
+    if models.OrgUnitView is not None:
+        all_handlers.include(org_view_handlers(models.OrgUnitView))
+    if handlers is not None:
+        all_handlers.include(handlers)
+    relay = Relay(db, models.OutboxEvent, config)
+    kit = ServiceKit(
+        name=name, config=config, db=db, models=models, outbox=Outbox(models.OutboxEvent, name),
+        verifier=TokenVerifier(config), handlers=all_handlers,
+        scope_resolver=scope_resolver or (lambda session, unit_id: resolve_view_path(
+            session, models.OrgUnitView, unit_id)),
+        relay=relay,
+    )
+    if config.publish_in_web:
+        kit.publisher = BackgroundPublisher(relay)
+        db.on_outbox_commit(kit.publisher.notify)
+    app.extensions["zhibu"] = kit
+    app.extensions["zhibu_base"] = base
+
+    api = ZhibuApi(app)
+    for blp in blueprints:
+        api.register_blueprint(blp)
+    register_error_handlers(app)
+    _install_request_cycle(app, kit)
+    _install_probes(app, kit)
+    return app
+
+
+def _install_request_cycle(app: Flask, kit: ServiceKit) -> None:
+    openapi_path = f"/api/{kit.name}/openapi.json"
+
+    @app.before_request
+    def _begin():
+        g.started = time.perf_counter()
+        rid = request.headers.get("X-Request-Id") or uuid.uuid4().hex
+        g.request_id = rid[:100]
+        g.rid_token = request_id_var.set(g.request_id)
+        if request.path in PUBLIC_PATHS or request.path == openapi_path or not request.path.startswith("/api/"):
+            return None
+        try:
+            principal = kit.verifier.principal(request.headers.get("Authorization"))
+        except AuthError as exc:
+            return problem_response(401, "Unauthorized", exc.reason, kind="unauthorized",
+                                    headers={"WWW-Authenticate": 'Bearer realm="zhibu"'})
+        if principal.scope is None:
+            scope_path = "/"
+        else:
+            scope_path = kit.scope_resolver(db_session(), principal.scope)
+        g.principal = Principal(principal.subject, principal.roles, principal.scope, scope_path)
+        g.principal_token = principal_var.set(g.principal)
+        return None
+
+    @app.after_request
+    def _finish(response: Response):
+        session = g.pop("db_session", None)
+        if session is not None:
+            try:
+                if response.status_code < 400:
+                    session.commit()
+                else:
+                    session.rollback()
+            except IntegrityError:
+                session.rollback()
+                response = problem_response(409, "Conflict", "the change conflicts with an existing record",
+                                            kind="conflict")
+            finally:
+                session.close()
+        response.headers["X-Request-Id"] = g.get("request_id", "")
+        endpoint = request.url_rule.rule if request.url_rule else "unmatched"
+        elapsed = time.perf_counter() - g.get("started", time.perf_counter())
+        metrics.REQUESTS.labels(kit.name, request.method, endpoint, str(response.status_code)).inc()
+        metrics.LATENCY.labels(kit.name, request.method, endpoint).observe(elapsed)
+        if request.path not in PUBLIC_PATHS:
+            log.info("%s %s %s", request.method, request.path, response.status_code,
+                     extra={"method": request.method, "path": request.path, "status": response.status_code,
+                            "duration_ms": round(elapsed * 1000, 2)})
+        return response
+
+    @app.teardown_request
+    def _teardown(_exc):
+        session = g.pop("db_session", None)
+        if session is not None:
+            session.rollback()
+            session.close()
+        token = g.pop("principal_token", None)
+        if token is not None:
+            principal_var.reset(token)
+        token = g.pop("rid_token", None)
+        if token is not None:
+            request_id_var.reset(token)
+
+
+def _install_probes(app: Flask, kit: ServiceKit) -> None:
+    broker_state = {"checked": 0.0, "ok": False, "error": None}
+
+    @app.get("/healthz")
+    def healthz():
+        return {"status": "ok", "service": kit.name}
+
+    @app.get("/readyz")
+    def readyz():
+        checks = {}
+        try:
+            with kit.db.engine.connect() as conn:
+                conn.execute(text("SELECT 1"))
+            checks["database"] = {"ok": True}
+        except Exception as exc:  # noqa: BLE001 - reported, not raised
+            checks["database"] = {"ok": False, "error": type(exc).__name__}
+        now = time.monotonic()
+        if now - broker_state["checked"] > 5:
+            try:
+                with broker_connection(kit.config) as conn:
+                    conn.ensure_connection(max_retries=1, timeout=2)
+                broker_state.update(ok=True, error=None)
+            except Exception as exc:  # noqa: BLE001
+                broker_state.update(ok=False, error=type(exc).__name__)
+            broker_state["checked"] = now
+        checks["broker"] = {"ok": broker_state["ok"]} | ({"error": broker_state["error"]}
+                                                         if broker_state["error"] else {})
+        ok = all(c["ok"] for c in checks.values())
+        return {"status": "ready" if ok else "unavailable", "service": kit.name, "checks": checks}, (
+            200 if ok else 503)
+
+    @app.get("/metrics")
+    def metrics_view():
+        body, content_type = metrics.render()
+        return Response(body, mimetype=content_type.split(";")[0], content_type=content_type)
+
+
+def audit(entity: str, entity_id, action: str, change: dict | None = None) -> None:
+    """Record this request's write in the audit log, in the request's transaction."""
+    from .audit import record
+
+    record(db_session(), current_kit().models.AuditEntry, entity=entity, entity_id=entity_id,
+           action=action, change=change)

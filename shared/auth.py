@@ -1,0 +1,119 @@
+"""Tokens and principals.
+
+A token is a JWT: HS256 with a configured secret by default, or RS256 verified
+with the public key of a provincial single sign-on. Its claims: ``sub``,
+``roles`` (admin, organizer, secretary, viewer, integration), ``scope`` (the id
+of the org unit whose subtree the principal may read and write; an admin
+without one sees the whole province), ``iss``, ``iat``, ``exp``.
+"""
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+
+import jwt
+
+from .config import Config
+
+ROLES = ("admin", "organizer", "secretary", "viewer", "integration")
+#: roles that may read an unmasked national ID number or phone
+PII_ROLES = frozenset({"admin", "organizer"})
+
+
+class AuthError(Exception):
+    """The token is missing or not acceptable; ``reason`` says why (never the token itself)."""
+
+    def __init__(self, reason: str):
+        super().__init__(reason)
+        self.reason = reason
+
+
+@dataclass(frozen=True)
+class Principal:
+    subject: str
+    roles: frozenset[str]
+    scope: str | None = None  # org unit id, or None for province-wide
+    #: the scope unit's materialized path, resolved by the service from its own read-model;
+    #: "/" for province-wide; None while the unit is unknown here (then nothing is visible)
+    scope_path: str | None = field(default=None, compare=False)
+
+    def has(self, *roles: str) -> bool:
+        return bool(self.roles.intersection(roles))
+
+    @property
+    def may_see_pii(self) -> bool:
+        return bool(self.roles & PII_ROLES)
+
+    @property
+    def province_wide(self) -> bool:
+        return self.scope is None and "admin" in self.roles
+
+    def sees(self, path: str | None) -> bool:
+        """Whether a record at org path ``path`` lies inside this principal's subtree."""
+        if self.scope_path is None or path is None:
+            return False
+        return path.startswith(self.scope_path)
+
+
+class TokenVerifier:
+    def __init__(self, config: Config):
+        self.algorithm = config.jwt_algorithm
+        self.issuer = config.jwt_issuer
+        self.leeway = config.jwt_leeway_seconds
+        if self.algorithm == "HS256":
+            if not config.jwt_secret:
+                raise ValueError("ZHIBU_JWT_SECRET is required for HS256")
+            self.key = config.jwt_secret
+        elif self.algorithm == "RS256":
+            if not config.jwt_public_key:
+                raise ValueError("ZHIBU_JWT_PUBLIC_KEY is required for RS256")
+            self.key = config.jwt_public_key
+        else:
+            raise ValueError(f"unsupported JWT algorithm {self.algorithm}")
+
+    def verify(self, token: str) -> dict:
+        try:
+            claims = jwt.decode(
+                token, self.key, algorithms=[self.algorithm], issuer=self.issuer, leeway=self.leeway,
+                options={"require": ["exp", "iat", "sub", "iss"]},
+            )
+        except jwt.ExpiredSignatureError:
+            raise AuthError("the token has expired") from None
+        except jwt.InvalidIssuerError:
+            raise AuthError("the token was issued by an unknown issuer") from None
+        except jwt.InvalidSignatureError:
+            raise AuthError("the token's signature does not verify") from None
+        except jwt.MissingRequiredClaimError as exc:
+            raise AuthError(f"the token lacks the claim {exc.claim}") from None
+        except jwt.InvalidTokenError:
+            raise AuthError("the token is malformed or not acceptable") from None
+        roles = claims.get("roles")
+        if not isinstance(roles, list) or not roles or not set(roles) <= set(ROLES):
+            raise AuthError("the token's roles are missing or unknown")
+        scope = claims.get("scope")
+        if scope is None and "admin" not in roles:
+            raise AuthError("only an admin token may be province-wide; this one has no scope")
+        return claims
+
+    def principal(self, header_value: str | None) -> Principal:
+        if not header_value:
+            raise AuthError("an Authorization: Bearer token is required")
+        scheme, _, token = header_value.partition(" ")
+        if scheme.lower() != "bearer" or not token.strip():
+            raise AuthError("the Authorization header must be 'Bearer <token>'")
+        claims = self.verify(token.strip())
+        return Principal(subject=str(claims["sub"]), roles=frozenset(claims["roles"]),
+                         scope=claims.get("scope"))
+
+
+def mint_token(config: Config, *, subject: str, roles: list[str], scope: str | None = None,
+               ttl_seconds: int = 8 * 3600, issuer: str | None = None) -> str:
+    """A token for development and tests (HS256 with the configured secret, or RS256 with a private key)."""
+    now = int(time.time())
+    claims = {"sub": subject, "roles": list(roles), "iss": issuer or config.jwt_issuer,
+              "iat": now, "exp": now + ttl_seconds}
+    if scope is not None:
+        claims["scope"] = scope
+    if config.jwt_algorithm == "RS256":
+        return jwt.encode(claims, config.jwt_private_key, algorithm="RS256")
+    return jwt.encode(claims, config.jwt_secret, algorithm="HS256")

@@ -1,0 +1,128 @@
+"""``zhibu``: the one command for operators and developers.
+
+    zhibu migrate [SERVICE ...]       apply every service's Alembic history
+    zhibu token --role admin [--scope UNIT] [--subject NAME] [--ttl SECONDS]
+    zhibu web SERVICE|gateway         a web process under gunicorn
+    zhibu worker SERVICE              a service's outbox relay and event consumer
+    zhibu run                         the whole suite on this machine (embedded default)
+    zhibu catalog [--format md|json]  the event catalog
+"""
+from __future__ import annotations
+
+import argparse
+import importlib
+import json
+import os
+import sys
+
+from .config import DEFAULT_PORTS, SERVICES, Config
+
+
+def service_app(service: str, config: Config | None = None):
+    module = importlib.import_module(f"services.{service}.app")
+    return module.create_app(config)
+
+
+def cmd_migrate(args) -> int:
+    from .migrations import upgrade
+
+    for service in args.services or SERVICES:
+        config = Config.from_env(service)
+        upgrade(service, config.database_url)
+        print(f"migrated {service}", file=sys.stderr)
+    return 0
+
+
+def cmd_token(args) -> int:
+    from .auth import ROLES, mint_token
+
+    for role in args.role:
+        if role not in ROLES:
+            print(f"unknown role {role}; roles: {', '.join(ROLES)}", file=sys.stderr)
+            return 2
+    config = Config.from_env("gateway")
+    print(mint_token(config, subject=args.subject, roles=args.role, scope=args.scope, ttl_seconds=args.ttl))
+    return 0
+
+
+def cmd_web(args) -> int:
+    target = "gateway.app:create_app()" if args.service == "gateway" else f"services.{args.service}.app:create_app()"
+    port = os.environ.get("ZHIBU_PORT") or os.environ.get(f"{args.service.upper()}_PORT") or DEFAULT_PORTS[args.service]
+    os.environ.setdefault("ZHIBU_BIND", f"{args.host}:{port}")
+    os.execvp(sys.executable, [sys.executable, "-m", "gunicorn", "-c", "python:shared.gunicorn_conf", target])
+    return 0  # not reached
+
+
+def cmd_worker(args) -> int:
+    from .worker import run_worker
+
+    run_worker(service_app(args.service))
+    return 0
+
+
+def cmd_run(args) -> int:
+    from .supervisor import run_suite
+
+    return run_suite(with_demo=not args.no_demo)
+
+
+def cmd_catalog(args) -> int:
+    from . import catalog
+
+    if args.format == "json":
+        print(json.dumps({name: {"version": et.version, "summary": et.summary}
+                          for name, et in sorted(catalog.CATALOG.items())}, indent=2))
+    else:
+        print(catalog.as_markdown())
+    return 0
+
+
+def cmd_demo(args) -> int:
+    from .demo import load_demo
+
+    return load_demo(args.size, args.gateway)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="zhibu", description="Zhibu: party-branch standardization services")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("migrate", help="apply the database migrations")
+    p.add_argument("services", nargs="*", choices=[[], *SERVICES], metavar="SERVICE")
+    p.set_defaults(func=cmd_migrate)
+
+    p = sub.add_parser("token", help="mint a development token")
+    p.add_argument("--role", action="append", required=True)
+    p.add_argument("--scope", default=None, help="org unit id of the subtree (admin may omit it)")
+    p.add_argument("--subject", default="dev")
+    p.add_argument("--ttl", type=int, default=8 * 3600)
+    p.set_defaults(func=cmd_token)
+
+    p = sub.add_parser("web", help="run a web process under gunicorn")
+    p.add_argument("service", choices=[*SERVICES, "gateway"])
+    p.add_argument("--host", default=os.environ.get("ZHIBU_HOST", "127.0.0.1"))
+    p.set_defaults(func=cmd_web)
+
+    p = sub.add_parser("worker", help="run a service's worker (relay + consumer)")
+    p.add_argument("service", choices=SERVICES)
+    p.set_defaults(func=cmd_worker)
+
+    p = sub.add_parser("run", help="start the whole suite on the embedded default")
+    p.add_argument("--no-demo", action="store_true", help="do not load the demo province on first start")
+    p.set_defaults(func=cmd_run)
+
+    p = sub.add_parser("catalog", help="print the event catalog")
+    p.add_argument("--format", choices=["md", "json"], default="md")
+    p.set_defaults(func=cmd_catalog)
+
+    p = sub.add_parser("demo", help="load a synthetic province through the services' APIs")
+    p.add_argument("--size", choices=["small", "county", "city", "province"], default="small")
+    p.add_argument("--gateway", default=os.environ.get("ZHIBU_GATEWAY_URL", "http://127.0.0.1:8000"))
+    p.set_defaults(func=cmd_demo)
+
+    args = parser.parse_args(argv)
+    return args.func(args) or 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

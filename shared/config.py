@@ -1,0 +1,125 @@
+"""Configuration from the environment, with safe embedded defaults.
+
+Every value comes from an environment variable; nothing is read from a file the
+operator did not name, except the generated secrets under ``var/`` that the
+embedded default creates once (mode 0600) so that a first ``make run`` is safe
+without a well-known key.
+"""
+from __future__ import annotations
+
+import json
+import os
+import secrets
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+SERVICES = ("org", "members", "training", "evaluation")
+DEFAULT_PORTS = {"gateway": 8000, "org": 8001, "members": 8002, "training": 8003, "evaluation": 8004}
+
+
+def var_dir() -> Path:
+    path = Path(os.environ.get("ZHIBU_VAR_DIR", "var")).resolve()
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def _secret_file(name: str, nbytes: int) -> str:
+    """A random secret kept under var/, made once: the embedded default's key."""
+    path = var_dir() / name
+    if not path.exists():
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as fh:
+            fh.write(secrets.token_urlsafe(nbytes))
+    return path.read_text().strip()
+
+
+def _bool(value: str | None, default: bool = False) -> bool:
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def default_broker_url() -> str:
+    return "filesystem://"
+
+
+@dataclass(frozen=True)
+class Config:
+    """Settings of one process (a service's web or worker process, or the gateway)."""
+
+    service: str
+    database_url: str = ""
+    broker_url: str = "filesystem://"
+    bus_folder: str = ""
+    #: prefix of every exchange and queue name: several suites (or tests) can share one broker
+    bus_namespace: str = "zhibu"
+    jwt_algorithm: str = "HS256"
+    jwt_secret: str = ""
+    jwt_public_key: str = ""
+    jwt_private_key: str = ""
+    jwt_issuer: str = "zhibu"
+    jwt_leeway_seconds: int = 30
+    pii_key: str = ""
+    prefetch: int = 50
+    max_attempts: int = 5
+    retry_backoff_seconds: float = 0.5
+    relay_interval_seconds: float = 1.0
+    relay_batch: int = 500
+    publish_in_web: bool = True
+    log_level: str = "INFO"
+    testing: bool = False
+    rules: dict = field(default_factory=dict)
+
+    @classmethod
+    def from_env(cls, service: str, **overrides) -> "Config":
+        env = os.environ
+        prefix = service.upper()
+        database_url = env.get(f"{prefix}_DATABASE_URL") or f"sqlite:///{var_dir() / (service + '.db')}"
+        algorithm = env.get("ZHIBU_JWT_ALGORITHM", "HS256")
+        public_key = env.get("ZHIBU_JWT_PUBLIC_KEY", "")
+        if not public_key and env.get("ZHIBU_JWT_PUBLIC_KEY_FILE"):
+            public_key = Path(env["ZHIBU_JWT_PUBLIC_KEY_FILE"]).read_text()
+        secret = env.get("ZHIBU_JWT_SECRET", "")
+        if not secret and algorithm == "HS256":
+            secret = _secret_file("jwt-secret", 48)
+        pii_key = env.get("ZHIBU_PII_KEY") or _secret_file("pii-key", 32)
+        rules: dict = {}
+        if env.get("ZHIBU_RULES_FILE"):
+            rules = json.loads(Path(env["ZHIBU_RULES_FILE"]).read_text()).get(service, {})
+        values = dict(
+            service=service,
+            database_url=database_url,
+            broker_url=env.get("ZHIBU_BROKER_URL", default_broker_url()),
+            bus_folder=env.get("ZHIBU_BUS_FOLDER", str(var_dir() / "bus")),
+            bus_namespace=env.get("ZHIBU_BUS_NAMESPACE", "zhibu"),
+            jwt_algorithm=algorithm,
+            jwt_secret=secret,
+            jwt_public_key=public_key,
+            jwt_issuer=env.get("ZHIBU_JWT_ISSUER", "zhibu"),
+            jwt_leeway_seconds=int(env.get("ZHIBU_JWT_LEEWAY_SECONDS", "30")),
+            pii_key=pii_key,
+            prefetch=int(env.get("ZHIBU_PREFETCH", "50")),
+            max_attempts=int(env.get("ZHIBU_MAX_ATTEMPTS", "5")),
+            retry_backoff_seconds=float(env.get("ZHIBU_RETRY_BACKOFF_SECONDS", "0.5")),
+            relay_interval_seconds=float(env.get("ZHIBU_RELAY_INTERVAL_SECONDS", "1.0")),
+            publish_in_web=_bool(env.get("ZHIBU_PUBLISH_IN_WEB"), True),
+            log_level=env.get("ZHIBU_LOG_LEVEL", "INFO"),
+            rules=rules,
+        )
+        values.update(overrides)
+        return cls(**values)
+
+    @property
+    def events_exchange_name(self) -> str:
+        return f"{self.bus_namespace}.events"
+
+    @property
+    def dead_letter_exchange_name(self) -> str:
+        return f"{self.bus_namespace}.dead"
+
+    def with_(self, **changes) -> "Config":
+        return replace(self, **changes)
+
+    def rule(self, name: str, default):
+        """A *config* value of RULES.md: the operator's override, else the regulation's default."""
+        return self.rules.get(name, default)

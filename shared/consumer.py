@@ -1,0 +1,189 @@
+"""Consuming events: a handler registry, the inbox, retries, the dead-letter queue.
+
+A service declares what it listens to next to each handler::
+
+    handlers = Handlers()
+
+    @handlers.on("members.stage.changed")
+    def count_members(session, event): ...
+
+The kit does the rest: the queue and its bindings, the inbox row written in the
+same transaction as the handler's effect (a second delivery changes nothing),
+bounded retries with backoff while other messages keep flowing, then the
+dead-letter queue.
+"""
+from __future__ import annotations
+
+import heapq
+import itertools
+import logging
+import time
+from dataclasses import dataclass, field
+
+from kombu import Producer
+from kombu.mixins import ConsumerMixin
+from sqlalchemy.exc import IntegrityError
+
+from .config import Config
+from .context import request_id_var
+from .db import Database
+from .events import Envelope, broker_connection, service_queues
+
+log = logging.getLogger("zhibu.consumer")
+
+
+class Handlers:
+    """Event type -> function(session, event)."""
+
+    def __init__(self):
+        self._by_type: dict[str, list] = {}
+
+    def on(self, *event_types: str):
+        def register(fn):
+            for event_type in event_types:
+                self._by_type.setdefault(event_type, []).append(fn)
+            return fn
+
+        return register
+
+    def include(self, other: "Handlers") -> None:
+        for event_type, fns in other._by_type.items():
+            self._by_type.setdefault(event_type, []).extend(fns)
+
+    @property
+    def event_types(self) -> set[str]:
+        return set(self._by_type)
+
+    def for_type(self, event_type: str) -> list:
+        return self._by_type.get(event_type, [])
+
+
+def apply_event(db: Database, handlers: Handlers, inbox_model, envelope: Envelope) -> bool:
+    """Apply one event exactly once. Returns False when it was already applied (or nobody handles it)."""
+    fns = handlers.for_type(envelope.type)
+    if not fns:
+        return False
+    token = request_id_var.set(envelope.correlation_id)
+    try:
+        with db.Session() as session:
+            if session.get(inbox_model, envelope.id) is not None:
+                session.rollback()
+                return False
+            session.add(inbox_model(event_id=envelope.id, type=envelope.type))
+            session.flush()
+            for fn in fns:
+                fn(session, envelope)
+            try:
+                session.commit()
+            except IntegrityError:
+                # another consumer applied the same event in the meantime: the inbox key says so
+                session.rollback()
+                if _already_applied(db, inbox_model, envelope.id):
+                    return False
+                raise
+            return True
+    finally:
+        request_id_var.reset(token)
+
+
+def _already_applied(db: Database, inbox_model, event_id: str) -> bool:
+    with db.Session() as session:
+        return session.get(inbox_model, event_id) is not None
+
+
+@dataclass(order=True)
+class _Retry:
+    due: float
+    seq: int
+    message: object = field(compare=False)
+    attempts: int = field(compare=False)
+
+
+class EventConsumer(ConsumerMixin):
+    """Consumes a service's queue. Failed messages stay unacknowledged while they wait
+    for their retry, so prefetch bounds them and later messages keep flowing."""
+
+    def __init__(self, config: Config, db: Database, handlers: Handlers, inbox_model):
+        self.config = config
+        self.db = db
+        self.handlers = handlers
+        self.inbox_model = inbox_model
+        self.connection = broker_connection(config)
+        self.work_queue, self.dead_queue = service_queues(config, handlers.event_types)
+        self._retries: list[_Retry] = []
+        self._seq = itertools.count()
+        self._attempts: dict[str, int] = {}
+        self.processed = 0
+        self.dead_lettered = 0
+
+    def get_consumers(self, Consumer, channel):
+        self.dead_queue(channel).declare()
+        consumer = Consumer(queues=[self.work_queue], callbacks=[self.on_message], accept=["json"],
+                            prefetch_count=self.config.prefetch)
+        return [consumer]
+
+    def on_connection_revived(self):
+        # unacknowledged messages come back from the broker after a reconnect
+        self._retries.clear()
+        self._attempts.clear()
+
+    def on_message(self, body, message):
+        self._handle(body, message, attempts=self._attempts.pop(message.delivery_tag, 0))
+
+    def _handle(self, body, message, attempts: int):
+        try:
+            envelope = Envelope.from_dict(body)
+        except (ValueError, TypeError, KeyError) as exc:
+            self._dead_letter(body, message, f"malformed envelope: {exc}", attempts + 1)
+            return
+        try:
+            apply_event(self.db, self.handlers, self.inbox_model, envelope)
+        except Exception as exc:  # noqa: BLE001 - any handler failure is retried, then dead-lettered
+            attempts += 1
+            if attempts >= self.config.max_attempts:
+                log.error("event %s (%s) failed %d times, dead-lettered: %s",
+                          envelope.id, envelope.type, attempts, exc)
+                self._dead_letter(body, message, f"{type(exc).__name__}: {exc}", attempts)
+                return
+            delay = self.config.retry_backoff_seconds * (2 ** (attempts - 1))
+            log.warning("event %s (%s) failed (attempt %d), retry in %.1fs: %s",
+                        envelope.id, envelope.type, attempts, delay, exc)
+            heapq.heappush(self._retries, _Retry(time.monotonic() + delay, next(self._seq), message, attempts))
+            return
+        message.ack()
+        self.processed += 1
+
+    def _dead_letter(self, body, message, reason: str, attempts: int) -> None:
+        producer = Producer(message.channel)
+        producer.publish(
+            body, exchange=self.dead_queue.exchange, routing_key=self.dead_queue.routing_key,
+            serializer="json", delivery_mode=2, declare=[self.dead_queue.exchange, self.dead_queue],
+            headers={"x-zhibu-error": reason[:1000], "x-zhibu-attempts": attempts,
+                     "x-zhibu-queue": self.work_queue.name},
+        )
+        message.ack()
+        self.dead_lettered += 1
+
+    def on_iteration(self):
+        now = time.monotonic()
+        while self._retries and self._retries[0].due <= now:
+            retry = heapq.heappop(self._retries)
+            self._handle(retry.message.payload, retry.message, retry.attempts)
+        if self._deadline is not None and now >= self._deadline:
+            self.should_stop = True
+
+    _deadline: float | None = None
+
+    def run_forever(self) -> None:
+        self.run(safety_interval=0.1)
+
+    def consume_for(self, seconds: float) -> None:
+        """Run the consumer for a while, then return (tests and one-shot tools)."""
+        self._deadline = time.monotonic() + seconds
+        self.should_stop = False
+        try:
+            for _ in self.consume(safety_interval=0.05):
+                pass
+        finally:
+            self._deadline = None
+            self.should_stop = False

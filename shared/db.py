@@ -1,0 +1,133 @@
+"""SQLAlchemy 2 engine and sessions, one database per service.
+
+SQLite (the embedded default) runs in WAL mode with a busy timeout, and every
+transaction starts with ``BEGIN IMMEDIATE`` so that two processes writing at
+once wait for each other instead of failing on a lock upgrade. PostgreSQL goes
+through psycopg 3.
+"""
+from __future__ import annotations
+
+import threading
+import uuid
+from contextlib import contextmanager
+from datetime import datetime, timezone
+
+from sqlalchemy import BigInteger, DateTime, Integer, String, create_engine, event
+from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.types import TypeDecorator
+
+#: an auto-incrementing big integer that SQLite also accepts as its rowid alias
+BigId = BigInteger().with_variant(Integer, "sqlite")
+#: a text column compared byte-wise on every backend, so that ``path >= '/1/' AND path < '/10'``
+#: selects a subtree through an ordinary b-tree index
+PathString = String(512).with_variant(String(512, collation="C"), "postgresql")
+
+
+def new_id() -> str:
+    return str(uuid.uuid4())
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+class UTCDateTime(TypeDecorator):
+    """A timestamp stored in UTC and always read back time-zone aware (SQLite forgets the zone)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        if value is not None and value.tzinfo is None:
+            raise ValueError("naive datetime given to a UTC column")
+        return value.astimezone(timezone.utc) if value is not None else None
+
+    def process_result_value(self, value, dialect):
+        if value is not None and value.tzinfo is None:
+            return value.replace(tzinfo=timezone.utc)
+        return value
+
+
+def normalize_url(url: str) -> str:
+    """``postgresql://`` means psycopg 3 here; nothing else is rewritten."""
+    parsed = make_url(url)
+    if parsed.drivername in ("postgresql", "postgres"):
+        parsed = parsed.set(drivername="postgresql+psycopg")
+    return parsed.render_as_string(hide_password=False)
+
+
+def make_engine(url: str, **kwargs) -> Engine:
+    url = normalize_url(url)
+    if url.startswith("sqlite"):
+        engine = create_engine(
+            url,
+            connect_args={"timeout": 30, "check_same_thread": False, "isolation_level": None},
+            **kwargs,
+        )
+
+        @event.listens_for(engine, "connect")
+        def _sqlite_pragmas(dbapi_conn, _record):
+            cur = dbapi_conn.cursor()
+            cur.execute("PRAGMA journal_mode=WAL")
+            cur.execute("PRAGMA busy_timeout=30000")
+            cur.execute("PRAGMA synchronous=NORMAL")
+            cur.execute("PRAGMA foreign_keys=ON")
+            cur.close()
+
+        @event.listens_for(engine, "begin")
+        def _sqlite_begin(conn):
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+        return engine
+    kwargs.setdefault("pool_size", 10)
+    kwargs.setdefault("max_overflow", 20)
+    kwargs.setdefault("pool_pre_ping", True)
+    return create_engine(url, **kwargs)
+
+
+class Database:
+    """A service's engine and session factory.
+
+    ``on_commit`` callbacks run after a commit that wrote outbox rows; the web
+    process uses it to wake its background publisher.
+    """
+
+    def __init__(self, url: str, **engine_kwargs):
+        self.url = normalize_url(url)
+        self.engine = make_engine(self.url, **engine_kwargs)
+        self.Session = sessionmaker(self.engine, expire_on_commit=False)
+        self._commit_listeners: list = []
+        self._lock = threading.Lock()
+
+        @event.listens_for(self.Session, "after_commit")
+        def _after_commit(session: Session):
+            if session.info.pop("outbox_written", False):
+                for listener in list(self._commit_listeners):
+                    listener()
+
+        @event.listens_for(self.Session, "after_rollback")
+        def _after_rollback(session: Session):
+            session.info.pop("outbox_written", None)
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.engine.dialect.name == "sqlite"
+
+    @property
+    def is_postgres(self) -> bool:
+        return self.engine.dialect.name == "postgresql"
+
+    def on_outbox_commit(self, listener) -> None:
+        with self._lock:
+            self._commit_listeners.append(listener)
+
+    @contextmanager
+    def transaction(self):
+        """A session whose work commits at the end of the block, or rolls back on error."""
+        with self.Session() as session:
+            with session.begin():
+                yield session
+
+    def dispose(self) -> None:
+        self.engine.dispose()

@@ -1,0 +1,119 @@
+"""RFC 9457 problem+json for every error a service or the gateway answers."""
+from __future__ import annotations
+
+import json
+import logging
+
+from flask import Response, request
+from sqlalchemy.exc import IntegrityError
+from werkzeug.exceptions import HTTPException
+
+from .context import current_request_id
+from .violations import RuleViolation
+
+log = logging.getLogger("zhibu.errors")
+
+PROBLEM_TYPE = "https://zhibu.example/problems/"
+
+
+class Problem(Exception):
+    """An error the domain raises on purpose: status, title, detail and any extra members."""
+
+    def __init__(self, status: int, title: str, detail: str | None = None, *, kind: str | None = None,
+                 headers: dict | None = None, **extra):
+        super().__init__(detail or title)
+        self.status = status
+        self.title = title
+        self.detail = detail
+        self.kind = kind
+        self.headers = headers or {}
+        self.extra = extra
+
+
+def not_found(what: str = "resource") -> Problem:
+    """Outside the caller's scope and truly absent look the same: 404."""
+    return Problem(404, "Not Found", f"no such {what}", kind="not-found")
+
+
+def problem_body(status: int, title: str, detail: str | None = None, kind: str | None = None,
+                 **extra) -> dict:
+    body = {
+        "type": PROBLEM_TYPE + (kind or str(status)),
+        "title": title,
+        "status": status,
+    }
+    if detail:
+        body["detail"] = detail
+    try:
+        body["instance"] = request.path
+    except RuntimeError:
+        pass
+    rid = current_request_id()
+    if rid:
+        body["request_id"] = rid
+    body.update({k: v for k, v in extra.items() if v is not None})
+    return body
+
+
+def problem_response(status: int, title: str, detail: str | None = None, *, kind: str | None = None,
+                     headers: dict | None = None, **extra) -> Response:
+    resp = Response(json.dumps(problem_body(status, title, detail, kind, **extra), ensure_ascii=False,
+                               default=str),
+                    status=status, mimetype="application/problem+json")
+    for k, v in (headers or {}).items():
+        resp.headers[k] = v
+    return resp
+
+
+def from_http_exception(exc: HTTPException) -> Response:
+    status = exc.code or 500
+    extra = {}
+    data = getattr(exc, "data", None) or {}
+    messages = data.get("messages") if isinstance(data, dict) else None
+    if messages:
+        # webargs: {"json": {"field": ["msg"]}, "query": {...}}
+        extra["errors"] = messages
+        detail = "the request has invalid fields; see errors"
+        kind = "validation"
+    else:
+        detail = exc.description if status != 500 else None
+        kind = None
+    headers = {}
+    if status == 405 and getattr(exc, "valid_methods", None):
+        headers["Allow"] = ", ".join(exc.valid_methods)
+    return problem_response(status, exc.name, detail, kind=kind, headers=headers, **extra)
+
+
+def from_violation(exc: RuleViolation) -> Response:
+    first = exc.violations[0]
+    return problem_response(
+        409, f"Rule {first.code} forbids this", f"{first.en} / {first.zh}", kind="rule",
+        code=first.code, violations=[v.as_dict() for v in exc.violations],
+    )
+
+
+def register_error_handlers(app) -> None:
+    @app.errorhandler(Problem)
+    def _problem(exc: Problem):
+        return problem_response(exc.status, exc.title, exc.detail, kind=exc.kind, headers=exc.headers,
+                                **exc.extra)
+
+    @app.errorhandler(RuleViolation)
+    def _violation(exc: RuleViolation):
+        return from_violation(exc)
+
+    @app.errorhandler(IntegrityError)
+    def _integrity(exc: IntegrityError):
+        log.info("integrity conflict on %s", request.path)
+        return problem_response(409, "Conflict", "the change conflicts with an existing record",
+                                kind="conflict")
+
+    @app.errorhandler(HTTPException)
+    def _http(exc: HTTPException):
+        return from_http_exception(exc)
+
+    @app.errorhandler(Exception)
+    def _unexpected(exc: Exception):
+        log.exception("unhandled error on %s %s", request.method, request.path)
+        return problem_response(500, "Internal Server Error",
+                                "the server failed; the request id identifies it in the logs")

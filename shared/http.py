@@ -1,0 +1,199 @@
+"""The HTTP conventions of DESIGN.md as helpers every service uses.
+
+- scope: a principal reads and writes only inside its subtree; outside it, 404;
+- ``under=<unit id>`` subtree filters;
+- cursor (keyset) pagination;
+- ETag on reads and If-Match on updates;
+- Idempotency-Key on creating POSTs: a replay returns the first answer and writes nothing.
+"""
+from __future__ import annotations
+
+import base64
+import functools
+import hashlib
+import json
+from typing import Any
+
+from flask import Response, request
+from marshmallow import Schema, fields, validate
+from sqlalchemy import and_, or_, select, tuple_
+from sqlalchemy.exc import IntegrityError
+
+from .errors import Problem, not_found
+
+# ----------------------------------------------------------------------------- scope and subtrees
+
+
+def path_upper_bound(path: str) -> str:
+    """The smallest string greater than every path that starts with ``path`` (which ends in '/')."""
+    return path[:-1] + chr(ord(path[-1]) + 1)
+
+
+def under_clause(column, path: str):
+    """``column`` lies in the subtree at ``path``: a range scan on a byte-ordered index."""
+    if path == "/":
+        return column.is_not(None)
+    return and_(column >= path, column < path_upper_bound(path))
+
+
+def scope_clause(column, principal):
+    if principal.scope_path is None:
+        return column.is_(None) & column.is_not(None)  # sees nothing
+    return under_clause(column, principal.scope_path)
+
+
+def require_in_scope(principal, path: str | None, what: str = "resource") -> None:
+    if not principal.sees(path):
+        raise not_found(what)
+
+
+def subtree_path(principal, under_path: str | None) -> str:
+    """The path a list should cover: ``under`` if given (and inside scope), else the whole scope."""
+    if principal.scope_path is None:
+        raise not_found("unit")
+    if under_path is None:
+        return principal.scope_path
+    if not under_path.startswith(principal.scope_path):
+        raise not_found("unit")
+    return under_path
+
+
+# ----------------------------------------------------------------------------- cursor pagination
+
+class PageArgs(Schema):
+    cursor = fields.String(load_default=None, metadata={"description": "next_cursor of the previous page"})
+    limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=1000))
+
+
+def encode_cursor(values: tuple) -> str:
+    raw = json.dumps([v if isinstance(v, (int, float, str)) or v is None else str(v) for v in values])
+    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str, width: int) -> list:
+    try:
+        padded = cursor + "=" * (-len(cursor) % 4)
+        values = json.loads(base64.urlsafe_b64decode(padded.encode()).decode())
+    except (ValueError, UnicodeDecodeError):
+        values = None
+    if not isinstance(values, list) or len(values) != width:
+        raise Problem(422, "Unprocessable Content", "the cursor is not one this list gave out",
+                      kind="validation", errors={"query": {"cursor": ["invalid cursor"]}})
+    return values
+
+
+def paginate(session, stmt, order_columns: list, *, cursor: str | None, limit: int,
+             row_key=None) -> dict:
+    """Keyset pagination over ``order_columns`` (ascending, the last one unique).
+
+    Returns ``{"items": [...], "next_cursor": str | None}``; a cursor stays valid
+    while rows are inserted or deleted elsewhere in the list.
+    """
+    if cursor:
+        values = decode_cursor(cursor, len(order_columns))
+        stmt = stmt.where(tuple_(*order_columns) > tuple_(*values))
+    stmt = stmt.order_by(*order_columns).limit(limit + 1)
+    rows = session.execute(stmt).scalars().all() if row_key is None else session.execute(stmt).all()
+    more = len(rows) > limit
+    rows = rows[:limit]
+    next_cursor = None
+    if more and rows:
+        last = rows[-1]
+        key = row_key(last) if row_key else tuple(getattr(last, c.key) for c in order_columns)
+        next_cursor = encode_cursor(key)
+    return {"items": rows, "next_cursor": next_cursor}
+
+
+def page_schema(item_schema: type[Schema]) -> type[Schema]:
+    name = item_schema.__name__.removesuffix("Schema").removesuffix("Out") + "Page"
+    return type(name, (Schema,), {
+        "items": fields.List(fields.Nested(item_schema), required=True),
+        "next_cursor": fields.String(allow_none=True, required=True),
+    })
+
+
+# ----------------------------------------------------------------------------- ETag / If-Match
+
+def etag_of(entity_id: Any, version: int) -> str:
+    return f'"{entity_id}.{version}"'
+
+
+def set_etag(response: Response, entity_id: Any, version: int) -> Response:
+    response.headers["ETag"] = etag_of(entity_id, version)
+    return response
+
+
+def check_if_match(entity_id: Any, version: int) -> None:
+    """Updates must name the version they change: 428 without If-Match, 412 when it is stale."""
+    given = request.headers.get("If-Match")
+    if not given:
+        raise Problem(428, "Precondition Required",
+                      "send If-Match with the ETag you read, so that no one's change is overwritten",
+                      kind="precondition-required")
+    current = etag_of(entity_id, version)
+    candidates = {t.strip().removeprefix("W/") for t in given.split(",")}
+    if "*" not in candidates and current not in candidates:
+        raise Problem(412, "Precondition Failed",
+                      "the record changed since you read it; read it again and re-apply your change",
+                      kind="precondition-failed", current_etag=current)
+
+
+# ----------------------------------------------------------------------------- Idempotency-Key
+
+def idempotent(view):
+    """Decorate a creating POST (outermost, above flask-smorest's decorators).
+
+    The first answer is stored in the same transaction as the write; a replay
+    with the same key and body returns it unchanged and writes nothing. The same
+    key with a different body is refused (422).
+    """
+
+    @functools.wraps(view)
+    def wrapper(*args, **kwargs):
+        from .app import current_kit, current_principal, db_session
+
+        key = request.headers.get("Idempotency-Key")
+        if not key:
+            return view(*args, **kwargs)
+        if len(key) > 200:
+            raise Problem(422, "Unprocessable Content", "Idempotency-Key is at most 200 characters",
+                          kind="validation", errors={"headers": {"Idempotency-Key": ["too long"]}})
+        kit = current_kit()
+        Record = kit.models.IdempotencyRecord
+        subject = current_principal().subject
+        digest = hashlib.sha256(request.method.encode() + request.path.encode() + b"\0"
+                                + request.get_data()).hexdigest()
+        with kit.db.Session() as lookup:
+            found = lookup.get(Record, (subject, key))
+        if found is not None:
+            if found.request_hash != digest:
+                raise Problem(422, "Unprocessable Content",
+                              "this Idempotency-Key was used for a different request",
+                              kind="idempotency-mismatch")
+            replay = Response(found.body, status=found.status, headers=found.headers)
+            replay.headers["Idempotent-Replayed"] = "true"
+            return replay
+        response = view(*args, **kwargs)
+        if not isinstance(response, Response):
+            from flask import make_response
+            response = make_response(response)
+        if response.status_code < 400:
+            headers = {k: v for k, v in response.headers.items()
+                       if k.lower() in ("content-type", "location", "etag")}
+            db_session().add(Record(subject=subject, key=key, request_hash=digest,
+                                    status=response.status_code, body=response.get_data(as_text=True),
+                                    headers=headers))
+        return response
+
+    return wrapper
+
+
+def is_unique_violation(exc: IntegrityError) -> bool:
+    text = str(exc.orig).lower()
+    return "unique" in text or "duplicate key" in text
+
+
+def with_etag(entity, entity_id: Any = None, version: int | None = None):
+    """A view's return value carrying the entity's ETag (flask-smorest accepts (data, headers))."""
+    return entity, {"ETag": etag_of(entity_id if entity_id is not None else entity.id,
+                                    version if version is not None else entity.version)}

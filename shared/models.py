@@ -1,0 +1,99 @@
+"""The tables every service keeps besides its own: outbox, inbox, audit log,
+idempotency keys, and the read-model of org units used for scope checks.
+
+Each service has its own database and its own ``Base``; ``kit_models(Base)``
+declares these tables on it so that the service's Alembic history creates them.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import JSON, Index, Integer, String, Text, text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from .db import BigId, PathString, UTCDateTime, utcnow
+
+
+@dataclass(frozen=True)
+class KitModels:
+    OutboxEvent: type
+    InboxEvent: type
+    AuditEntry: type
+    IdempotencyRecord: type
+    OrgUnitView: type | None
+
+
+def kit_models(Base, *, org_read_model: bool = True) -> KitModels:
+    class OutboxEvent(Base):
+        """An event written in the same transaction as the change it reports (transactional outbox)."""
+
+        __tablename__ = "outbox"
+        __table_args__ = (
+            Index("ix_outbox_unsent", "id", sqlite_where=text("sent_at IS NULL"),
+                  postgresql_where=text("sent_at IS NULL")),
+        )
+        id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+        event_id: Mapped[str] = mapped_column(String(36), unique=True)
+        type: Mapped[str] = mapped_column(String(100))
+        envelope: Mapped[dict] = mapped_column(JSON)
+        created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+        sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+        attempts: Mapped[int] = mapped_column(Integer, default=0)
+        last_error: Mapped[str | None] = mapped_column(Text, nullable=True)
+
+    class InboxEvent(Base):
+        """An event already applied: written in the same transaction as the handler's effect."""
+
+        __tablename__ = "inbox"
+        event_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+        type: Mapped[str] = mapped_column(String(100))
+        processed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    class AuditEntry(Base):
+        """Who changed what, when: one row per write."""
+
+        __tablename__ = "audit_log"
+        __table_args__ = (Index("ix_audit_entity", "entity", "entity_id"),)
+        id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+        occurred_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+        actor: Mapped[str] = mapped_column(String(200))
+        entity: Mapped[str] = mapped_column(String(100))
+        entity_id: Mapped[str] = mapped_column(String(100))
+        action: Mapped[str] = mapped_column(String(50))
+        change: Mapped[dict] = mapped_column(JSON, default=dict)
+        request_id: Mapped[str | None] = mapped_column(String(100), nullable=True)
+
+    class IdempotencyRecord(Base):
+        """The first answer to a creating POST, replayed for the same Idempotency-Key."""
+
+        __tablename__ = "idempotency_keys"
+        subject: Mapped[str] = mapped_column(String(200), primary_key=True)
+        key: Mapped[str] = mapped_column(String(200), primary_key=True)
+        request_hash: Mapped[str] = mapped_column(String(64))
+        status: Mapped[int] = mapped_column(Integer)
+        body: Mapped[str] = mapped_column(Text)
+        headers: Mapped[dict] = mapped_column(JSON, default=dict)
+        created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    org_view = None
+    if org_read_model:
+        class OrgUnitView(Base):
+            """This service's copy of an org unit (id, path, kind, status), fed by org events."""
+
+            __tablename__ = "org_unit_view"
+            __table_args__ = (Index("ix_org_unit_view_path", "path"),)
+            id: Mapped[str] = mapped_column(String(36), primary_key=True)
+            path: Mapped[str] = mapped_column(PathString)
+            parent_id: Mapped[str | None] = mapped_column(String(36), nullable=True)
+            kind: Mapped[str] = mapped_column(String(40))
+            domain: Mapped[str | None] = mapped_column(String(40), nullable=True)
+            name: Mapped[str] = mapped_column(String(200))
+            code: Mapped[str] = mapped_column(String(64))
+            status: Mapped[str] = mapped_column(String(20))
+            #: the org unit's version of the last event applied: an older event never undoes a newer one
+            version: Mapped[int] = mapped_column(Integer, default=0)
+
+        org_view = OrgUnitView
+
+    return KitModels(OutboxEvent, InboxEvent, AuditEntry, IdempotencyRecord, org_view)

@@ -1,0 +1,145 @@
+"""``zhibu run``: the whole suite on one machine, on the embedded default.
+
+It migrates every service, starts each service's web process (gunicorn) and
+worker, then the gateway; waits until the gateway reports every service ready;
+prints the URLs and an admin token. Ctrl-C (or SIGTERM) stops every process and
+waits for each. The data stays under ``var/``, so the next run reuses it.
+"""
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+from .config import DEFAULT_PORTS, SERVICES, Config, var_dir
+
+
+def _spawn(args: list[str], env: dict, log_path) -> subprocess.Popen:
+    log = open(log_path, "ab")
+    return subprocess.Popen([sys.executable, "-m", "shared.cli", *args], env=env, stdout=log, stderr=log,
+                            start_new_session=True)
+
+
+def _wait_ready(url: str, seconds: float) -> dict | None:
+    deadline = time.monotonic() + seconds
+    last = None
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(url, timeout=2) as resp:
+                return json.loads(resp.read())
+        except urllib.error.HTTPError as exc:
+            last = json.loads(exc.read() or b"{}")
+        except (urllib.error.URLError, ConnectionError, TimeoutError):
+            pass
+        time.sleep(0.3)
+    return last
+
+
+def start_suite(env: dict, *, names=(*SERVICES, "gateway"), ports: dict | None = None, logs=None,
+                workers: str = "1") -> list[tuple[str, subprocess.Popen]]:
+    """Start web (and, for services, worker) processes for ``names``; return them labelled."""
+    ports = ports or DEFAULT_PORTS
+    var = Path(env.get("ZHIBU_VAR_DIR") or var_dir())
+    logs = Path(logs or var / "logs")
+    logs.mkdir(parents=True, exist_ok=True)
+    metrics_root = var / "metrics"
+    processes: list[tuple[str, subprocess.Popen]] = []
+    for name in names:
+        penv = dict(env)
+        penv["ZHIBU_VAR_DIR"] = str(var)
+        penv["PROMETHEUS_MULTIPROC_DIR"] = str(metrics_root / name)
+        shutil.rmtree(metrics_root / name, ignore_errors=True)
+        (metrics_root / name).mkdir(parents=True)
+        penv.setdefault("ZHIBU_WEB_WORKERS", workers if name != "gateway" else "2")
+        penv["ZHIBU_BIND"] = f"127.0.0.1:{ports[name]}"
+        for service in SERVICES:
+            penv[f"{service.upper()}_URL"] = f"http://127.0.0.1:{ports[service]}"
+        processes.append((f"{name} web", _spawn(["web", name], penv, logs / f"{name}-web.log")))
+        if name != "gateway":
+            processes.append((f"{name} worker", _spawn(["worker", name], penv, logs / f"{name}-worker.log")))
+    return processes
+
+
+def stop_suite(processes, timeout: float = 15) -> None:
+    for _, proc in processes:
+        if proc.poll() is None:
+            try:
+                os.killpg(proc.pid, signal.SIGTERM)
+            except ProcessLookupError:
+                pass
+    deadline = time.monotonic() + timeout
+    for _, proc in processes:
+        try:
+            proc.wait(timeout=max(0.1, deadline - time.monotonic()))
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+
+
+def run_suite(with_demo: bool = True) -> int:
+    from .auth import mint_token
+    from .migrations import upgrade
+
+    var = var_dir()
+    logs = var / "logs"
+    logs.mkdir(exist_ok=True)
+    for service in SERVICES:
+        upgrade(service, Config.from_env(service).database_url)
+    env = dict(os.environ)
+    env["ZHIBU_VAR_DIR"] = str(var)
+    ports = {name: int(os.environ.get(f"{name.upper()}_PORT", DEFAULT_PORTS[name])) for name in DEFAULT_PORTS}
+    processes = start_suite(env, ports=ports, logs=logs)
+
+    stopping = {"flag": False}
+
+    def stop(signum=None, _frame=None):
+        stopping["flag"] = True
+
+    signal.signal(signal.SIGINT, stop)
+    signal.signal(signal.SIGTERM, stop)
+    gateway = f"http://127.0.0.1:{ports['gateway']}"
+    status = _wait_ready(gateway + "/readyz", 60)
+    code = 0
+    if not status or status.get("status") != "ready":
+        print(f"the suite did not become ready: {status}; logs are in {logs}", file=sys.stderr)
+        code = 1
+        stopping["flag"] = True
+    else:
+        if with_demo and not (var / "demo-loaded").exists():
+            from .demo import load_demo
+
+            print("loading the small demo province (first start) ...", flush=True)
+            if load_demo("small", gateway) == 0:
+                (var / "demo-loaded").write_text(time.strftime("%Y-%m-%d %H:%M:%S"))
+        token = mint_token(Config.from_env("gateway"), subject="admin", roles=["admin"], ttl_seconds=24 * 3600)
+        print("\nZhibu is running (embedded: SQLite under var/, filesystem broker under var/bus)\n")
+        print(f"  gateway      {gateway}/api/<service>/v1/...")
+        print(f"  API docs     {gateway}/api/docs")
+        for service in SERVICES:
+            print(f"  {service:<12} http://127.0.0.1:{ports[service]} (direct)")
+        print(f"  logs         {logs}")
+        print("\nadmin token (24 h):\n")
+        print(f"  export TOKEN={token}")
+        print(f'  curl -H "Authorization: Bearer $TOKEN" {gateway}/api/org/v1/units\n')
+        print("Ctrl-C stops everything.", flush=True)
+    try:
+        while not stopping["flag"]:
+            for label, proc in processes:
+                if proc.poll() is not None:
+                    print(f"{label} exited with {proc.returncode}; stopping (see {logs})", file=sys.stderr)
+                    stopping["flag"] = True
+                    code = 1
+                    break
+            time.sleep(0.5)
+    finally:
+        print("\nstopping ...", file=sys.stderr)
+        stop_suite(processes)
+        print("stopped.", file=sys.stderr)
+    return code

@@ -1,0 +1,152 @@
+"""Fixtures every test shares (Flask tutorial style: config passed in, apps built per test).
+
+- ``make_app(service)``: the service's app on a fresh SQLite database migrated by
+  its own Alembic history (migrated once per session, copied per test);
+- ``auth_headers(app, *roles, scope=unit_id)``: a Bearer token header;
+- ``deliver(producers, consumers)``: move outbox events into consumers through the inbox;
+- ``pg_url(service)`` / ``amqp_url``: the real PostgreSQL and RabbitMQ, for tests marked ``infra``.
+
+The ``infra`` tests run when ``ZHIBU_TEST_INFRA=1`` (CI sets it; there an
+unreachable PostgreSQL or RabbitMQ fails the run). Without it they are skipped,
+and the summary says so.
+"""
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import uuid
+
+import pytest
+
+from shared.cli import service_app
+from shared.config import Config
+from shared.migrations import upgrade
+from shared.testing import auth, deliver  # noqa: F401  (re-exported for tests)
+
+TEST_SECRET = "test-secret-which-is-long-enough-for-hs256"
+INFRA = os.environ.get("ZHIBU_TEST_INFRA") == "1"
+PG_ADMIN_URL = os.environ.get("ZHIBU_TEST_PG_URL", "postgresql://postgres@127.0.0.1:5432/test")
+AMQP_URL = os.environ.get("ZHIBU_TEST_AMQP_URL", "amqp://guest:guest@127.0.0.1:5672//")
+
+
+def pytest_collection_modifyitems(config, items):
+    if INFRA:
+        return
+    skip = pytest.mark.skip(reason="real PostgreSQL + RabbitMQ tests are off (set ZHIBU_TEST_INFRA=1)")
+    for item in items:
+        if "infra" in item.keywords:
+            item.add_marker(skip)
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus, config):
+    if not INFRA:
+        terminalreporter.write_line(
+            "NOTE: the real-infrastructure tests (PostgreSQL + RabbitMQ) were SKIPPED; "
+            "`ZHIBU_TEST_INFRA=1 make test` (as CI does) runs them.", yellow=True, bold=True)
+
+
+def test_config(service: str, tmp_path, **overrides) -> Config:
+    values = dict(
+        service=service,
+        database_url=f"sqlite:///{tmp_path / (service + '.db')}",
+        broker_url="memory://",
+        bus_folder=str(tmp_path / "bus"),
+        bus_namespace=f"t{uuid.uuid4().hex[:10]}",
+        jwt_secret=TEST_SECRET,
+        pii_key="test-pii-key-0123456789abcdef",
+        publish_in_web=False,
+        testing=True,
+        max_attempts=3,
+        retry_backoff_seconds=0.05,
+        relay_interval_seconds=0.1,
+    )
+    values.update(overrides)
+    return Config(**values)
+
+
+@pytest.fixture(scope="session")
+def migrated_templates(tmp_path_factory):
+    """Each service's SQLite schema, migrated once by Alembic, copied for every test."""
+    folder = tmp_path_factory.mktemp("templates")
+    cache: dict[str, str] = {}
+
+    def template(service: str) -> str:
+        if service not in cache:
+            path = folder / f"{service}.db"
+            upgrade(service, f"sqlite:///{path}")
+            cache[service] = str(path)
+        return cache[service]
+
+    return template
+
+
+@pytest.fixture
+def make_app(tmp_path, migrated_templates):
+    """Build a service's app on its own fresh, migrated SQLite database."""
+    apps = []
+
+    def make(service: str, **overrides):
+        db_file = tmp_path / f"{service}-{len(apps)}.db"
+        if "database_url" not in overrides:
+            shutil.copy(migrated_templates(service), db_file)
+            overrides["database_url"] = f"sqlite:///{db_file}"
+        app = service_app(service, test_config(service, tmp_path, **overrides))
+        apps.append(app)
+        return app
+
+    yield make
+    for app in apps:
+        app.extensions["zhibu"].db.dispose()
+
+
+@pytest.fixture
+def auth_headers():
+    return auth
+
+
+# ----------------------------------------------------------------------------- real infrastructure
+
+def _reachable(host: str, port: int) -> bool:
+    try:
+        with socket.create_connection((host, port), timeout=2):
+            return True
+    except OSError:
+        return False
+
+
+@pytest.fixture(scope="session")
+def infra():
+    """Fail (not skip) when the real services are expected but unreachable."""
+    missing = [name for name, port in (("PostgreSQL", 5432), ("RabbitMQ", 5672)) if not _reachable("127.0.0.1", port)]
+    if missing:
+        pytest.fail(f"{' and '.join(missing)} unreachable on 127.0.0.1, and ZHIBU_TEST_INFRA=1 needs them")
+    return True
+
+
+@pytest.fixture
+def pg_url(infra):
+    """A fresh PostgreSQL database per service and test, migrated by the service's Alembic history."""
+    import psycopg
+
+    created = []
+
+    def make(service: str, migrate: bool = True) -> str:
+        name = f"zhibu_t_{service}_{uuid.uuid4().hex[:8]}"
+        with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
+            conn.execute(f'CREATE DATABASE "{name}"')
+        created.append(name)
+        url = PG_ADMIN_URL.rsplit("/", 1)[0] + "/" + name
+        if migrate:
+            upgrade(service, url)
+        return url
+
+    yield make
+    with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
+        for name in created:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture
+def amqp_url(infra):
+    return AMQP_URL
