@@ -37,7 +37,8 @@ def create(fields: dict) -> Person:
     session.flush()
     audit("person", person.id, "created", {"unit_id": unit.id, "stage": person.stage})
     emit("members.person.created", {"id": person.id, "unit_id": unit.id, "name": person.name,
-                                    "stage": person.stage, "status": person.status,
+                                    "stage": person.stage, "status": person.status, "full_member_since": None,
+                                    "probationary_since": None, "classification": None,
                                     "person_version": person.version}, org_path=unit.path)
     return person
 

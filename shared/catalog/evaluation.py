@@ -1,4 +1,49 @@
 """Events the evaluation service publishes."""
-from marshmallow import Schema, fields, validate  # noqa: F401
+from marshmallow import Schema, fields, validate
 
-from . import event  # noqa: F401
+from . import event
+
+CATEGORIES = ("advanced", "middle", "backward")
+PROBLEM_STATUSES = ("open", "in_progress", "rectified", "verified")
+
+
+@event("evaluation.rating.published")
+class RatingPublished(Schema):
+    """A branch's rating for a year was published (a correction is a new version)."""
+
+    rating_id = fields.UUID(required=True)
+    unit_id = fields.UUID(required=True)
+    year = fields.Integer(required=True)
+    score = fields.Float(required=True)
+    stars = fields.Integer(required=True, validate=validate.Range(min=1, max=5))
+    category = fields.String(required=True, validate=validate.OneOf(CATEGORIES))
+    rating_version = fields.Integer(required=True)
+
+
+class _ProblemFields(Schema):
+    problem_id = fields.UUID(required=True)
+    unit_id = fields.UUID(required=True)
+    status = fields.String(required=True, validate=validate.OneOf(PROBLEM_STATUSES))
+    deadline = fields.Date(allow_none=True)
+    level_unit_id = fields.UUID(allow_none=True, metadata={"description": "the unit now responsible"})
+    problem_version = fields.Integer(required=True)
+
+
+@event("evaluation.problem.opened")
+class ProblemOpened(_ProblemFields):
+    """A problem was put on a branch's problem list."""
+
+
+@event("evaluation.problem.changed")
+class ProblemChanged(_ProblemFields):
+    """A problem's status, measures or deadline changed."""
+
+
+@event("evaluation.problem.escalated")
+class ProblemEscalated(_ProblemFields):
+    """A problem the branch cannot solve went to the next level up."""
+
+
+@event("evaluation.problem.closed")
+class ProblemClosed(_ProblemFields):
+    """A rectified problem was verified and closed."""

@@ -1,16 +1,79 @@
-"""Events the members service publishes."""
-from marshmallow import Schema, fields, validate  # noqa: F401
+"""Events the members service publishes.
 
-from . import event  # noqa: F401
+Every event about a person carries the person's current state (event-carried
+state transfer): consumers upsert it by ``person_version`` and never need to
+ask the members service anything.
+"""
+from marshmallow import Schema, fields, validate
+
+from . import event
+
+STAGES = ("applicant", "activist", "target", "probationary", "full")
+STATUSES = ("active", "suspended", "left")
 
 
-@event("members.person.created")
-class PersonCreated(Schema):
-    """A person was registered in a unit (a branch)."""
-
+class PersonState(Schema):
     id = fields.UUID(required=True)
     unit_id = fields.UUID(required=True)
     name = fields.String(required=True)
-    stage = fields.String(required=True)
-    status = fields.String(required=True)
+    stage = fields.String(required=True, validate=validate.OneOf(STAGES))
+    status = fields.String(required=True, validate=validate.OneOf(STATUSES))
+    full_member_since = fields.Date(allow_none=True, metadata={"description": "conversion date: party standing"})
+    probationary_since = fields.Date(allow_none=True)
+    classification = fields.String(allow_none=True, metadata={"description": "in_work, retired, mobile"})
     person_version = fields.Integer(required=True)
+
+
+@event("members.person.created")
+class PersonCreated(PersonState):
+    """A person was registered in a unit (a branch), by hand or by import."""
+
+
+@event("members.stage.changed")
+class StageChanged(PersonState):
+    """A person moved to another stage of the development procedure (or back, by a recorded reversal)."""
+
+    from_stage = fields.String(required=True, validate=validate.OneOf(STAGES))
+    changed_on = fields.Date(required=True)
+    step = fields.String(required=True)
+
+
+@event("members.member.transferred")
+class MemberTransferred(PersonState):
+    """A member's organizational relationship moved to another branch (组织关系转接 completed)."""
+
+    from_unit_id = fields.UUID(required=True)
+    transferred_on = fields.Date(required=True)
+
+
+@event("members.member.left")
+class MemberLeft(PersonState):
+    """A member left the party: death, withdrawal, removal or expulsion."""
+
+    reason = fields.String(required=True, validate=validate.OneOf(("death", "withdrawal", "removal", "expulsion",
+                                                                   "cancelled")))
+    left_on = fields.Date(required=True)
+
+
+@event("members.review.recorded")
+class ReviewRecorded(Schema):
+    """A branch's yearly democratic review of members (民主评议党员) was recorded."""
+
+    unit_id = fields.UUID(required=True)
+    year = fields.Integer(required=True)
+    excellent = fields.Integer(required=True)
+    qualified = fields.Integer(required=True)
+    basically_qualified = fields.Integer(required=True)
+    unqualified = fields.Integer(required=True)
+
+
+@event("members.points.awarded")
+class PointsAwarded(Schema):
+    """Quantified points (量化积分) were awarded to a member."""
+
+    award_id = fields.UUID(required=True)
+    person_id = fields.UUID(required=True)
+    unit_id = fields.UUID(required=True)
+    year = fields.Integer(required=True)
+    points = fields.Float(required=True)
+    source = fields.String(required=True)

@@ -41,3 +41,75 @@ class UnitMoved(_UnitFields):
 @event("org.unit.dissolved")
 class UnitDissolved(_UnitFields):
     """An org unit was dissolved."""
+
+
+SEAT_ROLES = ("secretary", "deputy_secretary", "organization", "propaganda", "discipline", "other")
+
+
+class Seat(Schema):
+    role = fields.String(required=True, validate=validate.OneOf(SEAT_ROLES))
+    person_id = fields.UUID(allow_none=True, metadata={"description": "null while the seat is vacant"})
+    since = fields.Date(allow_none=True)
+
+
+class _CommitteeFields(Schema):
+    unit_id = fields.UUID(required=True)
+    committee_id = fields.UUID(required=True)
+    elected_on = fields.Date(required=True)
+    term_ends_on = fields.Date(required=True)
+    seats = fields.List(fields.Nested(Seat), required=True,
+                        metadata={"description": "every seat as it stands now (the full state, not a delta)"})
+    secretary_vacant_since = fields.Date(allow_none=True)
+    committee_version = fields.Integer(required=True)
+
+
+@event("org.committee.elected")
+class CommitteeElected(_CommitteeFields):
+    """A branch (or higher) committee was elected (换届); the seats are its whole membership."""
+
+
+@event("org.committee.changed")
+class CommitteeChanged(_CommitteeFields):
+    """A seat fell vacant, was filled by by-election, or the upper committee approved a secretary."""
+
+    change = fields.String(required=True, validate=validate.OneOf(
+        ("vacancy", "by_election", "approval", "term_extended")))
+
+
+MEETING_TYPES = ("general_meeting", "committee_meeting", "group_meeting", "party_lecture", "theme_day",
+                 "review_meeting", "heart_to_heart_talk", "member_review")
+
+
+@event("org.meeting.recorded")
+class MeetingRecorded(Schema):
+    """A meeting of organizational life (三会一课 and the rest) was recorded."""
+
+    meeting_id = fields.UUID(required=True)
+    unit_id = fields.UUID(required=True)
+    type = fields.String(required=True, validate=validate.OneOf(MEETING_TYPES))
+    held_on = fields.Date(required=True)
+    entitled = fields.Integer(allow_none=True)
+    present = fields.Integer(allow_none=True)
+    quorate = fields.Boolean(required=True)
+    counts = fields.Boolean(required=True, metadata={"description": "false when a quorum was required and missed"})
+
+
+@event("org.support.changed")
+class SupportChanged(Schema):
+    """A unit's organizers, activity funds or venue changed."""
+
+    unit_id = fields.UUID(required=True)
+    has_venue = fields.Boolean(required=True)
+    venue_area_m2 = fields.Float(allow_none=True)
+    organizers = fields.Integer(required=True)
+    funds_total = fields.Float(required=True)
+
+
+@event("org.liaison.changed")
+class LiaisonChanged(Schema):
+    """A leader's liaison branch (联系点) was assigned or ended."""
+
+    liaison_id = fields.UUID(required=True)
+    leader_name = fields.String(required=True)
+    unit_id = fields.UUID(required=True)
+    active = fields.Boolean(required=True)
