@@ -40,7 +40,10 @@ class UnitMoved(_UnitFields):
 
 @event("org.unit.dissolved")
 class UnitDissolved(_UnitFields):
-    """An org unit was dissolved."""
+    """An org unit was dissolved; its active members, if any, move to ``members_moved_to`` in the same act."""
+
+    members_moved_to = fields.UUID(allow_none=True, metadata={
+        "description": "the unit every active member of the dissolved unit now belongs to"})
 
 
 SEAT_ROLES = ("secretary", "deputy_secretary", "organization", "propaganda", "discipline", "other")
