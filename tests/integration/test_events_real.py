@@ -1,0 +1,48 @@
+"""The event scenarios on PostgreSQL + RabbitMQ (CI runs these; they never skip there)."""
+import pytest
+
+from tests.kit.test_events import (kit, scenario_broker_down_then_back, scenario_duplicate_delivery,
+                                   scenario_poison_goes_to_dead_letters, scenario_separate_processes)
+
+pytestmark = pytest.mark.infra
+
+
+@pytest.fixture
+def real_pair(make_app, auth_headers, pg_url, amqp_url):
+    org = make_app("org", database_url=pg_url("org"), broker_url=amqp_url)
+    members = make_app("members", database_url=pg_url("members"), broker_url=amqp_url,
+                       bus_namespace=kit(org).config.bus_namespace)
+    yield org, members, auth_headers(org, "admin")
+    _delete_queues(members, amqp_url)
+
+
+def _delete_queues(app, amqp_url):
+    from kombu import Connection
+
+    from shared.events import service_queues
+
+    config = kit(app).config
+    with Connection(amqp_url) as conn:
+        channel = conn.default_channel
+        for queue in service_queues(config, []):
+            try:
+                queue(channel).delete()
+            except Exception:  # noqa: BLE001 - already gone
+                pass
+
+
+def test_broker_unreachable_then_back_rabbitmq(real_pair):
+    org, members, headers = real_pair
+    scenario_broker_down_then_back(org, members, headers, "amqp://guest:guest@127.0.0.1:1//")
+
+
+def test_duplicate_delivery_rabbitmq(real_pair):
+    scenario_duplicate_delivery(*real_pair)
+
+
+def test_poison_message_rabbitmq(real_pair):
+    scenario_poison_goes_to_dead_letters(*real_pair)
+
+
+def test_separate_processes_rabbitmq(real_pair):
+    scenario_separate_processes(*real_pair, {})

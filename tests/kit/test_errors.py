@@ -1,0 +1,87 @@
+"""Every error path answers RFC 9457 problem+json, and a 500 never shows a stack trace."""
+import pytest
+
+
+@pytest.fixture
+def org(make_app):
+    app = make_app("org")
+
+    def explode():
+        raise RuntimeError("secret internals: /srv/zhibu/db.py line 42")
+
+    app.add_url_rule("/api/org/v1/explode", "explode", explode)
+    return app
+
+
+def problem(resp, status):
+    assert resp.status_code == status, resp.get_data(as_text=True)
+    assert resp.mimetype == "application/problem+json"
+    body = resp.get_json(force=True)
+    assert body["status"] == status and body["title"] and body["type"].startswith("https://")
+    return body
+
+
+def test_unknown_route_is_404(org, auth_headers):
+    problem(org.test_client().get("/api/org/v1/nowhere", headers=auth_headers(org, "admin")), 404)
+
+
+def test_unknown_unit_is_404(org, auth_headers):
+    body = problem(org.test_client().get("/api/org/v1/units/5f1d7c2e-0000-4000-8000-000000000000",
+                                         headers=auth_headers(org, "admin")), 404)
+    assert body["detail"] == "no such unit"
+
+
+def test_wrong_method_is_405_with_allow(org, auth_headers):
+    resp = org.test_client().delete("/api/org/v1/units", headers=auth_headers(org, "admin"))
+    problem(resp, 405)
+    assert "GET" in resp.headers["Allow"] and "POST" in resp.headers["Allow"]
+
+
+def test_bad_input_is_422_with_field_errors_and_writes_nothing(org, auth_headers):
+    client = org.test_client()
+    admin = auth_headers(org, "admin")
+    body = problem(client.post("/api/org/v1/units", headers=admin,
+                               json={"kind": "castle", "name": "", "code": "bad code!"}), 422)
+    assert set(body["errors"]["json"]) == {"kind", "name", "code"}
+    assert client.get("/api/org/v1/units", headers=admin).get_json()["items"] == []
+
+
+def test_broken_rule_is_409_with_its_code(org, auth_headers):
+    client = org.test_client()
+    admin = auth_headers(org, "admin")
+    province = client.post("/api/org/v1/units", headers=admin,
+                           json={"kind": "province", "name": "省委", "code": "P"}).get_json()
+    body = problem(client.post("/api/org/v1/units", headers=admin, json={
+        "kind": "party_group", "name": "第一党小组", "code": "G1", "parent_id": province["id"]}), 409)
+    assert body["code"] == "ORG.UNIT_NESTING"
+    assert "cannot stand under" in body["detail"] and "不能设在" in body["detail"]
+
+
+def test_unexpected_error_is_500_without_internals(org, auth_headers):
+    body = problem(org.test_client().get("/api/org/v1/explode", headers=auth_headers(org, "admin")), 500)
+    text = str(body)
+    assert "secret internals" not in text and "Traceback" not in text and "db.py" not in text
+    assert body["request_id"]
+
+
+def test_missing_token_is_401(org):
+    resp = org.test_client().get("/api/org/v1/units")
+    problem(resp, 401)
+    assert resp.headers["WWW-Authenticate"].startswith("Bearer")
+
+
+def test_wrong_role_is_403(org, auth_headers):
+    client = org.test_client()
+    province = client.post("/api/org/v1/units", headers=auth_headers(org, "admin"),
+                           json={"kind": "province", "name": "省委", "code": "P"}).get_json()
+    viewer = auth_headers(org, "viewer", scope=province["id"])
+    problem(client.post("/api/org/v1/units", headers=viewer,
+                        json={"kind": "city", "name": "市委", "code": "C", "parent_id": province["id"]}), 403)
+
+
+def test_probes_are_public(org):
+    client = org.test_client()
+    assert client.get("/healthz").get_json()["status"] == "ok"
+    ready = client.get("/readyz").get_json()
+    assert ready["checks"]["database"]["ok"] is True
+    assert client.get("/metrics").status_code == 200

@@ -1,0 +1,232 @@
+"""Events end to end: outbox, relay, broker, consumer, inbox, retries, dead-letter queue.
+
+Each scenario runs on kombu's in-memory transport here and, marked ``infra``,
+on PostgreSQL + RabbitMQ (tests/integration/test_events_real.py reuses them).
+The producer is the org service (org.unit.created), the consumer the members
+service's org-unit read-model.
+"""
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+
+import pytest
+from sqlalchemy import func, select
+
+from shared.consumer import EventConsumer, apply_event
+from shared.events import Envelope, Relay
+from tests.conftest import TEST_SECRET
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+
+def kit(app):
+    return app.extensions["zhibu"]
+
+
+def count(app, model) -> int:
+    with kit(app).db.Session() as session:
+        return session.scalar(select(func.count()).select_from(model))
+
+
+def consumer_for(app) -> EventConsumer:
+    k = kit(app)
+    return EventConsumer(k.config, k.db, k.handlers, k.models.InboxEvent)
+
+
+def consume_until(consumer: EventConsumer, done, seconds: float = 15.0) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        consumer.consume_for(0.2)
+        if done():
+            return
+    raise AssertionError("the events did not arrive in time")
+
+
+def make_units(org, headers, codes, parent=None):
+    client = org.test_client()
+    ids = []
+    for code in codes:
+        kind = "province" if parent is None else "city"
+        body = {"kind": kind, "name": code, "code": code, **({"parent_id": parent} if parent else {})}
+        resp = client.post("/api/org/v1/units", headers=headers, json=body)
+        assert resp.status_code == 201, resp.get_json()
+        ids.append(resp.get_json()["id"])
+        parent = parent or ids[0]
+    return ids
+
+
+# ----------------------------------------------------------------------------- scenarios
+
+def scenario_broker_down_then_back(org, members, headers, unreachable_url):
+    View = kit(members).models.OrgUnitView
+    consumer = consumer_for(members)
+    consumer.consume_for(0.2)  # declares the queue and its bindings
+    make_units(org, headers, ["P", "C1", "C2"])
+    down = Relay(kit(org).db, kit(org).models.OutboxEvent, kit(org).config.with_(broker_url=unreachable_url))
+    with pytest.raises(Exception):
+        down.sweep()
+    Outbox = kit(org).models.OutboxEvent
+    with kit(org).db.Session() as session:
+        unsent = session.scalars(select(Outbox).where(Outbox.sent_at.is_(None))).all()
+        assert len(unsent) == 3 and unsent[0].attempts == 1 and unsent[0].last_error
+    assert count(members, View) == 0
+    assert kit(org).relay.drain() == 3  # the broker is back
+    consume_until(consumer, lambda: count(members, View) == 3)
+    assert kit(org).relay.drain() == 0
+    consumer.consume_for(0.3)
+    assert count(members, View) == 3
+    assert count(members, kit(members).models.InboxEvent) == 3
+
+
+def scenario_duplicate_delivery(org, members, headers):
+    View = kit(members).models.OrgUnitView
+    consumer = consumer_for(members)
+    consumer.consume_for(0.2)
+    make_units(org, headers, ["P"])
+    Outbox = kit(org).models.OutboxEvent
+    with kit(org).db.Session() as session:
+        row = session.scalars(select(Outbox)).one()
+        envelope = row.envelope
+    assert kit(org).relay.drain() == 1
+    # the relay crashed before marking the row sent: the same event goes out again
+    with kit(org).db.Session() as session:
+        session.scalars(select(Outbox)).one().sent_at = None
+        session.commit()
+    assert kit(org).relay.drain() == 1
+    consume_until(consumer, lambda: consumer.processed >= 2)
+    assert count(members, View) == 1
+    assert count(members, kit(members).models.InboxEvent) == 1
+    k = kit(members)
+    assert apply_event(k.db, k.handlers, k.models.InboxEvent, Envelope.from_dict(envelope)) is False
+
+
+def scenario_poison_goes_to_dead_letters(org, members, headers):
+    k = kit(members)
+    View = k.models.OrgUnitView
+    attempts = []
+
+    @k.handlers.on("org.unit.created")
+    def refuse_poison(session, event):
+        if event.data["code"] == "POISON":
+            attempts.append(event.id)
+            raise RuntimeError("this handler cannot apply POISON")
+
+    consumer = consumer_for(members)
+    consumer.consume_for(0.2)
+    province = make_units(org, headers, ["P"])[0]
+    make_units(org, headers, ["POISON", "LATER"], parent=province)
+    assert kit(org).relay.drain() == 3
+    consume_until(consumer, lambda: consumer.dead_lettered == 1 and count(members, View) == 2)
+    assert len(attempts) == k.config.max_attempts
+    with k.db.Session() as session:
+        codes = sorted(session.scalars(select(View.code)))
+    assert codes == ["LATER", "P"]  # the event after the poison one was applied
+
+    dead = []
+    with consumer.connection.clone() as conn:
+        queue = consumer.dead_queue(conn.default_channel)
+        queue.declare()
+        deadline = time.monotonic() + 5
+        while not dead and time.monotonic() < deadline:
+            message = queue.get(no_ack=False)
+            if message is None:
+                time.sleep(0.05)
+                continue
+            dead.append(message)
+            message.ack()
+    assert dead[0].payload["data"]["code"] == "POISON"
+    assert "cannot apply POISON" in dead[0].headers["x-zhibu-error"]
+    assert dead[0].headers["x-zhibu-attempts"] == k.config.max_attempts
+
+
+def scenario_separate_processes(org, members, headers, env_overrides: dict):
+    """The members worker runs as its own process (`zhibu worker members`); org publishes from this one."""
+    k = kit(members)
+    env = dict(os.environ)
+    env.update({
+        "MEMBERS_DATABASE_URL": k.config.database_url,
+        "ZHIBU_BROKER_URL": k.config.broker_url,
+        "ZHIBU_BUS_FOLDER": k.config.bus_folder,
+        "ZHIBU_BUS_NAMESPACE": k.config.bus_namespace,
+        "ZHIBU_JWT_SECRET": TEST_SECRET,
+        "ZHIBU_PII_KEY": k.config.pii_key,
+        "ZHIBU_VAR_DIR": os.path.dirname(k.config.bus_folder),
+        **env_overrides,
+    })
+    worker = subprocess.Popen([sys.executable, "-m", "shared.cli", "worker", "members"], cwd=ROOT, env=env,
+                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    try:
+        time.sleep(2.0)  # the worker declares its queue and bindings
+        make_units(org, headers, ["P", "C1"])
+        assert kit(org).relay.drain() == 2
+        View = k.models.OrgUnitView
+        deadline = time.monotonic() + 20
+        while count(members, View) < 2 and time.monotonic() < deadline:
+            assert worker.poll() is None, worker.stdout.read().decode()
+            time.sleep(0.1)
+        assert count(members, View) == 2
+    finally:
+        worker.terminate()
+        output = worker.communicate(timeout=20)[0].decode()
+    assert worker.returncode == 0, output
+
+
+# ----------------------------------------------------------------------------- embedded runs
+
+@pytest.fixture
+def pair(make_app, auth_headers, tmp_path):
+    def build(**overrides):
+        org = make_app("org", **overrides)
+        members = make_app("members", **{**overrides, "bus_namespace": kit(org).config.bus_namespace})
+        return org, members, auth_headers(org, "admin")
+
+    return build
+
+
+def test_broker_down_then_back_memory(pair):
+    org, members, headers = pair()
+    scenario_broker_down_then_back(org, members, headers, "amqp://guest:guest@127.0.0.1:1//")
+
+
+def test_duplicate_delivery_memory(pair):
+    scenario_duplicate_delivery(*pair())
+
+
+def test_poison_message_memory(pair):
+    scenario_poison_goes_to_dead_letters(*pair())
+
+
+def test_poison_message_filesystem(pair, tmp_path):
+    scenario_poison_goes_to_dead_letters(*pair(broker_url="filesystem://", bus_folder=str(tmp_path / "bus")))
+
+
+def test_separate_processes_filesystem(pair, tmp_path):
+    org, members, headers = pair(broker_url="filesystem://", bus_folder=str(tmp_path / "bus"))
+    scenario_separate_processes(org, members, headers, {})
+
+
+def test_an_event_not_in_the_catalog_cannot_be_emitted(make_app):
+    org = make_app("org")
+    with kit(org).db.Session() as session, pytest.raises(KeyError):
+        kit(org).outbox.emit(session, "org.unit.teleported", {}, org_path="/1/")
+
+
+def test_an_event_whose_data_breaks_its_schema_cannot_be_emitted(make_app):
+    from marshmallow import ValidationError
+
+    org = make_app("org")
+    with kit(org).db.Session() as session, pytest.raises(ValidationError):
+        kit(org).outbox.emit(session, "org.unit.created", {"id": "not-a-uuid"}, org_path="/1/")
+
+
+def test_a_rolled_back_request_leaves_no_event(make_app, auth_headers):
+    org = make_app("org")
+    headers = auth_headers(org, "admin")
+    make_units(org, headers, ["P"])
+    duplicate = org.test_client().post("/api/org/v1/units", headers=headers,
+                                       json={"kind": "province", "name": "again", "code": "P"})
+    assert duplicate.status_code == 409
+    assert count(org, kit(org).models.OutboxEvent) == 1

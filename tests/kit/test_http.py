@@ -1,0 +1,110 @@
+"""HTTP conventions: cursor pagination, Idempotency-Key, If-Match."""
+import pytest
+from flask import Flask
+from sqlalchemy import func, select
+
+from shared.errors import Problem
+from shared.http import check_if_match, etag_of, path_upper_bound
+
+
+def _tree(org, headers, n):
+    client = org.test_client()
+    province = client.post("/api/org/v1/units", headers=headers,
+                           json={"kind": "province", "name": "P", "code": "P"}).get_json()
+    for i in range(n):
+        resp = client.post("/api/org/v1/units", headers=headers,
+                           json={"kind": "city", "name": f"C{i}", "code": f"C{i}", "parent_id": province["id"]})
+        assert resp.status_code == 201
+    return province
+
+
+def test_cursor_pagination_walks_every_unit_once(make_app, auth_headers):
+    org = make_app("org")
+    admin = auth_headers(org, "admin")
+    _tree(org, admin, 11)
+    client = org.test_client()
+    seen, cursor, pages = [], None, 0
+    while True:
+        url = "/api/org/v1/units?limit=4" + (f"&cursor={cursor}" if cursor else "")
+        page = client.get(url, headers=admin).get_json()
+        seen += [u["code"] for u in page["items"]]
+        pages += 1
+        cursor = page["next_cursor"]
+        if cursor is None:
+            break
+    assert pages == 3
+    assert len(seen) == len(set(seen)) == 12
+
+
+def test_a_forged_cursor_is_422(make_app, auth_headers):
+    org = make_app("org")
+    resp = org.test_client().get("/api/org/v1/units?cursor=bm9wZQ", headers=auth_headers(org, "admin"))
+    assert resp.status_code == 422
+    assert resp.get_json()["errors"]["query"]["cursor"]
+
+
+def test_idempotency_key_replays_the_first_answer_and_writes_nothing(make_app, auth_headers):
+    org = make_app("org")
+    headers = {**auth_headers(org, "admin"), "Idempotency-Key": "create-province-37"}
+    client = org.test_client()
+    body = {"kind": "province", "name": "山东省委", "code": "37"}
+    first = client.post("/api/org/v1/units", headers=headers, json=body)
+    again = client.post("/api/org/v1/units", headers=headers, json=body)
+    assert first.status_code == again.status_code == 201
+    assert again.get_json() == first.get_json()
+    assert again.headers["Idempotent-Replayed"] == "true"
+    kit = org.extensions["zhibu"]
+    from services.org.models import Unit
+
+    with kit.db.Session() as session:
+        assert session.scalar(select(func.count()).select_from(Unit)) == 1
+        assert session.scalar(select(func.count()).select_from(kit.models.OutboxEvent)) == 1
+
+    different = client.post("/api/org/v1/units", headers=headers, json={**body, "name": "另一个"})
+    assert different.status_code == 422
+
+
+@pytest.fixture
+def request_ctx():
+    app = Flask("t")
+
+    def make(if_match=None):
+        headers = {"If-Match": if_match} if if_match else {}
+        return app.test_request_context("/", method="PATCH", headers=headers)
+
+    return make
+
+
+def test_update_without_if_match_is_428(request_ctx):
+    with request_ctx(), pytest.raises(Problem) as exc:
+        check_if_match("u1", 3)
+    assert exc.value.status == 428
+
+
+def test_update_with_a_stale_etag_is_412(request_ctx):
+    with request_ctx(etag_of("u1", 2)), pytest.raises(Problem) as exc:
+        check_if_match("u1", 3)
+    assert exc.value.status == 412
+
+
+def test_update_with_the_current_etag_passes(request_ctx):
+    with request_ctx(etag_of("u1", 3)):
+        check_if_match("u1", 3)
+    with request_ctx(f'W/{etag_of("u1", 3)}'):
+        check_if_match("u1", 3)
+
+
+def test_get_carries_an_etag(make_app, auth_headers):
+    org = make_app("org")
+    admin = auth_headers(org, "admin")
+    created = org.test_client().post("/api/org/v1/units", headers=admin,
+                                     json={"kind": "province", "name": "P", "code": "P"})
+    got = org.test_client().get(f"/api/org/v1/units/{created.get_json()['id']}", headers=admin)
+    assert got.headers["ETag"] == etag_of(created.get_json()["id"], 1) == created.headers["ETag"]
+
+
+def test_subtree_bounds_do_not_leak_into_siblings():
+    # '/1/2/' must not include '/1/20/': the upper bound stops right after the '/' range
+    upper = path_upper_bound("/1/2/")
+    assert "/1/2/9z/" < upper
+    assert not ("/1/20/" >= "/1/2/" and "/1/20/" < upper)
