@@ -46,7 +46,7 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config):
             "`ZHIBU_TEST_INFRA=1 make test` (as CI does) runs them.", yellow=True, bold=True)
 
 
-def test_config(service: str, tmp_path, **overrides) -> Config:
+def service_config(service: str, tmp_path, **overrides) -> Config:
     values = dict(
         service=service,
         database_url=f"sqlite:///{tmp_path / (service + '.db')}",
@@ -91,7 +91,7 @@ def make_app(tmp_path, migrated_templates):
         if "database_url" not in overrides:
             shutil.copy(migrated_templates(service), db_file)
             overrides["database_url"] = f"sqlite:///{db_file}"
-        app = service_app(service, test_config(service, tmp_path, **overrides))
+        app = service_app(service, service_config(service, tmp_path, **overrides))
         apps.append(app)
         return app
 

@@ -1,0 +1,125 @@
+"""The slice through the real processes: gunicorn web + worker per service, and the gateway.
+
+Org creates a tree; members learns of the unit through an org event (never a
+call) and registers a person in it; all through the gateway with a token. Once
+on the embedded default (SQLite + filesystem bus), once on PostgreSQL + RabbitMQ.
+"""
+from __future__ import annotations
+
+import json
+import os
+import time
+import urllib.error
+import urllib.request
+import uuid
+
+import pytest
+
+from shared.auth import mint_token
+from shared.config import Config
+from shared.migrations import upgrade
+from shared.supervisor import start_suite, stop_suite
+from tests.conftest import TEST_SECRET
+
+NAMES = ("org", "members", "gateway")
+
+
+def call(method, url, token=None, body=None):
+    data = json.dumps(body).encode() if body is not None else None
+    request = urllib.request.Request(url, data=data, method=method)
+    if token:
+        request.add_header("Authorization", f"Bearer {token}")
+    if data:
+        request.add_header("Content-Type", "application/json")
+    try:
+        with urllib.request.urlopen(request, timeout=10) as resp:
+            return resp.status, json.loads(resp.read() or b"null"), dict(resp.headers)
+    except urllib.error.HTTPError as exc:
+        return exc.code, json.loads(exc.read() or b"null"), dict(exc.headers)
+
+
+def wait_for(url, seconds=30):
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(url, timeout=2):
+                return
+        except (urllib.error.URLError, ConnectionError):
+            time.sleep(0.2)
+    raise AssertionError(f"{url} never answered")
+
+
+def run_slice(tmp_path, base_port: int, env_overrides: dict):
+    ports = {"org": base_port + 1, "members": base_port + 2, "training": base_port + 3,
+             "evaluation": base_port + 4, "gateway": base_port}
+    env = dict(os.environ)
+    env.update({"ZHIBU_VAR_DIR": str(tmp_path), "ZHIBU_JWT_SECRET": TEST_SECRET,
+                "ZHIBU_PII_KEY": "e2e-pii-key", "ZHIBU_BUS_NAMESPACE": f"e2e{uuid.uuid4().hex[:8]}",
+                "ZHIBU_BUS_FOLDER": str(tmp_path / "bus"), "ZHIBU_WEB_WORKERS": "2", **env_overrides})
+    for service in ("org", "members"):
+        url = env.get(f"{service.upper()}_DATABASE_URL") or f"sqlite:///{tmp_path / (service + '.db')}"
+        env[f"{service.upper()}_DATABASE_URL"] = url
+        upgrade(service, url)
+    processes = start_suite(env, names=NAMES, ports=ports, logs=tmp_path / "logs", workers="2")
+    try:
+        gateway = f"http://127.0.0.1:{ports['gateway']}"
+        for name in NAMES:
+            wait_for(f"http://127.0.0.1:{ports[name]}/healthz")
+        config = Config(service="gateway", jwt_secret=TEST_SECRET)
+        admin = mint_token(config, subject="e2e-admin", roles=["admin"])
+
+        status, _, _ = call("GET", f"{gateway}/api/org/v1/units")
+        assert status == 401
+
+        status, province, _ = call("POST", f"{gateway}/api/org/v1/units", admin,
+                                   {"kind": "province", "name": "山东省委", "code": "37"})
+        assert status == 201, province
+        status, county, _ = call("POST", f"{gateway}/api/org/v1/units", admin, {
+            "kind": "county", "name": "邹城市委", "code": "370883", "parent_id": province["id"]})
+        assert status == 409 and county["code"] == "ORG.UNIT_NESTING"  # a county stands under a city
+        status, city, _ = call("POST", f"{gateway}/api/org/v1/units", admin, {
+            "kind": "city", "name": "济宁市委", "code": "3708", "parent_id": province["id"]})
+        assert status == 201
+        status, county, _ = call("POST", f"{gateway}/api/org/v1/units", admin, {
+            "kind": "county", "name": "邹城市委", "code": "370883", "parent_id": city["id"]})
+        assert status == 201
+        assert county["path"].startswith(city["path"]) and city["path"].startswith(province["path"])
+
+        status, tree, _ = call("GET", f"{gateway}/api/org/v1/units?under={province['id']}", admin)
+        assert [u["code"] for u in tree["items"]] == ["37", "3708", "370883"]
+
+        person = {"unit_id": county["id"], "name": "张三", "gender": "male", "birth_date": "1990-01-01"}
+        deadline = time.monotonic() + 20
+        while True:  # members learns of the county through org.unit.created
+            status, created, headers = call("POST", f"{gateway}/api/members/v1/people", admin, person)
+            if status == 201 or time.monotonic() > deadline:
+                break
+            assert status == 404
+            time.sleep(0.1)
+        assert status == 201, created
+        assert created["org_path"] == county["path"] and headers["X-Request-Id"]
+
+        county_token = mint_token(config, subject="county", roles=["organizer"], scope=county["id"])
+        status, people, _ = call("GET", f"{gateway}/api/members/v1/people", county_token)
+        assert status == 200 and [p["name"] for p in people["items"]] == ["张三"]
+        city_b = call("POST", f"{gateway}/api/org/v1/units", admin, {
+            "kind": "city", "name": "另一个市", "code": "3709", "parent_id": province["id"]})[1]
+        other = mint_token(config, subject="other", roles=["organizer"], scope=city_b["id"])
+        time.sleep(0.5)
+        assert call("GET", f"{gateway}/api/members/v1/people/{created['id']}", other)[0] == 404
+        assert call("GET", f"{gateway}/api/org/v1/units/{county['id']}", other)[0] == 404
+    finally:
+        stop_suite(processes)
+    for label, proc in processes:
+        assert proc.returncode in (0, -15), f"{label} exited with {proc.returncode}"
+
+
+def test_slice_through_the_gateway_embedded(tmp_path):
+    run_slice(tmp_path, 18600, {"ZHIBU_BROKER_URL": "filesystem://"})
+
+
+@pytest.mark.infra
+def test_slice_through_the_gateway_postgres_rabbitmq(tmp_path, pg_url, amqp_url):
+    run_slice(tmp_path, 18650, {"ZHIBU_BROKER_URL": amqp_url,
+                                "ORG_DATABASE_URL": pg_url("org", migrate=False),
+                                "MEMBERS_DATABASE_URL": pg_url("members", migrate=False)})
