@@ -31,6 +31,7 @@ from shared.logs import configure_logging
 
 from .clients import ClientRegistry
 from .openapi import merge_documents
+from .upstream import UpstreamError, Upstreams
 
 log = logging.getLogger("zhibu.gateway")
 
@@ -166,6 +167,7 @@ class Gateway:
         self.tokens = TokenCache(TokenVerifier(self.config), self.settings.token_cache_size)
         self.limiter = RateLimiter(self.settings.rate_per_second, self.settings.burst)
         self.clients = ClientRegistry.from_file(self.settings.clients_file)
+        self.upstreams = Upstreams(self.settings.upstreams, self.settings.upstream_timeout)
         self.pool = urllib3.PoolManager(
             num_pools=len(SERVICES) + 2, maxsize=self.settings.pool_size, block=False, retries=False,
             timeout=urllib3.Timeout(connect=3.0, read=self.settings.upstream_timeout),
@@ -226,45 +228,44 @@ class Gateway:
                             f"slow down: at most {self.settings.rate_per_second:g} requests a second",
                             request_id, kind="rate-limited", headers=[("Retry-After", str(max(1, int(wait + 0.999))))],
                             path=path)
-        headers = {}
+        headers = {"X-Request-Id": request_id}
         for key, value in environ.items():
             if key.startswith("HTTP_"):
                 name = key[5:].replace("_", "-").title()
-                if name.lower() not in HOP_BY_HOP:
+                if name.lower() not in HOP_BY_HOP and name != "X-Request-Id":
                     headers[name] = value
         if environ.get("CONTENT_TYPE"):
             headers["Content-Type"] = environ["CONTENT_TYPE"]
-        headers["X-Request-Id"] = request_id
         remote = environ.get("REMOTE_ADDR", "")
-        headers["X-Forwarded-For"] = f"{headers['X-Forwarded-For']}, {remote}" if "X-Forwarded-For" in headers else remote
+        forwarded = headers.get("X-Forwarded-For")
+        headers["X-Forwarded-For"] = f"{forwarded}, {remote}" if forwarded else remote
         length = int(environ.get("CONTENT_LENGTH") or 0)
         body = environ["wsgi.input"].read(length) if length else None
-        url = upstream + path + (("?" + environ["QUERY_STRING"]) if environ.get("QUERY_STRING") else "")
+        target = path + (("?" + environ["QUERY_STRING"]) if environ.get("QUERY_STRING") else "")
         started = time.perf_counter()
         try:
-            upstream_resp = self.pool.urlopen(environ["REQUEST_METHOD"], url, body=body, headers=headers,
-                                              redirect=False, preload_content=False, decode_content=False)
-        except urllib3.exceptions.HTTPError as exc:
+            upstream_resp = self.upstreams.request(service, environ["REQUEST_METHOD"], target, body, headers)
+        except UpstreamError as exc:
             PROXIED.labels(service, "502").inc()
-            log.warning("upstream %s failed: %s", service, type(exc).__name__)
+            log.warning("upstream %s failed: %s", service, exc)
             return _problem(start_response, 502, "Bad Gateway", f"the {service} service did not answer",
                             request_id, path=path)
         UPSTREAM_LATENCY.labels(service).observe(time.perf_counter() - started)
         PROXIED.labels(service, str(upstream_resp.status)).inc()
-        out_headers = [(k, v) for k, v in upstream_resp.headers.items() if k.lower() not in HOP_BY_HOP
+        out_headers = [(k, v) for k, v in upstream_resp.getheaders() if k.lower() not in HOP_BY_HOP
                        and k.lower() != "x-request-id"]
         out_headers.append(("X-Request-Id", request_id))
-        content_length = upstream_resp.headers.get("Content-Length")
-        if content_length is not None and int(content_length) <= 1 << 20:
+        status = f"{upstream_resp.status} {upstream_resp.reason or ''}".strip()
+        if upstream_resp.length is not None and upstream_resp.length <= 1 << 20:
             data = upstream_resp.read()
-            upstream_resp.release_conn()
+            self.upstreams.done(service, upstream_resp)
             out_headers.append(("Content-Length", str(len(data))))
-            start_response(f"{upstream_resp.status} {upstream_resp.reason or ''}".strip(), out_headers)
+            start_response(status, out_headers)
             return [data]
-        if content_length is not None:
-            out_headers.append(("Content-Length", content_length))
-        start_response(f"{upstream_resp.status} {upstream_resp.reason or ''}".strip(), out_headers)
-        return _Streamed(upstream_resp)
+        if upstream_resp.length is not None:
+            out_headers.append(("Content-Length", str(upstream_resp.length)))
+        start_response(status, out_headers)
+        return _Streamed(self.upstreams, service, upstream_resp)
 
     # ------------------------------------------------------------------ health
     def readyz(self, start_response, request_id: str):
@@ -335,16 +336,26 @@ class Gateway:
 
 
 class _Streamed:
-    """A large upstream body, passed on in chunks; the connection returns to the pool at the end."""
+    """A large (or unsized) upstream body, passed on in chunks; the connection is kept for reuse after it."""
 
-    def __init__(self, resp):
+    def __init__(self, upstreams, service: str, resp):
+        self.upstreams = upstreams
+        self.service = service
         self.resp = resp
 
     def __iter__(self):
-        yield from self.resp.stream(65536, decode_content=False)
+        while True:
+            chunk = self.resp.read(65536)
+            if not chunk:
+                return
+            yield chunk
 
     def close(self):
-        self.resp.release_conn()
+        if not self.resp.isclosed():
+            self.resp.close()
+            self.upstreams._drop(self.service)
+        else:
+            self.upstreams.done(self.service, self.resp)
 
 
 def create_app() -> Gateway:

@@ -58,6 +58,8 @@ def start_suite(env: dict, *, names=(*SERVICES, "gateway"), ports: dict | None =
         shutil.rmtree(metrics_root / name, ignore_errors=True)
         (metrics_root / name).mkdir(parents=True)
         penv.setdefault("ZHIBU_WEB_WORKERS", workers if name != "gateway" else "2")
+        if name == "gateway":  # the gateway mostly waits on services: more threads, same processes
+            penv.setdefault("ZHIBU_WEB_THREADS", penv.get("ZHIBU_GATEWAY_THREADS", "16"))
         penv["ZHIBU_BIND"] = f"127.0.0.1:{ports[name]}"
         for service in SERVICES:
             penv[f"{service.upper()}_URL"] = f"http://127.0.0.1:{ports[service]}"

@@ -1,0 +1,1 @@
+"""Benchmarks: `python -m bench [--size small|province] [--only NAME]` writes docs/benchmarks.md."""

@@ -1,0 +1,62 @@
+"""Helpers the benchmarks share: databases, the machine, wrk."""
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import time
+import urllib.error
+import urllib.request
+
+PG_ADMIN_URL = os.environ.get("ZHIBU_BENCH_PG_URL", "postgresql://postgres@127.0.0.1:5432/test")
+AMQP_URL = os.environ.get("ZHIBU_BENCH_AMQP_URL", "amqp://guest:guest@127.0.0.1:5672//")
+
+
+def fresh_database(name: str, pg_admin_url: str = PG_ADMIN_URL) -> str:
+    import psycopg
+
+    with psycopg.connect(pg_admin_url, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        conn.execute(f'CREATE DATABASE "{name}"')
+    return pg_admin_url.rsplit("/", 1)[0] + "/" + name
+
+
+def machine() -> str:
+    cores = os.cpu_count()
+    with open("/proc/meminfo") as fh:
+        kb = int(fh.readline().split()[1])
+    model = ""
+    try:
+        with open("/proc/cpuinfo") as fh:
+            for line in fh:
+                if line.startswith("model name"):
+                    model = line.split(":", 1)[1].strip()
+                    break
+    except OSError:
+        pass
+    return f"{cores} cores ({model}), {kb / 1024 / 1024:.0f} GiB memory"
+
+
+def wait_for(url: str, seconds: float = 30) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(url, timeout=2):
+                return
+        except (urllib.error.URLError, ConnectionError):
+            time.sleep(0.2)
+    raise RuntimeError(f"{url} never answered")
+
+
+def wrk(url: str, headers: dict, seconds: int, connections: int = 16, threads: int = 2) -> dict:
+    """Requests per second and latency percentiles from wrk (Debian package `wrk`)."""
+    if not shutil.which("wrk"):
+        raise RuntimeError("wrk is needed for this benchmark: apt-get install wrk")
+    args = ["wrk", f"-t{threads}", f"-c{connections}", f"-d{seconds}s", "--latency"]
+    for key, value in headers.items():
+        args += ["-H", f"{key}: {value}"]
+    out = subprocess.run(args + [url], capture_output=True, text=True, check=True).stdout
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
+    non2xx = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", out)
+    return {"rps": rps, "non_2xx": int(non2xx.group(1)) if non2xx else 0, "raw": out}

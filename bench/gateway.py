@@ -1,0 +1,73 @@
+"""Requests per second for GET /api/org/v1/units/{id}: through the gateway and straight to org.
+
+Both run in the same run with the same worker counts (gunicorn gthread, 2 workers
+x 16 threads each), on PostgreSQL; wrk drives the load from this machine. The
+two targets are measured alternately three times each and the medians compared.
+"""
+from __future__ import annotations
+
+import os
+import statistics
+import tempfile
+import uuid
+
+from shared.auth import mint_token
+from shared.config import Config
+from shared.migrations import upgrade
+from shared.supervisor import start_suite, stop_suite
+
+from .common import PG_ADMIN_URL, fresh_database, wait_for, wrk
+
+PORTS = {"gateway": 18900, "org": 18901, "members": 18902, "training": 18903, "evaluation": 18904}
+
+
+def run(size: str = "small", pg_admin_url: str = PG_ADMIN_URL) -> list[dict]:
+    seconds = 5 if size == "small" else 15
+    secret = "bench-secret-bench-secret-bench-secret"
+    url = fresh_database("zhibu_bench_gateway", pg_admin_url)
+    upgrade("org", url)
+    var = tempfile.mkdtemp(prefix="zhibu-bench-gw-")
+    env = dict(os.environ)
+    env.update({"ZHIBU_VAR_DIR": var, "ORG_DATABASE_URL": url, "ZHIBU_JWT_SECRET": secret,
+                "ZHIBU_PII_KEY": "bench", "ZHIBU_BROKER_URL": "filesystem://", "ZHIBU_WEB_WORKERS": "2",
+                "ZHIBU_WEB_THREADS": "16", "ZHIBU_LOG_LEVEL": "WARNING", "ZHIBU_BUS_NAMESPACE": uuid.uuid4().hex[:8],
+                "ZHIBU_RATE_LIMIT_PER_SECOND": "1000000", "ZHIBU_RATE_LIMIT_BURST": "1000000"})
+    processes = start_suite(env, names=("org", "gateway"), ports=PORTS, workers="2")
+    try:
+        for name in ("org", "gateway"):
+            wait_for(f"http://127.0.0.1:{PORTS[name]}/healthz")
+        token = mint_token(Config(service="bench", jwt_secret=secret), subject="bench", roles=["admin"])
+        headers = {"Authorization": f"Bearer {token}"}
+        import json
+        import urllib.request
+
+        request = urllib.request.Request(f"http://127.0.0.1:{PORTS['org']}/api/org/v1/units", method="POST",
+                                         data=json.dumps({"kind": "province", "name": "山东省委", "code": "37"}).encode(),
+                                         headers={**headers, "Content-Type": "application/json"})
+        with urllib.request.urlopen(request) as resp:
+            unit_id = json.loads(resp.read())["id"]
+        path = f"/api/org/v1/units/{unit_id}"
+        direct_url, gateway_url = f"http://127.0.0.1:{PORTS['org']}{path}", f"http://127.0.0.1:{PORTS['gateway']}{path}"
+        wrk(direct_url, headers, 2)  # warm both paths
+        wrk(gateway_url, headers, 2)
+        direct, through = [], []
+        for _ in range(3):
+            d = wrk(direct_url, headers, seconds)
+            g = wrk(gateway_url, headers, seconds)
+            if d["non_2xx"] or g["non_2xx"]:
+                raise RuntimeError(f"errors during the benchmark: direct {d['non_2xx']}, gateway {g['non_2xx']}")
+            direct.append(d["rps"])
+            through.append(g["rps"])
+    finally:
+        stop_suite(processes)
+    direct_rps, gateway_rps = statistics.median(direct), statistics.median(through)
+    return [{
+        "name": "GET /api/org/v1/units/{id} through the gateway",
+        "figure": round(gateway_rps, 1), "unit": "req/s",
+        "target": "ratio >= 0.5",
+        "baseline_name": "the same request straight to the org service",
+        "baseline": round(direct_rps, 1),
+        "ratio": round(gateway_rps / direct_rps, 3),
+        "data_size": "1 unit; org and gateway each gunicorn 2 workers x 16 threads; wrk -t2 -c16, "
+                     f"{seconds} s x 3 alternating rounds, medians (direct {sorted(direct)}, gateway {sorted(through)})",
+    }]
