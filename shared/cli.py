@@ -26,6 +26,10 @@ def service_app(service: str, config: Config | None = None):
 def cmd_migrate(args) -> int:
     from .migrations import upgrade
 
+    unknown = set(args.services) - set(SERVICES)
+    if unknown:
+        print(f"unknown service {', '.join(sorted(unknown))}; services: {', '.join(SERVICES)}", file=sys.stderr)
+        return 2
     for service in args.services or SERVICES:
         config = Config.from_env(service)
         upgrade(service, config.database_url)
@@ -49,6 +53,12 @@ def cmd_web(args) -> int:
     target = "gateway.app:create_app()" if args.service == "gateway" else f"services.{args.service}.app:create_app()"
     port = os.environ.get("ZHIBU_PORT") or os.environ.get(f"{args.service.upper()}_PORT") or DEFAULT_PORTS[args.service]
     os.environ.setdefault("ZHIBU_BIND", f"{args.host}:{port}")
+    metrics_dir = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+    if metrics_dir:  # samples of a previous run's workers would be counted again
+        import shutil
+
+        shutil.rmtree(metrics_dir, ignore_errors=True)
+        os.makedirs(metrics_dir, exist_ok=True)
     os.execvp(sys.executable, [sys.executable, "-m", "gunicorn", "-c", "python:shared.gunicorn_conf", target])
     return 0  # not reached
 
@@ -78,7 +88,7 @@ def cmd_catalog(args) -> int:
 
 
 def cmd_demo(args) -> int:
-    from .demo import load_demo
+    from demo import load_demo
 
     return load_demo(args.size, args.gateway)
 
@@ -88,7 +98,7 @@ def main(argv: list[str] | None = None) -> int:
     sub = parser.add_subparsers(dest="command", required=True)
 
     p = sub.add_parser("migrate", help="apply the database migrations")
-    p.add_argument("services", nargs="*", choices=[[], *SERVICES], metavar="SERVICE")
+    p.add_argument("services", nargs="*", metavar="SERVICE", help=f"any of {', '.join(SERVICES)} (default: all)")
     p.set_defaults(func=cmd_migrate)
 
     p = sub.add_parser("token", help="mint a development token")

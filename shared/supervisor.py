@@ -115,7 +115,7 @@ def run_suite(with_demo: bool = True) -> int:
         stopping["flag"] = True
     else:
         if with_demo and not (var / "demo-loaded").exists():
-            from .demo import load_demo
+            from demo import load_demo
 
             print("loading the small demo province (first start) ...", flush=True)
             if load_demo("small", gateway) == 0:

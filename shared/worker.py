@@ -7,8 +7,11 @@ handles. SIGTERM / SIGINT stop both cleanly.
 from __future__ import annotations
 
 import logging
+import os
 import signal
 import threading
+import time
+from pathlib import Path
 
 from .consumer import EventConsumer
 
@@ -23,7 +26,10 @@ class RelayLoop(threading.Thread):
 
     def run(self):
         backoff = self.kit.config.relay_interval_seconds
+        heartbeat = os.environ.get("ZHIBU_WORKER_HEARTBEAT")
         while not self.stopping.is_set():
+            if heartbeat:  # a container healthcheck reads its age
+                Path(heartbeat).write_text(str(time.time()))
             try:
                 sent = self.kit.relay.drain()
                 if sent:

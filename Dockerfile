@@ -1,0 +1,18 @@
+# One image for every Zhibu process; the command picks the role:
+#   zhibu web org | zhibu worker org | ... | zhibu web gateway | zhibu migrate
+FROM python:3.11-slim
+
+ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 \
+    ZHIBU_HOST=0.0.0.0 ZHIBU_VAR_DIR=/var/lib/zhibu \
+    PROMETHEUS_MULTIPROC_DIR=/tmp/zhibu-metrics
+WORKDIR /app
+COPY pyproject.toml README.md ./
+COPY shared ./shared
+COPY services ./services
+COPY gateway ./gateway
+COPY demo ./demo
+RUN pip install --no-cache-dir . \
+ && useradd --system --home /var/lib/zhibu --create-home zhibu
+USER zhibu
+EXPOSE 8000 8001 8002 8003 8004
+CMD ["zhibu", "web", "gateway"]
