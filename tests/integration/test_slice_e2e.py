@@ -108,6 +108,14 @@ def run_slice(tmp_path, base_port: int, env_overrides: dict):
         time.sleep(0.5)
         assert call("GET", f"{gateway}/api/members/v1/people/{created['id']}", other)[0] == 404
         assert call("GET", f"{gateway}/api/org/v1/units/{county['id']}", other)[0] == 404
+
+        # /metrics adds up every gunicorn worker's samples (2 workers here): 5 POSTs of units, 201 or 409
+        with urllib.request.urlopen(f"http://127.0.0.1:{ports['org']}/metrics", timeout=5) as resp:
+            exposition = resp.read().decode()
+        posts = sum(float(line.rsplit(" ", 1)[1]) for line in exposition.splitlines()
+                    if line.startswith("zhibu_http_requests_total{") and 'method="POST"' in line
+                    and 'endpoint="/api/org/v1/units"' in line)
+        assert posts == 5
     finally:
         stop_suite(processes)
     for label, proc in processes:
