@@ -1,0 +1,202 @@
+"""A 60-second load test through the gateway at a fixed rate, then a check that nothing was lost.
+
+The whole suite runs as real processes on PostgreSQL + RabbitMQ. First a short
+closed-loop burst measures saturation (requests per second with every client
+busy); then an open-loop run sends mixed reads and writes at about 80% of it:
+create units (org), register people (members), read a unit, list a subtree,
+list people. It reports errors, p50/p95/p99 latency, and the events lost: every
+unit created must reach the members service's read-model, checked afterwards.
+"""
+from __future__ import annotations
+
+import json
+import os
+import random
+import statistics
+import tempfile
+import threading
+import time
+import uuid
+
+import urllib3
+from sqlalchemy import create_engine, text
+
+from shared.auth import mint_token
+from shared.config import SERVICES, Config
+from shared.db import normalize_url
+from shared.migrations import upgrade
+from shared.supervisor import start_suite, stop_suite
+
+from .common import AMQP_URL, PG_ADMIN_URL, fresh_database, wait_for
+
+PORTS = {"gateway": 18920, "org": 18921, "members": 18922, "training": 18923, "evaluation": 18924}
+
+
+def _percentile(values, q):
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))] if ordered else None
+
+
+class Workload:
+    def __init__(self, base: str, token: str, county_ids: list[str]):
+        self.base = base
+        self.http = urllib3.PoolManager(maxsize=64, retries=False, timeout=urllib3.Timeout(total=30))
+        self.headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
+        self.counties = county_ids
+        self.units: list[str] = list(county_ids)
+        self.created_units: list[str] = []
+        self.created_people: list[str] = []
+        self.lock = threading.Lock()
+        self.seq = 0
+
+    def one(self) -> tuple[int, float]:
+        roll = random.random()
+        started = time.perf_counter()
+        if roll < 0.10:
+            with self.lock:
+                self.seq += 1
+                code = f"L{uuid.uuid4().hex[:12]}"
+            body = {"kind": "township", "name": f"街道{code}", "code": code, "parent_id": random.choice(self.counties)}
+            resp = self.http.request("POST", f"{self.base}/api/org/v1/units", body=json.dumps(body), headers=self.headers)
+            if resp.status == 201:
+                unit_id = json.loads(resp.data)["id"]
+                with self.lock:
+                    self.created_units.append(unit_id)
+                    self.units.append(unit_id)
+        elif roll < 0.20:
+            body = {"unit_id": random.choice(self.counties), "name": "测试", "gender": "female",
+                    "birth_date": "1990-05-01"}
+            resp = self.http.request("POST", f"{self.base}/api/members/v1/people", body=json.dumps(body),
+                                     headers=self.headers)
+            if resp.status == 201:
+                with self.lock:
+                    self.created_people.append(json.loads(resp.data)["id"])
+        elif roll < 0.60:
+            resp = self.http.request("GET", f"{self.base}/api/org/v1/units/{random.choice(self.units)}",
+                                     headers=self.headers)
+        elif roll < 0.80:
+            resp = self.http.request("GET", f"{self.base}/api/org/v1/units?under={random.choice(self.counties)}"
+                                     "&limit=20", headers=self.headers)
+        else:
+            resp = self.http.request("GET", f"{self.base}/api/members/v1/people?under="
+                                     f"{random.choice(self.counties)}&limit=20", headers=self.headers)
+        return resp.status, time.perf_counter() - started
+
+
+def closed_loop(work: Workload, seconds: float, clients: int) -> float:
+    done = [0]
+    stop = time.monotonic() + seconds
+
+    def client():
+        while time.monotonic() < stop:
+            work.one()
+            done[0] += 1
+
+    threads = [threading.Thread(target=client) for _ in range(clients)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return done[0] / seconds
+
+
+def open_loop(work: Workload, rate: float, seconds: float, clients: int = 48) -> dict:
+    """Send at a fixed rate whatever the latency (no coordinated omission): each request has a slot."""
+    slots = int(rate * seconds)
+    start = time.monotonic() + 0.5
+    next_slot = [0]
+    lock = threading.Lock()
+    results: list[tuple[int, float]] = []
+
+    def client():
+        while True:
+            with lock:
+                i = next_slot[0]
+                next_slot[0] += 1
+            if i >= slots:
+                return
+            due = start + i / rate
+            delay = due - time.monotonic()
+            if delay > 0:
+                time.sleep(delay)
+            try:
+                status, _ = work.one()
+            except Exception:  # noqa: BLE001 - counted as an error
+                status = 599
+            latency = time.monotonic() - due  # from the slot, not from the send
+            with lock:
+                results.append((status, latency))
+
+    threads = [threading.Thread(target=client) for _ in range(clients)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    latencies = [lat * 1000 for _, lat in results]
+    errors = sum(1 for status, _ in results if status >= 400)
+    return {"sent": len(results), "errors": errors, "p50": _percentile(latencies, 0.5),
+            "p95": _percentile(latencies, 0.95), "p99": _percentile(latencies, 0.99)}
+
+
+def run(size: str = "small", pg_admin_url: str = PG_ADMIN_URL) -> list[dict]:
+    seconds = 15 if size == "small" else 60
+    secret = "bench-secret-bench-secret-bench-secret"
+    urls = {s: fresh_database(f"zhibu_bench_load_{s}", pg_admin_url) for s in SERVICES}
+    for service, url in urls.items():
+        upgrade(service, url)
+    env = dict(os.environ)
+    env.update({f"{s.upper()}_DATABASE_URL": u for s, u in urls.items()})
+    env.update({"ZHIBU_VAR_DIR": tempfile.mkdtemp(prefix="zhibu-bench-load-"), "ZHIBU_JWT_SECRET": secret,
+                "ZHIBU_PII_KEY": "bench", "ZHIBU_BROKER_URL": AMQP_URL,
+                "ZHIBU_BUS_NAMESPACE": f"load{uuid.uuid4().hex[:6]}", "ZHIBU_LOG_LEVEL": "WARNING",
+                "ZHIBU_RATE_LIMIT_PER_SECOND": "100000", "ZHIBU_RATE_LIMIT_BURST": "100000"})
+    processes = start_suite(env, ports=PORTS, workers="2")
+    try:
+        wait_for(f"http://127.0.0.1:{PORTS['gateway']}/healthz")
+        for service in SERVICES:
+            wait_for(f"http://127.0.0.1:{PORTS[service]}/healthz")
+        time.sleep(2)
+        token = mint_token(Config(service="bench", jwt_secret=secret), subject="load", roles=["admin"])
+        base = f"http://127.0.0.1:{PORTS['gateway']}"
+        http = urllib3.PoolManager()
+        headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
+
+        def post(body):
+            resp = http.request("POST", f"{base}/api/org/v1/units", body=json.dumps(body), headers=headers)
+            assert resp.status == 201, resp.data
+            return json.loads(resp.data)["id"]
+
+        province = post({"kind": "province", "name": "省委", "code": "P"})
+        city = post({"kind": "city", "name": "市委", "code": "C", "parent_id": province})
+        counties = [post({"kind": "county", "name": f"县{i}", "code": f"K{i}", "parent_id": city}) for i in range(8)]
+        time.sleep(2)  # members learns of the counties
+        work = Workload(base, token, counties)
+        saturation = closed_loop(work, 8 if size == "small" else 15, clients=24)
+        rate = 0.8 * saturation
+        outcome = open_loop(work, rate, seconds)
+        time.sleep(5)
+        members = create_engine(normalize_url(urls["members"]))
+        with members.connect() as conn:
+            known = set(conn.execute(text("SELECT id FROM org_unit_view")).scalars())
+            people = set(conn.execute(text("SELECT id FROM people")).scalars())
+        members.dispose()
+        lost = sum(1 for unit_id in work.created_units if unit_id not in known)
+        missing_people = sum(1 for person_id in work.created_people if person_id not in people)
+    finally:
+        stop_suite(processes)
+    data = (f"{seconds} s at {rate:.0f} req/s (80% of {saturation:.0f} req/s measured closed-loop), "
+            f"{outcome['sent']} requests: 10% create unit, 10% create person, 40% read unit, 20% list subtree, "
+            f"20% list people; {len(work.created_units)} units created")
+    return [
+        {"name": "load test: p99 latency through the gateway", "figure": round(outcome["p99"], 1), "unit": "ms",
+         "target": "errors 0, events lost 0", "baseline_name": "p50", "baseline": round(outcome["p50"], 1),
+         "ratio": round(outcome["p99"] / outcome["p50"], 2), "data_size": data + f"; p95 {outcome['p95']:.1f} ms"},
+        {"name": "load test: errors", "figure": outcome["errors"], "unit": "responses >= 400", "target": "0",
+         "baseline_name": "requests", "baseline": outcome["sent"], "ratio": None, "data_size": data},
+        {"name": "load test: events lost", "figure": lost, "unit": "units missing from members' read-model",
+         "target": "0", "baseline_name": "units created", "baseline": len(work.created_units), "ratio": None,
+         "data_size": data},
+        {"name": "load test: acknowledged writes lost", "figure": missing_people, "unit": "people answered 201 "
+         "but absent", "target": "0", "baseline_name": "people created", "baseline": len(work.created_people),
+         "ratio": None, "data_size": data},
+    ]
