@@ -1,0 +1,181 @@
+"""Assessments: every branch of a subtree scored, starred and categorized in one set-wise pass.
+
+``assess_subtree`` is the whole recompute: indicator values by GROUP BY queries
+(``indicators.load``), the scoring as a pure function over columns (``scoring.rate``), and one
+bulk write. It never queries per branch. A recompute covers whole regions (a county, a city or
+the province), because a county's five-star quota and bottom share need all its branches.
+"""
+from __future__ import annotations
+
+from fractions import Fraction
+
+from flask import current_app
+from sqlalchemy import and_, delete, func, insert, or_, select
+
+from shared.app import audit, current_principal, db_session
+from shared.dates import today
+from shared.db import utcnow
+from shared.errors import not_found
+from shared.http import paginate, under_clause
+
+from . import indicators, rules, scorecards, scoring
+from .models import Assessment, Rating, ScorecardVersion
+from .units import check_year, deepest_region, load_regions, region_in_scope, subtree, unit_in_scope
+
+
+def previous_stars(session, universe, year: int, branches) -> list:
+    """Each branch's stars in the latest published rating of ``year`` (None when it was not rated)."""
+    latest = (select(Rating.unit_id, func.max(Rating.rating_version).label("v"))
+              .where(Rating.year == year, Rating.unit_id.in_(universe)).group_by(Rating.unit_id).subquery())
+    found = [None] * len(branches)
+    for unit_id, stars in session.execute(
+            select(Rating.unit_id, Rating.stars)
+            .join(latest, and_(Rating.unit_id == latest.c.unit_id, Rating.rating_version == latest.c.v))
+            .where(Rating.year == year)):
+        i = branches.index.get(unit_id)
+        if i is not None:
+            found[i] = stars
+    return found
+
+
+def assess_subtree(session, path: str, year: int, as_of_today, config: dict) -> dict:
+    """Recompute every assessment under the region at ``path`` for ``year``; returns a summary."""
+    universe = indicators.branches_stmt(config["EVAL.RATED_KINDS"], path=path)
+    branches = indicators.load_branches(session, universe)
+    as_of = indicators.as_of_for(year, as_of_today)
+    table = indicators.compute(session, branches, universe, year, as_of, config)
+
+    regions = load_regions(session)
+    region_rows = [deepest_region(p, regions) for p in branches.paths]
+    region_of = [r[1] for r in region_rows]
+    region_paths = {r[1]: r[0] for r in region_rows}
+    cards_by_path = scorecards.cards_for(session, list(region_paths.values()), config)
+    card_of_region = {region_id: cards_by_path[p] for region_id, p in region_paths.items()}
+    previous = previous_stars(session, universe, year - 1, branches)
+    result = scoring.rate(table.columns, table.manual, table.signs, region_of, card_of_region, previous, config)
+
+    session.execute(delete(Assessment).where(Assessment.year == year,
+                                             or_(under_clause(Assessment.org_path, path),
+                                                 Assessment.unit_id.in_(universe)))
+                    .execution_options(synchronize_session=False))
+    computed_at = utcnow()
+    figures = table.figures
+    meetings_missing = table.columns["meetings.shortfall"]
+    rows = [dict(
+        unit_id=branches.ids[i], year=year, org_path=branches.paths[i], name=branches.names[i],
+        code=branches.codes[i], region_id=region_of[i], scorecard_version_id=card_of_region[region_of[i]].version_id,
+        score=result["score"][i], stars_by_score=result["stars_by_score"][i], stars=result["stars"][i],
+        category=result["category"][i], previous_stars=previous[i], change=result["change"][i],
+        weak=result["weak"][i], breakdown=result["breakdown"][i], inputs=table.manual_meta[i],
+        vetoes=result["vetoes"][i], signs=result["signs"][i], limits=result["limits"][i],
+        members=figures["members"][i], members_trained=figures["members_trained"][i],
+        has_secretary=figures["has_secretary"][i], rotation_met=bool(table.columns["training.rotation"][i]),
+        term_expired=figures["term_expired"][i], meetings_due=figures["meetings_due"][i],
+        meetings_missing=meetings_missing[i], as_of=as_of, computed_at=computed_at,
+    ) for i in range(len(branches))]
+    if rows:
+        session.execute(insert(Assessment), rows)
+    by_stars = {str(k): 0 for k in range(5, 0, -1)}
+    for stars in result["stars"]:
+        by_stars[str(stars)] += 1
+    return {"year": year, "as_of": as_of, "branches": len(rows), "regions": len(region_paths), "by_stars": by_stars,
+            "weak": sum(result["weak"]), "computed_at": computed_at}
+
+
+def recompute(fields: dict) -> dict:
+    """POST /assessments/recompute: a county, a city or the province, for a year."""
+    region = region_in_scope(fields["under"], "under")
+    year = check_year(fields["year"], "json")
+    summary = assess_subtree(db_session(), region.path, year, today(), current_app.config["RULES"])
+    audit("assessments", region.id, "recomputed", {"year": year, "branches": summary["branches"],
+                                                   "by_stars": summary["by_stars"]})
+    return {"under": region.id, **summary}
+
+
+def list_assessments(args: dict) -> dict:
+    year = check_year(args.get("year") or today().year)
+    stmt = select(Assessment).where(Assessment.year == year,
+                                    under_clause(Assessment.org_path, subtree(args.get("under"))))
+    for name in ("stars", "category", "weak", "region_id"):
+        if args.get(name) is not None:
+            stmt = stmt.where(getattr(Assessment, name) == (str(args[name]) if name == "region_id" else args[name]))
+    return paginate(db_session(), stmt, [Assessment.org_path], cursor=args.get("cursor"), limit=args["limit"])
+
+
+def explain(breakdown: list, criteria: list, inputs: dict) -> list[dict]:
+    """Each criterion with its weight, where its number came from, the value and the points."""
+    by_key = {c["key"]: c for c in criteria}
+    out = []
+    for key, value, points in breakdown:
+        criterion = by_key.get(key, {"name": key, "weight": None, "source": {}})
+        source = criterion["source"]
+        if "manual" in source:
+            entry = inputs.get(source["manual"])
+            provenance = ({"input": source["manual"], "input_id": entry["id"], "entered_by": entry["entered_by"],
+                           "entered_at": entry["entered_at"], "note": entry.get("note")} if entry
+                          else {"input": source["manual"], "missing": True})
+        else:
+            provenance = {"indicator": source.get("indicator"),
+                          "from": scoring.INDICATORS.get(source.get("indicator"), "")}
+        out.append({"key": key, "name": criterion["name"], "weight": criterion["weight"], "source": source,
+                    "value": value, "points": points, "provenance": provenance})
+    return out
+
+
+def assessment_of(unit_id, year: int | None) -> dict:
+    """GET /units/{id}/assessment: the score with its breakdown and provenance."""
+    unit = unit_in_scope(unit_id)
+    year = check_year(year or today().year)
+    session = db_session()
+    row = session.scalar(select(Assessment).where(Assessment.unit_id == unit.id, Assessment.year == year))
+    if row is None:
+        raise not_found("assessment")
+    if row.scorecard_version_id:
+        version = session.get(ScorecardVersion, row.scorecard_version_id)
+        criteria, card = version.criteria, {"id": version.id, "scorecard_id": version.scorecard_id,
+                                            "number": version.number, "name": version.name}
+    else:
+        default = scorecards.default_card(current_app.config["RULES"])
+        criteria, card = default.criteria, {"id": None, "built_in": True, "name": default.name}
+    return {"assessment": row, "scorecard": card, "criteria": explain(row.breakdown, criteria, row.inputs)}
+
+
+# ----------------------------------------------------------------------------- weak and lax (EVAL.WEAK)
+
+def list_weak(args: dict) -> dict:
+    """Branches showing a weak-and-lax sign, each with its signs and evidence."""
+    year = check_year(args.get("year") or today().year)
+    stmt = select(Assessment).where(Assessment.year == year, Assessment.weak.is_(True),
+                                    under_clause(Assessment.org_path, subtree(args.get("under"))))
+    return paginate(db_session(), stmt, [Assessment.org_path], cursor=args.get("cursor"), limit=args["limit"])
+
+
+def list_bottom(args: dict) -> dict:
+    """Each county's bottom 5-10% by score for the yearly re-ranking (EVAL.WEAK).
+
+    Ranked within the whole county by score (lowest first); branches with equal scores share a
+    rank, so a tie at the cut line brings all of them onto the list. ``least`` / ``most`` are
+    the county's 5% and 10% of branches, rounded up; the list holds every rank up to ``most``.
+    """
+    year = check_year(args.get("year") or today().year)
+    path = subtree(args.get("under"))
+    low, high = (Fraction(str(s)) for s in current_app.config["RULES"]["EVAL.REVIEW_BOTTOM"])
+    regions = (select(Assessment.region_id).where(Assessment.year == year, under_clause(Assessment.org_path, path))
+               .distinct())
+    ranked = (select(Assessment.unit_id, Assessment.name, Assessment.code, Assessment.org_path, Assessment.region_id,
+                     Assessment.score, Assessment.stars, Assessment.weak,
+                     func.rank().over(partition_by=Assessment.region_id, order_by=Assessment.score).label("rank"),
+                     func.count().over(partition_by=Assessment.region_id).label("size"))
+              .where(Assessment.year == year, Assessment.region_id.in_(regions)).subquery())
+    stmt = (select(ranked).where(under_clause(ranked.c.org_path, path),
+                                 (ranked.c.rank - 1) * high.denominator < ranked.c.size * high.numerator))
+    page = paginate(db_session(), stmt, [ranked.c.region_id, ranked.c.rank, ranked.c.org_path],
+                    cursor=args.get("cursor"), limit=args["limit"],
+                    row_key=lambda r: (r.region_id, r.rank, r.org_path))
+    items = []
+    for r in page["items"]:
+        least, most = rules.review_bottom_sizes(r.size, [low, high])
+        items.append({"region_id": r.region_id, "region_branches": r.size, "rank": r.rank, "least": least,
+                      "most": most, "within_least": r.rank <= least, "unit_id": r.unit_id, "name": r.name,
+                      "code": r.code, "org_path": r.org_path, "score": r.score, "stars": r.stars, "weak": r.weak})
+    return {"items": items, "next_cursor": page["next_cursor"]}

@@ -1,0 +1,205 @@
+"""Problem lists (EVAL.PROBLEMS): found, rectified by a deadline, verified, or escalated one level up.
+
+Every change is audited and published (evaluation.problem.opened / changed / escalated / closed).
+A problem past its due date stays on the list, flagged overdue: a deadline is recorded, never refused.
+"""
+from __future__ import annotations
+
+from flask import current_app
+from sqlalchemy import or_, select
+
+from shared.app import audit, current_principal, db_session, emit
+from shared.audit import diff
+from shared.dates import today
+from shared.errors import Problem as HttpProblem
+from shared.errors import not_found
+from shared.http import check_if_match, paginate, under_clause
+from shared.violations import RuleViolation
+
+from . import rules
+from .models import OrgUnitView, Problem, ProblemComment
+from .units import check_year, subtree, unit_in_scope
+
+VERIFIERS = ("admin", "organizer")
+
+
+def _invalid(field: str, message: str) -> HttpProblem:
+    return HttpProblem(422, "Unprocessable Content", "the request has invalid fields; see errors", kind="validation",
+                       errors={"json": {field: [message]}})
+
+
+def _publish(type_: str, problem: Problem) -> None:
+    emit(type_, {"problem_id": problem.id, "unit_id": problem.unit_id, "status": problem.status,
+                 "deadline": problem.deadline, "level_unit_id": problem.level_unit_id,
+                 "problem_version": problem.version}, org_path=problem.org_path)
+
+
+def get_in_scope(problem_id) -> Problem:
+    problem = db_session().get(Problem, str(problem_id))
+    if problem is None or not current_principal().sees(problem.org_path):
+        raise not_found("problem")
+    return problem
+
+
+def view(problem: Problem) -> Problem:
+    """The problem with its due date and whether it is overdue today (for the response)."""
+    problem.due = rules.problem_due(problem.deadline, problem.year)
+    problem.overdue = rules.problem_overdue(problem.status, problem.deadline, problem.year, today()) is not None
+    return problem
+
+
+def open_problem(fields: dict) -> Problem:
+    session = db_session()
+    unit = unit_in_scope(fields["unit_id"])
+    rated = current_app.config["RULES"]["EVAL.RATED_KINDS"]
+    if unit.kind not in rated:
+        raise _invalid("unit_id", f"problem lists are kept for branches ({', '.join(rated)}), not a {unit.kind}")
+    year = check_year(fields.get("year") or today().year, "json")
+    problem = Problem(unit_id=unit.id, org_path=unit.path, year=year, source=fields["source"],
+                      description=fields["description"], responsible=fields["responsible"],
+                      responsible_person_id=str(fields["responsible_person_id"]) if fields.get(
+                          "responsible_person_id") else None,
+                      measures=fields.get("measures"), deadline=fields["deadline"], status="open",
+                      level_unit_id=unit.id, level_path=unit.path, escalations=0, in_weak_scope=False,
+                      opened_on=today(), created_by=current_principal().subject, version=1)
+    session.add(problem)
+    session.flush()
+    audit("problem", problem.id, "opened", {"unit_id": unit.id, "year": year, "source": problem.source,
+                                            "description": problem.description, "responsible": problem.responsible,
+                                            "measures": problem.measures, "deadline": problem.deadline})
+    _publish("evaluation.problem.opened", problem)
+    return view(problem)
+
+
+EDITABLE = ("description", "responsible", "responsible_person_id", "measures", "deadline")
+
+
+def change(problem_id, fields: dict) -> Problem:
+    problem = get_in_scope(problem_id)
+    check_if_match(problem.id, problem.version)
+    closed = rules.problem_closed(problem.status)
+    if closed:
+        raise RuleViolation(closed)
+    before = {k: getattr(problem, k) for k in EDITABLE}
+    for key in EDITABLE:
+        if key in fields:
+            value = fields[key]
+            setattr(problem, key, str(value) if key == "responsible_person_id" and value else value)
+    changes = diff(before, {k: getattr(problem, k) for k in EDITABLE})
+    if changes:
+        problem.version += 1
+        audit("problem", problem.id, "changed", changes)
+        _publish("evaluation.problem.changed", problem)
+    return view(problem)
+
+
+def _comment(problem: Problem, body: str, status_from: str | None = None, status_to: str | None = None):
+    db_session().add(ProblemComment(problem_id=problem.id, author=current_principal().subject, body=body,
+                                    status_from=status_from, status_to=status_to))
+
+
+def transition(problem_id, fields: dict) -> Problem:
+    """open -> in_progress -> rectified -> verified (a failed check: rectified -> in_progress)."""
+    problem = get_in_scope(problem_id)
+    check_if_match(problem.id, problem.version)
+    wanted = fields["status"]
+    violation = rules.problem_transition(problem.status, wanted)
+    if violation:
+        raise RuleViolation(violation)
+    if wanted == "in_progress" and problem.status == "open":
+        missing = rules.problem_needs_measures(problem.measures)
+        if missing:
+            raise RuleViolation(missing)
+    if wanted == "verified" and not current_principal().has(*VERIFIERS):
+        raise HttpProblem(403, "Forbidden", "a rectification is verified by the organization department above "
+                                            "the branch (roles: admin, organizer)", kind="forbidden")
+    if problem.status == "rectified" and wanted == "in_progress" and not fields.get("comment"):
+        raise _invalid("comment", "say why the rectification is sent back")
+    before = problem.status
+    problem.status = wanted
+    if wanted == "rectified":
+        problem.rectified_on = today()
+    elif wanted == "verified":
+        problem.verified_on = today()
+    elif before == "rectified":
+        problem.rectified_on = None
+    problem.version += 1
+    if fields.get("comment"):
+        _comment(problem, fields["comment"], before, wanted)
+    audit("problem", problem.id, "status", {"status": [before, wanted], "comment": fields.get("comment")})
+    _publish("evaluation.problem.closed" if wanted == "verified" else "evaluation.problem.changed", problem)
+    return view(problem)
+
+
+def escalate(problem_id, fields: dict) -> Problem:
+    """The level that answers for the problem moves one step up the tree."""
+    session = db_session()
+    problem = get_in_scope(problem_id)
+    check_if_match(problem.id, problem.version)
+    level = session.get(OrgUnitView, problem.level_unit_id)
+    upper = session.get(OrgUnitView, level.parent_id) if level is not None and level.parent_id else None
+    violation = rules.problem_escalation(problem.status, upper is not None)
+    if violation:
+        raise RuleViolation(violation)
+    before = problem.level_unit_id
+    problem.level_unit_id, problem.level_path = upper.id, upper.path
+    problem.escalations += 1
+    problem.version += 1
+    _comment(problem, fields["reason"])
+    audit("problem", problem.id, "escalated", {"level_unit_id": [before, upper.id], "reason": fields["reason"]})
+    _publish("evaluation.problem.escalated", problem)
+    return view(problem)
+
+
+def mark_weak_scope(problem_id, fields: dict) -> Problem:
+    """Put a hard problem's branch inside (or take it out of) the weak-and-lax rectification scope."""
+    problem = get_in_scope(problem_id)
+    check_if_match(problem.id, problem.version)
+    before = problem.in_weak_scope
+    problem.in_weak_scope = fields["in_scope"]
+    problem.weak_scope_reason = fields["reason"]
+    problem.version += 1
+    _comment(problem, fields["reason"])
+    audit("problem", problem.id, "weak_scope", {"in_weak_scope": [before, problem.in_weak_scope],
+                                                "reason": fields["reason"]})
+    _publish("evaluation.problem.changed", problem)
+    return view(problem)
+
+
+def add_comment(problem_id, fields: dict) -> ProblemComment:
+    problem = get_in_scope(problem_id)
+    comment = ProblemComment(problem_id=problem.id, author=current_principal().subject, body=fields["body"])
+    db_session().add(comment)
+    db_session().flush()
+    audit("problem", problem.id, "commented", {"comment_id": comment.id, "body": comment.body})
+    return comment
+
+
+def list_comments(problem_id, args: dict) -> dict:
+    problem = get_in_scope(problem_id)
+    stmt = select(ProblemComment).where(ProblemComment.problem_id == problem.id)
+    return paginate(db_session(), stmt, [ProblemComment.id], cursor=args.get("cursor"), limit=args["limit"])
+
+
+def overdue_clause(as_of):
+    """SQL for ``rules.problem_overdue``: not rectified and past min(deadline, the year's end)."""
+    return Problem.status.in_(("open", "in_progress")) & or_(Problem.deadline < as_of, Problem.year < as_of.year)
+
+
+def list_problems(args: dict) -> dict:
+    stmt = select(Problem).where(under_clause(Problem.org_path, subtree(args.get("under"))))
+    if args.get("level"):
+        stmt = stmt.where(Problem.level_unit_id == unit_in_scope(args["level"]).id)
+    if args.get("year"):
+        stmt = stmt.where(Problem.year == args["year"])
+    if args.get("status"):
+        stmt = stmt.where(Problem.status == args["status"])
+    if args.get("in_weak_scope") is not None:
+        stmt = stmt.where(Problem.in_weak_scope.is_(args["in_weak_scope"]))
+    if args.get("overdue") is not None:
+        clause = overdue_clause(today())
+        stmt = stmt.where(clause if args["overdue"] else ~clause)
+    page = paginate(db_session(), stmt, [Problem.org_path, Problem.id], cursor=args.get("cursor"),
+                    limit=args["limit"])
+    page["items"] = [view(p) for p in page["items"]]
+    return page
