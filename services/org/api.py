@@ -1,19 +1,53 @@
 """The org service's HTTP API: parse, call the domain, dump. No rules here."""
 from __future__ import annotations
 
+import io
+
+from flask import request
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from shared.app import require
-from shared.http import idempotent, with_etag
+from shared.http import PageArgs, check_if_match, idempotent, with_etag
+from shared.imports import body_stream, format_of
 
-from . import units
-from .schemas import UnitIn, UnitListArgs, UnitOut, UnitPage
+from . import committees, compliance, groups, importing, liaison, meetings, support, uncovered, units
+from .schemas import (ApprovalIn, ByElectionIn, CommitteeOut, CommitteePage, ComplianceArgs, ComplianceOut,
+                      ComplianceRuleArgs, DissolveIn, ElectionIn, ExtensionIn, FundIn, GroupIn, GroupList,
+                      GroupMemberIn, GroupOut, ImportArgs, ImportOut, LiaisonIn, LiaisonListArgs, LiaisonOut,
+                      LiaisonPage, LiaisonPatch, LifeOut, MeetingIn, MeetingListArgs, MeetingOut, MeetingPage,
+                      MoveIn, OffenderPage, PeriodArgs, RosterPage, SupportIn, SupportOut, TermListArgs, TermPage,
+                      UncoveredIn, UncoveredListArgs, UncoveredOut, UncoveredPage, UncoveredPatch, UnitIn,
+                      UnitListArgs, UnitOut, UnitPage, UnitPatch, VacancyIn)
 
-blp = Blueprint("units", __name__, url_prefix="/api/org/v1", description="Org units: the organization tree")
-
+PREFIX = "/api/org/v1"
+#: who changes the tree, the uncovered entities and the liaison points: organization departments and platforms
 WRITERS = ("admin", "organizer", "integration")
+#: who records a branch's own work (elections, meetings, groups, support): the branch secretary too
+BRANCH_WRITERS = ("admin", "organizer", "secretary", "integration")
+#: the upper committee's approval of a secretary or deputy
+APPROVERS = ("admin", "organizer")
 
+blp = Blueprint("units", __name__, url_prefix=PREFIX, description="Org units: the organization tree")
+committee_blp = Blueprint("committees", __name__, url_prefix=PREFIX,
+                          description="Committees and terms: elections, vacancies, by-elections, approvals")
+group_blp = Blueprint("groups", __name__, url_prefix=PREFIX, description="Party groups inside a branch")
+meeting_blp = Blueprint("meetings", __name__, url_prefix=PREFIX,
+                        description="Organizational life: meetings and their frequency (LIFE.*)")
+uncovered_blp = Blueprint("uncovered", __name__, url_prefix=PREFIX,
+                          description="Uncovered entities and their instructors (ORG.UNCOVERED)")
+liaison_blp = Blueprint("liaison", __name__, url_prefix=PREFIX, description="Leaders' liaison points (ORG.LIAISON)")
+support_blp = Blueprint("support", __name__, url_prefix=PREFIX,
+                        description="Support: organizers, activity funds, venue")
+compliance_blp = Blueprint("compliance", __name__, url_prefix=PREFIX,
+                           description="Setup compliance of a subtree, per rule code")
+import_blp = Blueprint("imports", __name__, url_prefix=PREFIX, description="Bulk import of units (CSV, NDJSON)")
+
+BLUEPRINTS = [blp, committee_blp, group_blp, meeting_blp, uncovered_blp, liaison_blp, support_blp, compliance_blp,
+              import_blp]
+
+
+# ----------------------------------------------------------------------------- units
 
 @blp.route("/units")
 class Units(MethodView):
@@ -38,3 +72,366 @@ class UnitItem(MethodView):
     def get(self, unit_id):
         """One unit; 404 outside the caller's subtree."""
         return with_etag(units.get_in_scope(unit_id))
+
+    @blp.arguments(UnitPatch)
+    @blp.response(200, UnitOut)
+    def patch(self, fields, unit_id):
+        """Change name, code, domain, external id, establishment date or kind (If-Match)."""
+        require(*WRITERS)
+        unit = units.get_in_scope(unit_id)
+        check_if_match(unit.id, unit.version)
+        return with_etag(units.update(unit, fields))
+
+
+@blp.route("/units/<uuid:unit_id>/move")
+class UnitMove(MethodView):
+    @blp.arguments(MoveIn)
+    @blp.response(200, UnitOut)
+    def post(self, fields, unit_id):
+        """Re-parent a unit: its whole subtree moves, every path in one transaction (If-Match)."""
+        require(*WRITERS)
+        unit = units.get_in_scope(unit_id)
+        check_if_match(unit.id, unit.version)
+        return with_etag(units.move(unit, fields["parent_id"]))
+
+
+@blp.route("/units/<uuid:unit_id>/dissolve")
+class UnitDissolve(MethodView):
+    @blp.arguments(DissolveIn)
+    @blp.response(200, UnitOut)
+    def post(self, fields, unit_id):
+        """Dissolve a unit; refused while people are on its roll unless ``members_moved_to`` takes them
+        (ORG.DISSOLVE_MEMBERS) or while it leads active units (ORG.UNIT_NESTING). If-Match."""
+        require(*WRITERS)
+        unit = units.get_in_scope(unit_id)
+        check_if_match(unit.id, unit.version)
+        return with_etag(units.dissolve(unit, fields))
+
+
+@blp.route("/units/<uuid:unit_id>/roster")
+class UnitRoster(MethodView):
+    @blp.arguments(PageArgs, location="query")
+    @blp.response(200, RosterPage)
+    def get(self, args, unit_id):
+        """The people on the unit's roll, as the members service last reported them."""
+        return units.roster(units.get_in_scope(unit_id), args)
+
+
+# ----------------------------------------------------------------------------- committees
+
+@committee_blp.route("/units/<uuid:unit_id>/committee")
+class CurrentCommittee(MethodView):
+    @committee_blp.response(200, CommitteeOut)
+    def get(self, unit_id):
+        """The current committee (or secretary and deputy), its seats and the state of its term."""
+        committee = committees.current_of(units.get_in_scope(unit_id))
+        return with_etag(committees.view(committee), committee.id, committee.version)
+
+
+@committee_blp.route("/units/<uuid:unit_id>/elections")
+class Elections(MethodView):
+    @committee_blp.arguments(PageArgs, location="query")
+    @committee_blp.response(200, CommitteePage)
+    def get(self, args, unit_id):
+        """Every election of the unit, oldest first."""
+        return committees.history(units.get_in_scope(unit_id), args)
+
+    @idempotent
+    @committee_blp.arguments(ElectionIn)
+    @committee_blp.response(201, CommitteeOut)
+    def post(self, fields, unit_id):
+        """Record an election (换届): size by full members (ORG.COMMITTEE_REQUIRED), roles and holders
+        (ORG.COMMITTEE_ROLES), term by domain (ORG.TERM_LENGTH)."""
+        require(*BRANCH_WRITERS)
+        view = committees.elect(units.get_in_scope(unit_id), fields)
+        return with_etag(view, view["id"], view["version"])
+
+
+def _committee_change(unit_id, change, fields):
+    unit = units.get_in_scope(unit_id)
+    committee = committees.current_of(unit)
+    check_if_match(committee.id, committee.version)
+    view = change(unit, committee, fields)
+    return with_etag(view, view["id"], view["version"])
+
+
+@committee_blp.route("/units/<uuid:unit_id>/committee/vacancies")
+class Vacancies(MethodView):
+    @committee_blp.arguments(VacancyIn)
+    @committee_blp.response(200, CommitteeOut)
+    def post(self, fields, unit_id):
+        """A seat falls vacant (ORG.VACANCY); If-Match on the committee."""
+        require(*BRANCH_WRITERS)
+        return _committee_change(unit_id, committees.vacate, fields)
+
+
+@committee_blp.route("/units/<uuid:unit_id>/committee/by-elections")
+class ByElections(MethodView):
+    @committee_blp.arguments(ByElectionIn)
+    @committee_blp.response(200, CommitteeOut)
+    def post(self, fields, unit_id):
+        """A by-election fills a vacant seat or adds one; If-Match on the committee."""
+        require(*BRANCH_WRITERS)
+        return _committee_change(unit_id, committees.by_elect, fields)
+
+
+@committee_blp.route("/units/<uuid:unit_id>/committee/approvals")
+class Approvals(MethodView):
+    @committee_blp.arguments(ApprovalIn)
+    @committee_blp.response(200, CommitteeOut)
+    def post(self, fields, unit_id):
+        """The upper committee approves the secretary or deputy; If-Match on the committee."""
+        require(*APPROVERS)
+        return _committee_change(unit_id, committees.approve, fields)
+
+
+@committee_blp.route("/units/<uuid:unit_id>/committee/extension")
+class Extension(MethodView):
+    @committee_blp.arguments(ExtensionIn)
+    @committee_blp.response(200, CommitteeOut)
+    def post(self, fields, unit_id):
+        """An approved extension of the term, at most 1 year (ORG.TERM_EXPIRED); If-Match."""
+        require(*APPROVERS)
+        return _committee_change(unit_id, committees.extend, fields)
+
+
+@committee_blp.route("/terms")
+class Terms(MethodView):
+    @committee_blp.arguments(TermListArgs, location="query")
+    @committee_blp.response(200, TermPage)
+    def get(self, args):
+        """Terms expiring within the warning window, or expired (ORG.TERM_EXPIRED), in the subtree."""
+        return committees.terms_due(args)
+
+
+# ----------------------------------------------------------------------------- party groups
+
+@group_blp.route("/units/<uuid:unit_id>/groups")
+class Groups(MethodView):
+    @group_blp.response(200, GroupList)
+    def get(self, unit_id):
+        """The branch's party groups with their members."""
+        return groups.list_groups(units.get_in_scope(unit_id))
+
+    @idempotent
+    @group_blp.arguments(GroupIn)
+    @group_blp.response(201, GroupOut)
+    def post(self, fields, unit_id):
+        """Set up a party group (a unit of kind party_group) with members from the branch's roll."""
+        require(*BRANCH_WRITERS)
+        view = groups.create(units.get_in_scope(unit_id), fields)
+        return with_etag(view, view["id"], view["version"])
+
+
+@group_blp.route("/units/<uuid:unit_id>/groups/<uuid:group_id>/members")
+class GroupMembers(MethodView):
+    @idempotent
+    @group_blp.arguments(GroupMemberIn)
+    @group_blp.response(201, GroupOut)
+    def post(self, fields, unit_id, group_id):
+        """Add a member of the branch to the group (one group per member); ``leader`` makes them its leader."""
+        require(*BRANCH_WRITERS)
+        branch = units.get_in_scope(unit_id)
+        return groups.add_member(branch, groups.get(branch, group_id), fields)
+
+
+@group_blp.route("/units/<uuid:unit_id>/groups/<uuid:group_id>/members/<uuid:person_id>")
+class GroupMemberItem(MethodView):
+    @group_blp.response(200, GroupOut)
+    def delete(self, unit_id, group_id, person_id):
+        """Take a member out of the group."""
+        require(*BRANCH_WRITERS)
+        branch = units.get_in_scope(unit_id)
+        return groups.remove_member(branch, groups.get(branch, group_id), person_id)
+
+
+# ----------------------------------------------------------------------------- meetings
+
+@meeting_blp.route("/meetings")
+class Meetings(MethodView):
+    @meeting_blp.arguments(MeetingListArgs, location="query")
+    @meeting_blp.response(200, MeetingPage)
+    def get(self, args):
+        """Meetings in the subtree, filtered by unit, type and dates."""
+        return meetings.list_meetings(args)
+
+    @idempotent
+    @meeting_blp.arguments(MeetingIn)
+    @meeting_blp.response(201, MeetingOut)
+    def post(self, fields):
+        """Record a meeting; a general or committee meeting without quorum is kept with the breach and
+        does not count."""
+        require(*BRANCH_WRITERS)
+        return meetings.record(fields)
+
+
+@meeting_blp.route("/meetings/<uuid:meeting_id>")
+class MeetingItem(MethodView):
+    @meeting_blp.response(200, MeetingOut)
+    def get(self, meeting_id):
+        """One meeting."""
+        return meetings.get(meeting_id)
+
+
+@meeting_blp.route("/units/<uuid:unit_id>/life")
+class Life(MethodView):
+    @meeting_blp.arguments(PeriodArgs, location="query")
+    @meeting_blp.response(200, LifeOut)
+    def get(self, args, unit_id):
+        """Frequency compliance of a branch (and its party groups) for any period: required against held,
+        per type of meeting (LIFE.*)."""
+        return meetings.life(units.get_in_scope(unit_id), args)
+
+
+# ----------------------------------------------------------------------------- uncovered entities
+
+@uncovered_blp.route("/uncovered")
+class Uncovered(MethodView):
+    @uncovered_blp.arguments(UncoveredListArgs, location="query")
+    @uncovered_blp.response(200, UncoveredPage)
+    def get(self, args):
+        """Entities without an organization in the subtree, by status and instructor."""
+        return uncovered.list_entities(args)
+
+    @idempotent
+    @uncovered_blp.arguments(UncoveredIn)
+    @uncovered_blp.response(201, UncoveredOut)
+    def post(self, fields):
+        """List an entity that should have a party organization, with its instructor if assigned."""
+        require(*WRITERS)
+        return with_etag(uncovered.create(fields))
+
+
+@uncovered_blp.route("/uncovered/<uuid:entity_id>")
+class UncoveredItem(MethodView):
+    @uncovered_blp.response(200, UncoveredOut)
+    def get(self, entity_id):
+        """One uncovered entity."""
+        return with_etag(uncovered.get_in_scope(entity_id))
+
+    @uncovered_blp.arguments(UncoveredPatch)
+    @uncovered_blp.response(200, UncoveredOut)
+    def patch(self, fields, entity_id):
+        """Assign the instructor, record the branch that now covers it, or its closing (If-Match)."""
+        require(*WRITERS)
+        entity = uncovered.get_in_scope(entity_id)
+        check_if_match(entity.id, entity.version)
+        return with_etag(uncovered.update(entity, fields))
+
+
+# ----------------------------------------------------------------------------- liaison points
+
+@liaison_blp.route("/liaison-points")
+class LiaisonPoints(MethodView):
+    @liaison_blp.arguments(LiaisonListArgs, location="query")
+    @liaison_blp.response(200, LiaisonPage)
+    def get(self, args):
+        """Liaison points in the subtree, each with its branch's latest rating."""
+        return liaison.list_points(args)
+
+    @idempotent
+    @liaison_blp.arguments(LiaisonIn)
+    @liaison_blp.response(201, LiaisonOut)
+    def post(self, fields):
+        """A leader takes a branch as liaison point."""
+        require(*WRITERS)
+        view = liaison.create(fields)
+        return with_etag(view, view["id"], view["version"])
+
+
+@liaison_blp.route("/liaison-points/<uuid:liaison_id>")
+class LiaisonItem(MethodView):
+    @liaison_blp.response(200, LiaisonOut)
+    def get(self, liaison_id):
+        """One liaison point with its branch's latest rating."""
+        point = liaison.get_in_scope(liaison_id)
+        return with_etag(liaison.view(point), point.id, point.version)
+
+    @liaison_blp.arguments(LiaisonPatch)
+    @liaison_blp.response(200, LiaisonOut)
+    def patch(self, fields, liaison_id):
+        """Change the leader's title or note, or end the liaison point (If-Match)."""
+        require(*WRITERS)
+        point = liaison.get_in_scope(liaison_id)
+        check_if_match(point.id, point.version)
+        view = liaison.update(point, fields)
+        return with_etag(view, view["id"], view["version"])
+
+
+# ----------------------------------------------------------------------------- support
+
+@support_blp.route("/units/<uuid:unit_id>/support")
+class Support(MethodView):
+    @support_blp.response(200, SupportOut)
+    def get(self, unit_id):
+        """The unit's organizers, funds by year and source, and venue."""
+        unit = units.get_in_scope(unit_id)
+        return with_etag(support.view(unit), unit.id, support.version_of(unit))
+
+    @support_blp.arguments(SupportIn)
+    @support_blp.response(200, SupportOut)
+    def put(self, fields, unit_id):
+        """Set the venue and the organizers (If-Match; the first time the ETag ends in .0)."""
+        require(*BRANCH_WRITERS)
+        unit = units.get_in_scope(unit_id)
+        check_if_match(unit.id, support.version_of(unit))
+        view = support.replace(unit, fields)
+        return with_etag(view, unit.id, view["version"])
+
+
+@support_blp.route("/units/<uuid:unit_id>/support/funds")
+class Funds(MethodView):
+    @idempotent
+    @support_blp.arguments(FundIn)
+    @support_blp.response(201, SupportOut)
+    def post(self, fields, unit_id):
+        """Record activity funds received: unit funds, fiscal allocation or party-dues subsidy."""
+        require(*BRANCH_WRITERS)
+        unit = units.get_in_scope(unit_id)
+        view = support.add_fund(unit, fields)
+        return with_etag(view, unit.id, view["version"])
+
+
+# ----------------------------------------------------------------------------- compliance
+
+@compliance_blp.route("/compliance")
+class Compliance(MethodView):
+    @compliance_blp.arguments(ComplianceArgs, location="query")
+    @compliance_blp.response(200, ComplianceOut)
+    def get(self, args):
+        """Per rule code: how many units of the subtree break it, and the first of them with their figures.
+        ``from`` / ``to`` set the period of the LIFE.* rules (default: this year so far)."""
+        return compliance.report(args)
+
+
+@compliance_blp.route("/compliance/<string:code>")
+class ComplianceRule(MethodView):
+    @compliance_blp.arguments(ComplianceRuleArgs, location="query")
+    @compliance_blp.response(200, OffenderPage)
+    def get(self, args, code):
+        """Every unit breaking one rule, page by page in tree order."""
+        return compliance.offenders_page(code, args)
+
+
+# ----------------------------------------------------------------------------- imports
+
+@import_blp.route("/imports")
+class Imports(MethodView):
+    @idempotent
+    @import_blp.arguments(ImportArgs, location="query")
+    @import_blp.response(201, ImportOut)
+    def post(self, args):
+        """Import units from text/csv (header row) or application/x-ndjson: idempotent by code, parents by
+        ``parent_code``; a 422 report names the line and field of each error (nothing written by default)."""
+        require(*WRITERS)
+        fmt = format_of(request.content_type)
+        stream = io.BytesIO(request.get_data()) if request.headers.get("Idempotency-Key") else body_stream(request)
+        return importing.import_units(stream, fmt, args["mode"])
+
+
+@import_blp.route("/imports/<uuid:import_id>")
+class ImportItem(MethodView):
+    @import_blp.response(200, ImportOut)
+    def get(self, import_id):
+        """One import: what it created, updated and left unchanged, and the lines it skipped."""
+        return importing.get_run(import_id)

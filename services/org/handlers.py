@@ -1,6 +1,116 @@
-"""The events the org service consumes."""
+"""The events the org service consumes.
+
+- members.person.created / stage.changed / member.transferred / member.left carry the person's
+  whole state: the roster read-model is upserted by ``person_version`` (an older event never wins),
+  the member counts of the units it touches are recounted from it, a seat whose holder is no
+  longer a full member of the unit falls vacant, and a member who left the branch leaves its group.
+- evaluation.rating.published: the branch's rating per year, newest ``rating_version`` wins; the
+  liaison points list the latest one.
+"""
 from __future__ import annotations
 
+from sqlalchemy import case, delete, func, select, update
+
+from shared.audit import record as audit_record
 from shared.consumer import Handlers
+from shared.dates import SHANGHAI
+from shared.events import Outbox
+
+from . import committees, rules
+from .models import Committee, GroupMember, RosterPerson, Seat, Unit, UnitRating, kit
 
 handlers = Handlers()
+outbox = Outbox(kit.OutboxEvent, "org")
+
+PERSON_EVENTS = ("members.person.created", "members.stage.changed", "members.member.transferred",
+                 "members.member.left")
+
+
+@handlers.on(*PERSON_EVENTS)
+def keep_roster(session, event):
+    """Upsert the person; recount the units; vacate seats and group places the person no longer holds."""
+    data = event.loaded()
+    person_id = str(data["id"])
+    row = session.get(RosterPerson, person_id)
+    if row is not None and row.person_version >= data["person_version"]:
+        return
+    old_unit = row.unit_id if row is not None else None
+    values = dict(unit_id=str(data["unit_id"]), name=data["name"], stage=data["stage"], status=data["status"],
+                  full_member_since=data.get("full_member_since"), person_version=data["person_version"])
+    if row is None:
+        row = RosterPerson(person_id=person_id, **values)
+        session.add(row)
+    else:
+        for key, value in values.items():
+            setattr(row, key, value)
+    session.flush()
+    recount(session, {u for u in (old_unit, row.unit_id) if u})
+    on = (data.get("left_on") or data.get("transferred_on") or data.get("changed_on")
+          or event.occurred.astimezone(SHANGHAI).date())
+    if row.status == "left" or (old_unit is not None and old_unit != row.unit_id):
+        session.execute(delete(GroupMember).where(GroupMember.person_id == person_id))
+    _vacate_lost_seats(session, row, on, event.type)
+
+
+def recount(session, unit_ids: set[str]) -> None:
+    """Full and probationary members of each unit, counted from the roster (active people only)."""
+    if not unit_ids:
+        return
+    counts = {unit_id: (0, 0) for unit_id in unit_ids}
+    rows = session.execute(
+        select(RosterPerson.unit_id,
+               func.sum(case((RosterPerson.stage == "full", 1), else_=0)),
+               func.sum(case((RosterPerson.stage == "probationary", 1), else_=0)))
+        .where(RosterPerson.unit_id.in_(unit_ids), RosterPerson.status == "active")
+        .group_by(RosterPerson.unit_id)).all()
+    for unit_id, full, probationary in rows:
+        counts[unit_id] = (int(full or 0), int(probationary or 0))
+    for unit_id, (full, probationary) in counts.items():
+        session.execute(update(Unit).where(Unit.id == unit_id)
+                        .values(full_members=full, probationary_members=probationary)
+                        .execution_options(synchronize_session=False))
+
+
+def _vacate_lost_seats(session, person: RosterPerson, on, event_type: str) -> None:
+    rows = session.execute(
+        select(Seat, Committee, Unit).join(Committee, Committee.id == Seat.committee_id)
+        .join(Unit, Unit.id == Committee.unit_id)
+        .where(Seat.person_id == person.person_id, Committee.status == "current")).all()
+    if not rows:
+        return
+    person_path = session.scalar(select(Unit.path).where(Unit.id == person.unit_id))
+    for seat, committee, unit in rows:
+        if unit.kind in rules.BRANCH_KINDS:
+            belongs = person.unit_id == unit.id
+        else:
+            belongs = person_path is not None and person_path.startswith(unit.path)
+        if belongs and person.status == "active" and person.stage == "full":
+            continue
+        vacated_on = max(on, seat.since) if seat.since else on
+        reason = {"members.member.left": "left the party", "members.member.transferred": "transferred"}.get(
+            event_type, f"now {person.status} {person.stage}")
+        committees.mark_vacant(committee, seat, vacated_on, reason)
+        committee.version += 1
+        session.flush()
+        audit_record(session, kit.AuditEntry, entity="committee", entity_id=committee.id, action="vacancy",
+                     change={"seat_id": seat.id, "role": seat.role, "person_id": person.person_id,
+                             "vacated_on": vacated_on, "reason": reason}, actor="members-events")
+        outbox.emit(session, "org.committee.changed",
+                    {**committees.event_data(session, committee), "change": "vacancy"}, org_path=unit.path)
+
+
+@handlers.on("evaluation.rating.published")
+def keep_rating(session, event):
+    """A branch's rating for a year; a correction (higher rating_version) replaces it."""
+    data = event.loaded()
+    key = (str(data["unit_id"]), data["year"])
+    row = session.get(UnitRating, key)
+    if row is not None and row.rating_version >= data["rating_version"]:
+        return
+    values = dict(rating_id=str(data["rating_id"]), score=data["score"], stars=data["stars"],
+                  category=data["category"], rating_version=data["rating_version"])
+    if row is None:
+        session.add(UnitRating(unit_id=key[0], year=key[1], **values))
+    else:
+        for name, value in values.items():
+            setattr(row, name, value)

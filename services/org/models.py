@@ -1,9 +1,16 @@
-"""The org service's tables."""
+"""The org service's tables.
+
+Every record that belongs to an org unit carries that unit's materialized path
+(``path``, byte-ordered and indexed): scope checks and subtree reports are
+range scans on it, and a move rewrites every path under the old prefix in one
+set-wise UPDATE per table (``units.PATH_TABLES``).
+"""
 from __future__ import annotations
 
 from datetime import date, datetime
+from decimal import Decimal
 
-from sqlalchemy import Date, ForeignKey, Index, Integer, String
+from sqlalchemy import JSON, Boolean, Date, ForeignKey, Index, Integer, Numeric, String, Text, text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from shared.db import BigId, PathString, UTCDateTime, new_id, utcnow
@@ -25,6 +32,7 @@ class Unit(Base):
     __table_args__ = (
         Index("ix_units_path", "path"),
         Index("ix_units_parent", "parent_id"),
+        Index("ix_units_kind_path", "kind", "path"),
     )
     seq: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
     id: Mapped[str] = mapped_column(String(36), unique=True, default=new_id)
@@ -38,9 +46,263 @@ class Unit(Base):
     code: Mapped[str] = mapped_column(String(64), unique=True)
     external_id: Mapped[str | None] = mapped_column(String(100), nullable=True, index=True)
     established_on: Mapped[date | None] = mapped_column(Date, nullable=True)
+    #: for a joint branch (联合党支部): how many work units it joins (at most 5, ORG.BRANCH_MIN_MEMBERS)
+    covered_units: Mapped[int | None] = mapped_column(Integer, nullable=True)
     status: Mapped[str] = mapped_column(String(20), default="active")
+    dissolved_on: Mapped[date | None] = mapped_column(Date, nullable=True)
+    #: kept from members events (the roster below): active full and probationary members of this unit itself
     full_members: Mapped[int] = mapped_column(Integer, default=0)
     probationary_members: Mapped[int] = mapped_column(Integer, default=0)
     version: Mapped[int] = mapped_column(Integer, default=1)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+
+class RosterPerson(Base):
+    """The org service's copy of a person on a unit's roll, from members events (newest version wins)."""
+
+    __tablename__ = "roster"
+    __table_args__ = (Index("ix_roster_unit_status_stage", "unit_id", "status", "stage"),)
+    person_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    unit_id: Mapped[str] = mapped_column(String(36))
+    name: Mapped[str] = mapped_column(String(100))
+    stage: Mapped[str] = mapped_column(String(30))
+    status: Mapped[str] = mapped_column(String(30))
+    #: the conversion date: party standing counts from it (a secretary needs 1+ year)
+    full_member_since: Mapped[date | None] = mapped_column(Date, nullable=True)
+    person_version: Mapped[int] = mapped_column(Integer)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+
+class Committee(Base):
+    """A unit's elected committee (支部委员会) or, below 7 full members, its secretary and deputy.
+
+    Each election (换届) starts a new committee; the one before is superseded.
+    ``version`` is the ``committee_version`` of the events and keeps rising across
+    elections of the same unit, so a consumer keyed by unit never lets an older term win.
+    """
+
+    __tablename__ = "committees"
+    __table_args__ = (
+        Index("ix_committees_current_unit", "unit_id", unique=True,
+              sqlite_where=text("status = 'current'"), postgresql_where=text("status = 'current'")),
+        Index("ix_committees_status_path", "status", "path"),
+        Index("ix_committees_unit_elected", "unit_id", "elected_on"),
+    )
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    unit_id: Mapped[str] = mapped_column(String(36), ForeignKey("units.id"))
+    path: Mapped[str] = mapped_column(PathString)
+    elected_on: Mapped[date] = mapped_column(Date)
+    term_years: Mapped[int] = mapped_column(Integer)
+    term_ends_on: Mapped[date] = mapped_column(Date)
+    #: the end the election set, before any approved extension
+    original_term_ends_on: Mapped[date] = mapped_column(Date)
+    extension_reason: Mapped[str | None] = mapped_column(Text, nullable=True)
+    extension_approved_on: Mapped[date | None] = mapped_column(Date, nullable=True)
+    #: active full members of the unit on the day of the election (it decides the committee's size)
+    full_members_at_election: Mapped[int] = mapped_column(Integer)
+    status: Mapped[str] = mapped_column(String(20), default="current")  # current, superseded, dissolved
+    ended_on: Mapped[date | None] = mapped_column(Date, nullable=True)
+    secretary_vacant_since: Mapped[date | None] = mapped_column(Date, nullable=True)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Seat(Base):
+    """One seat of a committee: its role, its holder (none while vacant) and the upper approval."""
+
+    __tablename__ = "seats"
+    __table_args__ = (Index("ix_seats_person", "person_id"),)
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    committee_id: Mapped[str] = mapped_column(String(36), ForeignKey("committees.id"), index=True)
+    position: Mapped[int] = mapped_column(Integer)
+    role: Mapped[str] = mapped_column(String(30))
+    person_id: Mapped[str | None] = mapped_column(String(36), nullable=True)
+    person_name: Mapped[str | None] = mapped_column(String(100), nullable=True)
+    since: Mapped[date | None] = mapped_column(Date, nullable=True)
+    vacant_since: Mapped[date | None] = mapped_column(Date, nullable=True)
+    vacancy_reason: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    #: the upper committee's approval (secretary and deputy only)
+    approved_on: Mapped[date | None] = mapped_column(Date, nullable=True)
+    approved_by: Mapped[str | None] = mapped_column(String(200), nullable=True)
+
+
+class GroupMember(Base):
+    """A member of a party group (党小组); the group is a unit of kind party_group under the branch."""
+
+    __tablename__ = "group_members"
+    person_id: Mapped[str] = mapped_column(String(36), primary_key=True)  # one group per person
+    group_id: Mapped[str] = mapped_column(String(36), ForeignKey("units.id"), index=True)
+    path: Mapped[str] = mapped_column(PathString, index=True)
+    leader: Mapped[bool] = mapped_column(Boolean, default=False)
+    since: Mapped[date] = mapped_column(Date)
+
+
+class Meeting(Base):
+    """A meeting of organizational life (三会一课, theme day, review meetings, talks)."""
+
+    __tablename__ = "meetings"
+    __table_args__ = (
+        Index("ix_meetings_path_id", "path", "id"),
+        Index("ix_meetings_unit_type_held", "unit_id", "type", "held_on"),
+    )
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    unit_id: Mapped[str] = mapped_column(String(36), ForeignKey("units.id"))
+    path: Mapped[str] = mapped_column(PathString)
+    type: Mapped[str] = mapped_column(String(30))
+    held_on: Mapped[date] = mapped_column(Date)
+    entitled: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    present: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    quorate: Mapped[bool] = mapped_column(Boolean)
+    #: false when a quorum was required and missed: recorded, but it does not count
+    counts: Mapped[bool] = mapped_column(Boolean)
+    topic: Mapped[str] = mapped_column(String(300))
+    lecturer: Mapped[str | None] = mapped_column(String(100), nullable=True)
+    lecturer_person_id: Mapped[str | None] = mapped_column(String(36), nullable=True)
+    #: a party lecture given by the unit's secretary of the day (LIFE.LECTURE: at least 1 a year)
+    by_secretary: Mapped[bool] = mapped_column(Boolean, default=False)
+    notes: Mapped[str | None] = mapped_column(Text, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class LifeYear(Base):
+    """A unit's organizational life in one year, as month masks: bit 0 = January is set when at least
+    one counted meeting of that type was held in that month.
+
+    Written in the same transaction as each meeting, so a compliance report over 330,000 units reads
+    one narrow row per unit and year instead of every meeting; the per-unit view reads the meetings.
+    """
+
+    __tablename__ = "life_years"
+    __table_args__ = (Index("ix_life_years_year_path", "year", "path"),)
+    unit_id: Mapped[str] = mapped_column(String(36), ForeignKey("units.id"), primary_key=True)
+    year: Mapped[int] = mapped_column(Integer, primary_key=True)
+    path: Mapped[str] = mapped_column(PathString)
+    general_meeting: Mapped[int] = mapped_column(Integer, default=0)
+    committee_meeting: Mapped[int] = mapped_column(Integer, default=0)
+    group_meeting: Mapped[int] = mapped_column(Integer, default=0)
+    party_lecture: Mapped[int] = mapped_column(Integer, default=0)
+    theme_day: Mapped[int] = mapped_column(Integer, default=0)
+    review_meeting: Mapped[int] = mapped_column(Integer, default=0)
+    heart_to_heart_talk: Mapped[int] = mapped_column(Integer, default=0)
+    member_review: Mapped[int] = mapped_column(Integer, default=0)
+    #: party lectures that year given by the unit's secretary (LIFE.LECTURE: at least 1)
+    secretary_lectures: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class UncoveredEntity(Base):
+    """An entity that should have a party organization but has none yet (ORG.UNCOVERED)."""
+
+    __tablename__ = "uncovered_entities"
+    __table_args__ = (Index("ix_uncovered_path", "path"),)
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    #: the unit responsible for covering it (usually a township or county committee)
+    unit_id: Mapped[str] = mapped_column(String(36), ForeignKey("units.id"), index=True)
+    path: Mapped[str] = mapped_column(PathString)
+    name: Mapped[str] = mapped_column(String(200))
+    domain: Mapped[str] = mapped_column(String(40))
+    credit_code: Mapped[str | None] = mapped_column(String(18), unique=True, nullable=True)
+    employees: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    party_members: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    instructor_name: Mapped[str | None] = mapped_column(String(100), nullable=True)
+    instructor_title: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    instructor_assigned_on: Mapped[date | None] = mapped_column(Date, nullable=True)
+    status: Mapped[str] = mapped_column(String(20), default="uncovered")  # uncovered, covered, closed
+    covered_by_unit_id: Mapped[str | None] = mapped_column(String(36), nullable=True)
+    covered_on: Mapped[date | None] = mapped_column(Date, nullable=True)
+    closed_on: Mapped[date | None] = mapped_column(Date, nullable=True)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class LiaisonPoint(Base):
+    """A leader's liaison branch (联系点): the leader keeps contact with this branch (ORG.LIAISON)."""
+
+    __tablename__ = "liaison_points"
+    __table_args__ = (Index("ix_liaison_path", "path"),)
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    leader_name: Mapped[str] = mapped_column(String(100))
+    leader_title: Mapped[str] = mapped_column(String(200))
+    #: the committee the leader serves on (county committee, township committee, ...)
+    leader_unit_id: Mapped[str | None] = mapped_column(String(36), nullable=True)
+    unit_id: Mapped[str] = mapped_column(String(36), ForeignKey("units.id"), index=True)
+    path: Mapped[str] = mapped_column(PathString)
+    since: Mapped[date] = mapped_column(Date)
+    ended_on: Mapped[date | None] = mapped_column(Date, nullable=True)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    note: Mapped[str | None] = mapped_column(Text, nullable=True)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+
+class UnitRating(Base):
+    """A branch's rating for a year, from evaluation.rating.published (a newer rating_version wins)."""
+
+    __tablename__ = "unit_ratings"
+    unit_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    year: Mapped[int] = mapped_column(Integer, primary_key=True)
+    rating_id: Mapped[str] = mapped_column(String(36))
+    score: Mapped[float] = mapped_column(Numeric(6, 2))
+    stars: Mapped[int] = mapped_column(Integer)
+    category: Mapped[str] = mapped_column(String(20))
+    rating_version: Mapped[int] = mapped_column(Integer)
+
+
+class Support(Base):
+    """A unit's means of work: its activity venue (the organizers and funds are listed beside)."""
+
+    __tablename__ = "support"
+    __table_args__ = (Index("ix_support_path", "path"),)
+    unit_id: Mapped[str] = mapped_column(String(36), ForeignKey("units.id"), primary_key=True)
+    path: Mapped[str] = mapped_column(PathString)
+    has_venue: Mapped[bool] = mapped_column(Boolean, default=False)
+    venue_name: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    venue_area_m2: Mapped[Decimal | None] = mapped_column(Numeric(10, 2), nullable=True)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+
+class Organizer(Base):
+    """A party-affairs organizer (党务工作者) of a unit."""
+
+    __tablename__ = "organizers"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    unit_id: Mapped[str] = mapped_column(String(36), ForeignKey("units.id"), index=True)
+    position: Mapped[int] = mapped_column(Integer)
+    name: Mapped[str] = mapped_column(String(100))
+    title: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    full_time: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class Fund(Base):
+    """Activity funds a unit received: unit funds, fiscal allocation or party-dues subsidy."""
+
+    __tablename__ = "funds"
+    __table_args__ = (Index("ix_funds_unit_year", "unit_id", "year"), Index("ix_funds_path", "path"))
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    unit_id: Mapped[str] = mapped_column(String(36), ForeignKey("units.id"))
+    path: Mapped[str] = mapped_column(PathString)
+    year: Mapped[int] = mapped_column(Integer)
+    source: Mapped[str] = mapped_column(String(30))
+    amount: Mapped[Decimal] = mapped_column(Numeric(14, 2))
+    received_on: Mapped[date] = mapped_column(Date)
+    note: Mapped[str | None] = mapped_column(String(300), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class ImportRun(Base):
+    """One bulk import of units: who, when, what it did (the validation report when it was refused)."""
+
+    __tablename__ = "import_runs"
+    __table_args__ = (Index("ix_import_runs_scope", "scope_path", "created_at"),)
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    scope_path: Mapped[str] = mapped_column(PathString)
+    actor: Mapped[str] = mapped_column(String(200))
+    format: Mapped[str] = mapped_column(String(10))
+    mode: Mapped[str] = mapped_column(String(20))
+    total: Mapped[int] = mapped_column(Integer)
+    created: Mapped[int] = mapped_column(Integer)
+    updated: Mapped[int] = mapped_column(Integer)
+    unchanged: Mapped[int] = mapped_column(Integer)
+    error_count: Mapped[int] = mapped_column(Integer)
+    errors: Mapped[list] = mapped_column(JSON, default=list)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -1,25 +1,54 @@
 """Request and response schemas of the org service."""
 from __future__ import annotations
 
-from marshmallow import Schema, fields, validate
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
-from shared.catalog.org import UNIT_KINDS
+from shared.catalog.org import MEETING_TYPES, SEAT_ROLES, UNIT_KINDS
 from shared.http import PageArgs, page_schema
 
 DOMAINS = ("village", "community", "state_owned_enterprise", "private_enterprise", "social_organization",
            "public_institution", "school", "hospital", "government_agency", "other")
 UNIT_STATUSES = ("active", "dissolved")
+FUND_SOURCES = ("unit_funds", "fiscal_allocation", "dues_subsidy")
+UNCOVERED_STATUSES = ("uncovered", "covered", "closed")
+CODE = validate.Regexp(r"^[A-Za-z0-9_.-]{1,64}$", error="letters, digits, _ . - (at most 64)")
 
+
+# ----------------------------------------------------------------------------- units
 
 class UnitIn(Schema):
     kind = fields.String(required=True, validate=validate.OneOf(UNIT_KINDS))
     domain = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(DOMAINS))
     name = fields.String(required=True, validate=validate.Length(min=1, max=200))
-    code = fields.String(required=True, validate=validate.Regexp(r"^[A-Za-z0-9_.-]{1,64}$",
-                                                                 error="letters, digits, _ . - (at most 64)"))
+    code = fields.String(required=True, validate=CODE)
     external_id = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=100))
     parent_id = fields.UUID(load_default=None, allow_none=True)
     established_on = fields.Date(load_default=None, allow_none=True)
+    covered_units = fields.Integer(load_default=None, allow_none=True, validate=validate.Range(min=1),
+                                   metadata={"description": "joint branch: how many work units it joins"})
+
+
+class UnitPatch(Schema):
+    """Only the fields sent change; ``kind`` is checked against the parent and the sub-units."""
+
+    kind = fields.String(validate=validate.OneOf(UNIT_KINDS))
+    domain = fields.String(allow_none=True, validate=validate.OneOf(DOMAINS))
+    name = fields.String(validate=validate.Length(min=1, max=200))
+    code = fields.String(validate=CODE)
+    external_id = fields.String(allow_none=True, validate=validate.Length(max=100))
+    established_on = fields.Date(allow_none=True)
+    covered_units = fields.Integer(allow_none=True, validate=validate.Range(min=1))
+
+
+class MoveIn(Schema):
+    parent_id = fields.UUID(required=True, metadata={"description": "the new parent; the whole subtree moves"})
+
+
+class DissolveIn(Schema):
+    dissolved_on = fields.Date(required=True)
+    members_moved_to = fields.UUID(load_default=None, allow_none=True, metadata={
+        "description": "the unit that takes over everyone on the dissolved unit's roll"})
+    reason = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=500))
 
 
 class UnitOut(Schema):
@@ -32,7 +61,9 @@ class UnitOut(Schema):
     parent_id = fields.String(allow_none=True)
     path = fields.String()
     established_on = fields.Date(allow_none=True)
+    covered_units = fields.Integer(allow_none=True)
     status = fields.String()
+    dissolved_on = fields.Date(allow_none=True)
     full_members = fields.Integer()
     probationary_members = fields.Integer()
     version = fields.Integer()
@@ -45,3 +76,489 @@ class UnitListArgs(PageArgs):
     under = fields.UUID(load_default=None, metadata={"description": "limit the list to this unit's subtree"})
     kind = fields.String(load_default=None, validate=validate.OneOf(UNIT_KINDS))
     status = fields.String(load_default=None, validate=validate.OneOf(UNIT_STATUSES))
+    domain = fields.String(load_default=None, validate=validate.OneOf(DOMAINS))
+    code = fields.String(load_default=None)
+
+
+class RosterOut(Schema):
+    person_id = fields.String()
+    name = fields.String()
+    stage = fields.String()
+    status = fields.String()
+    full_member_since = fields.Date(allow_none=True)
+
+
+RosterPage = page_schema(RosterOut)
+
+
+# ----------------------------------------------------------------------------- committees
+
+class SeatIn(Schema):
+    role = fields.String(required=True, validate=validate.OneOf(SEAT_ROLES))
+    person_id = fields.UUID(required=True)
+
+
+class ElectionIn(Schema):
+    elected_on = fields.Date(required=True)
+    seats = fields.List(fields.Nested(SeatIn), required=True, validate=validate.Length(min=1, max=15))
+    note = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=1000))
+
+
+class VacancyIn(Schema):
+    seat_id = fields.UUID(required=True)
+    vacated_on = fields.Date(required=True)
+    reason = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=200))
+
+
+class ByElectionIn(Schema):
+    """Fill a vacant seat (``seat_id``), or add a seat with ``role`` while the size rules allow."""
+
+    seat_id = fields.UUID(load_default=None, allow_none=True)
+    role = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(SEAT_ROLES))
+    person_id = fields.UUID(required=True)
+    elected_on = fields.Date(required=True)
+
+    @validates_schema
+    def _seat_or_role(self, data, **_kwargs):
+        if (data.get("seat_id") is None) == (data.get("role") is None):
+            raise ValidationError("give either seat_id (a vacant seat) or role (a new seat)", "seat_id")
+
+
+class ApprovalIn(Schema):
+    seat_id = fields.UUID(required=True)
+    approved_on = fields.Date(required=True)
+
+
+class ExtensionIn(Schema):
+    term_ends_on = fields.Date(required=True, metadata={"description": "the new end, at most 1 year later"})
+    approved_on = fields.Date(required=True, metadata={"description": "the upper committee's approval"})
+    reason = fields.String(required=True, validate=validate.Length(min=1, max=1000))
+
+
+class SeatOut(Schema):
+    id = fields.String()
+    role = fields.String()
+    person_id = fields.String(allow_none=True)
+    person_name = fields.String(allow_none=True)
+    since = fields.Date(allow_none=True)
+    vacant_since = fields.Date(allow_none=True)
+    vacancy_reason = fields.String(allow_none=True)
+    approved_on = fields.Date(allow_none=True)
+    approved_by = fields.String(allow_none=True)
+    approval_pending = fields.Boolean()
+
+
+class TermOut(Schema):
+    state = fields.String(metadata={"description": "running, expiring or expired"})
+    days_left = fields.Integer(allow_none=True)
+    days_overdue = fields.Integer(allow_none=True)
+
+
+class CommitteeOut(Schema):
+    id = fields.String()
+    unit_id = fields.String()
+    path = fields.String()
+    elected_on = fields.Date()
+    term_years = fields.Integer()
+    term_ends_on = fields.Date()
+    original_term_ends_on = fields.Date()
+    extension_reason = fields.String(allow_none=True)
+    extension_approved_on = fields.Date(allow_none=True)
+    full_members_at_election = fields.Integer()
+    status = fields.String()
+    ended_on = fields.Date(allow_none=True)
+    secretary_vacant_since = fields.Date(allow_none=True)
+    version = fields.Integer()
+    seats = fields.List(fields.Nested(SeatOut))
+    term = fields.Nested(TermOut)
+
+
+CommitteePage = page_schema(CommitteeOut)
+
+
+class TermListArgs(PageArgs):
+    under = fields.UUID(load_default=None)
+    state = fields.String(load_default="due", validate=validate.OneOf(("expiring", "expired", "due")),
+                          metadata={"description": "expiring (within the warning window), expired, or due (both)"})
+
+
+class TermRowOut(Schema):
+    committee_id = fields.String()
+    unit_id = fields.String()
+    unit_name = fields.String()
+    unit_code = fields.String()
+    path = fields.String()
+    elected_on = fields.Date()
+    term_ends_on = fields.Date()
+    state = fields.String()
+    days_left = fields.Integer(allow_none=True)
+    days_overdue = fields.Integer(allow_none=True)
+    message = fields.Dict()
+
+
+TermPage = page_schema(TermRowOut)
+
+
+# ----------------------------------------------------------------------------- party groups
+
+class GroupIn(Schema):
+    name = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    code = fields.String(required=True, validate=CODE)
+    member_ids = fields.List(fields.UUID(), load_default=list)
+    leader_id = fields.UUID(load_default=None, allow_none=True)
+
+
+class GroupMemberIn(Schema):
+    person_id = fields.UUID(required=True)
+    leader = fields.Boolean(load_default=False)
+    since = fields.Date(load_default=None, allow_none=True)
+
+
+class GroupMemberOut(Schema):
+    person_id = fields.String()
+    name = fields.String(allow_none=True)
+    leader = fields.Boolean()
+    since = fields.Date()
+
+
+class GroupOut(Schema):
+    id = fields.String()
+    name = fields.String()
+    code = fields.String()
+    path = fields.String()
+    status = fields.String()
+    version = fields.Integer()
+    members = fields.List(fields.Nested(GroupMemberOut))
+
+
+class GroupList(Schema):
+    items = fields.List(fields.Nested(GroupOut))
+
+
+# ----------------------------------------------------------------------------- meetings
+
+class MeetingIn(Schema):
+    unit_id = fields.UUID(required=True)
+    type = fields.String(required=True, validate=validate.OneOf(MEETING_TYPES))
+    held_on = fields.Date(required=True)
+    entitled = fields.Integer(load_default=None, allow_none=True, validate=validate.Range(min=0),
+                              metadata={"description": "general meeting: full members entitled to vote; committee "
+                                                       "meeting: committee members. Defaults to the unit's figure."})
+    present = fields.Integer(load_default=None, allow_none=True, validate=validate.Range(min=0))
+    topic = fields.String(required=True, validate=validate.Length(min=1, max=300))
+    lecturer = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=100))
+    lecturer_person_id = fields.UUID(load_default=None, allow_none=True)
+    notes = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=5000))
+
+    @validates_schema
+    def _present_within_entitled(self, data, **_kwargs):
+        if data.get("entitled") is not None and data.get("present") is not None and data["present"] > data["entitled"]:
+            raise ValidationError("more present than entitled", "present")
+
+
+class MeetingOut(Schema):
+    id = fields.String()
+    unit_id = fields.String()
+    path = fields.String()
+    type = fields.String()
+    held_on = fields.Date()
+    entitled = fields.Integer(allow_none=True)
+    present = fields.Integer(allow_none=True)
+    quorate = fields.Boolean()
+    counts = fields.Boolean()
+    topic = fields.String()
+    lecturer = fields.String(allow_none=True)
+    lecturer_person_id = fields.String(allow_none=True)
+    by_secretary = fields.Boolean()
+    notes = fields.String(allow_none=True)
+    breach = fields.Dict(allow_none=True, metadata={"description": "the quorum rule missed, if it was"})
+
+
+MeetingPage = page_schema(MeetingOut)
+
+
+class MeetingListArgs(PageArgs):
+    under = fields.UUID(load_default=None)
+    unit_id = fields.UUID(load_default=None)
+    type = fields.String(load_default=None, validate=validate.OneOf(MEETING_TYPES))
+    held_from = fields.Date(load_default=None, data_key="from")
+    held_to = fields.Date(load_default=None, data_key="to")
+
+
+class PeriodArgs(Schema):
+    held_from = fields.Date(load_default=None, data_key="from",
+                            metadata={"description": "first day of the period (default: January 1 of this year)"})
+    held_to = fields.Date(load_default=None, data_key="to", metadata={"description": "last day (default: today)"})
+
+    @validates_schema
+    def _ordered(self, data, **_kwargs):
+        if data.get("held_from") and data.get("held_to"):
+            if data["held_from"] > data["held_to"]:
+                raise ValidationError("'from' is after 'to'", "from")
+            if (data["held_to"] - data["held_from"]).days > 5 * 366:
+                raise ValidationError("a period is at most 5 years", "to")
+
+
+class LifeTypeOut(Schema):
+    type = fields.String()
+    code = fields.String()
+    frequency = fields.String()
+    required = fields.Integer()
+    held = fields.Integer()
+    not_counted = fields.Integer()
+    missed = fields.List(fields.String())
+    ok = fields.Boolean()
+    violation = fields.Dict(allow_none=True)
+
+
+class LifeUnitOut(Schema):
+    unit_id = fields.String()
+    name = fields.String()
+    kind = fields.String()
+    types = fields.List(fields.Nested(LifeTypeOut))
+    secretary_lectures = fields.Dict(allow_none=True)
+
+
+class LifeOut(LifeUnitOut):
+    period_from = fields.Date(data_key="from")
+    period_to = fields.Date(data_key="to")
+    groups = fields.List(fields.Nested(LifeUnitOut))
+
+
+# ----------------------------------------------------------------------------- uncovered entities
+
+class UncoveredIn(Schema):
+    unit_id = fields.UUID(required=True, metadata={"description": "the unit responsible for covering it"})
+    name = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    domain = fields.String(required=True, validate=validate.OneOf(DOMAINS))
+    credit_code = fields.String(load_default=None, allow_none=True,
+                                validate=validate.Regexp(r"^[0-9A-Z]{18}$", error="18 digits or capital letters"))
+    employees = fields.Integer(load_default=None, allow_none=True, validate=validate.Range(min=0))
+    party_members = fields.Integer(load_default=None, allow_none=True, validate=validate.Range(min=0))
+    instructor_name = fields.String(load_default=None, allow_none=True, validate=validate.Length(min=1, max=100))
+    instructor_title = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=200))
+    instructor_assigned_on = fields.Date(load_default=None, allow_none=True)
+
+
+class UncoveredPatch(Schema):
+    name = fields.String(validate=validate.Length(min=1, max=200))
+    employees = fields.Integer(allow_none=True, validate=validate.Range(min=0))
+    party_members = fields.Integer(allow_none=True, validate=validate.Range(min=0))
+    instructor_name = fields.String(allow_none=True, validate=validate.Length(min=1, max=100))
+    instructor_title = fields.String(allow_none=True, validate=validate.Length(max=200))
+    instructor_assigned_on = fields.Date(allow_none=True)
+    covered_by_unit_id = fields.UUID(metadata={"description": "the branch now set up: the entity is covered"})
+    covered_on = fields.Date()
+    closed_on = fields.Date(metadata={"description": "the entity ceased to exist"})
+
+
+class UncoveredOut(Schema):
+    id = fields.String()
+    unit_id = fields.String()
+    path = fields.String()
+    name = fields.String()
+    domain = fields.String()
+    credit_code = fields.String(allow_none=True)
+    employees = fields.Integer(allow_none=True)
+    party_members = fields.Integer(allow_none=True)
+    instructor_name = fields.String(allow_none=True)
+    instructor_title = fields.String(allow_none=True)
+    instructor_assigned_on = fields.Date(allow_none=True)
+    status = fields.String()
+    covered_by_unit_id = fields.String(allow_none=True)
+    covered_on = fields.Date(allow_none=True)
+    closed_on = fields.Date(allow_none=True)
+    version = fields.Integer()
+
+
+UncoveredPage = page_schema(UncoveredOut)
+
+
+class UncoveredListArgs(PageArgs):
+    under = fields.UUID(load_default=None)
+    status = fields.String(load_default=None, validate=validate.OneOf(UNCOVERED_STATUSES))
+    instructor = fields.Boolean(load_default=None, metadata={"description": "with (true) or without an instructor"})
+
+
+# ----------------------------------------------------------------------------- liaison points
+
+class LiaisonIn(Schema):
+    leader_name = fields.String(required=True, validate=validate.Length(min=1, max=100))
+    leader_title = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    leader_unit_id = fields.UUID(load_default=None, allow_none=True)
+    unit_id = fields.UUID(required=True, metadata={"description": "the liaison branch"})
+    since = fields.Date(required=True)
+    note = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=1000))
+
+
+class LiaisonPatch(Schema):
+    leader_title = fields.String(validate=validate.Length(min=1, max=200))
+    note = fields.String(allow_none=True, validate=validate.Length(max=1000))
+    ended_on = fields.Date(metadata={"description": "the leader no longer keeps this liaison point"})
+
+
+class RatingOut(Schema):
+    year = fields.Integer()
+    score = fields.Float()
+    stars = fields.Integer()
+    category = fields.String()
+
+
+class LiaisonOut(Schema):
+    id = fields.String()
+    leader_name = fields.String()
+    leader_title = fields.String()
+    leader_unit_id = fields.String(allow_none=True)
+    unit_id = fields.String()
+    unit_name = fields.String()
+    path = fields.String()
+    since = fields.Date()
+    ended_on = fields.Date(allow_none=True)
+    active = fields.Boolean()
+    note = fields.String(allow_none=True)
+    version = fields.Integer()
+    latest_rating = fields.Nested(RatingOut, allow_none=True)
+
+
+LiaisonPage = page_schema(LiaisonOut)
+
+
+class LiaisonListArgs(PageArgs):
+    under = fields.UUID(load_default=None)
+    active = fields.Boolean(load_default=None)
+
+
+# ----------------------------------------------------------------------------- support
+
+class OrganizerIn(Schema):
+    name = fields.String(required=True, validate=validate.Length(min=1, max=100))
+    title = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=200))
+    full_time = fields.Boolean(load_default=False)
+
+
+class SupportIn(Schema):
+    has_venue = fields.Boolean(required=True)
+    venue_name = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=200))
+    venue_area_m2 = fields.Decimal(load_default=None, allow_none=True, places=2,
+                                   validate=validate.Range(min=0, min_inclusive=False), as_string=False)
+    organizers = fields.List(fields.Nested(OrganizerIn), load_default=list, validate=validate.Length(max=100))
+
+    @validates_schema
+    def _venue(self, data, **_kwargs):
+        if not data["has_venue"] and (data.get("venue_area_m2") is not None or data.get("venue_name")):
+            raise ValidationError("no venue: leave its name and area out", "venue_area_m2")
+
+
+class FundIn(Schema):
+    year = fields.Integer(required=True, validate=validate.Range(min=2000, max=2100))
+    source = fields.String(required=True, validate=validate.OneOf(FUND_SOURCES))
+    amount = fields.Decimal(required=True, places=2, validate=validate.Range(min=0, min_inclusive=False))
+    received_on = fields.Date(required=True)
+    note = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=300))
+
+
+class FundOut(Schema):
+    id = fields.String()
+    year = fields.Integer()
+    source = fields.String()
+    amount = fields.Float()
+    received_on = fields.Date()
+    note = fields.String(allow_none=True)
+
+
+class OrganizerOut(Schema):
+    name = fields.String()
+    title = fields.String(allow_none=True)
+    full_time = fields.Boolean()
+
+
+class SupportOut(Schema):
+    unit_id = fields.String()
+    has_venue = fields.Boolean()
+    venue_name = fields.String(allow_none=True)
+    venue_area_m2 = fields.Float(allow_none=True)
+    organizers = fields.List(fields.Nested(OrganizerOut))
+    funds = fields.List(fields.Nested(FundOut))
+    funds_by_year = fields.Dict(metadata={"description": "{year: {source: amount, total: amount}}"})
+    version = fields.Integer()
+
+
+# ----------------------------------------------------------------------------- compliance
+
+class ComplianceArgs(PeriodArgs):
+    under = fields.UUID(load_default=None, metadata={"description": "the subtree (default: the caller's scope)"})
+    limit = fields.Integer(load_default=20, validate=validate.Range(min=0, max=1000),
+                           metadata={"description": "offending units listed per rule (the count is always whole)"})
+
+
+class ComplianceRuleArgs(PeriodArgs, PageArgs):
+    under = fields.UUID(load_default=None)
+
+
+class OffenderOut(Schema):
+    unit_id = fields.String()
+    code = fields.String()
+    name = fields.String()
+    kind = fields.String()
+    path = fields.String()
+    figures = fields.Dict()
+    message = fields.Dict(metadata={"description": "en / zh, in the words of the rule"})
+
+
+class RuleReportOut(Schema):
+    code = fields.String()
+    kind = fields.String(metadata={"description": "setup, committee, term, uncovered or life"})
+    count = fields.Integer()
+    summary = fields.Dict(metadata={"description": "ORG.TERM_EXPIRED: terms expiring soon; ORG.UNCOVERED: entities "
+                                                   "with an instructor, covered, closed; LIFE.*: periods required"})
+    units = fields.List(fields.Nested(OffenderOut))
+
+
+class ComplianceOut(Schema):
+    under = fields.String()
+    as_of = fields.Date()
+    period_from = fields.Date(data_key="from")
+    period_to = fields.Date(data_key="to")
+    units = fields.Integer(metadata={"description": "active units in the subtree"})
+    rules = fields.List(fields.Nested(RuleReportOut))
+
+
+class OffenderPage(Schema):
+    code = fields.String()
+    count = fields.Integer(allow_none=True)
+    items = fields.List(fields.Nested(OffenderOut))
+    next_cursor = fields.String(allow_none=True)
+
+
+# ----------------------------------------------------------------------------- imports
+
+class ImportArgs(Schema):
+    mode = fields.String(load_default="all_or_nothing", validate=validate.OneOf(("all_or_nothing", "valid_lines")),
+                         metadata={"description": "all_or_nothing (default): any error writes nothing; "
+                                                  "valid_lines: write the lines that pass"})
+
+
+class ImportRecord(Schema):
+    """One line of a units import (CSV header or NDJSON keys)."""
+
+    code = fields.String(required=True, validate=CODE)
+    name = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    kind = fields.String(required=True, validate=validate.OneOf(UNIT_KINDS))
+    parent_code = fields.String(load_default=None, allow_none=True, validate=CODE)
+    domain = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(DOMAINS))
+    external_id = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=100))
+    established_on = fields.Date(load_default=None, allow_none=True)
+    covered_units = fields.Integer(load_default=None, allow_none=True, validate=validate.Range(min=1))
+
+
+class ImportOut(Schema):
+    id = fields.String()
+    format = fields.String()
+    mode = fields.String()
+    total = fields.Integer()
+    created = fields.Integer()
+    updated = fields.Integer()
+    unchanged = fields.Integer()
+    error_count = fields.Integer()
+    errors = fields.List(fields.Dict())
+    created_at = fields.DateTime()

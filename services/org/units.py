@@ -1,15 +1,24 @@
-"""The life of an org unit: created, read, listed within the caller's scope."""
+"""The life of an org unit: created, changed, moved with its whole subtree, dissolved; read and
+listed within the caller's scope."""
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import String, func, literal, select, update
 
 from shared.app import audit, current_principal, db_session, emit
-from shared.errors import not_found
+from shared.audit import diff
+from shared.errors import Problem, not_found
 from shared.http import paginate, require_in_scope, subtree_path, under_clause
 from shared.violations import RuleViolation
 
 from . import rules
-from .models import Unit
+from .models import (Committee, Fund, GroupMember, LiaisonPoint, LifeYear, Meeting, RosterPerson, Support,
+                     UncoveredEntity, Unit)
+
+#: every table whose rows carry a unit's path: a move rewrites them all under the old prefix
+PATH_TABLES = (Unit, Committee, GroupMember, Meeting, LifeYear, UncoveredEntity, LiaisonPoint, Support, Fund)
+#: units that people can be registered in (and so can take over a dissolved unit's roll)
+MEMBER_KINDS = ("grassroots_committee", "general_branch", "branch", "joint_branch")
+EDITABLE = ("kind", "domain", "name", "code", "external_id", "established_on", "covered_units")
 
 
 def to_base36(number: int) -> str:
@@ -33,28 +42,53 @@ def scope_path(session, unit_id: str) -> str | None:
     return session.scalar(select(Unit.path).where(Unit.id == str(unit_id)))
 
 
-def get_in_scope(unit_id) -> Unit:
+def get_in_scope(unit_id, what: str = "unit") -> Unit:
     unit = db_session().scalar(select(Unit).where(Unit.id == str(unit_id)))
     if unit is None:
-        raise not_found("unit")
-    require_in_scope(current_principal(), unit.path, "unit")
+        raise not_found(what)
+    require_in_scope(current_principal(), unit.path, what)
     return unit
 
 
-def create(fields: dict) -> Unit:
+def active_in_scope(unit_id, field: str) -> Unit:
+    """A unit named in a request body: in scope (else 404) and active (else 422 on that field)."""
+    unit = get_in_scope(unit_id)
+    if unit.status != "active":
+        raise invalid(field, "the unit is dissolved")
+    return unit
+
+
+def invalid(field: str, message: str) -> Problem:
+    return Problem(422, "Unprocessable Content", "the request has invalid fields; see errors", kind="validation",
+                   errors={"json": {field: [message]}})
+
+
+def require_active(unit: Unit) -> None:
+    if unit.status != "active":
+        raise Problem(409, "Conflict", f"the unit was dissolved on {unit.dissolved_on}", kind="dissolved")
+
+
+def subtree_path_for(under_id) -> str:
+    """The subtree a list or report covers: ``under`` (inside the caller's scope) or the whole scope."""
+    under_path = get_in_scope(under_id).path if under_id else None
+    return subtree_path(current_principal(), under_path)
+
+
+def create(fields: dict, *, parent: Unit | None = None) -> Unit:
     session = db_session()
     principal = current_principal()
-    parent = None
-    if fields.get("parent_id") is not None:
-        parent = get_in_scope(fields["parent_id"])
-    elif not principal.province_wide:
+    if parent is None and fields.get("parent_id") is not None:
+        parent = active_in_scope(fields["parent_id"], "parent_id")
+    elif parent is None and not principal.province_wide:
         raise not_found("unit")  # only a province-wide admin may create a root
     violation = rules.unit_nesting(fields["kind"], parent.kind if parent else None)
     if violation:
         raise RuleViolation(violation)
+    _code_is_free(fields["code"])
     unit = Unit(kind=fields["kind"], domain=fields.get("domain"), name=fields["name"], code=fields["code"],
                 external_id=fields.get("external_id"), parent_id=parent.id if parent else None,
-                established_on=fields.get("established_on"), status="active")
+                established_on=fields.get("established_on"), covered_units=fields.get("covered_units"),
+                status="active")
     session.add(unit)
     session.flush()
     unit.key = to_base36(unit.seq)
@@ -66,13 +100,147 @@ def create(fields: dict) -> Unit:
     return unit
 
 
-def list_units(args: dict) -> dict:
+def _code_is_free(code: str, unit_id: str | None = None) -> None:
+    owner = db_session().scalar(select(Unit.id).where(Unit.code == code))
+    if owner is not None and owner != unit_id:
+        raise invalid("code", "another unit already has this code")
+
+
+def update(unit: Unit, fields: dict) -> Unit:
+    """Change a unit's own fields; a new kind must still nest under the parent and over the sub-units."""
+    session = db_session()
+    require_active(unit)
+    if "code" in fields:
+        _code_is_free(fields["code"], unit.id)
+    if "kind" in fields and fields["kind"] != unit.kind:
+        parent_kind = session.scalar(select(Unit.kind).where(Unit.id == unit.parent_id)) if unit.parent_id else None
+        violations = [rules.unit_nesting(fields["kind"], parent_kind)]
+        child_kinds = session.scalars(select(Unit.kind).distinct().where(Unit.parent_id == unit.id,
+                                                                          Unit.status == "active")).all()
+        violations += [rules.unit_nesting(child_kind, fields["kind"]) for child_kind in sorted(child_kinds)]
+        violations = [v for v in violations if v]
+        if violations:
+            raise RuleViolation(*violations)
+    before = {name: getattr(unit, name) for name in EDITABLE}
+    for name, value in fields.items():
+        setattr(unit, name, value)
+    change = diff(before, {name: getattr(unit, name) for name in EDITABLE})
+    if not change:
+        return unit
+    unit.version += 1
+    session.flush()
+    audit("unit", unit.id, "updated", change)
+    emit("org.unit.updated", event_data(unit), org_path=unit.path)
+    return unit
+
+
+def move(unit: Unit, parent_id) -> Unit:
+    """Re-parent a unit: every path in its subtree, in every table, changes in this one transaction."""
     session = db_session()
     principal = current_principal()
-    under_path = get_in_scope(args["under"]).path if args.get("under") else None
-    stmt = select(Unit).where(under_clause(Unit.path, subtree_path(principal, under_path)))
-    if args.get("kind"):
-        stmt = stmt.where(Unit.kind == args["kind"])
-    if args.get("status"):
-        stmt = stmt.where(Unit.status == args["status"])
+    require_active(unit)
+    if unit.path == principal.scope_path:
+        raise Problem(403, "Forbidden", "the unit your scope is rooted at is moved from above", kind="forbidden")
+    parent = active_in_scope(parent_id, "parent_id")
+    if parent.path.startswith(unit.path):
+        raise invalid("parent_id", "a unit cannot move under itself or its own sub-units")
+    if parent.id == unit.parent_id:
+        return unit
+    violation = rules.unit_nesting(unit.kind, parent.kind)
+    if violation:
+        raise RuleViolation(violation)
+    old_path, old_parent = unit.path, unit.parent_id
+    new_path = parent.path + unit.key + "/"
+    moved = rewrite_paths(session, old_path, new_path)
+    unit = session.get(Unit, unit.seq)
+    unit.parent_id = parent.id
+    unit.version += 1
+    session.flush()
+    audit("unit", unit.id, "moved", {"parent_id": [old_parent, parent.id], "path": [old_path, new_path],
+                                     "units_moved": moved})
+    emit("org.unit.moved", {**event_data(unit), "old_path": old_path}, org_path=unit.path)
+    return unit
+
+
+def rewrite_paths(session, old_path: str, new_path: str) -> int:
+    """One set-wise UPDATE per table: each path under ``old_path`` now starts with ``new_path``."""
+    moved = 0
+    for model in PATH_TABLES:
+        result = session.execute(
+            update(model)
+            .where(under_clause(model.path, old_path))
+            .values(path=literal(new_path, String).concat(func.substr(model.path, len(old_path) + 1)))
+            .execution_options(synchronize_session=False)
+        )
+        if model is Unit:
+            moved = result.rowcount
+    session.expire_all()
+    return moved
+
+
+def people_on_roll(session, unit_id: str) -> int:
+    return session.scalar(select(func.count()).select_from(RosterPerson)
+                          .where(RosterPerson.unit_id == unit_id, RosterPerson.status != "left")) or 0
+
+
+def dissolve(unit: Unit, fields: dict) -> Unit:
+    """Dissolve a unit; whoever is on its roll moves in the same act to ``members_moved_to`` (the
+    members service moves the people when it reads org.unit.dissolved)."""
+    from . import committees, liaison
+
+    session = db_session()
+    principal = current_principal()
+    require_active(unit)
+    if unit.path == principal.scope_path:
+        raise Problem(403, "Forbidden", "the unit your scope is rooted at is dissolved from above", kind="forbidden")
+    target = None
+    if fields.get("members_moved_to") is not None:
+        target = active_in_scope(fields["members_moved_to"], "members_moved_to")
+        if target.path.startswith(unit.path):
+            raise invalid("members_moved_to", "the members must move out of the dissolved unit's subtree")
+        if target.kind not in MEMBER_KINDS:
+            raise invalid("members_moved_to", f"a {target.kind} keeps no members; name a branch or a committee")
+    sub_units = session.scalar(select(func.count()).select_from(Unit).where(
+        Unit.parent_id == unit.id, Unit.status == "active", Unit.kind != "party_group")) or 0
+    violations = [rules.dissolve_with_sub_units(unit.kind, sub_units),
+                  rules.dissolve_members(people_on_roll(session, unit.id), target.id if target else None)]
+    violations = [v for v in violations if v]
+    if violations:
+        raise RuleViolation(*violations)
+
+    groups = session.scalars(select(Unit).where(Unit.parent_id == unit.id, Unit.kind == "party_group",
+                                                Unit.status == "active")).all()
+    for group in groups:
+        _mark_dissolved(session, group, fields["dissolved_on"], None)
+    _mark_dissolved(session, unit, fields["dissolved_on"], target)
+    committees.end_with_unit(unit, fields["dissolved_on"])
+    liaison.end_with_unit(unit, fields["dissolved_on"])
+    audit("unit", unit.id, "dissolved", {"dissolved_on": fields["dissolved_on"], "reason": fields.get("reason"),
+                                         "members_moved_to": target.id if target else None,
+                                         "party_groups_dissolved": [g.id for g in groups]})
+    return unit
+
+
+def _mark_dissolved(session, unit: Unit, on, target: Unit | None) -> None:
+    unit.status = "dissolved"
+    unit.dissolved_on = on
+    unit.version += 1
+    session.execute(GroupMember.__table__.delete().where(GroupMember.group_id == unit.id))
+    session.flush()
+    emit("org.unit.dissolved", {**event_data(unit), "members_moved_to": target.id if target else None},
+         org_path=unit.path)
+
+
+def list_units(args: dict) -> dict:
+    session = db_session()
+    stmt = select(Unit).where(under_clause(Unit.path, subtree_path_for(args.get("under"))))
+    for name in ("kind", "status", "domain", "code"):
+        if args.get(name):
+            stmt = stmt.where(getattr(Unit, name) == args[name])
     return paginate(session, stmt, [Unit.path], cursor=args.get("cursor"), limit=args["limit"])
+
+
+def roster(unit: Unit, args: dict) -> dict:
+    """The people the org service knows on this unit's roll (from members events)."""
+    stmt = select(RosterPerson).where(RosterPerson.unit_id == unit.id, RosterPerson.status != "left")
+    return paginate(db_session(), stmt, [RosterPerson.person_id], cursor=args.get("cursor"), limit=args["limit"])

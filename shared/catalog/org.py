@@ -95,6 +95,8 @@ class MeetingRecorded(Schema):
     present = fields.Integer(allow_none=True)
     quorate = fields.Boolean(required=True)
     counts = fields.Boolean(required=True, metadata={"description": "false when a quorum was required and missed"})
+    by_secretary = fields.Boolean(allow_none=True, metadata={
+        "description": "a party lecture given by the unit's secretary (LIFE.LECTURE: at least 1 a year)"})
 
 
 @event("org.support.changed")
@@ -105,7 +107,8 @@ class SupportChanged(Schema):
     has_venue = fields.Boolean(required=True)
     venue_area_m2 = fields.Float(allow_none=True)
     organizers = fields.Integer(required=True)
-    funds_total = fields.Float(required=True)
+    funds_total = fields.Float(required=True, metadata={"description": "activity funds received in funds_year"})
+    funds_year = fields.Integer(allow_none=True, metadata={"description": "the year funds_total covers"})
 
 
 @event("org.liaison.changed")

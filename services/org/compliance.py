@@ -1,0 +1,351 @@
+"""The setup compliance report of a subtree: per rule code, how many units break it and which,
+with the figures that break it. Nobody fills in a form: every answer comes from the records.
+
+Computed set-wise. One wide query joins each grassroots unit of the subtree with what its rules
+need (member counts, the sum of a general branch's branches, its current committee and seats, its
+organizational life in the period's years) and turns every rule into a SQL flag; the counts are one
+``SUM`` per flag, and the listed offenders stream out of the same query in path order, stopping
+once every rule's list is full. The pure rules in ``rules.py`` then word each listed breach, so
+the report and the 409 of a gate speak with one voice.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+from flask import current_app
+from sqlalchemy import and_, case, false, func, literal, or_, select
+from sqlalchemy.orm import aliased
+
+from shared.app import db_session
+from shared.dates import today
+from shared.errors import not_found
+from shared.http import paginate, under_clause
+
+from . import rules
+from .meetings import period
+from .models import Committee, LifeYear, Meeting, Seat, UncoveredEntity, Unit
+from .units import subtree_path_for
+
+SETUP = ("ORG.BRANCH_MIN_MEMBERS", "ORG.BRANCH_MAX_MEMBERS", "ORG.GENERAL_BRANCH", "ORG.GRASSROOTS_COMMITTEE")
+COMMITTEE = ("ORG.COMMITTEE_REQUIRED", "ORG.TERM_EXPIRED", "ORG.VACANCY")
+LIFE_TYPES = ("general_meeting", "committee_meeting", "group_meeting", "party_lecture", "theme_day",
+              "review_meeting", "heart_to_heart_talk", "member_review")
+LIFE = tuple(rules.LIFE_CODES[t] for t in LIFE_TYPES)
+TYPE_OF = {code: t for t, code in rules.LIFE_CODES.items()}
+CODES = SETUP + COMMITTEE + ("ORG.UNCOVERED",) + LIFE
+KIND_OF = {**{c: "setup" for c in SETUP}, "ORG.COMMITTEE_REQUIRED": "committee", "ORG.TERM_EXPIRED": "term",
+           "ORG.VACANCY": "committee", "ORG.UNCOVERED": "uncovered", **{c: "life" for c in LIFE}}
+#: the units the report measures (higher committees have no setup rules of their own here)
+MEASURED_KINDS = ("grassroots_committee", "general_branch", "branch", "joint_branch", "party_group")
+
+
+@dataclass
+class Context:
+    path: str
+    start: date
+    end: date
+    on: date
+    cfg: dict
+    periods: dict = field(default_factory=dict)   # meeting type -> whole periods of the range
+    lecture_years: list = field(default_factory=list)
+
+
+def context(args: dict) -> Context:
+    start, end = period(args)
+    cfg = current_app.config["RULES"]
+    ctx = Context(path=subtree_path_for(args.get("under")), start=start, end=end, on=today(), cfg=cfg)
+    ctx.periods = {t: rules.whole_periods(cfg["life_frequency"][t], start, end) for t in LIFE_TYPES}
+    ctx.lecture_years = [int(p.label) for p in rules.whole_periods("year", start, end)]
+    return ctx
+
+
+# ----------------------------------------------------------------------------- the wide query
+
+def _month_mask(p: rules.Period) -> int:
+    return sum(1 << (m - 1) for m in range(p.first.month, p.last.month + 1))
+
+
+class Wide:
+    """The per-unit select and one SQL flag per rule code."""
+
+    def __init__(self, ctx: Context):
+        cfg = ctx.cfg
+        self.ctx = ctx
+        u = Unit
+        members = u.full_members + u.probationary_members
+        child, parent = aliased(Unit), aliased(Unit)
+        gb = (select(child.parent_id.label("unit_id"),
+                     func.sum(child.full_members + child.probationary_members).label("members"))
+              .join(parent, parent.id == child.parent_id)
+              .where(parent.kind == "general_branch", child.status == "active", under_clause(child.path, ctx.path))
+              .group_by(child.parent_id)).subquery("gb")
+        cs = (select(Seat.committee_id.label("committee_id"), func.count().label("seats"),
+                     func.sum(case((Seat.person_id.is_(None), 1), else_=0)).label("vacant"))
+              .join(Committee, Committee.id == Seat.committee_id)
+              .where(Committee.status == "current", under_clause(Committee.path, ctx.path))
+              .group_by(Seat.committee_id)).subquery("cs")
+        c = aliased(Committee, name="c")
+        life = self._life(ctx)
+
+        seats = func.coalesce(cs.c.seats, 0)
+        grass_members = members + func.coalesce(gb.c.members, 0)
+        established = or_(u.established_on.is_(None), u.established_on <= ctx.start)
+        branch = u.kind.in_(rules.BRANCH_KINDS)
+        horizon = ctx.on + timedelta(days=cfg["term_warning_days"])
+        flags = {
+            "ORG.BRANCH_MIN_MEMBERS": or_(
+                and_(u.kind == "branch", u.full_members < cfg["branch_min_full_members"]),
+                and_(u.kind == "joint_branch", u.covered_units > cfg["joint_branch_max_units"])),
+            "ORG.BRANCH_MAX_MEMBERS": and_(branch, members > cfg["branch_max_members"]),
+            "ORG.GENERAL_BRANCH": and_(branch, members > cfg["branch_max_members"],
+                                       members < cfg["grassroots_committee_members"]),
+            "ORG.GRASSROOTS_COMMITTEE": and_(u.kind.in_(rules.GRASSROOTS_KINDS),
+                                             grass_members >= cfg["grassroots_committee_members"]),
+            "ORG.COMMITTEE_REQUIRED": and_(branch, or_(
+                c.id.is_(None),
+                and_(u.full_members >= cfg["committee_min_full_members"], seats < cfg["committee_seats_min"]))),
+            "ORG.TERM_EXPIRED": c.term_ends_on < ctx.on,
+            "ORG.VACANCY": func.coalesce(cs.c.vacant, 0) > 0,
+        }
+        subjects = {t: and_(branch, established) for t in LIFE_TYPES}
+        subjects["group_meeting"] = and_(u.kind == "party_group", established)
+        subjects["committee_meeting"] = and_(branch, established, seats >= cfg["committee_seats_min"])
+        for t in LIFE_TYPES:
+            required = len(ctx.periods[t])
+            short = func.coalesce(life.c[t], 0) < required if required else false()
+            if t == "party_lecture" and ctx.lecture_years:
+                short = or_(short, func.coalesce(life.c.secretary_years, 0) < len(ctx.lecture_years))
+            flags[rules.LIFE_CODES[t]] = and_(subjects[t], short)
+        self.flags = flags
+        self.expiring = and_(c.term_ends_on >= ctx.on, c.term_ends_on <= horizon)
+        self.columns = [u.id.label("unit_id"), u.code, u.name, u.kind, u.path, u.full_members,
+                        u.probationary_members, u.covered_units, func.coalesce(gb.c.members, 0).label("child_members"),
+                        c.id.label("committee_id"), c.term_ends_on, c.secretary_vacant_since, seats.label("seats")]
+        self.from_ = (select().select_from(u)
+                      .outerjoin(gb, gb.c.unit_id == u.id)
+                      .outerjoin(c, and_(c.unit_id == u.id, c.status == "current"))
+                      .outerjoin(cs, cs.c.committee_id == c.id)
+                      .outerjoin(life, life.c.unit_id == u.id)
+                      .where(u.status == "active", u.kind.in_(MEASURED_KINDS), under_clause(u.path, ctx.path)))
+
+    def _life(self, ctx: Context):
+        """Per unit: how many of each type's whole periods hold a counted meeting (from the month masks)."""
+        years = sorted({p.first.year for ps in ctx.periods.values() for p in ps} | set(ctx.lecture_years))
+        per_row = {}
+        for t in LIFE_TYPES:
+            column = getattr(LifeYear, t)
+            terms = [case((and_(LifeYear.year == p.first.year, column.op("&")(_month_mask(p)) != 0), 1), else_=0)
+                     for p in ctx.periods[t]]
+            per_row[t] = sum(terms[1:], terms[0]) if terms else literal(0)
+        per_year = ctx.cfg["secretary_lectures_per_year"]
+        terms = [case((and_(LifeYear.year == y, LifeYear.secretary_lectures >= per_year), 1), else_=0)
+                 for y in ctx.lecture_years]
+        per_row["secretary_years"] = sum(terms[1:], terms[0]) if terms else literal(0)
+        where = [under_clause(LifeYear.path, ctx.path)]
+        if len(years) == 1:
+            return select(LifeYear.unit_id, *[e.label(k) for k, e in per_row.items()]).where(
+                LifeYear.year == years[0], *where).subquery("life")
+        return (select(LifeYear.unit_id, *[func.sum(e).label(k) for k, e in per_row.items()])
+                .where(LifeYear.year.in_(years or [0]), *where).group_by(LifeYear.unit_id).subquery("life"))
+
+    def counts(self, session) -> dict:
+        flag_sums = [func.sum(case((flag, 1), else_=0)).label(code) for code, flag in self.flags.items()]
+        stmt = self.from_.add_columns(func.count().label("units"), *flag_sums,
+                                      func.sum(case((self.expiring, 1), else_=0)).label("expiring"))
+        row = session.execute(stmt).one()._mapping
+        return {key: int(row[key] or 0) for key in row.keys()}
+
+    def offenders(self, codes):
+        flags = [case((self.flags[code], 1), else_=0).label(_flag_name(code)) for code in codes]
+        return (self.from_.add_columns(*self.columns, *flags)
+                .where(or_(*[self.flags[code] for code in codes])))
+
+
+def _flag_name(code: str) -> str:
+    return "f_" + code.replace(".", "_").lower()
+
+
+# ----------------------------------------------------------------------------- the report
+
+def report(args: dict) -> dict:
+    session = db_session()
+    ctx = context(args)
+    limit = args["limit"]
+    wide = Wide(ctx)
+    counts = wide.counts(session)
+    unit_codes = SETUP + COMMITTEE + LIFE
+    listed: dict[str, list] = {code: [] for code in unit_codes}
+    wanted = {code: min(limit, counts[code]) for code in unit_codes}
+    if any(wanted.values()):
+        stmt = wide.offenders([c for c in unit_codes if wanted[c]]).order_by(Unit.path)
+        result = session.execute(stmt.execution_options(stream_results=True, yield_per=500))
+        try:
+            for row in result:
+                for code in unit_codes:
+                    if wanted[code] and len(listed[code]) < wanted[code] and row._mapping.get(_flag_name(code)):
+                        listed[code].append(row)
+                if all(len(listed[c]) >= wanted[c] for c in unit_codes):
+                    break
+        finally:
+            result.close()
+    explained = explain(session, ctx, listed)
+    uncovered = uncovered_report(session, ctx, limit)
+    out = []
+    for code in CODES:
+        if code == "ORG.UNCOVERED":
+            out.append(uncovered)
+            continue
+        entry = {"code": code, "kind": KIND_OF[code], "count": counts[code], "units": explained[code]}
+        if code == "ORG.TERM_EXPIRED":
+            entry["summary"] = {"expiring": counts["expiring"], "warning_days": ctx.cfg["term_warning_days"]}
+        if code in LIFE:
+            t = TYPE_OF[code]
+            entry["summary"] = {"frequency": ctx.cfg["life_frequency"][t], "required": len(ctx.periods[t])}
+        out.append(entry)
+    return {"under": ctx.path, "as_of": ctx.on, "held_from": ctx.start, "held_to": ctx.end,
+            "units": counts["units"], "rules": out}
+
+
+def offenders_page(code: str, args: dict) -> dict:
+    """Every unit breaking one rule, page by page in tree order."""
+    if code not in CODES:
+        raise not_found("rule")
+    session = db_session()
+    ctx = context(args)
+    if code == "ORG.UNCOVERED":
+        page = paginate(session, _uncovered_offenders(ctx), [UncoveredEntity.path, UncoveredEntity.id],
+                        cursor=args.get("cursor"), limit=args["limit"])
+        count = None if args.get("cursor") else session.scalar(
+            select(func.count()).select_from(_uncovered_offenders(ctx).subquery()))
+        return {"code": code, "count": count, "items": [_entity_offender(e) for e in page["items"]],
+                "next_cursor": page["next_cursor"]}
+    wide = Wide(ctx)
+    page = paginate(session, wide.offenders([code]), [Unit.path], cursor=args.get("cursor"), limit=args["limit"],
+                    row_key=lambda row: (row.path,))
+    count = None if args.get("cursor") else wide.counts(session)[code]
+    return {"code": code, "count": count, "items": explain(session, ctx, {code: page["items"]})[code],
+            "next_cursor": page["next_cursor"]}
+
+
+# ----------------------------------------------------------------------------- wording the breaches
+
+def explain(session, ctx: Context, listed: dict[str, list]) -> dict[str, list]:
+    """Each listed row through its pure rule: the figures and the message in both languages."""
+    cfg = ctx.cfg
+    vacant_roles = _vacant_roles(session, [r.committee_id for r in listed.get("ORG.VACANCY", [])])
+    life_rows = [r for code in LIFE for r in listed.get(code, [])]
+    masks, held = _life_details(session, ctx, {r.unit_id for r in life_rows})
+    out = {}
+    for code, rows in listed.items():
+        items = []
+        for row in rows:
+            members = row.full_members + row.probationary_members
+            if code == "ORG.BRANCH_MIN_MEMBERS":
+                violation = rules.branch_min_members(row.kind, row.full_members, row.covered_units,
+                                                     minimum=cfg["branch_min_full_members"],
+                                                     joint_max_units=cfg["joint_branch_max_units"])
+            elif code == "ORG.BRANCH_MAX_MEMBERS":
+                violation = rules.branch_max_members(row.kind, members, maximum=cfg["branch_max_members"])
+            elif code == "ORG.GENERAL_BRANCH":
+                violation = rules.general_branch(row.kind, members, branch_max=cfg["branch_max_members"],
+                                                 committee_min=cfg["grassroots_committee_members"])
+            elif code == "ORG.GRASSROOTS_COMMITTEE":
+                violation = rules.grassroots_committee(row.kind, members + row.child_members,
+                                                       committee_min=cfg["grassroots_committee_members"])
+            elif code == "ORG.COMMITTEE_REQUIRED":
+                violation = rules.committee_required(row.kind, row.full_members,
+                                                     row.seats if row.committee_id else None,
+                                                     threshold=cfg["committee_min_full_members"],
+                                                     seats_min=cfg["committee_seats_min"])
+            elif code == "ORG.TERM_EXPIRED":
+                violation = rules.term_state(row.term_ends_on, ctx.on, warning_days=cfg["term_warning_days"])
+            elif code == "ORG.VACANCY":
+                violation = rules.vacancy(vacant_roles.get(row.committee_id, []), row.secretary_vacant_since,
+                                          ctx.on, weak_months=cfg["secretary_vacancy_weak_months"])
+            else:
+                violation = _life_violation(ctx, TYPE_OF[code], row.unit_id, masks, held)
+            items.append(_unit_offender(row, violation))
+        out[code] = items
+    return out
+
+
+def _unit_offender(row, violation) -> dict:
+    return {"unit_id": row.unit_id, "code": row.code, "name": row.name, "kind": row.kind, "path": row.path,
+            "figures": violation.as_dict()["facts"] if violation else {},
+            "message": {"en": violation.en, "zh": violation.zh} if violation else {}}
+
+
+def _vacant_roles(session, committee_ids: list[str]) -> dict[str, list[str]]:
+    roles: dict[str, list[str]] = {}
+    if committee_ids:
+        for committee_id, role in session.execute(
+                select(Seat.committee_id, Seat.role).where(Seat.committee_id.in_(committee_ids),
+                                                           Seat.person_id.is_(None)).order_by(Seat.position)):
+            roles.setdefault(committee_id, []).append(role)
+    return roles
+
+
+def _life_details(session, ctx: Context, unit_ids: set[str]):
+    """For the listed units only: their month masks per year, and their counted meetings per type."""
+    if not unit_ids:
+        return {}, {}
+    masks = {(r.unit_id, r.year): r for r in session.scalars(
+        select(LifeYear).where(LifeYear.unit_id.in_(unit_ids), LifeYear.year >= ctx.start.year,
+                               LifeYear.year <= ctx.end.year))}
+    held = {}
+    for t in LIFE_TYPES:
+        periods = ctx.periods[t]
+        if not periods:
+            continue
+        for unit_id, n in session.execute(
+                select(Meeting.unit_id, func.count()).where(
+                    Meeting.unit_id.in_(unit_ids), Meeting.type == t, Meeting.counts.is_(True),
+                    Meeting.held_on >= periods[0].first, Meeting.held_on <= periods[-1].last)
+                .group_by(Meeting.unit_id)):
+            held[(unit_id, t)] = n
+    return masks, held
+
+
+def _life_violation(ctx: Context, t: str, unit_id: str, masks: dict, held: dict):
+    frequency = ctx.cfg["life_frequency"][t]
+    periods = ctx.periods[t]
+    missed = [p.label for p in periods
+              if not (getattr(masks.get((unit_id, p.first.year)), t, 0) or 0) & _month_mask(p)]
+    violation = rules.life_frequency(t, frequency, len(periods), held.get((unit_id, t), 0), missed)
+    if violation is None and t == "party_lecture":
+        by_year = {y: getattr(masks.get((unit_id, y)), "secretary_lectures", 0) or 0 for y in ctx.lecture_years}
+        violation = rules.secretary_lectures(ctx.lecture_years, by_year,
+                                             per_year=ctx.cfg["secretary_lectures_per_year"])
+    return violation
+
+
+# ----------------------------------------------------------------------------- uncovered entities
+
+def _uncovered_offenders(ctx: Context):
+    return select(UncoveredEntity).where(under_clause(UncoveredEntity.path, ctx.path),
+                                         UncoveredEntity.status == "uncovered",
+                                         UncoveredEntity.instructor_name.is_(None))
+
+
+def _entity_offender(entity: UncoveredEntity) -> dict:
+    violation = rules.uncovered(entity.status, entity.instructor_name)
+    return {"unit_id": entity.unit_id, "code": entity.credit_code or "", "name": entity.name,
+            "kind": "uncovered_entity", "path": entity.path,
+            "figures": {"entity_id": entity.id, "domain": entity.domain, "employees": entity.employees,
+                        "party_members": entity.party_members},
+            "message": {"en": violation.en, "zh": violation.zh} if violation else {}}
+
+
+def uncovered_report(session, ctx: Context, limit: int) -> dict:
+    state = case((and_(UncoveredEntity.status == "uncovered", UncoveredEntity.instructor_name.is_(None)),
+                  "no_instructor"),
+                 (UncoveredEntity.status == "uncovered", "with_instructor"), else_=UncoveredEntity.status)
+    by_status = dict(session.execute(
+        select(state, func.count()).where(under_clause(UncoveredEntity.path, ctx.path)).group_by(state)).all())
+    entities = session.scalars(_uncovered_offenders(ctx).order_by(UncoveredEntity.path, UncoveredEntity.id)
+                               .limit(limit)).all() if limit else []
+    return {"code": "ORG.UNCOVERED", "kind": "uncovered", "count": by_status.get("no_instructor", 0),
+            "summary": {"with_instructor": by_status.get("with_instructor", 0),
+                        "covered": by_status.get("covered", 0), "closed": by_status.get("closed", 0)},
+            "units": [_entity_offender(e) for e in entities]}

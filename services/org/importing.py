@@ -1,0 +1,227 @@
+"""Bulk import of units from an existing platform (CSV or NDJSON, ``shared.imports``).
+
+- idempotent by code: a line whose unit exists with the same fields changes nothing; one whose
+  name, domain, external id, establishment date or joint-branch size differ updates the unit;
+- a parent is named by its code: a unit already in the tree, or a line earlier in the same file;
+- every line is checked (fields, parent, the nesting rule) and the report names the line and the
+  field of each error; by default nothing is written when any line fails (``mode=valid_lines``
+  writes the lines that pass, and their sub-units);
+- set-wise: keys and paths are computed here, the units and their org.unit.created events go in
+  with one multi-row INSERT per batch, in the request's transaction.
+"""
+from __future__ import annotations
+
+from sqlalchemy import func, insert, select, text
+
+from shared.app import audit, current_kit, current_principal, db_session
+from shared.db import new_id, utcnow
+from shared.errors import Problem, not_found
+from shared.events import make_envelope
+from shared.imports import ImportReport, read_records, validate_records
+
+from . import rules
+from .models import ImportRun, Unit
+from .schemas import ImportRecord
+from .units import event_data, to_base36
+
+SIMPLE_FIELDS = ("name", "domain", "external_id", "established_on", "covered_units")
+CHUNK = 5000
+
+
+def import_units(stream, fmt: str, mode: str) -> ImportRun:
+    session = db_session()
+    principal = current_principal()
+    report = ImportReport()
+    records = validate_records(read_records(stream, fmt, report), ImportRecord(), report)
+    failed_lines = {e["line"] for e in report.errors}
+    existing = _existing(session, {r["code"] for _, r in records} | {r["parent_code"] for _, r in records
+                                                                     if r.get("parent_code")})
+    code_of = {unit.id: unit.code for unit in existing.values()}
+    creates: list[dict] = []
+    updates: list[tuple[Unit, dict]] = []
+    unchanged = 0
+    planned: dict[str, dict] = {}   # code -> the new unit (kind, line) for lines after it
+    first_line: dict[str, int] = {}
+    failed_codes: dict[str, int] = {}
+    for line, record in records:
+        code = record["code"]
+        error = _check(record, line, principal, existing, code_of, planned, first_line, failed_codes)
+        first_line.setdefault(code, line)
+        if error:
+            field_name, message = error
+            report.add(line, field_name, message)
+            failed_codes.setdefault(code, line)
+            continue
+        if line in failed_lines:
+            failed_codes.setdefault(code, line)
+            continue
+        unit = existing.get(code)
+        if unit is None:
+            planned[code] = {"kind": record["kind"], "line": line}
+            creates.append(record)
+        else:
+            change = {f: record.get(f) for f in SIMPLE_FIELDS if record.get(f) != getattr(unit, f)}
+            if change:
+                updates.append((unit, change))
+            else:
+                unchanged += 1
+    if report.errors and mode == "all_or_nothing":
+        raise Problem(422, "Unprocessable Content",
+                      f"{report.as_dict()['error_count']} error(s) in the file; nothing was imported",
+                      kind="validation", **report.as_dict())
+
+    created = _insert(session, creates, existing)
+    _update(session, updates)
+    run = ImportRun(scope_path=principal.scope_path, actor=principal.subject, format=fmt, mode=mode,
+                    total=report.total, created=len(created), updated=len(updates), unchanged=unchanged,
+                    error_count=len(report.errors), errors=report.as_dict()["errors"])
+    session.add(run)
+    session.flush()
+    audit("import", run.id, "imported", {"format": fmt, "mode": mode, "total": report.total,
+                                         "created": len(created), "updated": len(updates), "unchanged": unchanged,
+                                         "errors": len(report.errors)})
+    return run
+
+
+def _existing(session, codes: set[str]) -> dict[str, Unit]:
+    found: dict[str, Unit] = {}
+    codes = sorted(codes)
+    for i in range(0, len(codes), CHUNK):
+        for unit in session.scalars(select(Unit).where(Unit.code.in_(codes[i:i + CHUNK]))):
+            found[unit.code] = unit
+    return found
+
+
+def _check(record: dict, line: int, principal, existing: dict, code_of: dict, planned: dict, first_line: dict,
+           failed_codes: dict) -> tuple[str, str] | None:
+    """The first thing wrong with a line that passed its field checks, as (field, message)."""
+    code = record["code"]
+    if code in first_line:
+        return "code", f"the code appears again (first on line {first_line[code]})"
+    parent_code = record.get("parent_code")
+    parent_kind = None
+    if parent_code:
+        if parent_code in failed_codes:
+            return "parent_code", f"the parent's line {failed_codes[parent_code]} has errors"
+        if parent_code in planned:
+            parent_kind = planned[parent_code]["kind"]
+        elif parent_code in existing and principal.sees(existing[parent_code].path):
+            parent = existing[parent_code]
+            if parent.status != "active":
+                return "parent_code", "the parent unit is dissolved"
+            parent_kind = parent.kind
+        else:
+            return "parent_code", "no unit with this code in the tree or on an earlier line"
+    elif not principal.province_wide:
+        return "parent_code", "required: only a province-wide administrator imports root units"
+    violation = rules.unit_nesting(record["kind"], parent_kind)
+    if violation:
+        return "kind", f"{violation.code}: {violation.en}"
+    unit = existing.get(code)
+    if unit is not None:
+        if not principal.sees(unit.path):
+            return "code", "this code belongs to another unit"
+        if unit.status != "active":
+            return "code", "the unit with this code is dissolved"
+        if unit.kind != record["kind"]:
+            return "kind", f"the unit is a {unit.kind}; change its kind with PATCH /units/{unit.id}"
+        parent_now = _parent_code(unit, code_of)
+        if parent_now != parent_code:
+            return "parent_code", f"the unit stands under another parent; move it with POST /units/{unit.id}/move"
+    return None
+
+
+def _parent_code(unit: Unit, code_of: dict) -> str | None:
+    if unit.parent_id is None:
+        return None
+    if unit.parent_id not in code_of:
+        code_of[unit.parent_id] = db_session().scalar(select(Unit.code).where(Unit.id == unit.parent_id))
+    return code_of[unit.parent_id]
+
+
+def _next_seqs(session, n: int) -> list[int]:
+    """``n`` fresh values of ``units.seq``: the keys and paths are computed before the INSERT."""
+    if n == 0:
+        return []
+    if session.get_bind().dialect.name == "postgresql":
+        return list(session.scalars(text("SELECT nextval(pg_get_serial_sequence('units', 'seq')) "
+                                         "FROM generate_series(1, :n)"), {"n": n}))
+    start = (session.scalar(select(func.max(Unit.seq))) or 0) + 1  # SQLite: the write lock is held already
+    return list(range(start, start + n))
+
+
+def _insert(session, creates: list[dict], existing: dict[str, Unit]) -> list[dict]:
+    paths = {code: unit.path for code, unit in existing.items()}
+    ids = {code: unit.id for code, unit in existing.items()}
+    now = utcnow()
+    rows = []
+    for seq, record in zip(_next_seqs(session, len(creates)), creates):
+        key = to_base36(seq)
+        parent_code = record.get("parent_code")
+        path = (paths[parent_code] if parent_code else "/") + key + "/"
+        unit_id = new_id()
+        paths[record["code"]] = path
+        ids[record["code"]] = unit_id
+        rows.append({"seq": seq, "id": unit_id, "key": key, "path": path,
+                     "parent_id": ids[parent_code] if parent_code else None, "kind": record["kind"],
+                     "domain": record.get("domain"), "name": record["name"], "code": record["code"],
+                     "external_id": record.get("external_id"), "established_on": record.get("established_on"),
+                     "covered_units": record.get("covered_units"), "status": "active", "dissolved_on": None,
+                     "full_members": 0, "probationary_members": 0, "version": 1, "created_at": now,
+                     "updated_at": now})
+    for i in range(0, len(rows), CHUNK):
+        session.execute(insert(Unit.__table__), rows[i:i + CHUNK])
+    _emit_many(session, "org.unit.created", rows)
+    return rows
+
+
+def _update(session, updates: list[tuple[Unit, dict]]) -> None:
+    if not updates:
+        return
+    rows = []
+    for unit, change in updates:
+        for name, value in change.items():
+            setattr(unit, name, value)
+        unit.version += 1
+    session.flush()
+    for unit, change in updates:
+        rows.append({c: getattr(unit, c) for c in ("id", "key", "path", "parent_id", "kind", "domain", "name",
+                                                   "code", "status", "established_on", "version")})
+    _emit_many(session, "org.unit.updated", rows)
+
+
+def _emit_many(session, type_: str, units: list[dict]) -> None:
+    """One event per unit into the outbox, inserted in batches, in this transaction.
+
+    The kit's ``Outbox.emit`` adds one ORM object per event; for a province's worth of units the
+    rows go in through one multi-row INSERT per batch instead (same table, same envelope).
+    """
+    Outbox = current_kit().models.OutboxEvent
+    now = utcnow()
+    batch = []
+    for unit in units:
+        envelope = make_envelope(type_, event_data(_Row(unit)), source="org", org_path=unit["path"])
+        batch.append({"event_id": envelope.id, "type": type_, "envelope": envelope.as_dict(), "created_at": now,
+                      "sent_at": None, "attempts": 0, "last_error": None})
+        if len(batch) == CHUNK:
+            session.execute(insert(Outbox.__table__), batch)
+            batch = []
+    if batch:
+        session.execute(insert(Outbox.__table__), batch)
+    if units:
+        session.info["outbox_written"] = True
+
+
+class _Row:
+    """A unit's row as attributes, for ``units.event_data``."""
+
+    def __init__(self, row: dict):
+        self.__dict__.update(row)
+
+
+def get_run(run_id) -> ImportRun:
+    run = db_session().get(ImportRun, str(run_id))
+    if run is None or not current_principal().sees(run.scope_path):
+        raise not_found("import")
+    return run
+

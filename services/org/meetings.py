@@ -1,0 +1,205 @@
+"""Organizational life (三会一课 and the rest): meetings recorded with their quorum, and the
+frequency each branch keeps over any period."""
+from __future__ import annotations
+
+from datetime import date
+
+from flask import current_app
+from sqlalchemy import func, select
+from sqlalchemy.dialects import postgresql, sqlite
+
+from shared.app import audit, db_session, emit
+from shared.dates import today
+from shared.errors import not_found
+from shared.http import paginate, require_in_scope, under_clause
+from shared.app import current_principal
+
+from . import committees, rules
+from .models import LifeYear, Meeting, Seat, Unit
+from .units import active_in_scope, get_in_scope, invalid, subtree_path_for
+
+BRANCH_TYPES = ("general_meeting", "committee_meeting", "party_lecture", "theme_day", "review_meeting",
+                "heart_to_heart_talk", "member_review")
+GROUP_TYPES = ("group_meeting",)
+
+
+def types_for(kind: str) -> tuple[str, ...]:
+    """Which meetings a unit of this kind holds: a party group its group meetings, the rest the others."""
+    if kind == "party_group":
+        return GROUP_TYPES
+    if kind in rules.COMMITTEE_KINDS:
+        return BRANCH_TYPES
+    return ()
+
+
+def period(args: dict) -> tuple[date, date]:
+    on = today()
+    start = args.get("held_from") or date(on.year, 1, 1)
+    end = args.get("held_to") or on
+    if start > end:
+        raise invalid("from", "'from' is after 'to'")
+    return start, end
+
+
+# ----------------------------------------------------------------------------- recording
+
+def record(fields: dict) -> dict:
+    """Record a meeting as it happened: a general or committee meeting without quorum is kept, with
+    the breach, and does not count towards the frequency rules."""
+    session = db_session()
+    unit = active_in_scope(fields["unit_id"], "unit_id")
+    if fields["type"] not in types_for(unit.kind):
+        raise invalid("type", f"a {unit.kind} does not hold a {fields['type']}")
+    if fields["held_on"] > today():
+        raise invalid("held_on", "a date in the future: record the meeting once it was held")
+    committee = committees.current(session, unit.id)
+    entitled, present = fields.get("entitled"), fields.get("present")
+    if fields["type"] in rules.QUORUM_TYPES:
+        if entitled is None:
+            entitled = _entitled_by_default(session, unit, committee, fields["type"])
+        if entitled < 1:
+            raise invalid("entitled", "no one is entitled to attend: give the number entitled")
+        if present is None:
+            raise invalid("present", "a general or committee meeting records how many were present")
+        if present > entitled:
+            raise invalid("present", f"more present ({present}) than entitled ({entitled})")
+    breach = rules.quorum(fields["type"], entitled, present)
+    lecturer_id = str(fields["lecturer_person_id"]) if fields.get("lecturer_person_id") else None
+    by_secretary = bool(fields["type"] == "party_lecture" and lecturer_id and committee is not None
+                        and _secretary_of(session, committee) == lecturer_id)
+    meeting = Meeting(unit_id=unit.id, path=unit.path, type=fields["type"], held_on=fields["held_on"],
+                      entitled=entitled, present=present, quorate=breach is None, counts=breach is None,
+                      topic=fields["topic"], lecturer=fields.get("lecturer"), lecturer_person_id=lecturer_id,
+                      by_secretary=by_secretary, notes=fields.get("notes"))
+    session.add(meeting)
+    session.flush()
+    if meeting.counts:
+        _tally(session, meeting)
+    audit("meeting", meeting.id, "recorded", {"unit_id": unit.id, "type": meeting.type, "held_on": meeting.held_on,
+                                              "entitled": entitled, "present": present,
+                                              "breach": breach.code if breach else None})
+    emit("org.meeting.recorded", {"meeting_id": meeting.id, "unit_id": unit.id, "type": meeting.type,
+                                  "held_on": meeting.held_on, "entitled": entitled, "present": present,
+                                  "quorate": meeting.quorate, "counts": meeting.counts,
+                                  "by_secretary": meeting.by_secretary}, org_path=unit.path)
+    return view(meeting, breach)
+
+
+def _entitled_by_default(session, unit: Unit, committee, meeting_type: str) -> int:
+    """A general meeting: the unit's full members (they vote); a committee meeting: its seated members."""
+    if meeting_type == "general_meeting":
+        return unit.full_members
+    if committee is None:
+        return 0
+    return session.scalar(select(func.count()).select_from(Seat).where(
+        Seat.committee_id == committee.id, Seat.person_id.is_not(None))) or 0
+
+
+def _secretary_of(session, committee) -> str | None:
+    return session.scalar(select(Seat.person_id).where(Seat.committee_id == committee.id, Seat.role == "secretary"))
+
+
+def _tally(session, meeting: Meeting) -> None:
+    """Set the meeting's month in the unit's year row, in the same transaction (an atomic upsert)."""
+    bit = 1 << (meeting.held_on.month - 1)
+    lectures = 1 if meeting.by_secretary else 0
+    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+    stmt = dialect.insert(LifeYear).values(unit_id=meeting.unit_id, year=meeting.held_on.year, path=meeting.path,
+                                           **{t: 0 for t in rules.LIFE_CODES}, secretary_lectures=lectures)
+    stmt = stmt.values(**{meeting.type: bit})
+    column = getattr(LifeYear, meeting.type)
+    session.execute(stmt.on_conflict_do_update(
+        index_elements=[LifeYear.unit_id, LifeYear.year],
+        set_={meeting.type: column.op("|")(bit),
+              "secretary_lectures": LifeYear.secretary_lectures + lectures}))
+
+
+def view(meeting: Meeting, breach=None) -> dict:
+    data = {c.key: getattr(meeting, c.key) for c in Meeting.__table__.columns}
+    if breach is None and not meeting.quorate:
+        breach = rules.quorum(meeting.type, meeting.entitled, meeting.present)
+    data["breach"] = breach.as_dict() if breach else None
+    return data
+
+
+def get(meeting_id) -> dict:
+    meeting = db_session().get(Meeting, str(meeting_id))
+    if meeting is None:
+        raise not_found("meeting")
+    require_in_scope(current_principal(), meeting.path, "meeting")
+    return view(meeting)
+
+
+def list_meetings(args: dict) -> dict:
+    stmt = select(Meeting).where(under_clause(Meeting.path, subtree_path_for(args.get("under"))))
+    if args.get("unit_id"):
+        stmt = stmt.where(Meeting.unit_id == get_in_scope(args["unit_id"]).id)
+    if args.get("type"):
+        stmt = stmt.where(Meeting.type == args["type"])
+    if args.get("held_from"):
+        stmt = stmt.where(Meeting.held_on >= args["held_from"])
+    if args.get("held_to"):
+        stmt = stmt.where(Meeting.held_on <= args["held_to"])
+    page = paginate(db_session(), stmt, [Meeting.path, Meeting.id], cursor=args.get("cursor"), limit=args["limit"])
+    return {**page, "items": [view(m) for m in page["items"]]}
+
+
+# ----------------------------------------------------------------------------- frequency
+
+def life(unit: Unit, args: dict) -> dict:
+    """Required against held, per type of meeting, for a branch (and each of its party groups) or a
+    party group, over whole months / quarters / years of the period."""
+    start, end = period(args)
+    if not types_for(unit.kind):
+        raise invalid("unit_id", f"a {unit.kind} keeps no organizational life of its own here")
+    session = db_session()
+    groups = []
+    if unit.kind in rules.BRANCH_KINDS:
+        groups = session.scalars(select(Unit).where(Unit.parent_id == unit.id, Unit.kind == "party_group",
+                                                    Unit.status == "active").order_by(Unit.path)).all()
+    rows = session.execute(select(Meeting.unit_id, Meeting.type, Meeting.held_on, Meeting.counts, Meeting.by_secretary)
+                           .where(Meeting.unit_id.in_([unit.id] + [g.id for g in groups]),
+                                  Meeting.held_on >= start, Meeting.held_on <= end)).all()
+    by_unit: dict[str, list] = {}
+    for row in rows:
+        by_unit.setdefault(row.unit_id, []).append(row)
+    report = _unit_life(session, unit, by_unit.get(unit.id, []), start, end)
+    report.update({"held_from": start, "held_to": end,
+                   "groups": [_unit_life(session, g, by_unit.get(g.id, []), start, end) for g in groups]})
+    return report
+
+
+def _unit_life(session, unit: Unit, meetings: list, start: date, end: date) -> dict:
+    cfg = current_app.config["RULES"]
+    frequency = cfg["life_frequency"]
+    types = list(types_for(unit.kind))
+    if "committee_meeting" in types and not _has_committee(session, unit):
+        types.remove("committee_meeting")  # fewer than 3 seats: a secretary, no committee to meet
+    out = []
+    for meeting_type in types:
+        mine = [m for m in meetings if m.type == meeting_type]
+        counted = [m.held_on for m in mine if m.counts]
+        periods = rules.whole_periods(frequency[meeting_type], start, end)
+        missed = [p.label for p in periods if not any(p.first <= d <= p.last for d in counted)]
+        violation = rules.life_frequency(meeting_type, frequency[meeting_type], len(periods), len(counted), missed)
+        out.append({"type": meeting_type, "code": rules.LIFE_CODES[meeting_type],
+                    "frequency": frequency[meeting_type], "required": len(periods), "held": len(counted),
+                    "not_counted": len(mine) - len(counted), "missed": missed, "ok": violation is None,
+                    "violation": violation.as_dict() if violation else None})
+    lectures = None
+    if "party_lecture" in types:
+        years = [int(p.label) for p in rules.whole_periods("year", start, end)]
+        per_year = {y: sum(1 for m in meetings if m.type == "party_lecture" and m.counts and m.by_secretary
+                           and m.held_on.year == y) for y in years}
+        violation = rules.secretary_lectures(years, per_year, per_year=cfg["secretary_lectures_per_year"])
+        lectures = {"by_year": {str(y): n for y, n in per_year.items()},
+                    "violation": violation.as_dict() if violation else None}
+    return {"unit_id": unit.id, "name": unit.name, "kind": unit.kind, "types": out, "secretary_lectures": lectures}
+
+
+def _has_committee(session, unit: Unit) -> bool:
+    committee = committees.current(session, unit.id)
+    if committee is None:
+        return False
+    seats = session.scalar(select(func.count()).select_from(Seat).where(Seat.committee_id == committee.id)) or 0
+    return seats >= current_app.config["RULES"]["committee_seats_min"]
