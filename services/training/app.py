@@ -4,11 +4,13 @@ from __future__ import annotations
 from shared.app import create_service_app
 from shared.config import Config
 
-from . import handlers, models
+from . import api, handlers, models, rules
 
 
 def create_app(config: Config | None = None):
     return create_service_app(
-        "training", config=config, base=models.Base, models=models.kit, blueprints=[],
-        handlers=handlers.handlers, title="Zhibu training",
+        "training", config=config, base=models.Base, models=models.kit, blueprints=api.blueprints,
+        handlers=handlers.handlers, title="Zhibu training", rule_defaults=rules.DEFAULTS,
+        description="Education and training: courses, classes, enrolment, attendance and class hours, "
+                    "coverage, secretary rotation plans.",
     )

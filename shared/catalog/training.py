@@ -58,3 +58,7 @@ class RequirementMet(Schema):
     met_on = fields.Date(required=True)
     hours = fields.Float(required=True)
     days = fields.Integer(allow_none=True)
+    due_on = fields.Date(allow_none=True, metadata={
+        "description": "for new_secretary and new_member: the date the training was due"})
+    breach = fields.String(allow_none=True, metadata={
+        "description": "the rule code (TRAIN.NEW_SECRETARY, TRAIN.NEW_MEMBER) when it was met after the due date"})

@@ -1,0 +1,194 @@
+"""People as training knows them: kept from members and org events, read within scope.
+
+The members service tells us who a person is and where (each event carries the whole state
+and ``person_version``); org committee events tell us who is a branch secretary or committee
+member. From both we keep one ``category`` per person (rules.person_category), copied onto the
+person's yearly hours rows so that coverage counts them without a join.
+"""
+from __future__ import annotations
+
+from sqlalchemy import and_, select, update
+
+from shared.app import current_principal, db_session
+from shared.errors import not_found
+from shared.http import require_in_scope, under_clause
+
+from . import rules
+from .models import Committee, Course, OrgUnitView, Person, PersonYearHours, RotationPlan, Seat, TrainingClass
+
+# ----------------------------------------------------------------------------- members events
+
+
+def apply_person_state(session, state: dict, event_path: str | None) -> None:
+    """Upsert a person from a members event; an event older than what we hold changes nothing."""
+    person_id = str(state["id"])
+    person = session.get(Person, person_id)
+    if person is not None and person.person_version >= state["person_version"]:
+        return
+    unit_id = str(state["unit_id"])
+    path = session.scalar(select(OrgUnitView.path).where(OrgUnitView.id == unit_id))
+    path = path or event_path or (person.org_path if person is not None and person.unit_id == unit_id else "")
+    if person is None:
+        role, secretary_since = _role_from_seats(session, person_id)
+        person = Person(id=person_id, leader_role=role, secretary_since=secretary_since)
+        session.add(person)
+    person.unit_id = unit_id
+    person.org_path = path
+    person.name = state["name"]
+    person.stage = state["stage"]
+    person.status = state["status"]
+    person.full_member_since = state.get("full_member_since")
+    person.probationary_since = state.get("probationary_since")
+    person.person_version = state["person_version"]
+    person.category = rules.person_category(person.stage, person.status, person.leader_role)
+    session.flush()
+    _copy_to_year_rows(session, person)
+
+
+def _copy_to_year_rows(session, person: Person) -> None:
+    """The person's hours rows (every year) follow the person: place and category."""
+    session.execute(update(PersonYearHours).where(PersonYearHours.person_id == person.id)
+                    .values(unit_id=person.unit_id, org_path=person.org_path, category=person.category)
+                    .execution_options(synchronize_session=False))
+
+
+# ----------------------------------------------------------------------------- org committee events
+
+
+def apply_committee(session, data: dict) -> None:
+    """Replace a unit's seats with the committee's full state; keep each holder's since-date.
+
+    A unit has one current committee: a newer version of it, or a later-elected committee,
+    replaces what we hold; an older event changes nothing.
+    """
+    unit_id = str(data["unit_id"])
+    committee_id = str(data["committee_id"])
+    current = session.get(Committee, unit_id)
+    if current is not None:
+        if current.committee_id == committee_id:
+            if current.committee_version >= data["committee_version"]:
+                return
+        elif (current.elected_on, current.committee_id) > (data["elected_on"], committee_id):
+            return
+    old_seats = session.scalars(select(Seat).where(Seat.unit_id == unit_id)).all()
+    held_since = {(s.role, s.person_id): s.since for s in old_seats}
+    for seat in old_seats:
+        session.delete(seat)
+    unit_kind = session.scalar(select(OrgUnitView.kind).where(OrgUnitView.id == unit_id))
+    if current is None:
+        current = Committee(unit_id=unit_id)
+        session.add(current)
+    current.committee_id = committee_id
+    current.unit_kind = unit_kind or current.unit_kind
+    current.elected_on = data["elected_on"]
+    current.committee_version = data["committee_version"]
+    session.flush()
+    affected = {s.person_id for s in old_seats}
+    for seat in data["seats"]:
+        if seat.get("person_id") is None:
+            continue
+        person_id = str(seat["person_id"])
+        since = seat.get("since") or data["elected_on"]
+        earlier = held_since.get((seat["role"], person_id))
+        session.add(Seat(unit_id=unit_id, role=seat["role"], person_id=person_id,
+                         since=min(since, earlier) if earlier else since))
+        affected.add(person_id)
+    session.flush()
+    refresh_roles(session, affected)
+
+
+def _role_from_seats(session, person_id: str):
+    rows = session.execute(select(Seat.role, Committee.unit_kind, Seat.since)
+                           .join(Committee, Committee.unit_id == Seat.unit_id)
+                           .where(Seat.person_id == person_id)).all()
+    role = rules.leader_role([(r.role, r.unit_kind) for r in rows])
+    secretary_dates = [r.since for r in rows
+                       if r.role == "secretary" and r.unit_kind not in rules.LEVEL_UNIT_KINDS and r.since]
+    return role, (min(secretary_dates) if role == "secretary" and secretary_dates else None)
+
+
+def refresh_roles(session, person_ids) -> None:
+    """Recompute the committee role of these people from their seats."""
+    for person_id in sorted(person_ids):
+        person = session.get(Person, person_id)
+        if person is None:
+            continue  # seated before members told us of the person: the role is read when they arrive
+        person.leader_role, person.secretary_since = _role_from_seats(session, person_id)
+        person.category = rules.person_category(person.stage, person.status, person.leader_role)
+        session.flush()
+        _copy_to_year_rows(session, person)
+
+
+# ----------------------------------------------------------------------------- org unit events
+
+
+def follow_units(session, unit_ids_stmt) -> None:
+    """Give the people, hours rows, courses, classes and plans of these units their units' current
+    paths (after a move, or when a unit becomes known after the people in it)."""
+    def view_path(column):
+        return select(OrgUnitView.path).where(OrgUnitView.id == column).scalar_subquery()
+
+    moved_people = select(Person.id).where(Person.unit_id.in_(unit_ids_stmt))
+    session.execute(update(Person).where(Person.unit_id.in_(unit_ids_stmt),
+                                         Person.org_path != view_path(Person.unit_id))
+                    .values(org_path=view_path(Person.unit_id)).execution_options(synchronize_session=False))
+    person_path = select(Person.org_path).where(Person.id == PersonYearHours.person_id).scalar_subquery()
+    session.execute(update(PersonYearHours).where(PersonYearHours.person_id.in_(moved_people),
+                                                  PersonYearHours.org_path != person_path)
+                    .values(org_path=person_path).execution_options(synchronize_session=False))
+    for model, column in ((Course, Course.organizer_unit_id), (TrainingClass, TrainingClass.organizer_unit_id),
+                          (RotationPlan, RotationPlan.county_id)):
+        session.execute(update(model).where(column.in_(unit_ids_stmt), model.org_path != view_path(column))
+                        .values(org_path=view_path(column)).execution_options(synchronize_session=False))
+    session.expire_all()
+
+
+def unit_known(session, unit_id: str) -> None:
+    """A unit arrived: people placed in it before it was known take its path; a committee whose
+    unit kind was unknown learns it (level committees give no branch role)."""
+    follow_units(session, select(OrgUnitView.id).where(OrgUnitView.id == unit_id))
+    committee = session.get(Committee, unit_id)
+    kind = session.scalar(select(OrgUnitView.kind).where(OrgUnitView.id == unit_id))
+    if committee is not None and kind and committee.unit_kind != kind:
+        committee.unit_kind = kind
+        session.flush()
+        refresh_roles(session, session.scalars(select(Seat.person_id).where(Seat.unit_id == unit_id)).all())
+
+
+def subtree_moved(session, unit_id: str) -> None:
+    path = session.scalar(select(OrgUnitView.path).where(OrgUnitView.id == unit_id))
+    if path:
+        follow_units(session, select(OrgUnitView.id).where(under_clause(OrgUnitView.path, path)))
+
+
+def unit_dissolved(session, unit_id: str, moved_to: str | None) -> None:
+    """The members of a dissolved unit belong to ``moved_to`` from now on (org.unit.dissolved)."""
+    if not moved_to:
+        return
+    people = session.scalars(select(Person).where(Person.unit_id == unit_id)).all()
+    path = session.scalar(select(OrgUnitView.path).where(OrgUnitView.id == moved_to))
+    for person in people:
+        person.unit_id = moved_to
+        person.org_path = path or person.org_path
+        session.flush()
+        _copy_to_year_rows(session, person)
+
+
+# ----------------------------------------------------------------------------- reads
+
+
+def get_in_scope(person_id) -> Person:
+    person = db_session().get(Person, str(person_id))
+    if person is None:
+        raise not_found("person")
+    require_in_scope(current_principal(), person.org_path, "person")
+    return person
+
+
+def in_subtree(person_ids: list[str], path: str) -> dict[str, Person]:
+    """The people among ``person_ids`` whose unit lies in the subtree at ``path``."""
+    if not person_ids:
+        return {}
+    rows = db_session().scalars(select(Person).where(and_(Person.id.in_(person_ids),
+                                                          under_clause(Person.org_path, path)))).all()
+    return {p.id: p for p in rows}
