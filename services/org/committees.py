@@ -153,6 +153,7 @@ def elect(unit: Unit, fields: dict) -> dict:
     for position, (role, person_id) in enumerate(seats):
         session.add(Seat(committee_id=committee.id, position=position, role=role, person_id=person_id,
                          person_name=holders[person_id].name, since=fields["elected_on"]))
+    count_seats(session, committee)
     session.flush()
     audit("committee", committee.id, "elected", {"unit_id": unit.id, "elected_on": fields["elected_on"],
                                                  "term_ends_on": ends, "seats": seats, "note": fields.get("note")})
@@ -167,8 +168,17 @@ def _seat(session, committee: Committee, seat_id) -> Seat:
     return seat
 
 
+def count_seats(session, committee: Committee) -> None:
+    """Keep the committee's seat and vacancy counts with its seats (the reports read them)."""
+    session.flush()
+    seats = seats_of(session, committee)
+    committee.seats = len(seats)
+    committee.vacant_seats = sum(1 for s in seats if s.person_id is None)
+
+
 def _changed(session, committee: Committee, change: str, unit: Unit, audit_change: dict) -> dict:
     committee.version += 1
+    count_seats(session, committee)
     session.flush()
     audit("committee", committee.id, change, audit_change)
     emit("org.committee.changed", {**event_data(session, committee), "change": change}, org_path=unit.path)

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from flask import current_app
-from sqlalchemy import and_, case, false, func, literal, or_, select
+from sqlalchemy import and_, case, false, func, or_, select, text
 from sqlalchemy.orm import aliased
 
 from shared.app import db_session
@@ -38,6 +38,8 @@ KIND_OF = {**{c: "setup" for c in SETUP}, "ORG.COMMITTEE_REQUIRED": "committee",
            "ORG.VACANCY": "committee", "ORG.UNCOVERED": "uncovered", **{c: "life" for c in LIFE}}
 #: the units the report measures (higher committees have no setup rules of their own here)
 MEASURED_KINDS = ("grassroots_committee", "general_branch", "branch", "joint_branch", "party_group")
+#: a rule with at most this many offenders is listed from one read of them all
+SPARSE = 2000
 
 
 @dataclass
@@ -67,29 +69,28 @@ def _month_mask(p: rules.Period) -> int:
 
 
 class Wide:
-    """The per-unit select and one SQL flag per rule code."""
+    """The per-unit select and one SQL flag per rule code.
+
+    Every join is on a unique key (the unit's current committee, its life row of each year), so
+    the query is one pass over the subtree's units whatever plan the database picks; a general
+    branch's members are summed over its sub-units by the parent index, for general branches only.
+    """
 
     def __init__(self, ctx: Context):
         cfg = ctx.cfg
         self.ctx = ctx
         u = Unit
         members = u.full_members + u.probationary_members
-        child, parent = aliased(Unit), aliased(Unit)
-        gb = (select(child.parent_id.label("unit_id"),
-                     func.sum(child.full_members + child.probationary_members).label("members"))
-              .join(parent, parent.id == child.parent_id)
-              .where(parent.kind == "general_branch", child.status == "active", under_clause(child.path, ctx.path))
-              .group_by(child.parent_id)).subquery("gb")
-        cs = (select(Seat.committee_id.label("committee_id"), func.count().label("seats"),
-                     func.sum(case((Seat.person_id.is_(None), 1), else_=0)).label("vacant"))
-              .join(Committee, Committee.id == Seat.committee_id)
-              .where(Committee.status == "current", under_clause(Committee.path, ctx.path))
-              .group_by(Seat.committee_id)).subquery("cs")
+        child = aliased(Unit)
+        child_members = case((u.kind == "general_branch",
+                              select(func.coalesce(func.sum(child.full_members + child.probationary_members), 0))
+                              .where(child.parent_id == u.id, child.status == "active")
+                              .scalar_subquery()), else_=0)
         c = aliased(Committee, name="c")
-        life = self._life(ctx)
+        years = sorted({p.first.year for ps in ctx.periods.values() for p in ps} | set(ctx.lecture_years))
+        life = {y: aliased(LifeYear, name=f"life_{y}") for y in years}
 
-        seats = func.coalesce(cs.c.seats, 0)
-        grass_members = members + func.coalesce(gb.c.members, 0)
+        seats = func.coalesce(c.seats, 0)
         established = or_(u.established_on.is_(None), u.established_on <= ctx.start)
         branch = u.kind.in_(rules.BRANCH_KINDS)
         horizon = ctx.on + timedelta(days=cfg["term_warning_days"])
@@ -101,53 +102,33 @@ class Wide:
             "ORG.GENERAL_BRANCH": and_(branch, members > cfg["branch_max_members"],
                                        members < cfg["grassroots_committee_members"]),
             "ORG.GRASSROOTS_COMMITTEE": and_(u.kind.in_(rules.GRASSROOTS_KINDS),
-                                             grass_members >= cfg["grassroots_committee_members"]),
+                                             members + child_members >= cfg["grassroots_committee_members"]),
             "ORG.COMMITTEE_REQUIRED": and_(branch, or_(
                 c.id.is_(None),
                 and_(u.full_members >= cfg["committee_min_full_members"], seats < cfg["committee_seats_min"]))),
             "ORG.TERM_EXPIRED": c.term_ends_on < ctx.on,
-            "ORG.VACANCY": func.coalesce(cs.c.vacant, 0) > 0,
+            "ORG.VACANCY": c.vacant_seats > 0,
         }
         subjects = {t: and_(branch, established) for t in LIFE_TYPES}
         subjects["group_meeting"] = and_(u.kind == "party_group", established)
         subjects["committee_meeting"] = and_(branch, established, seats >= cfg["committee_seats_min"])
         for t in LIFE_TYPES:
-            required = len(ctx.periods[t])
-            short = func.coalesce(life.c[t], 0) < required if required else false()
+            short = or_(false(), *_missed_any(ctx.periods[t], life, t))
             if t == "party_lecture" and ctx.lecture_years:
-                short = or_(short, func.coalesce(life.c.secretary_years, 0) < len(ctx.lecture_years))
+                per_year = cfg["secretary_lectures_per_year"]
+                short = or_(short, *[func.coalesce(life[y].secretary_lectures, 0) < per_year
+                                     for y in ctx.lecture_years])
             flags[rules.LIFE_CODES[t]] = and_(subjects[t], short)
         self.flags = flags
         self.expiring = and_(c.term_ends_on >= ctx.on, c.term_ends_on <= horizon)
         self.columns = [u.id.label("unit_id"), u.code, u.name, u.kind, u.path, u.full_members,
-                        u.probationary_members, u.covered_units, func.coalesce(gb.c.members, 0).label("child_members"),
+                        u.probationary_members, u.covered_units, child_members.label("child_members"),
                         c.id.label("committee_id"), c.term_ends_on, c.secretary_vacant_since, seats.label("seats")]
-        self.from_ = (select().select_from(u)
-                      .outerjoin(gb, gb.c.unit_id == u.id)
-                      .outerjoin(c, and_(c.unit_id == u.id, c.status == "current"))
-                      .outerjoin(cs, cs.c.committee_id == c.id)
-                      .outerjoin(life, life.c.unit_id == u.id)
-                      .where(u.status == "active", u.kind.in_(MEASURED_KINDS), under_clause(u.path, ctx.path)))
-
-    def _life(self, ctx: Context):
-        """Per unit: how many of each type's whole periods hold a counted meeting (from the month masks)."""
-        years = sorted({p.first.year for ps in ctx.periods.values() for p in ps} | set(ctx.lecture_years))
-        per_row = {}
-        for t in LIFE_TYPES:
-            column = getattr(LifeYear, t)
-            terms = [case((and_(LifeYear.year == p.first.year, column.op("&")(_month_mask(p)) != 0), 1), else_=0)
-                     for p in ctx.periods[t]]
-            per_row[t] = sum(terms[1:], terms[0]) if terms else literal(0)
-        per_year = ctx.cfg["secretary_lectures_per_year"]
-        terms = [case((and_(LifeYear.year == y, LifeYear.secretary_lectures >= per_year), 1), else_=0)
-                 for y in ctx.lecture_years]
-        per_row["secretary_years"] = sum(terms[1:], terms[0]) if terms else literal(0)
-        where = [under_clause(LifeYear.path, ctx.path)]
-        if len(years) == 1:
-            return select(LifeYear.unit_id, *[e.label(k) for k, e in per_row.items()]).where(
-                LifeYear.year == years[0], *where).subquery("life")
-        return (select(LifeYear.unit_id, *[func.sum(e).label(k) for k, e in per_row.items()])
-                .where(LifeYear.year.in_(years or [0]), *where).group_by(LifeYear.unit_id).subquery("life"))
+        from_ = (select().select_from(u)
+                 .outerjoin(c, and_(c.unit_id == u.id, c.status == "current")))
+        for year, alias in life.items():
+            from_ = from_.outerjoin(alias, and_(alias.unit_id == u.id, alias.year == year))
+        self.from_ = from_.where(u.status == "active", u.kind.in_(MEASURED_KINDS), under_clause(u.path, ctx.path))
 
     def counts(self, session) -> dict:
         flag_sums = [func.sum(case((flag, 1), else_=0)).label(code) for code, flag in self.flags.items()]
@@ -162,14 +143,38 @@ class Wide:
                 .where(or_(*[self.flags[code] for code in codes])))
 
 
+def _missed_any(periods: list, life: dict, t: str) -> list:
+    """SQL conditions, one of which holds when some whole period has no counted meeting of type ``t``.
+
+    A month is one bit, so all the months of a year are checked at once: (mask & wanted) <> wanted.
+    """
+    conditions, months = [], {}
+    for p in periods:
+        mask = func.coalesce(getattr(life[p.first.year], t), 0)
+        if p.first.month == p.last.month:
+            months[p.first.year] = months.get(p.first.year, 0) | _month_mask(p)
+        else:
+            conditions.append(mask.op("&")(_month_mask(p)) == 0)
+    for year, wanted in months.items():
+        conditions.append(func.coalesce(getattr(life[year], t), 0).op("&")(wanted) != wanted)
+    return conditions
+
+
 def _flag_name(code: str) -> str:
     return "f_" + code.replace(".", "_").lower()
 
 
 # ----------------------------------------------------------------------------- the report
 
+def _no_jit(session) -> None:
+    """PostgreSQL's JIT compiles the report's many CASE expressions for longer than it runs them."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SET LOCAL jit = off"))
+
+
 def report(args: dict) -> dict:
     session = db_session()
+    _no_jit(session)
     ctx = context(args)
     limit = args["limit"]
     wide = Wide(ctx)
@@ -177,15 +182,21 @@ def report(args: dict) -> dict:
     unit_codes = SETUP + COMMITTEE + LIFE
     listed: dict[str, list] = {code: [] for code in unit_codes}
     wanted = {code: min(limit, counts[code]) for code in unit_codes}
-    if any(wanted.values()):
-        stmt = wide.offenders([c for c in unit_codes if wanted[c]]).order_by(Unit.path)
+    # a rule with few offenders is read whole (they may sit anywhere in the tree); the others stream
+    # out in tree order until their lists are full, which takes a few rows each
+    sparse = [c for c in unit_codes if wanted[c] and counts[c] <= SPARSE]
+    dense = [c for c in unit_codes if wanted[c] and counts[c] > SPARSE]
+    for codes in (sparse, dense):
+        if not codes:
+            continue
+        stmt = wide.offenders(codes).order_by(Unit.path)
         result = session.execute(stmt.execution_options(stream_results=True, yield_per=500))
         try:
             for row in result:
-                for code in unit_codes:
-                    if wanted[code] and len(listed[code]) < wanted[code] and row._mapping.get(_flag_name(code)):
+                for code in codes:
+                    if len(listed[code]) < wanted[code] and row._mapping[_flag_name(code)]:
                         listed[code].append(row)
-                if all(len(listed[c]) >= wanted[c] for c in unit_codes):
+                if all(len(listed[c]) >= wanted[c] for c in codes):
                     break
         finally:
             result.close()
@@ -212,6 +223,7 @@ def offenders_page(code: str, args: dict) -> dict:
     if code not in CODES:
         raise not_found("rule")
     session = db_session()
+    _no_jit(session)
     ctx = context(args)
     if code == "ORG.UNCOVERED":
         page = paginate(session, _uncovered_offenders(ctx), [UncoveredEntity.path, UncoveredEntity.id],

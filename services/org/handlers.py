@@ -91,6 +91,7 @@ def _vacate_lost_seats(session, person: RosterPerson, on, event_type: str) -> No
             event_type, f"now {person.status} {person.stage}")
         committees.mark_vacant(committee, seat, vacated_on, reason)
         committee.version += 1
+        committees.count_seats(session, committee)
         session.flush()
         audit_record(session, kit.AuditEntry, entity="committee", entity_id=committee.id, action="vacancy",
                      change={"seat_id": seat.id, "role": seat.role, "person_id": person.person_id,

@@ -104,6 +104,9 @@ class Committee(Base):
     status: Mapped[str] = mapped_column(String(20), default="current")  # current, superseded, dissolved
     ended_on: Mapped[date | None] = mapped_column(Date, nullable=True)
     secretary_vacant_since: Mapped[date | None] = mapped_column(Date, nullable=True)
+    #: how many seats it has and how many stand vacant (kept with every seat change, for the reports)
+    seats: Mapped[int] = mapped_column(Integer, default=0)
+    vacant_seats: Mapped[int] = mapped_column(Integer, default=0)
     version: Mapped[int] = mapped_column(Integer, default=1)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 

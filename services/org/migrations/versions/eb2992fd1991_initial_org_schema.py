@@ -1,8 +1,8 @@
 """initial org schema
 
-Revision ID: ce371779b606
+Revision ID: eb2992fd1991
 Revises: 
-Create Date: 2026-11-28 03:18:48.503488
+Create Date: 2026-11-28 03:20:52.379982
 
 """
 from typing import Sequence, Union
@@ -13,7 +13,7 @@ import shared.db  # noqa: F401 (the kit's column types)
 
 
 # revision identifiers, used by Alembic.
-revision: str = 'ce371779b606'
+revision: str = 'eb2992fd1991'
 down_revision: Union[str, Sequence[str], None] = None
 branch_labels: Union[str, Sequence[str], None] = None
 depends_on: Union[str, Sequence[str], None] = None
@@ -154,6 +154,8 @@ def upgrade() -> None:
     sa.Column('status', sa.String(length=20), nullable=False),
     sa.Column('ended_on', sa.Date(), nullable=True),
     sa.Column('secretary_vacant_since', sa.Date(), nullable=True),
+    sa.Column('seats', sa.Integer(), nullable=False),
+    sa.Column('vacant_seats', sa.Integer(), nullable=False),
     sa.Column('version', sa.Integer(), nullable=False),
     sa.Column('created_at', shared.db.UTCDateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['unit_id'], ['units.id'], ),
