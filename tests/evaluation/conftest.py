@@ -136,8 +136,20 @@ class Feed:
             "person_id": person_id, "unit_id": unit["id"], "requirement": requirement, "year": year,
             "met_on": date(year, 9, 1), "hours": 32.0, "days": None}, org_path=unit["path"])
 
+    # -- branches ready for a test
+    def healthy_branch(self, parent: dict, name: str, *, year: int = YEAR) -> dict:
+        """A branch with no weak-and-lax sign: a secretary, every meeting, a development target."""
+        branch = self.unit("branch", name, parent)
+        secretary = self.person(branch, "full")
+        self.person(branch, "target")
+        self.committee(branch, [{"role": "secretary", "person_id": secretary, "since": date(year - 1, 6, 1)}])
+        self.full_year_of_meetings(branch, year)
+        branch["people"] = [secretary]
+        return branch
+
     # -- a branch that does everything its scorecard asks
-    def model_branch(self, parent: dict, name: str, *, members: int = 3, year: int = YEAR) -> dict:
+    def model_branch(self, parent: dict, name: str, *, members: int = 3, year: int = YEAR,
+                     review: bool = True) -> dict:
         """A branch with a secretary, every meeting, a new member, the review, full points, hours, rotation and a
         venue: 90 of the built-in scorecard's 100 points before public satisfaction (10) is entered."""
         branch = self.unit("branch", name, parent)
@@ -145,7 +157,8 @@ class Feed:
         people.append(self.person(branch, "probationary", probationary_since=date(year, 3, 1)))
         self.committee(branch, [{"role": "secretary", "person_id": people[0], "since": date(year - 1, 6, 1)}])
         self.full_year_of_meetings(branch, year)
-        self.review(branch, year)
+        if review:
+            self.review(branch, year)
         for person_id in people:
             self.points(person_id, branch, 100.0, year)
             self.attendance(person_id, branch, 40.0, year)
@@ -153,6 +166,37 @@ class Feed:
         self.support(branch, True)
         branch["people"] = people
         return branch
+
+
+def satisfaction_scorecard(app, headers, region: dict) -> dict:
+    """A region's scorecard whose only criterion is public satisfaction: the score is the value entered."""
+    resp = app.test_client().post(f"{API}/scorecards", headers=headers, json={
+        "region_id": region["id"], "name": "满意度测评表",
+        "criteria": [{"key": "satisfaction", "name": "群众满意度", "weight": 100,
+                      "source": {"manual": "public_satisfaction", "min": 0, "max": 100}}],
+        "vetoes": [{"key": "discipline", "name": "严重违纪", "manual": "discipline_violation", "op": ">=", "value": 1}]})
+    assert resp.status_code == 201, resp.get_json()
+    return resp.get_json()
+
+
+def enter(app, headers, unit: dict, name: str, value: float, year: int = YEAR):
+    resp = app.test_client().post(f"{API}/inputs", headers=headers,
+                                  json={"unit_id": unit["id"], "year": year, "name": name, "value": value})
+    assert resp.status_code == 201, resp.get_json()
+    return resp.get_json()
+
+
+def recompute(app, headers, region: dict, year: int = YEAR) -> dict:
+    resp = app.test_client().post(f"{API}/assessments/recompute", headers=headers,
+                                  json={"under": region["id"], "year": year})
+    assert resp.status_code == 200, resp.get_json()
+    return resp.get_json()
+
+
+def assessment(app, headers, unit: dict, year: int = YEAR) -> dict:
+    resp = app.test_client().get(f"{API}/units/{unit['id']}/assessment?year={year}", headers=headers)
+    assert resp.status_code == 200, resp.get_json()
+    return resp.get_json()
 
 
 @pytest.fixture
