@@ -1,40 +1,301 @@
 """The members service's HTTP API: parse, call the domain, dump. No rules here."""
 from __future__ import annotations
 
+from flask import request
 from flask.views import MethodView
 from flask_smorest import Blueprint
+from marshmallow import Schema, fields
 
 from shared.app import require
-from shared.http import idempotent, with_etag
+from shared.http import PageArgs, idempotent, with_etag
 
-from . import people
-from .schemas import PersonIn, PersonListArgs, PersonOut, PersonPage
-
-blp = Blueprint("people", __name__, url_prefix="/api/members/v1", description="People and membership")
+from . import deadlines, imports, management, people, points, procedure, registration, reports, reviews, transfers
+from .schemas import (ActionIn, ActionOut, ActionPage, AlertArgs, AlertPage, AwardIn, AwardListArgs, AwardOut,
+                      AwardPage, BreachArgs, BreachReportOut, ImportOut, ImportPage, NoDevelopmentArgs,
+                      NoDevelopmentOut, PersonIn, PersonListArgs, PersonOut, PersonPage, PersonPatch,
+                      PersonPointsArgs, PersonPointsOut, RankingArgs, RankingOut, ReversalIn, ReviewIn,
+                      ReviewListArgs, ReviewOut, ReviewPage, StageReportOut, StepIn, StepOut, StepPage,
+                      TimelineOut, TransferIn, TransferListArgs, TransferOut, TransferPage, TransferPatch,
+                      UnderArgs)
 
 WRITERS = ("admin", "organizer", "secretary", "integration")
+PREFIX = "/api/members/v1"
+
+people_blp = Blueprint("people", __name__, url_prefix=PREFIX, description="People and membership")
+steps_blp = Blueprint("steps", __name__, url_prefix=PREFIX,
+                      description="The development procedure: 25 steps from application to full membership")
+management_blp = Blueprint("management", __name__, url_prefix=PREFIX,
+                           description="Member management: contact, suspension, unqualified members, leaving")
+transfers_blp = Blueprint("transfers", __name__, url_prefix=PREFIX,
+                          description="Transfers of organizational relationship (组织关系转接)")
+points_blp = Blueprint("points", __name__, url_prefix=PREFIX, description="Quantified points (量化积分)")
+reviews_blp = Blueprint("reviews", __name__, url_prefix=PREFIX,
+                        description="Yearly democratic review of members (民主评议党员)")
+alerts_blp = Blueprint("alerts", __name__, url_prefix=PREFIX, description="What is due or overdue in a subtree")
+reports_blp = Blueprint("reports", __name__, url_prefix=PREFIX, description="Development reports")
+imports_blp = Blueprint("imports", __name__, url_prefix=PREFIX, description="Bulk import of people (CSV, NDJSON)")
+
+BLUEPRINTS = [people_blp, steps_blp, management_blp, transfers_blp, points_blp, reviews_blp, alerts_blp,
+              reports_blp, imports_blp]
 
 
-@blp.route("/people")
+class AsOfArgs(Schema):
+    as_of = fields.Date(load_default=None, metadata={"description": "defaults to today (Asia/Shanghai)"})
+
+
+# ----------------------------------------------------------------------------- people
+
+@people_blp.route("/people")
 class People(MethodView):
-    @blp.arguments(PersonListArgs, location="query")
-    @blp.response(200, PersonPage)
+    @people_blp.arguments(PersonListArgs, location="query")
+    @people_blp.response(200, PersonPage)
     def get(self, args):
-        """List people in the caller's subtree (or under ``under``)."""
+        """List people in the caller's subtree (or under ``under``), by cursor."""
         return people.list_people(args)
 
     @idempotent
-    @blp.arguments(PersonIn)
-    @blp.response(201, PersonOut)
+    @people_blp.arguments(PersonIn)
+    @people_blp.response(201, PersonOut)
     def post(self, fields):
-        """Register a person in a unit the members service knows from org events."""
+        """Register a person in a unit known from org events (a new applicant with ``applied_on`` gets step 1)."""
         require(*WRITERS)
-        return with_etag(people.create(fields))
+        person = registration.create(fields)
+        return with_etag(person, person["id"], person["version"])
 
 
-@blp.route("/people/<uuid:person_id>")
+@people_blp.route("/people/<uuid:person_id>")
 class PersonItem(MethodView):
-    @blp.response(200, PersonOut)
+    @people_blp.response(200, PersonOut)
     def get(self, person_id):
         """One person; 404 outside the caller's subtree."""
-        return with_etag(people.get_in_scope(person_id))
+        person = people.present(people.get_in_scope(person_id))
+        return with_etag(person, person["id"], person["version"])
+
+    @people_blp.arguments(PersonPatch)
+    @people_blp.response(200, PersonOut)
+    def patch(self, fields, person_id):
+        """Change a person's details (If-Match: the ETag you read)."""
+        require(*WRITERS)
+        person = registration.update(people.get_in_scope(person_id, for_update=True), fields)
+        return with_etag(person, person["id"], person["version"])
+
+
+@people_blp.route("/people/<uuid:person_id>/timeline")
+class Timeline(MethodView):
+    @people_blp.arguments(AsOfArgs, location="query")
+    @people_blp.response(200, TimelineOut)
+    def get(self, args, person_id):
+        """Each step done, each step open, and the date each is due by or can happen from."""
+        return procedure.timeline(people.get_in_scope(person_id), args.get("as_of"))
+
+
+@people_blp.route("/people/<uuid:person_id>/points")
+class PersonPoints(MethodView):
+    @people_blp.arguments(PersonPointsArgs, location="query")
+    @people_blp.response(200, PersonPointsOut)
+    def get(self, args, person_id):
+        """A member's points of a year: the ledger and the totals per part of the city's scheme."""
+        return points.person_points(people.get_in_scope(person_id), args["year"])
+
+
+# ----------------------------------------------------------------------------- the procedure
+
+@steps_blp.route("/people/<uuid:person_id>/steps")
+class Steps(MethodView):
+    @steps_blp.arguments(PageArgs, location="query")
+    @steps_blp.response(200, StepPage)
+    def get(self, args, person_id):
+        """Every record of the person's procedure, reversals included, in the order recorded."""
+        return procedure.list_steps(people.get_in_scope(person_id), args)
+
+    @idempotent
+    @steps_blp.arguments(StepIn)
+    @steps_blp.response(201, StepOut)
+    def post(self, step, person_id):
+        """Record one step. A broken gate answers 409 with its rule code; a missed deadline is recorded with
+        its breach attached."""
+        require(*WRITERS)
+        return procedure.record(people.get_in_scope(person_id, for_update=True), step)
+
+
+@steps_blp.route("/people/<uuid:person_id>/steps/<uuid:step_id>/reversal")
+class Reversal(MethodView):
+    @idempotent
+    @steps_blp.arguments(ReversalIn)
+    @steps_blp.response(201, StepOut)
+    def post(self, body, person_id, step_id):
+        """Reverse the latest record, recorded by mistake: the history keeps both records."""
+        require(*WRITERS)
+        return procedure.reverse(people.get_in_scope(person_id, for_update=True), step_id, body)
+
+
+# ----------------------------------------------------------------------------- management
+
+@management_blp.route("/people/<uuid:person_id>/management")
+class Management(MethodView):
+    @management_blp.arguments(PageArgs, location="query")
+    @management_blp.response(200, ActionPage)
+    def get(self, args, person_id):
+        """The person's management actions, oldest first."""
+        return management.list_actions(people.get_in_scope(person_id), args)
+
+    @idempotent
+    @management_blp.arguments(ActionIn)
+    @management_blp.response(201, ActionOut)
+    def post(self, body, person_id):
+        """Record a management action (out of contact, suspension, correction, removal, leaving, ...)."""
+        require(*WRITERS)
+        return management.record(people.get_in_scope(person_id, for_update=True), body)
+
+
+# ----------------------------------------------------------------------------- transfers
+
+@transfers_blp.route("/transfers")
+class Transfers(MethodView):
+    @transfers_blp.arguments(TransferListArgs, location="query")
+    @transfers_blp.response(200, TransferPage)
+    def get(self, args):
+        """Transfers out of and into the caller's subtree (or ``under``)."""
+        return transfers.list_transfers(args)
+
+    @idempotent
+    @transfers_blp.arguments(TransferIn)
+    @transfers_blp.response(201, TransferOut)
+    def post(self, fields):
+        """The sending branch requests a transfer of a member to another unit."""
+        require(*WRITERS)
+        return with_etag(transfers.view(transfers.request_transfer(fields)))
+
+
+@transfers_blp.route("/transfers/<uuid:transfer_id>")
+class TransferItem(MethodView):
+    @transfers_blp.response(200, TransferOut)
+    def get(self, transfer_id):
+        """One transfer; both branches see it."""
+        return with_etag(transfers.view(transfers.get_visible(transfer_id)))
+
+    @transfers_blp.arguments(TransferPatch)
+    @transfers_blp.response(200, TransferOut)
+    def patch(self, fields, transfer_id):
+        """Accept, reject or complete (receiving side), or cancel (sending side); If-Match required."""
+        require(*WRITERS)
+        return with_etag(transfers.view(transfers.change(transfers.get_visible(transfer_id), fields)))
+
+
+# ----------------------------------------------------------------------------- points
+
+@points_blp.route("/points")
+class Points(MethodView):
+    @points_blp.arguments(AwardListArgs, location="query")
+    @points_blp.response(200, AwardPage)
+    def get(self, args):
+        """The points ledger of a subtree (or a person, or a year)."""
+        return points.list_awards(args)
+
+    @idempotent
+    @points_blp.arguments(AwardIn)
+    @points_blp.response(201, AwardOut)
+    def post(self, fields):
+        """Award points from a source of the city's scheme, within its yearly cap (MEMBERS.POINTS)."""
+        require(*WRITERS)
+        return points.award(fields)
+
+
+@points_blp.route("/points/ranking")
+class Ranking(MethodView):
+    @points_blp.arguments(RankingArgs, location="query")
+    @points_blp.response(200, RankingOut)
+    def get(self, args):
+        """A branch's members ranked by their points of the year."""
+        return points.ranking(args)
+
+
+# ----------------------------------------------------------------------------- reviews
+
+@reviews_blp.route("/reviews")
+class Reviews(MethodView):
+    @reviews_blp.arguments(ReviewListArgs, location="query")
+    @reviews_blp.response(200, ReviewPage)
+    def get(self, args):
+        """Reviews recorded in a subtree."""
+        return reviews.list_reviews(args)
+
+    @idempotent
+    @reviews_blp.arguments(ReviewIn)
+    @reviews_blp.response(201, ReviewOut)
+    def post(self, fields):
+        """Record a branch's yearly review: at most a third 优秀, probationary members not graded."""
+        require(*WRITERS)
+        return reviews.record(fields)
+
+
+@reviews_blp.route("/reviews/<uuid:review_id>")
+class ReviewItem(MethodView):
+    @reviews_blp.response(200, ReviewOut)
+    def get(self, review_id):
+        """One review with its grades."""
+        return reviews.get_in_scope(review_id)
+
+
+# ----------------------------------------------------------------------------- alerts and reports
+
+@alerts_blp.route("/alerts")
+class Alerts(MethodView):
+    @alerts_blp.arguments(AlertArgs, location="query")
+    @alerts_blp.response(200, AlertPage)
+    def get(self, args):
+        """Talks, assessments, approvals, oaths, probation ends, conversions (and more) due or overdue."""
+        return deadlines.alerts(args)
+
+
+@reports_blp.route("/reports/stages")
+class StageReport(MethodView):
+    @reports_blp.arguments(UnderArgs, location="query")
+    @reports_blp.response(200, StageReportOut)
+    def get(self, args):
+        """People on the roll by development stage: the subtree and each unit directly under it."""
+        return reports.stage_counts(args)
+
+
+@reports_blp.route("/reports/no-development")
+class NoDevelopment(MethodView):
+    @reports_blp.arguments(NoDevelopmentArgs, location="query")
+    @reports_blp.response(200, NoDevelopmentOut)
+    def get(self, args):
+        """Villages with no new member for 3 or more years (MEMBERS.NO_DEVELOPMENT)."""
+        return reports.no_development(args)
+
+
+@reports_blp.route("/reports/breaches")
+class Breaches(MethodView):
+    @reports_blp.arguments(BreachArgs, location="query")
+    @reports_blp.response(200, BreachReportOut)
+    def get(self, args):
+        """Deadlines missed (recorded late) and overdue (still open), per rule code."""
+        return reports.breaches(args)
+
+
+# ----------------------------------------------------------------------------- imports
+
+IMPORT_BODY = {"required": True, "content": {
+    "text/csv": {"schema": {"type": "string"}},
+    "application/x-ndjson": {"schema": {"type": "string"}},
+}}
+
+
+@imports_blp.route("/imports")
+class Imports(MethodView):
+    @imports_blp.arguments(PageArgs, location="query")
+    @imports_blp.response(200, ImportPage)
+    def get(self, args):
+        """Imports done in the caller's subtree."""
+        return imports.list_runs(args)
+
+    @imports_blp.doc(requestBody=IMPORT_BODY)
+    @imports_blp.response(201, ImportOut)
+    def post(self):
+        """Import people (CSV with a header row, or NDJSON). Any bad row: 422 with a report naming the line and
+        the field of each error, and nothing is written. Re-importing the same rows changes nothing (rows whose
+        ID number is registered count as ``existing``), so no Idempotency-Key is needed."""
+        require(*WRITERS)
+        return imports.run(request)

@@ -1,12 +1,16 @@
-"""The members service's tables."""
+"""The members service's tables.
+
+Every record that belongs to an org unit carries the unit's path (``org_path``, byte-ordered) so
+that scope checks and subtree lists are index range scans.
+"""
 from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Date, Index, Integer, String
+from sqlalchemy import JSON, Boolean, Date, Float, Index, Integer, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-from shared.db import PathString, UTCDateTime, new_id, utcnow
+from shared.db import BigId, PathString, UTCDateTime, new_id, utcnow
 from shared.models import kit_models
 
 
@@ -19,18 +23,239 @@ OrgUnitView = kit.OrgUnitView
 
 
 class Person(Base):
-    """A person on the road to membership or a member (入党申请人 … 正式党员)."""
+    """A person on the road to membership or a member (入党申请人 … 正式党员).
+
+    The national ID number and the phone are stored encrypted (AES-GCM) with their masked form for
+    roles without PII rights; the ID's keyed hash (HMAC) makes it unique without storing it in clear.
+    """
 
     __tablename__ = "people"
-    __table_args__ = (Index("ix_people_org_path_id", "org_path", "id"),)
+    __table_args__ = (
+        Index("ix_people_org_path_id", "org_path", "id"),
+        UniqueConstraint("id_number_hash", name="uq_people_id_number_hash"),
+    )
     id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
     unit_id: Mapped[str] = mapped_column(String(36), index=True)
     #: the unit's path when the person was last placed: scope checks and subtree lists use it
     org_path: Mapped[str] = mapped_column(PathString)
     name: Mapped[str] = mapped_column(String(100))
     gender: Mapped[str] = mapped_column(String(10))
+    ethnicity: Mapped[str | None] = mapped_column(String(40), nullable=True)
     birth_date: Mapped[date] = mapped_column(Date)
+    id_number_enc: Mapped[str | None] = mapped_column(Text, nullable=True)
+    id_number_hash: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    id_number_masked: Mapped[str | None] = mapped_column(String(24), nullable=True)
+    phone_enc: Mapped[str | None] = mapped_column(Text, nullable=True)
+    phone_masked: Mapped[str | None] = mapped_column(String(24), nullable=True)
+    education: Mapped[str | None] = mapped_column(String(40), nullable=True)
+    occupation: Mapped[str | None] = mapped_column(String(100), nullable=True)
     stage: Mapped[str] = mapped_column(String(30))
     status: Mapped[str] = mapped_column(String(30), default="active")
+    classification: Mapped[str | None] = mapped_column(String(20), nullable=True)
+    #: the last of the 25 steps reached (0: not even the application is recorded)
+    reached_step: Mapped[int] = mapped_column(Integer, default=0)
+    applied_on: Mapped[date | None] = mapped_column(Date, nullable=True)
+    activist_since: Mapped[date | None] = mapped_column(Date, nullable=True)
+    target_since: Mapped[date | None] = mapped_column(Date, nullable=True)
+    #: the admission vote: probation counts from it (MEMBERS.PROBATION)
+    probationary_since: Mapped[date | None] = mapped_column(Date, nullable=True)
+    probation_ends_on: Mapped[date | None] = mapped_column(Date, nullable=True)
+    extensions: Mapped[int] = mapped_column(Integer, default=0)
+    #: the conversion: party standing counts from it
+    full_member_since: Mapped[date | None] = mapped_column(Date, nullable=True)
+    party_group: Mapped[str | None] = mapped_column(String(100), nullable=True)
+    out_of_contact_since: Mapped[date | None] = mapped_column(Date, nullable=True)
+    suspended_on: Mapped[date | None] = mapped_column(Date, nullable=True)
+    #: 留党察看 (probation within the party) and the restoration of rights
+    party_probation_since: Mapped[date | None] = mapped_column(Date, nullable=True)
+    party_probation_until: Mapped[date | None] = mapped_column(Date, nullable=True)
+    rights_restored_on: Mapped[date | None] = mapped_column(Date, nullable=True)
+    correction_until: Mapped[date | None] = mapped_column(Date, nullable=True)
+    persuasion_refused_on: Mapped[date | None] = mapped_column(Date, nullable=True)
+    left_on: Mapped[date | None] = mapped_column(Date, nullable=True)
+    left_reason: Mapped[str | None] = mapped_column(String(20), nullable=True)
+    import_id: Mapped[str | None] = mapped_column(String(36), nullable=True)
     version: Mapped[int] = mapped_column(Integer, default=1)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+
+class StepRecord(Base):
+    """One recorded step of the procedure (or a side record, or a reversal). Never deleted: a mistaken
+    record is reversed by a later record, and the person's fields it changed are restored from ``before``."""
+
+    __tablename__ = "steps"
+    __table_args__ = (Index("ix_steps_person_seq", "person_id", "seq"),)
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    person_id: Mapped[str] = mapped_column(String(36))
+    org_path: Mapped[str] = mapped_column(PathString)
+    seq: Mapped[int] = mapped_column(Integer)
+    number: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    kind: Mapped[str] = mapped_column(String(40))
+    occurred_on: Mapped[date] = mapped_column(Date)
+    payload: Mapped[dict] = mapped_column(JSON, default=dict)
+    #: deadlines this step missed: ``Violation.as_dict()`` each
+    breaches: Mapped[list] = mapped_column(JSON, default=list)
+    #: the person's fields this step changed, as they were before it (for a reversal)
+    before: Mapped[dict] = mapped_column(JSON, default=dict)
+    reverses_id: Mapped[str | None] = mapped_column(String(36), nullable=True)
+    reversed_by_id: Mapped[str | None] = mapped_column(String(36), nullable=True)
+    recorded_by: Mapped[str] = mapped_column(String(200))
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Deadline(Base):
+    """A date something must happen by (or, for a probation end, the date it can happen from).
+
+    Opened by the step or action that starts the clock, met by the one that stops it, with
+    ``breached`` set when the rule says it was late. Alerts read the open ones set-wise.
+    """
+
+    __tablename__ = "deadlines"
+    __table_args__ = (
+        Index("ix_deadlines_open", "org_path", "due_on",
+              sqlite_where=text("met_on IS NULL AND cancelled_on IS NULL"),
+              postgresql_where=text("met_on IS NULL AND cancelled_on IS NULL")),
+        Index("ix_deadlines_person", "person_id"),
+    )
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    person_id: Mapped[str] = mapped_column(String(36))
+    org_path: Mapped[str] = mapped_column(PathString)
+    kind: Mapped[str] = mapped_column(String(30))
+    code: Mapped[str] = mapped_column(String(50))
+    opened_on: Mapped[date] = mapped_column(Date)
+    due_on: Mapped[date] = mapped_column(Date)
+    met_on: Mapped[date | None] = mapped_column(Date, nullable=True)
+    breached: Mapped[bool] = mapped_column(Boolean, default=False)
+    cancelled_on: Mapped[date | None] = mapped_column(Date, nullable=True)
+    cancelled_by: Mapped[str | None] = mapped_column(String(36), nullable=True)
+    opened_by: Mapped[str | None] = mapped_column(String(36), nullable=True)
+    met_by: Mapped[str | None] = mapped_column(String(36), nullable=True)
+
+
+class TrainingCredit(Base):
+    """A training requirement met, as the training service reported it (``training.requirement.met``)."""
+
+    __tablename__ = "training_credits"
+    __table_args__ = (UniqueConstraint("person_id", "requirement", "year", name="uq_training_credit"),)
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    person_id: Mapped[str] = mapped_column(String(36))
+    requirement: Mapped[str] = mapped_column(String(40))
+    year: Mapped[int] = mapped_column(Integer)
+    met_on: Mapped[date] = mapped_column(Date)
+    hours: Mapped[float] = mapped_column(Float)
+    days: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    event_id: Mapped[str] = mapped_column(String(36))
+
+
+class ManagementAction(Base):
+    """Member management: out of contact, suspension, unqualified handling, leaving, 留党察看, classification."""
+
+    __tablename__ = "management_actions"
+    __table_args__ = (Index("ix_management_person", "person_id", "occurred_on"),)
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    person_id: Mapped[str] = mapped_column(String(36))
+    org_path: Mapped[str] = mapped_column(PathString)
+    kind: Mapped[str] = mapped_column(String(30))
+    occurred_on: Mapped[date] = mapped_column(Date)
+    payload: Mapped[dict] = mapped_column(JSON, default=dict)
+    recorded_by: Mapped[str] = mapped_column(String(200))
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Transfer(Base):
+    """A transfer of a member's organizational relationship (组织关系转接); both branches see it."""
+
+    __tablename__ = "transfers"
+    __table_args__ = (
+        Index("ix_transfers_from_path", "from_path", "id"),
+        Index("ix_transfers_to_path", "to_path", "id"),
+        Index("ix_transfers_person", "person_id"),
+    )
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    person_id: Mapped[str] = mapped_column(String(36))
+    person_name: Mapped[str] = mapped_column(String(100))
+    from_unit_id: Mapped[str] = mapped_column(String(36))
+    from_path: Mapped[str] = mapped_column(PathString)
+    to_unit_id: Mapped[str] = mapped_column(String(36))
+    to_path: Mapped[str] = mapped_column(PathString)
+    status: Mapped[str] = mapped_column(String(20), default="requested")
+    reason: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    requested_on: Mapped[date] = mapped_column(Date)
+    accepted_on: Mapped[date | None] = mapped_column(Date, nullable=True)
+    completed_on: Mapped[date | None] = mapped_column(Date, nullable=True)
+    closed_on: Mapped[date | None] = mapped_column(Date, nullable=True)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Review(Base):
+    """A branch's yearly democratic review of members (民主评议党员)."""
+
+    __tablename__ = "reviews"
+    __table_args__ = (UniqueConstraint("unit_id", "year", name="uq_reviews_unit_year"),
+                      Index("ix_reviews_org_path", "org_path", "id"))
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    unit_id: Mapped[str] = mapped_column(String(36))
+    org_path: Mapped[str] = mapped_column(PathString)
+    year: Mapped[int] = mapped_column(Integer)
+    held_on: Mapped[date] = mapped_column(Date)
+    excellent: Mapped[int] = mapped_column(Integer)
+    qualified: Mapped[int] = mapped_column(Integer)
+    basically_qualified: Mapped[int] = mapped_column(Integer)
+    unqualified: Mapped[int] = mapped_column(Integer)
+    not_graded: Mapped[int] = mapped_column(Integer, default=0)
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class ReviewGrade(Base):
+    __tablename__ = "review_grades"
+    review_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    person_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    grade: Mapped[str] = mapped_column(String(30))
+
+
+class PointAward(Base):
+    """One line of the quantified-points ledger (量化积分), with its source."""
+
+    __tablename__ = "point_awards"
+    __table_args__ = (
+        Index("ix_points_unit_year", "unit_id", "year"),
+        Index("ix_points_person_year", "person_id", "year"),
+        Index("ix_points_org_path", "org_path", "id"),
+        UniqueConstraint("person_id", "reference", name="uq_points_reference"),
+    )
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    person_id: Mapped[str] = mapped_column(String(36))
+    unit_id: Mapped[str] = mapped_column(String(36))
+    org_path: Mapped[str] = mapped_column(PathString)
+    year: Mapped[int] = mapped_column(Integer)
+    awarded_on: Mapped[date] = mapped_column(Date)
+    source: Mapped[str] = mapped_column(String(30))
+    category: Mapped[str] = mapped_column(String(30))
+    points: Mapped[float] = mapped_column(Float)
+    note: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    #: the caller's reference (an activity id, say): the same award is not counted twice
+    reference: Mapped[str | None] = mapped_column(String(100), nullable=True)
+    recorded_by: Mapped[str] = mapped_column(String(200))
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class ImportRun(Base):
+    """A bulk import that succeeded (a failed one writes nothing)."""
+
+    __tablename__ = "imports"
+    __table_args__ = (Index("ix_imports_org_path", "org_path", "id"),)
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    org_path: Mapped[str] = mapped_column(PathString)
+    format: Mapped[str] = mapped_column(String(10))
+    total: Mapped[int] = mapped_column(Integer)
+    created: Mapped[int] = mapped_column(Integer)
+    existing: Mapped[int] = mapped_column(Integer)
+    actor: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+# the org read-model is the kit's; this service looks units up by code (imports) and lists children (reports)
+Index("ix_org_unit_view_code", OrgUnitView.__table__.c.code)
+Index("ix_org_unit_view_parent", OrgUnitView.__table__.c.parent_id)

@@ -1,13 +1,43 @@
-"""People: registered in a unit known from org events, read and listed within scope."""
+"""People: read and listed within scope, shown with their PII masked unless the role may see it, and
+described in events by their whole state (``PersonState``)."""
 from __future__ import annotations
 
+from flask import current_app
 from sqlalchemy import select
 
-from shared.app import audit, current_principal, db_session, emit
+from shared import dates
+from shared.app import current_kit, current_principal, db_session, emit
 from shared.errors import Problem, not_found
 from shared.http import paginate, require_in_scope, subtree_path, under_clause
+from shared.pii import PiiCipher
 
+from . import rules
 from .models import OrgUnitView, Person
+
+#: the columns a response shows as they are (PII is added by ``present``)
+SHOWN = ("id", "unit_id", "org_path", "name", "gender", "ethnicity", "birth_date", "education", "occupation",
+         "stage", "status", "classification", "reached_step", "applied_on", "activist_since", "target_since",
+         "probationary_since", "probation_ends_on", "extensions", "full_member_since", "party_group",
+         "out_of_contact_since", "suspended_on", "party_probation_since", "party_probation_until",
+         "rights_restored_on", "correction_until", "left_on", "left_reason", "version")
+
+
+def config() -> dict:
+    """The *config* values of RULES.md for this service (rules.DEFAULTS with the operator's overrides)."""
+    return current_app.config["RULES"]
+
+
+def cipher() -> PiiCipher:
+    kit = current_kit()
+    if "pii" not in kit.extras:
+        kit.extras["pii"] = PiiCipher(kit.config.pii_key)
+    return kit.extras["pii"]
+
+
+def invalid(location: str = "json", **errors) -> Problem:
+    """422 with field errors: ``invalid(date=["..."])``."""
+    return Problem(422, "Unprocessable Content", "the request has invalid fields; see errors", kind="validation",
+                   errors={location: errors})
 
 
 def unit_in_scope(unit_id) -> OrgUnitView:
@@ -17,37 +47,58 @@ def unit_in_scope(unit_id) -> OrgUnitView:
     return unit
 
 
-def get_in_scope(person_id) -> Person:
-    person = db_session().get(Person, str(person_id))
+def get_in_scope(person_id, *, for_update: bool = False) -> Person:
+    stmt = select(Person).where(Person.id == str(person_id))
+    if for_update:
+        stmt = stmt.with_for_update()
+    person = db_session().scalar(stmt)
     if person is None:
         raise not_found("person")
     require_in_scope(current_principal(), person.org_path, "person")
     return person
 
 
-def create(fields: dict) -> Person:
-    session = db_session()
-    unit = unit_in_scope(fields["unit_id"])
-    if unit.status != "active":
-        raise Problem(422, "Unprocessable Content", "the unit is dissolved", kind="validation",
-                      errors={"json": {"unit_id": ["the unit is dissolved"]}})
-    person = Person(unit_id=unit.id, org_path=unit.path, name=fields["name"], gender=fields["gender"],
-                    birth_date=fields["birth_date"], stage=fields["stage"], status="active")
-    session.add(person)
-    session.flush()
-    audit("person", person.id, "created", {"unit_id": unit.id, "stage": person.stage})
-    emit("members.person.created", {"id": person.id, "unit_id": unit.id, "name": person.name,
-                                    "stage": person.stage, "status": person.status, "full_member_since": None,
-                                    "probationary_since": None, "classification": None,
-                                    "person_version": person.version}, org_path=unit.path)
-    return person
+def present(person: Person, today=None) -> dict:
+    """A person as a response shows it: the national ID number and the phone masked unless the role may see PII."""
+    view = {name: getattr(person, name) for name in SHOWN}
+    clear = current_principal().may_see_pii
+    if clear:
+        view["id_number"] = cipher().decrypt(person.id_number_enc)
+        view["phone"] = cipher().decrypt(person.phone_enc)
+    else:
+        view["id_number"] = person.id_number_masked
+        view["phone"] = person.phone_masked
+    view["pii_masked"] = not clear
+    view["party_standing"] = {
+        "since": person.full_member_since,
+        "years": rules.party_standing_years(person.full_member_since, today or dates.today()),
+    }
+    return view
+
+
+def person_state(person: Person) -> dict:
+    """The person's whole state, as every person event carries it (shared/catalog/members.py PersonState)."""
+    return {"id": person.id, "unit_id": person.unit_id, "name": person.name, "stage": person.stage,
+            "status": person.status, "full_member_since": person.full_member_since,
+            "probationary_since": person.probationary_since, "classification": person.classification,
+            "person_version": person.version}
+
+
+def emit_person(type_: str, person: Person, **extra) -> None:
+    emit(type_, {**person_state(person), **extra}, org_path=person.org_path)
 
 
 def list_people(args: dict) -> dict:
+    """One page of people in a subtree, in (org_path, id) order: a range scan of ix_people_org_path_id."""
     principal = current_principal()
     under_path = unit_in_scope(args["under"]).path if args.get("under") else None
     stmt = select(Person).where(under_clause(Person.org_path, subtree_path(principal, under_path)))
     if args.get("stage"):
         stmt = stmt.where(Person.stage == args["stage"])
-    return paginate(db_session(), stmt, [Person.org_path, Person.id], cursor=args.get("cursor"),
+    if args.get("status"):
+        stmt = stmt.where(Person.status == args["status"])
+    page = paginate(db_session(), stmt, [Person.org_path, Person.id], cursor=args.get("cursor"),
                     limit=args["limit"])
+    today = dates.today()
+    page["items"] = [present(p, today) for p in page["items"]]
+    return page

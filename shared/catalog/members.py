@@ -77,3 +77,26 @@ class PointsAwarded(Schema):
     year = fields.Integer(required=True)
     points = fields.Float(required=True)
     source = fields.String(required=True)
+
+
+@event("members.person.updated")
+class PersonUpdated(PersonState):
+    """A person's details, classification or status (suspension, restoration) changed; stage changes, transfers
+    and leaving have their own events."""
+
+
+@event("members.step.recorded")
+class StepRecorded(Schema):
+    """A step of the development procedure was recorded, with the deadlines it missed (or a reversal of one)."""
+
+    step_id = fields.UUID(required=True)
+    person_id = fields.UUID(required=True)
+    unit_id = fields.UUID(required=True)
+    number = fields.Integer(allow_none=True, metadata={"description": "1-25; null for notices and extra reviews"})
+    kind = fields.String(required=True)
+    occurred_on = fields.Date(required=True)
+    breaches = fields.List(fields.String(), required=True,
+                           metadata={"description": "rule codes of the deadlines this step missed"})
+    reverses_step_id = fields.UUID(allow_none=True, metadata={
+        "description": "set on a reversal: the step it undoes (its breaches no longer count)"})
+    person_version = fields.Integer(required=True)

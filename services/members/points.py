@@ -1,0 +1,125 @@
+"""Quantified points (量化积分, MEMBERS.POINTS): each city's scheme from configuration, a ledger of awards
+with their source, yearly totals, and the ranking of a branch's members."""
+from __future__ import annotations
+
+from sqlalchemy import and_, func, select
+
+from shared import dates
+from shared.app import audit, current_principal, db_session, emit
+from shared.errors import Problem
+from shared.http import paginate, subtree_path, under_clause
+from shared.violations import RuleViolation
+
+from . import rules
+from .models import OrgUnitView, PointAward, Person
+from .people import config, get_in_scope, invalid, unit_in_scope
+
+
+def ancestors(path: str) -> list[str]:
+    """'/a/b/c/' -> ['/a/', '/a/b/', '/a/b/c/']"""
+    parts = [p for p in path.split("/") if p]
+    return ["/" + "/".join(parts[:i]) + "/" for i in range(1, len(parts) + 1)]
+
+
+def scheme_for(path: str) -> tuple[str, dict]:
+    """The points scheme of the city the path lies in (by the city's code), else the default."""
+    schemes = config()["points_schemes"]
+    city = db_session().scalar(select(OrgUnitView.code).where(OrgUnitView.path.in_(ancestors(path)),
+                                                              OrgUnitView.kind == "city"))
+    if city is not None and city in schemes:
+        return city, schemes[city]
+    return "default", schemes["default"]
+
+
+def award_view(a: PointAward) -> dict:
+    return {"id": a.id, "person_id": a.person_id, "unit_id": a.unit_id, "year": a.year, "awarded_on": a.awarded_on,
+            "source": a.source, "category": a.category, "points": a.points, "note": a.note,
+            "reference": a.reference}
+
+
+def award(fields: dict) -> dict:
+    session = db_session()
+    person = get_in_scope(fields["person_id"], for_update=True)
+    on = fields["awarded_on"]
+    if on > dates.today():
+        raise invalid(awarded_on=["is after today"])
+    name, scheme = scheme_for(person.org_path)
+    category = scheme["sources"].get(fields["source"])
+    cap = scheme["caps"].get(category) if category else None
+    already = session.scalar(select(func.coalesce(func.sum(PointAward.points), 0.0)).where(
+        PointAward.person_id == person.id, PointAward.year == on.year, PointAward.category == category)) or 0.0
+    for violation in (rules.member_for_points(person.stage, person.status),
+                      rules.points_cap(category or fields["source"], float(already), fields["points"], cap, on.year,
+                                       fields["source"])):
+        if violation:
+            raise RuleViolation(violation)
+    if fields.get("reference") and session.scalar(select(PointAward.id).where(
+            PointAward.person_id == person.id, PointAward.reference == fields["reference"])):
+        raise Problem(409, "Conflict", "points for this reference were already awarded to this member",
+                      kind="conflict")
+    row = PointAward(person_id=person.id, unit_id=person.unit_id, org_path=person.org_path, year=on.year,
+                     awarded_on=on, source=fields["source"], category=category, points=fields["points"],
+                     note=fields.get("note"), reference=fields.get("reference"),
+                     recorded_by=current_principal().subject)
+    session.add(row)
+    session.flush()
+    audit("points", row.id, "awarded", {"person_id": person.id, "points": row.points, "source": row.source,
+                                        "scheme": name})
+    emit("members.points.awarded", {"award_id": row.id, "person_id": person.id, "unit_id": person.unit_id,
+                                    "year": row.year, "points": row.points, "source": row.source},
+         org_path=person.org_path)
+    return award_view(row)
+
+
+def list_awards(args: dict) -> dict:
+    principal = current_principal()
+    under_path = unit_in_scope(args["under"]).path if args.get("under") else None
+    stmt = select(PointAward).where(under_clause(PointAward.org_path, subtree_path(principal, under_path)))
+    if args.get("person_id"):
+        stmt = stmt.where(PointAward.person_id == str(args["person_id"]))
+    if args.get("year"):
+        stmt = stmt.where(PointAward.year == args["year"])
+    page = paginate(db_session(), stmt, [PointAward.org_path, PointAward.id], cursor=args.get("cursor"),
+                    limit=args["limit"])
+    page["items"] = [award_view(a) for a in page["items"]]
+    return page
+
+
+def person_points(person: Person, year: int) -> dict:
+    name, scheme = scheme_for(person.org_path)
+    awards = db_session().scalars(select(PointAward).where(PointAward.person_id == person.id,
+                                                           PointAward.year == year)
+                                  .order_by(PointAward.awarded_on, PointAward.id)).all()
+    by_category = {category: 0.0 for category in scheme["caps"]}
+    for a in awards:
+        by_category[a.category] = by_category.get(a.category, 0.0) + a.points
+    return {"person_id": person.id, "year": year, "scheme": name, "total": sum(by_category.values()),
+            "by_category": by_category, "caps": scheme["caps"], "awards": [award_view(a) for a in awards]}
+
+
+def ranking(args: dict) -> dict:
+    """The branch's members (probationary and full, on the roll) by their points of the year, highest first;
+    equal totals share a rank (1, 2, 2, 4)."""
+    unit = unit_in_scope(args["unit_id"])
+    year = args["year"]
+    name, scheme = scheme_for(unit.path)
+    rows = db_session().execute(
+        select(Person.id, Person.name, PointAward.category, func.sum(PointAward.points))
+        .select_from(Person)
+        .outerjoin(PointAward, and_(PointAward.person_id == Person.id, PointAward.year == year))
+        .where(Person.unit_id == unit.id, Person.status != "left", Person.stage.in_(("probationary", "full")))
+        .group_by(Person.id, Person.name, PointAward.category)).all()
+    people: dict[str, dict] = {}
+    for pid, pname, category, total in rows:
+        entry = people.setdefault(pid, {"person_id": pid, "name": pname,
+                                        "by_category": {c: 0.0 for c in scheme["caps"]}})
+        if category is not None:
+            entry["by_category"][category] = entry["by_category"].get(category, 0.0) + float(total)
+    items = sorted(people.values(), key=lambda e: (-sum(e["by_category"].values()), e["name"], e["person_id"]))
+    previous, rank = None, 0
+    for position, entry in enumerate(items, start=1):
+        entry["total"] = sum(entry["by_category"].values())
+        if entry["total"] != previous:
+            rank, previous = position, entry["total"]
+        entry["rank"] = rank
+    return {"unit_id": unit.id, "year": year, "scheme": name, "caps": scheme["caps"], "items": items}

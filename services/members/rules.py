@@ -1,0 +1,739 @@
+"""The members regulations as pure functions, one per rule code (RULES.md, "Member development").
+
+Sources: 细则 = 中国共产党发展党员工作细则 (2014); 党章; 条例 = 中国共产党支部工作条例（试行）(2018);
+管理条例 = 党员教育管理工作条例 (2019); 处置办法 = 不合格党员组织处置办法 (2024).
+
+No database, no request, no clock: the caller passes "today" and the *config* values of
+``DEFAULTS`` (read from ``current_app.config["RULES"]``). A rule returns a ``Violation`` or None.
+Gates are refused by the caller (409); deadlines are recorded with the breach attached.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from shared.dates import (CalendarNotPublished, add_months, add_working_days, add_years, age_on,
+                          birthday_reached, next_working_day)
+from shared.violations import Violation
+
+#: the *config* values of RULES.md for the members service, with the regulation's defaults.
+#: An operator overrides them in ZHIBU_RULES_FILE under "members" (key by key).
+DEFAULTS: dict = {
+    "min_age": 18,                                   # MEMBERS.MIN_AGE (党章 art. 1)
+    "feb29_birthday": "feb28",                       # Counting dates: a Feb 29 birthday in a common year
+    "talk_months": 1,                                # MEMBERS.TALK_DEADLINE (细则 art. 7)
+    "assessment_months": 6,                          # MEMBERS.SPONSORS: assessment every 6 months (细则 art. 12)
+    "sponsors_min": 1,                               # MEMBERS.SPONSORS: 1-2 full-member sponsors (细则 art. 11)
+    "sponsors_max": 2,
+    "cultivation_years": 1,                          # MEMBERS.CULTIVATION_PERIOD (细则 art. 13)
+    "notice_working_days": 5,                        # MEMBERS.PUBLIC_NOTICE
+    "introducers": 2,                                # MEMBERS.INTRODUCERS (细则 art. 15)
+    "joint_review_departments": ["discipline_inspection", "public_security", "procuratorate", "court"],
+    "target_training_days": 3,                       # MEMBERS.TARGET_TRAINING (细则 art. 18)
+    "target_training_hours": 24,
+    "pre_review_leaving_months": 3,                  # MEMBERS.PRE_REVIEW (细则 art. 19)
+    "approval_months": 3,                            # MEMBERS.APPROVAL_DEADLINE (细则 art. 25)
+    "approval_special_months": 6,
+    "approving_unit_kinds": ["province", "city", "county", "township"],
+    "probation_years": 1,                            # MEMBERS.PROBATION (党章 art. 7)
+    "oath_months": 1,                                # MEMBERS.OATH
+    "conversion_approval_months": 3,                 # MEMBERS.CONVERSION (细则 art. 33)
+    "extension_min_months": 6,
+    "extension_max_months": 12,
+    "extensions_allowed": 1,
+    "no_development_years": 3,                       # MEMBERS.NO_DEVELOPMENT
+    "out_of_contact_months": 6,                      # MEMBERS.OUT_OF_CONTACT (管理条例 art. 31)
+    "suspension_removal_years": 2,
+    "correction_max_months": 12,                     # MEMBERS.UNQUALIFIED (处置办法)
+    "no_party_life_months": 6,
+    "transfer_away_months": 6,                       # MEMBERS.TRANSFER (管理条例 art. 25)
+    "review_excellent_share": [1, 3],                # LIFE.MEMBER_REVIEW: at most 1/3 优秀
+    #: MEMBERS.POINTS: a scheme per city, keyed by the city unit's code; "default" elsewhere
+    "points_schemes": {
+        "default": {
+            "caps": {"base": 20, "tasks": 70, "bonus": 10},
+            "sources": {"base": "base", "attendance": "tasks", "training": "tasks",
+                        "volunteer_service": "tasks", "commitment": "tasks", "bonus": "bonus"},
+        },
+    },
+    #: Counting dates: a deadline on a holiday moves to the next working day only if this is on
+    "deadlines_move_off_holidays": False,
+    "alert_horizon_days": 30,
+}
+
+STAGE_NAMES = {"applicant": ("入党申请人", "applicant"), "activist": ("入党积极分子", "activist"),
+               "target": ("发展对象", "development target"), "probationary": ("预备党员", "probationary member"),
+               "full": ("正式党员", "full member")}
+
+
+# ----------------------------------------------------------------------------- the 25 steps
+
+@dataclass(frozen=True)
+class StepKind:
+    number: int | None        # 1..25; None for a side record (public notices, extra reviews)
+    kind: str
+    zh: str
+    en: str
+    repeatable: bool = False
+
+
+STEPS: tuple[StepKind, ...] = (
+    StepKind(1, "application", "递交入党申请书", "application"),
+    StepKind(2, "talk", "党组织派人谈话", "talk with the applicant"),
+    StepKind(3, "activist", "推荐和确定入党积极分子", "recommend and decide the activist"),
+    StepKind(4, "activist_filed", "入党积极分子报上级党委备案", "file the activist upward"),
+    StepKind(5, "sponsors", "指定培养联系人", "assign sponsors"),
+    StepKind(6, "assessment", "培养教育考察", "training and assessment", repeatable=True),
+    StepKind(7, "target", "确定发展对象", "decide the development target"),
+    StepKind(8, "target_filed", "发展对象报上级党委备案", "file the target upward"),
+    StepKind(9, "introducers", "确定入党介绍人", "two introducers"),
+    StepKind(10, "political_review", "进行政治审查", "political review"),
+    StepKind(11, "training", "开展集中培训", "centralized training"),
+    StepKind(12, "committee_review", "支部委员会审查", "committee review"),
+    StepKind(13, "pre_review", "上级党委预审", "pre-review by the upper committee"),
+    StepKind(14, "application_form", "填写入党志愿书", "application form"),
+    StepKind(15, "admission_vote", "支部党员大会讨论", "general meeting vote"),
+    StepKind(16, "upper_talk", "上级党委派人谈话", "talk by the upper committee"),
+    StepKind(17, "approval", "上级党委审批", "approval"),
+    StepKind(18, "approval_filed", "再上一级党委组织部门备案", "file the approval upward"),
+    StepKind(19, "placement", "编入党支部和党小组", "assign to branch and group"),
+    StepKind(20, "oath", "入党宣誓", "oath"),
+    StepKind(21, "probation_assessment", "继续教育考察", "continued assessment", repeatable=True),
+    StepKind(22, "conversion_application", "提出转正申请", "conversion application"),
+    StepKind(23, "conversion_vote", "支部党员大会讨论转正", "conversion vote"),
+    StepKind(24, "conversion_approval", "上级党委审批转正", "conversion approval"),
+    StepKind(25, "archive", "材料归档", "archive"),
+    # side records: they keep their place in the order but move no step forward
+    StepKind(None, "target_notice", "发展对象公示", "public notice before the target decision"),
+    StepKind(None, "relative_review", "近亲属入党审查", "review of a leader's near relative"),
+    StepKind(None, "joint_review", "政审联审", "joint review"),
+    StepKind(None, "admission_notice", "拟接收预备党员公示", "public notice before admission"),
+)
+STEP_BY_KIND = {s.kind: s for s in STEPS}
+STEP_BY_NUMBER = {s.number: s for s in STEPS if s.number}
+#: where each side record may be recorded: (lowest, highest) last step reached
+SIDE_WINDOWS = {"target_notice": (4, 6), "relative_review": (10, 14), "joint_review": (10, 14),
+                "admission_notice": (13, 14)}
+#: where a timeline shows each side record: after this step
+SIDE_SHOWN_AFTER = {"target_notice": 6, "relative_review": 10, "joint_review": 10, "admission_notice": 13}
+#: registering someone already on the way: the last step reached by default for each stage, and the range
+#: a caller may state (a vote, approval or conversion in progress is finished on the old platform first)
+STAGE_DEFAULT_REACHED = {"applicant": 1, "activist": 4, "target": 8, "probationary": 20, "full": 25}
+STAGE_STEP_RANGE = {"applicant": (0, 2), "activist": (3, 6), "target": (7, 14), "probationary": (17, 22),
+                    "full": (24, 25)}
+
+
+def allowed_next(reached: int) -> list[str]:
+    """The spine steps that may come after ``reached`` (the last step done)."""
+    if reached >= 25:
+        return []
+    kinds = []
+    step = STEP_BY_NUMBER.get(reached)
+    if step is not None and step.repeatable:
+        kinds.append(step.kind)
+    nxt = STEP_BY_NUMBER[reached + 1]
+    kinds.append(nxt.kind)
+    return kinds
+
+
+def step_order(kind: str, reached: int, status: str, stage: str) -> Violation | None:
+    """MEMBERS.STEP_ORDER: the 25 steps are recorded in their order (细则 art. 5 and its procedure chart)."""
+    step = STEP_BY_KIND[kind]
+    if status != "active":
+        return Violation("MEMBERS.STEP_ORDER",
+                         en=f"the person's status is {status}: no step of the procedure can be recorded",
+                         zh="该同志当前不是正常状态（已停止党籍或已离开），不能记录发展程序步骤",
+                         facts={"status": status})
+    if step.number is None:
+        low, high = SIDE_WINDOWS[kind]
+        if low <= reached <= high:
+            return None
+        first = STEP_BY_NUMBER[low] if low > reached else None
+        when = (f"after step {low} ({first.en})" if first else
+                f"before step {high + 1} ({STEP_BY_NUMBER[high + 1].en})")
+        when_zh = (f"第{low}步（{first.zh}）之后" if first else f"第{high + 1}步（{STEP_BY_NUMBER[high + 1].zh}）之前")
+        return Violation("MEMBERS.STEP_ORDER", en=f"the {step.en} belongs {when}; the last step done is {reached}",
+                         zh=f"{step.zh}应在{when_zh}进行，目前已完成到第{reached}步",
+                         facts={"kind": kind, "reached": reached})
+    expected = allowed_next(reached)
+    if kind in expected:
+        return None
+    if not expected:
+        return Violation("MEMBERS.STEP_ORDER", en="the procedure is complete: every step is recorded",
+                         zh="发展程序已全部完成", facts={"reached": reached})
+    nxt = STEP_BY_KIND[expected[-1]]
+    return Violation(
+        "MEMBERS.STEP_ORDER",
+        en=f"step {step.number} ({step.en}) cannot be recorded now: the last step done is {reached}, "
+           f"the next is step {nxt.number} ({nxt.en})",
+        zh=f"不能记录第{step.number}步（{step.zh}）：目前已完成到第{reached}步，下一步应为第{nxt.number}步（{nxt.zh}）",
+        facts={"kind": kind, "reached": reached, "next": nxt.kind})
+
+
+def reversal_order(is_latest: bool, kind: str) -> Violation | None:
+    """MEMBERS.STEP_ORDER: a mistaken record is reversed last-first, so that the order stays true."""
+    if is_latest:
+        return None
+    return Violation("MEMBERS.STEP_ORDER",
+                     en=f"only the latest record can be reversed; reverse the records after this {kind} first",
+                     zh="只能撤销最近一条记录，请先撤销其后的记录", facts={"kind": kind})
+
+
+# ----------------------------------------------------------------------------- counting helpers
+
+def due(day: date, move_off_holidays: bool) -> date:
+    """A deadline's last day; moved to the next working day only when configured (Counting dates)."""
+    if not move_off_holidays:
+        return day
+    try:
+        return next_working_day(day)
+    except CalendarNotPublished:
+        return day  # the year's holidays are not published: the calendar day stands
+
+
+def _late(days: int) -> str:
+    return f"{days} day{'s' if days != 1 else ''}"
+
+
+def _deadline(code: str, what_en: str, what_zh: str, from_en: str, from_zh: str, base: date,
+              due_on: date, done_on: date) -> Violation | None:
+    if done_on <= due_on:
+        return None
+    late = (done_on - due_on).days
+    return Violation(code,
+                     en=f"{what_en} was due by {due_on} ({from_en} {base}); it happened on {done_on}, "
+                        f"{_late(late)} late",
+                     zh=f"{what_zh}应在{due_on}前完成（{from_zh}{base}），实际于{done_on}完成，逾期{late}天",
+                     facts={"base": base, "due_on": due_on, "done_on": done_on, "days_late": late})
+
+
+# ----------------------------------------------------------------------------- stage 1: applicant
+
+def min_age(birth: date, applied_on: date, years: int, feb29: str) -> Violation | None:
+    """MEMBERS.MIN_AGE: an applicant is 18 or older on the application date (党章 art. 1)."""
+    if age_on(birth, applied_on, feb29) >= years:
+        return None
+    reached = birthday_reached(birth, years, feb29)
+    return Violation("MEMBERS.MIN_AGE",
+                     en=f"the applicant turns {years} on {reached}; an application can be accepted from then "
+                        f"(it is dated {applied_on})",
+                     zh=f"申请人于{reached}年满{years}周岁，此后方可递交入党申请（申请日期为{applied_on}）",
+                     facts={"birth_date": birth, "applied_on": applied_on, "reaches_age_on": reached})
+
+
+def talk_due(applied_on: date, months: int, move: bool = False) -> date:
+    return due(add_months(applied_on, months), move)
+
+
+def talk_deadline(applied_on: date, talked_on: date, months: int, move: bool = False) -> Violation | None:
+    """MEMBERS.TALK_DEADLINE: the branch talks with the applicant within 1 month of the application (细则 art. 7)."""
+    return _deadline("MEMBERS.TALK_DEADLINE", "the talk with the applicant", "与入党申请人谈话",
+                     "1 month after the application of", "入党申请日", applied_on,
+                     talk_due(applied_on, months, move), talked_on)
+
+
+# ----------------------------------------------------------------------------- stage 2: activist
+
+ACTIVIST_SOURCES = ("member_recommendation", "league_recommendation", "mass_organization_recommendation")
+ACTIVIST_DECIDERS = ("branch_committee", "branch_general_meeting")
+
+
+def activist_source(source: str, decided_by: str, recommenders: list[str]) -> Violation | None:
+    """MEMBERS.ACTIVIST_SOURCE: chosen by member or league / mass-organization recommendation (推优), decided by
+    the committee (细则 art. 9)."""
+    if source not in ACTIVIST_SOURCES:
+        return Violation("MEMBERS.ACTIVIST_SOURCE",
+                         en="an activist is chosen on recommendation by party members or by the league or a mass "
+                            f"organization (推优); '{source}' is not one of them",
+                         zh="入党积极分子须经党员推荐或群团组织推优产生",
+                         facts={"source": source})
+    if source == "member_recommendation" and not recommenders:
+        return Violation("MEMBERS.ACTIVIST_SOURCE",
+                         en="a recommendation by party members names the members who recommend",
+                         zh="党员推荐须写明推荐党员", facts={"source": source})
+    if decided_by not in ACTIVIST_DECIDERS:
+        return Violation("MEMBERS.ACTIVIST_SOURCE",
+                         en="the branch committee (or, without a committee, the general meeting) decides an "
+                            f"activist; '{decided_by}' cannot",
+                         zh="入党积极分子须经支部委员会（不设支委会的由支部党员大会）研究决定",
+                         facts={"decided_by": decided_by})
+    return None
+
+
+@dataclass(frozen=True)
+class MemberFacts:
+    """What a rule needs to know of a party member named in a step (sponsor, introducer, voter)."""
+    id: str
+    name: str
+    stage: str | None           # None: not a person known here
+    status: str | None
+    full_member_since: date | None = None
+    party_probation_since: date | None = None   # 留党察看
+    rights_restored_on: date | None = None
+
+    def full_on(self, on: date) -> bool:
+        return (self.stage == "full" and self.status == "active"
+                and (self.full_member_since is None or self.full_member_since <= on))
+
+    def under_party_probation(self, on: date) -> bool:
+        if self.party_probation_since is None or self.party_probation_since > on:
+            return False
+        return self.rights_restored_on is None or self.rights_restored_on > on
+
+
+def sponsors(people: list[MemberFacts], on: date, least: int, most: int) -> Violation | None:
+    """MEMBERS.SPONSORS (gate): 1-2 full members sponsor each activist (培养联系人, 细则 art. 11)."""
+    named = len({p.id for p in people})
+    if not least <= named <= most or named != len(people):
+        return Violation("MEMBERS.SPONSORS",
+                         en=f"an activist has {least} to {most} different sponsors; {named} were named",
+                         zh=f"应指定{least}至{most}名正式党员作培养联系人，现为{named}名",
+                         facts={"named": named})
+    for p in people:
+        if not p.full_on(on):
+            return Violation("MEMBERS.SPONSORS",
+                             en=f"sponsor {p.name or p.id} is not a full party member in good standing on {on}",
+                             zh=f"培养联系人{p.name or p.id}在{on}不是正式党员", facts={"sponsor": p.id})
+    return None
+
+
+def assessment_due(last_on: date, months: int, move: bool = False) -> date:
+    return due(add_months(last_on, months), move)
+
+
+def assessment_deadline(last_on: date, assessed_on: date, months: int, move: bool = False) -> Violation | None:
+    """MEMBERS.SPONSORS (deadline): the activist is assessed every 6 months (细则 art. 12)."""
+    return _deadline("MEMBERS.SPONSORS", "the six-monthly assessment", "半年一次的培养考察",
+                     "6 months after", "上次考察或确定积极分子之日", last_on,
+                     assessment_due(last_on, months, move), assessed_on)
+
+
+def cultivation_ends(activist_since: date, years: int) -> date:
+    return add_years(activist_since, years)
+
+
+def cultivation_period(activist_since: date, decided_on: date, years: int) -> Violation | None:
+    """MEMBERS.CULTIVATION_PERIOD: at least 1 year as activist before becoming a target (细则 art. 13)."""
+    ends = cultivation_ends(activist_since, years)
+    if decided_on >= ends:
+        return None
+    return Violation("MEMBERS.CULTIVATION_PERIOD",
+                     en=f"the activist period ends on {ends}; a development target can be decided from then "
+                        f"(activist since {activist_since})",
+                     zh=f"入党积极分子培养期至{ends}届满（{activist_since}确定为积极分子），届满后方可确定为发展对象",
+                     facts={"activist_since": activist_since, "ends_on": ends, "decided_on": decided_on})
+
+
+def notice_ends(starts_on: date, working_days: int) -> date:
+    """The earliest last day of a notice of ``working_days`` working days (raises CalendarNotPublished)."""
+    return add_working_days(starts_on, working_days)
+
+
+def public_notice_length(starts_on: date, ends_on: date, working_days: int) -> Violation | None:
+    """MEMBERS.PUBLIC_NOTICE: a public notice (公示) lasts at least 5 working days (*config*)."""
+    earliest = notice_ends(starts_on, working_days)
+    if ends_on >= earliest:
+        return None
+    return Violation("MEMBERS.PUBLIC_NOTICE",
+                     en=f"a public notice from {starts_on} lasts {working_days} working days, until {earliest} "
+                        f"at the earliest; this one ends on {ends_on}",
+                     zh=f"自{starts_on}起公示{working_days}个工作日，应至少公示至{earliest}，本次公示于{ends_on}结束",
+                     facts={"starts_on": starts_on, "ends_on": ends_on, "earliest_end": earliest})
+
+
+def notice_before(step_en: str, step_zh: str, notice_ends_on: date | None, step_on: date) -> Violation | None:
+    """MEMBERS.PUBLIC_NOTICE: the notice is over before the target decision and before admission."""
+    if notice_ends_on is None:
+        return Violation("MEMBERS.PUBLIC_NOTICE",
+                         en=f"a public notice of at least the configured working days comes before the {step_en}; "
+                            "none is recorded",
+                         zh=f"{step_zh}前须进行公示，尚无公示记录", facts={})
+    if step_on > notice_ends_on:
+        return None
+    can = notice_ends_on + timedelta(days=1)
+    return Violation("MEMBERS.PUBLIC_NOTICE",
+                     en=f"the public notice runs until {notice_ends_on}; the {step_en} can happen from {can}",
+                     zh=f"公示期至{notice_ends_on}结束，{step_zh}应在{can}及以后进行",
+                     facts={"notice_ends_on": notice_ends_on, "can_happen_from": can, "step_on": step_on})
+
+
+# ----------------------------------------------------------------------------- stage 3: target
+
+def introducers(people: list[MemberFacts], on: date, count: int, person_id: str) -> Violation | None:
+    """MEMBERS.INTRODUCERS: two full members introduce; none under 留党察看 without restored rights (党章 art. 5)."""
+    ids = {p.id for p in people}
+    if len(people) != count or len(ids) != count:
+        return Violation("MEMBERS.INTRODUCERS",
+                         en=f"{count} different full members introduce a candidate; {len(ids)} were named",
+                         zh=f"须有{count}名正式党员作入党介绍人，现为{len(ids)}名", facts={"named": len(ids)})
+    for p in people:
+        if p.id == person_id:
+            return Violation("MEMBERS.INTRODUCERS", en="a candidate cannot introduce themself",
+                             zh="本人不能作自己的入党介绍人", facts={"introducer": p.id})
+        if p.under_party_probation(on):
+            return Violation("MEMBERS.INTRODUCERS",
+                             en=f"introducer {p.name} is under 留党察看 (probation within the party, since "
+                                f"{p.party_probation_since}) and has not had rights restored",
+                             zh=f"入党介绍人{p.name}正在留党察看期间（自{p.party_probation_since}），未恢复党员权利，不能作入党介绍人",
+                             facts={"introducer": p.id, "since": p.party_probation_since})
+        if not p.full_on(on):
+            return Violation("MEMBERS.INTRODUCERS",
+                             en=f"introducer {p.name or p.id} is not a full party member on {on}",
+                             zh=f"入党介绍人{p.name or p.id}在{on}不是正式党员", facts={"introducer": p.id})
+    return None
+
+
+def political_review(conclusion: str, covers_person: bool, covers_relatives: bool) -> Violation | None:
+    """MEMBERS.POLITICAL_REVIEW: a written conclusion on the person and close relatives before admission
+    (细则 art. 16-17)."""
+    if not (covers_person and covers_relatives):
+        return Violation("MEMBERS.POLITICAL_REVIEW",
+                         en="the political review covers the person and the close relatives (parents, spouse, "
+                            "children, and those in close contact)",
+                         zh="政治审查应包括本人及其直系亲属和与本人关系密切的主要社会关系",
+                         facts={"covers_person": covers_person, "covers_relatives": covers_relatives})
+    if conclusion != "qualified":
+        return Violation("MEMBERS.POLITICAL_REVIEW",
+                         en="the political review did not conclude 'qualified': the person cannot be developed",
+                         zh="政治审查结论不合格的，不能发展入党", facts={"conclusion": conclusion})
+    return None
+
+
+def relative_review(needed: bool, recorded_conclusion: str | None, leader_ids: set[str],
+                    introducer_ids: set[str], recused: set[str] | None, voting_leader_ids: set[str]) -> Violation | None:
+    """MEMBERS.RELATIVE_REVIEW: a near relative of a grassroots leader needs the extra review (近亲属入党审查)
+    before admission; that leader neither introduces nor votes on the case."""
+    if not needed:
+        return None
+    if recorded_conclusion is None:
+        return Violation("MEMBERS.RELATIVE_REVIEW",
+                         en="the candidate is a near relative of a grassroots leader: the extra review "
+                            "(近亲属入党审查) is recorded before admission",
+                         zh="发展对象系基层干部近亲属，接收前须进行近亲属入党审查", facts={})
+    if recorded_conclusion != "approved":
+        return Violation("MEMBERS.RELATIVE_REVIEW", en="the review of the leader's near relative did not approve",
+                         zh="近亲属入党审查未通过", facts={"conclusion": recorded_conclusion})
+    both = leader_ids & introducer_ids
+    if both:
+        return Violation("MEMBERS.RELATIVE_REVIEW",
+                         en="a related leader cannot be the candidate's introducer",
+                         zh="相关基层干部不能担任其近亲属的入党介绍人", facts={"leaders": sorted(both)})
+    if recused is not None:
+        voting = voting_leader_ids - recused
+        if voting:
+            return Violation("MEMBERS.RELATIVE_REVIEW",
+                             en="a related leader who belongs to the branch stands aside from the vote; list them "
+                                "in 'recused'",
+                             zh="相关基层干部应回避表决", facts={"leaders": sorted(voting)})
+    return None
+
+
+def joint_review(conclusions: dict[str, str], departments: list[str]) -> Violation | None:
+    """MEMBERS.JOINT_REVIEW: discipline and law-enforcement departments review jointly (政审联审, *config*)."""
+    missing = [d for d in departments if d not in conclusions]
+    if missing:
+        return Violation("MEMBERS.JOINT_REVIEW",
+                         en=f"the joint review lacks the opinion of: {', '.join(missing)}",
+                         zh=f"政审联审缺少以下部门意见：{'、'.join(missing)}", facts={"missing": missing})
+    objecting = [d for d in departments if conclusions[d] != "no_objection"]
+    if objecting:
+        return Violation("MEMBERS.JOINT_REVIEW",
+                         en=f"the joint review found objections from: {', '.join(objecting)}",
+                         zh=f"政审联审中以下部门提出异议：{'、'.join(objecting)}", facts={"objecting": objecting})
+    return None
+
+
+def target_training(days: int | None, hours: float | None, min_days: int, min_hours: float) -> Violation | None:
+    """MEMBERS.TARGET_TRAINING: centralized training of at least 3 days or 24 class hours (细则 art. 18)."""
+    if (days or 0) >= min_days or (hours or 0) >= min_hours:
+        return None
+    return Violation("MEMBERS.TARGET_TRAINING",
+                     en=f"centralized training lasts at least {min_days} days or {min_hours:g} class hours; "
+                        f"{days or 0} days and {hours or 0:g} hours are recorded",
+                     zh=f"集中培训时间一般不少于{min_days}天（不少于{min_hours:g}个学时），现记录{days or 0}天、{hours or 0:g}学时",
+                     facts={"days": days or 0, "hours": hours or 0})
+
+
+def no_training_known() -> Violation:
+    """MEMBERS.TARGET_TRAINING: nothing known from the training service."""
+    return Violation("MEMBERS.TARGET_TRAINING",
+                     en="no centralized training is known from the training service for this person; record it by "
+                        "hand with its evidence",
+                     zh="培训服务尚未报送该同志的集中培训记录，可凭证明材料手工登记", facts={})
+
+
+def pre_review(passed: bool, reviewed_on: date, leaving_on: date | None, months: int) -> Violation | None:
+    """MEMBERS.PRE_REVIEW: the upper committee pre-reviews before the vote; not if leaving within 3 months (细则 art. 19)."""
+    if leaving_on is not None and leaving_on <= add_months(reviewed_on, months):
+        return Violation("MEMBERS.PRE_REVIEW",
+                         en=f"the candidate leaves the unit on {leaving_on}, within {months} months of the "
+                            f"pre-review on {reviewed_on}: the case is not processed",
+                         zh=f"发展对象将于{leaving_on}离开工作、学习单位，在预审后{months}个月内，暂不办理",
+                         facts={"leaving_on": leaving_on, "reviewed_on": reviewed_on})
+    if not passed:
+        return Violation("MEMBERS.PRE_REVIEW", en="the upper committee's pre-review did not pass",
+                         zh="上级党委预审未通过", facts={})
+    return None
+
+
+# ----------------------------------------------------------------------------- votes and approvals
+
+def general_meeting_vote(code: str, entitled: int, present: int, yes: int, written_yes: int,
+                         candidates: int) -> Violation | None:
+    """MEMBERS.ADMISSION_VOTE / MEMBERS.CONVERSION: one candidate a vote; quorum more than half of the entitled;
+    passes when yes-votes (absent members' written opinions counted) exceed half of the entitled (细则 art. 22)."""
+    if candidates != 1:
+        return Violation(code, en=f"the general meeting votes on one candidate at a time; this vote had {candidates}",
+                         zh=f"支部党员大会讨论应逐个进行表决，本次为{candidates}人", facts={"candidates": candidates})
+    if present * 2 <= entitled:
+        return Violation(code,
+                         en=f"{present} of {entitled} entitled members were present; more than half must be "
+                            "present for the meeting to vote",
+                         zh=f"应到会有表决权的党员{entitled}人，实到{present}人，未超过半数，不能进行表决",
+                         facts={"entitled": entitled, "present": present})
+    total_yes = yes + written_yes
+    if total_yes * 2 <= entitled:
+        return Violation(code,
+                         en=f"{total_yes} of {entitled} entitled members voted yes (written opinions included); "
+                            "more than half of the entitled must vote yes",
+                         zh=f"赞成人数{total_yes}人（含书面意见），未超过应到会有表决权党员{entitled}人的半数，未能通过",
+                         facts={"entitled": entitled, "yes": total_yes})
+    return None
+
+
+def approving_level(kind: str | None, parent_kind: str | None, is_upper: bool,
+                    kinds: list[str]) -> Violation | None:
+    """MEMBERS.APPROVAL_DEADLINE (the approving level is a gate): the upper committee approves; committees under a
+    township may not (细则 art. 24)."""
+    if kind is None:
+        return Violation("MEMBERS.APPROVAL_DEADLINE", en="the approving unit is not a unit known here",
+                         zh="审批单位不存在", facts={})
+    allowed = kind in kinds or (kind == "grassroots_committee" and parent_kind in kinds and parent_kind != "township")
+    if not allowed:
+        return Violation("MEMBERS.APPROVAL_DEADLINE",
+                         en=f"a {kind.replace('_', ' ')} cannot approve admission: the approving committee is at "
+                            "township level or above",
+                         zh="乡镇（街道）以下的党组织无权审批发展党员", facts={"kind": kind, "parent_kind": parent_kind})
+    if not is_upper:
+        return Violation("MEMBERS.APPROVAL_DEADLINE",
+                         en="the approving committee must be one of the upper committees of the person's branch",
+                         zh="审批单位应为该同志所在党支部的上级党委", facts={"kind": kind})
+    return None
+
+
+def approval_due(voted_on: date, months: int, move: bool = False) -> date:
+    return due(add_months(voted_on, months), move)
+
+
+def approval_deadline(voted_on: date, approved_on: date, special: bool, months: int, special_months: int,
+                      move: bool = False) -> Violation | None:
+    """MEMBERS.APPROVAL_DEADLINE: the upper committee approves within 3 months of the vote, up to 6 in special
+    cases (细则 art. 25)."""
+    limit = special_months if special else months
+    what = f"approval ({'special case, ' if special else ''}within {limit} months of the vote)"
+    return _deadline("MEMBERS.APPROVAL_DEADLINE", what, f"上级党委审批（{limit}个月内）",
+                     "the general meeting voted on", "支部党员大会讨论日", voted_on,
+                     approval_due(voted_on, limit, move), approved_on)
+
+
+def probation_ends(voted_on: date, years: int, extension_months: int = 0) -> date:
+    """MEMBERS.PROBATION: probation is 1 year from the admission vote (党章 art. 7), plus any extension."""
+    return add_months(add_years(voted_on, years), extension_months)
+
+
+def probation(ends_on: date, voted_on: date) -> Violation | None:
+    """MEMBERS.PROBATION: the conversion is discussed when the probation ends, not before (细则 art. 32)."""
+    if voted_on >= ends_on:
+        return None
+    return Violation("MEMBERS.PROBATION",
+                     en=f"the probation ends on {ends_on}; the conversion vote can happen from then",
+                     zh=f"预备期至{ends_on}届满，届满后方可讨论转正", facts={"ends_on": ends_on, "voted_on": voted_on})
+
+
+def oath_due(approved_on: date, months: int, move: bool = False) -> date:
+    return due(add_months(approved_on, months), move)
+
+
+def oath_deadline(approved_on: date, oath_on: date, months: int, move: bool = False) -> Violation | None:
+    """MEMBERS.OATH: the oath within 1 month of the approval (*config*)."""
+    return _deadline("MEMBERS.OATH", "the oath", "入党宣誓", f"{months} month(s) after the approval of",
+                     "上级党委批准日", approved_on, oath_due(approved_on, months, move), oath_on)
+
+
+def extension(months: int, used: int, least: int, most: int, allowed: int) -> Violation | None:
+    """MEMBERS.CONVERSION: the probation may be extended once, by 6 to 12 months (党章 art. 7)."""
+    if used >= allowed:
+        return Violation("MEMBERS.CONVERSION",
+                         en="the probation was already extended once; it cannot be extended again: convert or cancel",
+                         zh="预备期只能延长一次，已延长过的应转正或取消预备党员资格", facts={"extensions": used})
+    if not least <= months <= most:
+        return Violation("MEMBERS.CONVERSION",
+                         en=f"an extension of the probation is {least} to {most} months; {months} were proposed",
+                         zh=f"延长预备期的时间为{least}至{most}个月，现为{months}个月", facts={"months": months})
+    return None
+
+
+def conversion_approval_due(voted_on: date, months: int, move: bool = False) -> date:
+    return due(add_months(voted_on, months), move)
+
+
+def conversion_approval_deadline(voted_on: date, approved_on: date, months: int,
+                                 move: bool = False) -> Violation | None:
+    """MEMBERS.CONVERSION (deadline): the upper committee approves the conversion within 3 months of the vote."""
+    return _deadline("MEMBERS.CONVERSION", "the conversion approval", "转正审批", "the conversion vote of",
+                     "支部党员大会讨论转正日", voted_on, conversion_approval_due(voted_on, months, move), approved_on)
+
+
+# ----------------------------------------------------------------------------- management
+
+def out_of_contact_suspension(since: date | None, on: date, months: int) -> Violation | None:
+    """MEMBERS.OUT_OF_CONTACT: a member out of contact for 6+ months is suspended (停止党籍, 管理条例 art. 31)."""
+    if since is None:
+        return Violation("MEMBERS.OUT_OF_CONTACT", en="the member is not recorded as out of contact",
+                         zh="该党员未登记为失联党员", facts={})
+    can = add_months(since, months)
+    if on >= can:
+        return None
+    return Violation("MEMBERS.OUT_OF_CONTACT",
+                     en=f"out of contact since {since}: the membership can be suspended from {can}",
+                     zh=f"该党员自{since}失去联系，满{months}个月（{can}）后方可停止党籍",
+                     facts={"since": since, "can_happen_from": can})
+
+
+def out_of_contact_removal(suspended_on: date | None, on: date, years: int) -> Violation | None:
+    """MEMBERS.OUT_OF_CONTACT: after 2 years suspended without contact, the member is removed (除名)."""
+    if suspended_on is None:
+        return Violation("MEMBERS.OUT_OF_CONTACT", en="the membership was never suspended for lost contact",
+                         zh="该党员未被停止党籍", facts={})
+    can = add_years(suspended_on, years)
+    if on >= can:
+        return None
+    return Violation("MEMBERS.OUT_OF_CONTACT",
+                     en=f"suspended since {suspended_on}: removal can be decided from {can}",
+                     zh=f"该党员自{suspended_on}停止党籍，满{years}年（{can}）后仍无法取得联系的方可除名",
+                     facts={"suspended_on": suspended_on, "can_happen_from": can})
+
+
+def correction_period(starts_on: date, until: date, most_months: int) -> Violation | None:
+    """MEMBERS.UNQUALIFIED: correction within a deadline (限期改正) of at most 1 year (处置办法)."""
+    latest = add_months(starts_on, most_months)
+    if starts_on < until <= latest:
+        return None
+    return Violation("MEMBERS.UNQUALIFIED",
+                     en=f"a correction period starting {starts_on} ends after it and by {latest} at the latest; "
+                        f"{until} was given",
+                     zh=f"限期改正期限最长{most_months}个月，自{starts_on}起应不晚于{latest}，现为{until}",
+                     facts={"starts_on": starts_on, "until": until, "latest": latest})
+
+
+def removal_ground(ground: str, on: date, since: date | None, correction_until: date | None,
+                   persuasion_refused: bool, months: int) -> Violation | None:
+    """MEMBERS.UNQUALIFIED: removal (除名) on a ground the rules name: 6 months without party life, dues or work;
+    a correction that failed; persuasion to withdraw refused (党章 art. 9)."""
+    if ground == "no_party_life":
+        if since is None:
+            return Violation("MEMBERS.UNQUALIFIED", en="give the date since which the member has had no party life, "
+                             "paid no dues and done no assigned work", zh="请注明不参加组织生活、不交纳党费、不做党所分配工作的起始日期",
+                             facts={})
+        can = add_months(since, months)
+        if on >= can:
+            return None
+        return Violation("MEMBERS.UNQUALIFIED",
+                         en=f"without party life since {since}: the {months} months are complete on {can}; removal "
+                            "can be decided from then",
+                         zh=f"自{since}起连续{months}个月（至{can}）不参加组织生活、不交纳党费或不做分配工作的，方可除名",
+                         facts={"since": since, "can_happen_from": can})
+    if ground == "correction_failed":
+        if correction_until is None:
+            return Violation("MEMBERS.UNQUALIFIED", en="no correction period (限期改正) is recorded for this member",
+                             zh="该党员没有限期改正记录", facts={})
+        if on > correction_until:
+            return None
+        return Violation("MEMBERS.UNQUALIFIED",
+                         en=f"the correction period runs until {correction_until}; removal can be decided after it",
+                         zh=f"限期改正期至{correction_until}，期满仍无转变的方可除名", facts={"until": correction_until})
+    if ground == "persuasion_refused":
+        if persuasion_refused:
+            return None
+        return Violation("MEMBERS.UNQUALIFIED", en="no refused persuasion to withdraw (劝退) is recorded",
+                         zh="没有劝而不退的记录", facts={})
+    return Violation("MEMBERS.UNQUALIFIED", en=f"'{ground}' is not a ground for removal", zh="除名理由不成立",
+                     facts={"ground": ground})
+
+
+def transfer_eligible(stage: str, status: str, open_transfer: bool) -> Violation | None:
+    """MEMBERS.TRANSFER: a member's organizational relationship (组织关系) moves by transfer, one at a time."""
+    if stage not in ("probationary", "full") or status != "active":
+        return Violation("MEMBERS.TRANSFER",
+                         en="only a party member (probationary or full) in good standing transfers an "
+                            "organizational relationship",
+                         zh="只有正常状态的党员（含预备党员）办理组织关系转接", facts={"stage": stage, "status": status})
+    if open_transfer:
+        return Violation("MEMBERS.TRANSFER", en="a transfer of this member is already under way; finish it first",
+                         zh="该党员已有正在办理的组织关系转接", facts={})
+    return None
+
+
+def transfer_due(away_since: date, months: int) -> date:
+    """MEMBERS.TRANSFER: a member away 6+ months at a fixed place transfers (管理条例 art. 25)."""
+    return add_months(away_since, months)
+
+
+def review_grades(excellent: int, graded: int, probationary_graded: list[str], share: tuple[int, int],
+                  year: int) -> Violation | None:
+    """LIFE.MEMBER_REVIEW: 优秀 at most 1/3 of the members graded; probationary members are not graded (条例 art. 24)."""
+    if probationary_graded:
+        return Violation("LIFE.MEMBER_REVIEW",
+                         en="probationary members take part in the democratic review but are not graded",
+                         zh="预备党员参加民主评议，但不确定等次", facts={"people": probationary_graded})
+    num, den = share
+    if excellent * den > graded * num:
+        most = graded * num // den
+        return Violation("LIFE.MEMBER_REVIEW",
+                         en=f"at most {num}/{den} of the members graded may be 优秀 (excellent): {most} of {graded} "
+                            f"in {year}; {excellent} were given",
+                         zh=f"评为优秀的党员不超过参评党员的{num}/{den}：{year}年参评{graded}人，最多{most}人，现为{excellent}人",
+                         facts={"excellent": excellent, "graded": graded, "most": most})
+    return None
+
+
+def points_cap(category: str, already: float, points: float, cap: float | None, year: int,
+               source: str) -> Violation | None:
+    """MEMBERS.POINTS: quantified points (量化积分) follow the city's scheme, each part within its cap (*config*)."""
+    if cap is None:
+        return Violation("MEMBERS.POINTS", en=f"the city's points scheme has no source '{source}'",
+                         zh=f"本市积分方案没有“{source}”积分项", facts={"source": source})
+    if already + points <= cap + 1e-9:
+        return None
+    return Violation("MEMBERS.POINTS",
+                     en=f"the {category} part of the points scheme is capped at {cap:g} a year; {already:g} are "
+                        f"already awarded in {year}, {points:g} more would exceed it",
+                     zh=f"积分方案中{category}部分每年最高{cap:g}分，{year}年已得{already:g}分，再加{points:g}分将超出上限",
+                     facts={"category": category, "cap": cap, "already": already, "points": points})
+
+
+def member_for_points(stage: str, status: str) -> Violation | None:
+    """MEMBERS.POINTS: points are kept for party members (probationary and full) on the roll."""
+    if stage in ("probationary", "full") and status != "left":
+        return None
+    return Violation("MEMBERS.POINTS", en="quantified points are kept for party members on the roll",
+                     zh="量化积分仅适用于在册党员", facts={"stage": stage, "status": status})
+
+
+def no_development(last_admitted_on: date | None, today: date, years: int) -> Violation | None:
+    """MEMBERS.NO_DEVELOPMENT (report): a village with no new member in 3+ years is flagged (the plan)."""
+    since = add_years(today, -years)
+    if last_admitted_on is not None and last_admitted_on > since:
+        return None
+    return Violation("MEMBERS.NO_DEVELOPMENT",
+                     en=(f"no new member since {last_admitted_on}" if last_admitted_on else "no new member on record")
+                        + f": none in the {years} years since {since}",
+                     zh=(f"自{last_admitted_on}以来" if last_admitted_on else "") + f"连续{years}年以上未发展党员",
+                     facts={"last_admitted_on": last_admitted_on, "since": since})
+
+
+def party_standing_years(full_member_since: date | None, today: date) -> int | None:
+    """Party standing (党龄) counts from the conversion (党章 art. 7)."""
+    if full_member_since is None or full_member_since > today:
+        return None
+    return age_on(full_member_since, today)

@@ -1,0 +1,144 @@
+"""Transfers of organizational relationship (组织关系转接): requested by the sending branch, accepted and
+completed by the receiving one; both sides see the transfer until it completes.
+
+A completed transfer moves the person and the records that carry the person's path (``follow_paths``).
+"""
+from __future__ import annotations
+
+from datetime import date
+
+from sqlalchemy import or_, select, update
+
+from shared import dates
+from shared.app import audit, current_principal, db_session
+from shared.errors import Problem, not_found
+from shared.http import check_if_match, paginate, subtree_path, under_clause
+from shared.violations import RuleViolation
+
+from . import rules
+from .models import Deadline, ManagementAction, OrgUnitView, Person, StepRecord, Transfer
+from .people import emit_person, get_in_scope, invalid, unit_in_scope
+
+OPEN = ("requested", "accepted")
+#: status -> (statuses it may come from, the side that decides it)
+TRANSITIONS = {"accepted": (("requested",), "to"), "rejected": (OPEN, "to"), "completed": (("accepted",), "to"),
+               "cancelled": (OPEN, "from")}
+
+
+def view(t: Transfer) -> dict:
+    principal = current_principal()
+    sides = [side for side, path in (("out", t.from_path), ("in", t.to_path)) if principal.sees(path)]
+    return {"id": t.id, "person_id": t.person_id, "person_name": t.person_name, "from_unit_id": t.from_unit_id,
+            "to_unit_id": t.to_unit_id, "status": t.status, "reason": t.reason, "requested_on": t.requested_on,
+            "accepted_on": t.accepted_on, "completed_on": t.completed_on, "closed_on": t.closed_on,
+            "direction": "both" if len(sides) == 2 else sides[0] if sides else None, "version": t.version}
+
+
+def _not_after_today(name: str, on: date) -> None:
+    if on > dates.today():
+        raise invalid(**{name: ["is after today"]})
+
+
+def request_transfer(fields: dict) -> Transfer:
+    session = db_session()
+    person = get_in_scope(fields["person_id"], for_update=True)
+    to = session.get(OrgUnitView, str(fields["to_unit_id"]))
+    if to is None or to.status != "active":
+        raise invalid(to_unit_id=["no such active unit"])
+    if to.id == person.unit_id:
+        raise invalid(to_unit_id=["the member already belongs to this unit"])
+    _not_after_today("requested_on", fields["requested_on"])
+    under_way = session.scalar(select(Transfer.id).where(Transfer.person_id == person.id,
+                                                         Transfer.status.in_(OPEN))) is not None
+    violation = rules.transfer_eligible(person.stage, person.status, under_way)
+    if violation:
+        raise RuleViolation(violation)
+    transfer = Transfer(person_id=person.id, person_name=person.name, from_unit_id=person.unit_id,
+                        from_path=person.org_path, to_unit_id=to.id, to_path=to.path, status="requested",
+                        reason=fields.get("reason"), requested_on=fields["requested_on"])
+    session.add(transfer)
+    session.flush()
+    audit("transfer", transfer.id, "requested", {"person_id": person.id, "from_unit_id": person.unit_id,
+                                                 "to_unit_id": to.id})
+    return transfer
+
+
+def get_visible(transfer_id) -> Transfer:
+    transfer = db_session().get(Transfer, str(transfer_id))
+    principal = current_principal()
+    if transfer is None or not (principal.sees(transfer.from_path) or principal.sees(transfer.to_path)):
+        raise not_found("transfer")
+    return transfer
+
+
+def change(transfer: Transfer, fields: dict) -> Transfer:
+    """Accept, reject, complete (the receiving side) or cancel (the sending side) a transfer."""
+    check_if_match(transfer.id, transfer.version)
+    status, on = fields["status"], fields["on"]
+    sources, side = TRANSITIONS[status]
+    if transfer.status not in sources:
+        raise Problem(409, "Conflict", f"a transfer that is {transfer.status} cannot become {status}",
+                      kind="conflict")
+    if not current_principal().sees(transfer.to_path if side == "to" else transfer.from_path):
+        raise Problem(403, "Forbidden", f"only the {'receiving' if side == 'to' else 'sending'} side may mark a "
+                      f"transfer {status}", kind="forbidden")
+    _not_after_today("on", on)
+    earliest = transfer.accepted_on or transfer.requested_on
+    if on < earliest:
+        raise invalid(on=[f"is before the transfer's previous date ({earliest})"])
+    transfer.status = status
+    transfer.version += 1
+    if status == "accepted":
+        transfer.accepted_on = on
+    elif status == "completed":
+        transfer.completed_on = transfer.closed_on = on
+        _complete(transfer, on)
+    else:
+        transfer.closed_on = on
+    audit("transfer", transfer.id, status, {"on": on})
+    return transfer
+
+
+def _complete(transfer: Transfer, on: date) -> None:
+    session = db_session()
+    person = session.scalar(select(Person).where(Person.id == transfer.person_id).with_for_update())
+    to = session.get(OrgUnitView, transfer.to_unit_id)
+    if to is None or to.status != "active":
+        raise Problem(409, "Conflict", "the receiving unit is no longer active", kind="conflict")
+    from_unit_id = person.unit_id
+    person.unit_id, person.org_path = to.id, to.path
+    person.version += 1
+    follow_paths(session, [person.id], to.path)
+    session.execute(update(Deadline).where(Deadline.person_id == person.id, Deadline.kind == "transfer",
+                                           Deadline.met_on.is_(None), Deadline.cancelled_on.is_(None))
+                    .values(met_on=on, met_by=transfer.id).execution_options(synchronize_session=False))
+    audit("person", person.id, "transferred", {"from_unit_id": from_unit_id, "to_unit_id": to.id,
+                                               "transfer_id": transfer.id})
+    emit_person("members.member.transferred", person, from_unit_id=from_unit_id, transferred_on=on)
+
+
+def follow_paths(session, person_ids: list[str], path: str) -> None:
+    """The records that carry a person's path follow the person."""
+    for model in (Deadline, StepRecord, ManagementAction):
+        session.execute(update(model).where(model.person_id.in_(person_ids)).values(org_path=path)
+                        .execution_options(synchronize_session=False))
+
+
+def close_open(person: Person, on: date) -> None:
+    """A member who leaves has no transfer under way any more."""
+    db_session().execute(update(Transfer).where(Transfer.person_id == person.id, Transfer.status.in_(OPEN))
+                         .values(status="cancelled", closed_on=on, version=Transfer.version + 1)
+                         .execution_options(synchronize_session=False))
+
+
+def list_transfers(args: dict) -> dict:
+    """Transfers out of or into a subtree: both branches see each one."""
+    principal = current_principal()
+    under_path = unit_in_scope(args["under"]).path if args.get("under") else None
+    path = subtree_path(principal, under_path)
+    stmt = select(Transfer).where(or_(under_clause(Transfer.from_path, path), under_clause(Transfer.to_path, path)))
+    if args.get("status"):
+        stmt = stmt.where(Transfer.status == args["status"])
+    page = paginate(db_session(), stmt, [Transfer.id], cursor=args.get("cursor"), limit=args["limit"])
+    page["items"] = [view(t) for t in page["items"]]
+    return page
