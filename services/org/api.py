@@ -80,7 +80,7 @@ class UnitItem(MethodView):
         require(*WRITERS)
         unit = units.get_in_scope(unit_id)
         check_if_match(unit.id, unit.version)
-        return with_etag(units.update(unit, fields))
+        return with_etag(units.change(unit, fields))
 
 
 @blp.route("/units/<uuid:unit_id>/move")

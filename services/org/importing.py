@@ -11,7 +11,9 @@
 """
 from __future__ import annotations
 
-from sqlalchemy import func, insert, select, text
+from sqlalchemy import String, any_, bindparam, func, insert, select, text
+from sqlalchemy import update as sql_update
+from sqlalchemy.dialects import postgresql
 
 from shared.app import audit, current_kit, current_principal, db_session
 from shared.db import new_id, utcnow
@@ -26,6 +28,8 @@ from .units import event_data, to_base36
 
 SIMPLE_FIELDS = ("name", "domain", "external_id", "established_on", "covered_units")
 CHUNK = 5000
+#: refresh PostgreSQL's statistics of the units table after an import this large
+ANALYZE_AFTER = 10_000
 
 
 def import_units(stream, fmt: str, mode: str) -> ImportRun:
@@ -38,7 +42,7 @@ def import_units(stream, fmt: str, mode: str) -> ImportRun:
                                                                      if r.get("parent_code")})
     code_of = {unit.id: unit.code for unit in existing.values()}
     creates: list[dict] = []
-    updates: list[tuple[Unit, dict]] = []
+    updates: list[tuple] = []
     unchanged = 0
     planned: dict[str, dict] = {}   # code -> the new unit (kind, line) for lines after it
     first_line: dict[str, int] = {}
@@ -72,6 +76,8 @@ def import_units(stream, fmt: str, mode: str) -> ImportRun:
 
     created = _insert(session, creates, existing)
     _update(session, updates)
+    if len(created) + len(updates) >= ANALYZE_AFTER and session.get_bind().dialect.name == "postgresql":
+        session.execute(text("ANALYZE units"))  # the reports' plans need statistics of the new tree
     run = ImportRun(scope_path=principal.scope_path, actor=principal.subject, format=fmt, mode=mode,
                     total=report.total, created=len(created), updated=len(updates), unchanged=unchanged,
                     error_count=len(report.errors), errors=report.as_dict()["errors"])
@@ -83,12 +89,23 @@ def import_units(stream, fmt: str, mode: str) -> ImportRun:
     return run
 
 
-def _existing(session, codes: set[str]) -> dict[str, Unit]:
-    found: dict[str, Unit] = {}
+EXISTING_COLUMNS = (Unit.seq, Unit.id, Unit.key, Unit.path, Unit.parent_id, Unit.kind, Unit.domain, Unit.name,
+                    Unit.code, Unit.external_id, Unit.established_on, Unit.covered_units, Unit.status, Unit.version)
+
+
+def _existing(session, codes: set[str]) -> dict:
+    """The units already in the tree with these codes (plain rows: a re-import reads a province's worth)."""
+    found = {}
     codes = sorted(codes)
+    postgres = session.get_bind().dialect.name == "postgresql"
     for i in range(0, len(codes), CHUNK):
-        for unit in session.scalars(select(Unit).where(Unit.code.in_(codes[i:i + CHUNK]))):
-            found[unit.code] = unit
+        chunk = codes[i:i + CHUNK]
+        # PostgreSQL: one array parameter, probed through the unique index (a long IN list of
+        # parameters is compared row by row instead)
+        where = (Unit.code == any_(bindparam("codes", chunk, type_=postgresql.ARRAY(String)))) if postgres \
+            else Unit.code.in_(chunk)
+        for row in session.execute(select(*EXISTING_COLUMNS).where(where)):
+            found[row.code] = row
     return found
 
 
@@ -175,18 +192,18 @@ def _insert(session, creates: list[dict], existing: dict[str, Unit]) -> list[dic
     return rows
 
 
-def _update(session, updates: list[tuple[Unit, dict]]) -> None:
+def _update(session, updates: list[tuple]) -> None:
+    """Changed units: one executemany UPDATE by id, one org.unit.updated each."""
     if not updates:
         return
-    rows = []
-    for unit, change in updates:
-        for name, value in change.items():
-            setattr(unit, name, value)
-        unit.version += 1
-    session.flush()
-    for unit, change in updates:
-        rows.append({c: getattr(unit, c) for c in ("id", "key", "path", "parent_id", "kind", "domain", "name",
-                                                   "code", "status", "established_on", "version")})
+    rows = [{**row._asdict(), **change, "version": row.version + 1} for row, change in updates]
+    statement = (sql_update(Unit.__table__).where(Unit.__table__.c.id == bindparam("b_id"))
+                 .values({name: bindparam(f"b_{name}") for name in (*SIMPLE_FIELDS, "version", "updated_at")}))
+    now = utcnow()
+    for i in range(0, len(rows), CHUNK):
+        session.execute(statement, [{"b_id": r["id"], "b_updated_at": now,
+                                     **{f"b_{name}": r[name] for name in (*SIMPLE_FIELDS, "version")}}
+                                    for r in rows[i:i + CHUNK]])
     _emit_many(session, "org.unit.updated", rows)
 
 

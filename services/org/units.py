@@ -106,7 +106,7 @@ def _code_is_free(code: str, unit_id: str | None = None) -> None:
         raise invalid("code", "another unit already has this code")
 
 
-def update(unit: Unit, fields: dict) -> Unit:
+def change(unit: Unit, fields: dict) -> Unit:
     """Change a unit's own fields; a new kind must still nest under the parent and over the sub-units."""
     session = db_session()
     require_active(unit)
