@@ -63,10 +63,11 @@ class World:
         return unit
 
     def person(self, name: str, unit: str, stage: str = "full", *, status: str = "active",
-               probationary_since: date | None = None, full_member_since: date | None = None) -> str:
+               probationary_since: date | None = None, full_member_since: date | None = None,
+               person_id: str | None = None) -> str:
         """Register a person (members.person.created), or send the next state of one already known."""
         known = self.people.get(name)
-        state = {"id": known["id"] if known else str(uuid.uuid4()), "unit_id": self.units[unit]["id"], "name": name,
+        state = {"id": known["id"] if known else person_id or str(uuid.uuid4()), "unit_id": self.units[unit]["id"], "name": name,
                  "stage": stage, "status": status, "full_member_since": full_member_since,
                  "probationary_since": probationary_since, "classification": None,
                  "person_version": known["person_version"] + 1 if known else 1}
