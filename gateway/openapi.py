@@ -43,7 +43,11 @@ def merge_documents(documents: dict[str, dict]) -> dict:
     for service, document in sorted(documents.items()):
         document = copy.deepcopy(document)
         for path, item in document.get("paths", {}).items():
-            merged["paths"][path] = _rewrite_refs(item, service)
+            item = _rewrite_refs(item, service)
+            for operation in item.values():
+                if isinstance(operation, dict) and "tags" in operation:
+                    operation["tags"] = [f"{service} · {tag}" for tag in operation["tags"]]
+            merged["paths"][path] = item
         for kind, entries in document.get("components", {}).items():
             if kind == "securitySchemes":
                 continue
@@ -51,6 +55,6 @@ def merge_documents(documents: dict[str, dict]) -> dict:
             for name, value in entries.items():
                 target[_prefixed(service, name)] = _rewrite_refs(value, service)
         for tag in document.get("tags", []):
-            tag = dict(tag)
-            merged["tags"].append(tag)
+            # two services may both have "people" or "imports": the tag names the service too
+            merged["tags"].append({**tag, "name": f"{service} · {tag['name']}"})
     return merged

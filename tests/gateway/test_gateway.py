@@ -155,6 +155,9 @@ def test_openapi_merges_every_service(tmp_path, make_app):
 
     walk(doc["paths"])
     assert refs
+    tag_names = [t["name"] for t in doc["tags"]]
+    assert len(tag_names) == len(set(tag_names)) and "org · units" in tag_names
+    assert doc["paths"]["/api/org/v1/units"]["get"]["tags"] == ["org · units"]
     for ref in refs:
         kind, name = ref.split("/")[2:4]
         assert name in doc["components"][kind], ref
