@@ -39,6 +39,11 @@ BLUEPRINTS = [people_blp, steps_blp, management_blp, transfers_blp, points_blp, 
               reports_blp, imports_blp]
 
 
+def tagged(view: dict):
+    """A view carrying its ETag (its id and version)."""
+    return with_etag(view, view["id"], view["version"])
+
+
 class AsOfArgs(Schema):
     as_of = fields.Date(load_default=None, metadata={"description": "defaults to today (Asia/Shanghai)"})
 
@@ -59,8 +64,7 @@ class People(MethodView):
     def post(self, fields):
         """Register a person in a unit known from org events (a new applicant with ``applied_on`` gets step 1)."""
         require(*WRITERS)
-        person = registration.create(fields)
-        return with_etag(person, person["id"], person["version"])
+        return tagged(registration.create(fields))
 
 
 @people_blp.route("/people/<uuid:person_id>")
@@ -68,16 +72,14 @@ class PersonItem(MethodView):
     @people_blp.response(200, PersonOut)
     def get(self, person_id):
         """One person; 404 outside the caller's subtree."""
-        person = people.present(people.get_in_scope(person_id))
-        return with_etag(person, person["id"], person["version"])
+        return tagged(people.present(people.get_in_scope(person_id)))
 
     @people_blp.arguments(PersonPatch)
     @people_blp.response(200, PersonOut)
     def patch(self, fields, person_id):
         """Change a person's details (If-Match: the ETag you read)."""
         require(*WRITERS)
-        person = registration.update(people.get_in_scope(person_id, for_update=True), fields)
-        return with_etag(person, person["id"], person["version"])
+        return tagged(registration.update(people.get_in_scope(person_id, for_update=True), fields))
 
 
 @people_blp.route("/people/<uuid:person_id>/timeline")
@@ -164,7 +166,7 @@ class Transfers(MethodView):
     def post(self, fields):
         """The sending branch requests a transfer of a member to another unit."""
         require(*WRITERS)
-        return with_etag(transfers.view(transfers.request_transfer(fields)))
+        return tagged(transfers.view(transfers.request_transfer(fields)))
 
 
 @transfers_blp.route("/transfers/<uuid:transfer_id>")
@@ -172,14 +174,14 @@ class TransferItem(MethodView):
     @transfers_blp.response(200, TransferOut)
     def get(self, transfer_id):
         """One transfer; both branches see it."""
-        return with_etag(transfers.view(transfers.get_visible(transfer_id)))
+        return tagged(transfers.view(transfers.get_visible(transfer_id)))
 
     @transfers_blp.arguments(TransferPatch)
     @transfers_blp.response(200, TransferOut)
     def patch(self, fields, transfer_id):
         """Accept, reject or complete (receiving side), or cancel (sending side); If-Match required."""
         require(*WRITERS)
-        return with_etag(transfers.view(transfers.change(transfers.get_visible(transfer_id), fields)))
+        return tagged(transfers.view(transfers.change(transfers.get_visible(transfer_id), fields)))
 
 
 # ----------------------------------------------------------------------------- points

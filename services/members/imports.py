@@ -148,8 +148,8 @@ class Importer:
             if len(self.pending) >= BATCH:
                 self.flush()
 
-    def _resolve_units(self) -> None:
-        wanted = {v["unit_ref"] for _, v in self.pending} - set(self.units)
+    def _resolve_units(self, pending: list[tuple[int, dict]]) -> None:
+        wanted = {v["unit_ref"] for _, v in pending} - set(self.units)
         if not wanted:
             return
         ids = [ref for kind, ref in wanted if kind == "id"]
@@ -167,7 +167,7 @@ class Importer:
         pending, self.pending = self.pending, []
         if not pending:
             return
-        self._resolve_units()
+        self._resolve_units(pending)
         ready = []
         for line, v in pending:
             unit = self.units[v["unit_ref"]]

@@ -43,6 +43,10 @@ def award(fields: dict) -> dict:
     on = fields["awarded_on"]
     if on > dates.today():
         raise invalid(awarded_on=["is after today"])
+    if fields.get("reference") and session.scalar(select(PointAward.id).where(
+            PointAward.person_id == person.id, PointAward.reference == fields["reference"])):
+        raise Problem(409, "Conflict", "points for this reference were already awarded to this member",
+                      kind="conflict")
     name, scheme = scheme_for(person.org_path)
     category = scheme["sources"].get(fields["source"])
     cap = scheme["caps"].get(category) if category else None
@@ -53,10 +57,6 @@ def award(fields: dict) -> dict:
                                        fields["source"])):
         if violation:
             raise RuleViolation(violation)
-    if fields.get("reference") and session.scalar(select(PointAward.id).where(
-            PointAward.person_id == person.id, PointAward.reference == fields["reference"])):
-        raise Problem(409, "Conflict", "points for this reference were already awarded to this member",
-                      kind="conflict")
     row = PointAward(person_id=person.id, unit_id=person.unit_id, org_path=person.org_path, year=on.year,
                      awarded_on=on, source=fields["source"], category=category, points=fields["points"],
                      note=fields.get("note"), reference=fields.get("reference"),
