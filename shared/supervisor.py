@@ -36,7 +36,7 @@ def _wait_ready(url: str, seconds: float) -> dict | None:
                 return json.loads(resp.read())
         except urllib.error.HTTPError as exc:
             last = json.loads(exc.read() or b"{}")
-        except (urllib.error.URLError, ConnectionError, TimeoutError):
+        except (urllib.error.URLError, OSError):
             pass
         time.sleep(0.3)
     return last

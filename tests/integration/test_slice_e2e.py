@@ -44,7 +44,7 @@ def wait_for(url, seconds=30):
         try:
             with urllib.request.urlopen(url, timeout=2):
                 return
-        except (urllib.error.URLError, ConnectionError):
+        except (urllib.error.URLError, OSError):
             time.sleep(0.2)
     raise AssertionError(f"{url} never answered")
 
