@@ -21,7 +21,7 @@ HEADER = ["id_number", "name", "gender", "unit_id", "stage", "phone", "ethnicity
 def rows(tree, n=4):
     out = []
     for i in range(n):
-        out.append({"id_number": id_number("1980-01-%02d" % (i + 1), serial=i), "name": f"导入{i}", "gender": "男",
+        out.append({"id_number": id_number("1980-01-%02d" % (i % 28 + 1), serial=i), "name": f"导入{i}", "gender": "男",
                     "unit_id": tree.id("v"), "stage": "正式党员", "phone": f"1380000{i:04d}", "ethnicity": "汉族",
                     "applied_on": "2000-01-01", "activist_since": "2000-06-01", "target_since": "2001-07-01",
                     "probationary_since": "2001-08-01", "full_member_since": "2002-08-01"})

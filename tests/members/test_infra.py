@@ -1,0 +1,137 @@
+"""On the real PostgreSQL and RabbitMQ: the whole procedure through the members API with the org tree and the
+member counts travelling as events; the bulk import's COPY path; the list's index range scan."""
+from __future__ import annotations
+
+import time
+import uuid
+
+import pytest
+from sqlalchemy import func, select, text
+
+from services.members.models import Person
+from shared.consumer import EventConsumer
+from shared.testing import auth, pending_events
+
+from .conftest import Walk
+from .test_imports import as_csv, rows
+
+pytestmark = pytest.mark.infra
+
+
+def consumer_of(app) -> EventConsumer:
+    kit = app.extensions["zhibu"]
+    consumer = EventConsumer(kit.config, kit.db, kit.handlers, kit.models.InboxEvent)
+    consumer.consume_for(0.3)            # declares the queue and its bindings before anything is published
+    return consumer
+
+
+def consume_until(consumer, condition, seconds: float = 20.0) -> None:
+    deadline = time.monotonic() + seconds
+    while not condition():
+        assert time.monotonic() < deadline, "the events did not arrive through the broker"
+        consumer.consume_for(0.3)
+
+
+class OrgTree:
+    """Units created by the org service's API, known to members only through RabbitMQ."""
+
+    def __init__(self, org):
+        self.org, self.ids = org, {}
+        self.headers = auth(org, "admin")
+
+    def add(self, key, parent, kind, domain=None):
+        body = {"kind": kind, "name": f"unit {key}", "code": f"{key}-{uuid.uuid4().hex[:6]}", "domain": domain}
+        if parent:
+            body["parent_id"] = self.ids[parent]
+        resp = self.org.test_client().post("/api/org/v1/units", json=body, headers=self.headers)
+        assert resp.status_code == 201, resp.json
+        self.ids[key] = resp.json["id"]
+
+    def id(self, key):
+        return self.ids[key]
+
+
+@pytest.fixture
+def suite(make_app, pg_url, amqp_url):
+    namespace = f"t{uuid.uuid4().hex[:10]}"
+    org = make_app("org", database_url=pg_url("org"), broker_url=amqp_url, bus_namespace=namespace)
+    members = make_app("members", database_url=pg_url("members"), broker_url=amqp_url, bus_namespace=namespace)
+    return org, members
+
+
+def test_the_whole_procedure_on_postgresql_with_events_through_rabbitmq(suite):
+    org, members = suite
+    to_members, to_org = consumer_of(members), consumer_of(org)
+    tree = OrgTree(org)
+    for key, parent, kind, domain in (("p", None, "province", None), ("c", "p", "city", None),
+                                      ("a", "c", "county", None), ("t", "a", "township", None),
+                                      ("v", "t", "branch", "village")):
+        tree.add(key, parent, kind, domain)
+    assert org.extensions["zhibu"].relay.drain() == 5
+    mkit = members.extensions["zhibu"]
+
+    def units_known():
+        with mkit.db.Session() as s:
+            return s.scalar(select(func.count()).select_from(mkit.models.OrgUnitView)) == 5
+
+    consume_until(to_members, units_known)
+
+    client, county = members.test_client(), auth(members, "organizer", scope=tree.id("a"))
+    walk = Walk(client, county, tree)
+    walk.through("archive")
+    person = client.get(f"/api/members/v1/people/{walk.person['id']}", headers=county).json
+    assert (person["stage"], person["full_member_since"], person["reached_step"]) == ("full", "2025-08-05", 25)
+    published = len(pending_events(members))
+    assert mkit.relay.drain() == published and pending_events(members) == []
+
+    org_client = org.test_client()
+
+    def counted():
+        unit = org_client.get(f"/api/org/v1/units/{tree.id('v')}", headers=tree.headers).json
+        return unit["full_members"] == 3
+
+    consume_until(to_org, counted)             # org's member counts follow the members events
+
+
+def test_the_import_copies_rows_and_events_on_postgresql(make_app, pg_url):
+    from .conftest import TREE, Tree
+
+    members = make_app("members", database_url=pg_url("members"))
+    tree = Tree(members)
+    for key, parent, kind, domain in TREE:
+        tree.add(key, parent, kind, domain)
+    client, county = members.test_client(), auth(members, "organizer", scope=tree.id("a"))
+    data = rows(tree, 50)
+    bad = [dict(r) for r in data]
+    bad[40]["unit_id"] = tree.id("bz")
+    failed = client.post("/api/members/v1/imports", data=as_csv(bad), headers={**county, "Content-Type": "text/csv"})
+    assert failed.status_code == 422 and failed.json["report"]["errors"][0]["line"] == 42
+    kit = members.extensions["zhibu"]
+    with kit.db.Session() as s:
+        assert s.scalar(select(func.count()).select_from(Person)) == 0
+        assert s.scalar(select(func.count()).select_from(kit.models.OutboxEvent)) == 0
+    ok = client.post("/api/members/v1/imports", data=as_csv(data), headers={**county, "Content-Type": "text/csv"})
+    assert ok.status_code == 201 and ok.json["created"] == 50
+    again = client.post("/api/members/v1/imports", data=as_csv(data), headers={**county, "Content-Type": "text/csv"})
+    assert (again.json["created"], again.json["existing"]) == (0, 50)
+    with kit.db.Session() as s:
+        assert s.scalar(select(func.count()).select_from(Person)) == 50
+        assert s.scalar(select(func.count()).select_from(kit.models.OutboxEvent)
+                        .where(kit.models.OutboxEvent.type == "members.person.created")) == 50
+    listed = client.get(f"/api/members/v1/people?under={tree.id('v')}&limit=20", headers=county).json
+    assert len(listed["items"]) == 20 and listed["next_cursor"]
+    assert listed["items"][0]["id_number"] in {r["id_number"] for r in data}
+    nxt = client.get(f"/api/members/v1/people?under={tree.id('v')}&limit=20&cursor={listed['next_cursor']}",
+                     headers=county).json
+    assert not {p["id"] for p in nxt["items"]} & {p["id"] for p in listed["items"]}
+
+
+def test_the_subtree_list_is_an_index_range_scan_on_postgresql(make_app, pg_url):
+    members = make_app("members", database_url=pg_url("members"))
+    kit = members.extensions["zhibu"]
+    with kit.db.engine.begin() as conn:
+        conn.execute(text("SET LOCAL enable_seqscan = off"))
+        plan = "\n".join(r[0] for r in conn.execute(text(
+            "EXPLAIN SELECT * FROM people WHERE org_path >= '/p/c/a/' AND org_path < '/p/c/a0' "
+            "AND (org_path, id) > ('/p/c/a/t/', '0') ORDER BY org_path, id LIMIT 51")))
+    assert "ix_people_org_path_id" in plan and "Sort" not in plan, plan
