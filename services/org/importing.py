@@ -11,7 +11,9 @@
 """
 from __future__ import annotations
 
-from sqlalchemy import String, any_, bindparam, func, insert, select, text
+import json
+
+from sqlalchemy import JSON, String, any_, bindparam, func, insert, select, text
 from sqlalchemy import update as sql_update
 from sqlalchemy.dialects import postgresql
 
@@ -186,8 +188,7 @@ def _insert(session, creates: list[dict], existing: dict[str, Unit]) -> list[dic
                      "covered_units": record.get("covered_units"), "status": "active", "dissolved_on": None,
                      "full_members": 0, "probationary_members": 0, "version": 1, "created_at": now,
                      "updated_at": now})
-    for i in range(0, len(rows), CHUNK):
-        session.execute(insert(Unit.__table__), rows[i:i + CHUNK])
+    bulk_insert(session, Unit.__table__, rows)
     _emit_many(session, "org.unit.created", rows)
     return rows
 
@@ -208,25 +209,39 @@ def _update(session, updates: list[tuple]) -> None:
 
 
 def _emit_many(session, type_: str, units: list[dict]) -> None:
-    """One event per unit into the outbox, inserted in batches, in this transaction.
+    """One event per unit into the outbox, in this transaction.
 
     The kit's ``Outbox.emit`` adds one ORM object per event; for a province's worth of units the
-    rows go in through one multi-row INSERT per batch instead (same table, same envelope).
+    same rows (same table, same envelope from ``make_envelope``) go in through ``bulk_insert``.
     """
+    if not units:
+        return
     Outbox = current_kit().models.OutboxEvent
     now = utcnow()
-    batch = []
+    rows = []
     for unit in units:
         envelope = make_envelope(type_, event_data(_Row(unit)), source="org", org_path=unit["path"])
-        batch.append({"event_id": envelope.id, "type": type_, "envelope": envelope.as_dict(), "created_at": now,
-                      "sent_at": None, "attempts": 0, "last_error": None})
-        if len(batch) == CHUNK:
-            session.execute(insert(Outbox.__table__), batch)
-            batch = []
-    if batch:
-        session.execute(insert(Outbox.__table__), batch)
-    if units:
-        session.info["outbox_written"] = True
+        rows.append({"event_id": envelope.id, "type": type_, "envelope": envelope.as_dict(), "created_at": now,
+                     "sent_at": None, "attempts": 0, "last_error": None})
+    bulk_insert(session, Outbox.__table__, rows)
+    session.info["outbox_written"] = True
+
+
+def bulk_insert(session, table, rows: list[dict]) -> None:
+    """Many rows into ``table`` in the session's transaction: COPY on PostgreSQL, batched INSERTs elsewhere."""
+    if not rows:
+        return
+    if session.get_bind().dialect.name != "postgresql":
+        for i in range(0, len(rows), CHUNK):
+            session.execute(insert(table), rows[i:i + CHUNK])
+        return
+    columns = list(rows[0])
+    json_columns = {c.name for c in table.columns if isinstance(c.type, JSON)}
+    cursor = session.connection().connection.driver_connection.cursor()
+    with cursor.copy(f"COPY {table.name} ({', '.join(columns)}) FROM STDIN") as copy:
+        for row in rows:
+            copy.write_row([json.dumps(row[c], ensure_ascii=False) if c in json_columns and row[c] is not None
+                            else row[c] for c in columns])
 
 
 class _Row:
