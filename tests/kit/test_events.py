@@ -223,10 +223,18 @@ def test_an_event_whose_data_breaks_its_schema_cannot_be_emitted(make_app):
 
 
 def test_a_rolled_back_request_leaves_no_event(make_app, auth_headers):
+    from shared.app import emit
+    from shared.errors import Problem
+
     org = make_app("org")
     headers = auth_headers(org, "admin")
-    make_units(org, headers, ["P"])
-    duplicate = org.test_client().post("/api/org/v1/units", headers=headers,
-                                       json={"kind": "province", "name": "again", "code": "P"})
-    assert duplicate.status_code == 409
-    assert count(org, kit(org).models.OutboxEvent) == 1
+    province = make_units(org, headers, ["P"])[0]
+
+    def emit_then_fail():
+        emit("org.unit.updated", {"id": province, "key": "1", "path": "/1/", "parent_id": None, "kind": "province",
+                                  "name": "P", "code": "P", "status": "active", "unit_version": 2}, org_path="/1/")
+        raise Problem(409, "Conflict", "refused after the event was written")
+
+    org.add_url_rule("/api/org/v1/emit-then-fail", "emit_then_fail", emit_then_fail, methods=["POST"])
+    assert org.test_client().post("/api/org/v1/emit-then-fail", headers=headers).status_code == 409
+    assert count(org, kit(org).models.OutboxEvent) == 1  # only the province's own event
