@@ -150,7 +150,7 @@ def _check(record: dict, line: int, principal, existing: dict, code_of: dict, pl
     return None
 
 
-def _parent_code(unit: Unit, code_of: dict) -> str | None:
+def _parent_code(unit, code_of: dict) -> str | None:
     if unit.parent_id is None:
         return None
     if unit.parent_id not in code_of:
@@ -169,7 +169,7 @@ def _next_seqs(session, n: int) -> list[int]:
     return list(range(start, start + n))
 
 
-def _insert(session, creates: list[dict], existing: dict[str, Unit]) -> list[dict]:
+def _insert(session, creates: list[dict], existing: dict) -> list[dict]:
     paths = {code: unit.path for code, unit in existing.items()}
     ids = {code: unit.id for code, unit in existing.items()}
     now = utcnow()

@@ -8,11 +8,10 @@ from flask import current_app
 from sqlalchemy import func, select
 from sqlalchemy.dialects import postgresql, sqlite
 
-from shared.app import audit, db_session, emit
+from shared.app import audit, current_principal, db_session, emit
 from shared.dates import today
 from shared.errors import not_found
 from shared.http import paginate, require_in_scope, under_clause
-from shared.app import current_principal
 
 from . import committees, rules
 from .models import LifeYear, Meeting, Seat, Unit

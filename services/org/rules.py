@@ -8,7 +8,6 @@ through ``ZHIBU_RULES_FILE``).
 """
 from __future__ import annotations
 
-import calendar
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -443,7 +442,3 @@ def secretary_lectures(years: list[int], by_secretary: dict[int, int], *, per_ye
                      en=f"the secretary gave fewer than {per_year} party lecture(s) in {', '.join(map(str, short))}",
                      zh=f"书记{'、'.join(map(str, short))}年讲党课少于{per_year}次",
                      facts={"years": short, "per_year": per_year})
-
-
-def days_in_month(year: int, month: int) -> int:
-    return calendar.monthrange(year, month)[1]
