@@ -39,7 +39,6 @@ def import_units(stream, fmt: str, mode: str) -> ImportRun:
     principal = current_principal()
     report = ImportReport()
     records = validate_records(read_records(stream, fmt, report), ImportRecord(), report)
-    failed_lines = {e["line"] for e in report.errors}
     existing = _existing(session, {r["code"] for _, r in records} | {r["parent_code"] for _, r in records
                                                                      if r.get("parent_code")})
     code_of = {unit.id: unit.code for unit in existing.values()}
@@ -56,9 +55,6 @@ def import_units(stream, fmt: str, mode: str) -> ImportRun:
         if error:
             field_name, message = error
             report.add(line, field_name, message)
-            failed_codes.setdefault(code, line)
-            continue
-        if line in failed_lines:
             failed_codes.setdefault(code, line)
             continue
         unit = existing.get(code)

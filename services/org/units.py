@@ -141,6 +141,8 @@ def move(unit: Unit, parent_id) -> Unit:
     require_active(unit)
     if unit.path == principal.scope_path:
         raise Problem(403, "Forbidden", "the unit your scope is rooted at is moved from above", kind="forbidden")
+    if unit.kind == "party_group":
+        raise invalid("parent_id", "a party group stays in its branch; set up a new group in the other branch")
     parent = active_in_scope(parent_id, "parent_id")
     if parent.path.startswith(unit.path):
         raise invalid("parent_id", "a unit cannot move under itself or its own sub-units")

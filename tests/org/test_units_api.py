@@ -229,3 +229,9 @@ def test_a_unit_leading_active_units_is_not_dissolved(org, tree):
 def test_dissolve_needs_a_date(org, tree):
     assert dissolve(org, tree["branch"], {}).status_code == 422
     assert org.refresh(tree["branch"])["status"] == "active"
+
+
+def test_a_party_group_stays_in_its_branch(org, tree):
+    group = org.unit("party_group", tree["branch"])
+    resp = move(org, group, tree["other_branch"])
+    assert resp.status_code == 422 and "parent_id" in resp.json["errors"]["json"]
