@@ -1,19 +1,21 @@
 """Coverage of a subtree for a year (TRAIN.COVERAGE): secretaries rotated against secretaries in
 post, members trained against members, both hour requirements, and who is not yet covered.
 
-Computed set-wise, in two scans and no join, so that a province of 7 million people answers
+Computed set-wise, in two passes and no join, so that a province of 7 million people answers
 in seconds on PostgreSQL:
-- the totals: one GROUP BY over ``people`` (who is a member, leader or secretary now);
-- the covered: one GROUP BY over ``person_year_hours`` for the year (each row carries the
-  person's current place and category, kept in step by the handlers).
-Each is grouped by unit path first, then rolled up to the units directly below ``under``.
+- the totals: one pass over ``people`` (who is a member, leader or secretary now);
+- the covered: one pass over ``person_year_hours`` for the year (each row carries the person's
+  current place and category, kept in step by the handlers).
+Each pass counts per unit directly below ``under`` (and ``under``'s own people): one aggregate
+per unit over its path range, read from a covering index (path + the columns counted) on
+PostgreSQL, so a pass reads the index alone and hashes nothing.
 A person counts where he or she is now: someone who moved between branches during the year
 takes the year's hours along, and leaves no gap behind.
 """
 from __future__ import annotations
 
 from flask import current_app
-from sqlalchemy import and_, case, false, func, literal, or_, select
+from sqlalchemy import and_, false, func, literal_column, or_, select, union_all
 
 from shared.app import current_principal, db_session
 from shared.dates import today
@@ -23,7 +25,7 @@ from shared.http import paginate, subtree_path, under_clause
 
 from . import hours, rules, units
 from .models import OrgUnitView, Person, PersonYearHours
-from .sqlfn import position_of
+from .sqlfn import without_jit
 
 TOTALS = ("secretaries_in_post", "members", "leaders")
 COVERED = ("secretaries_rotated", "members_trained", "members_meeting_hours", "leaders_meeting_hours")
@@ -44,9 +46,9 @@ def report(args: dict):
     config = current_app.config["RULES"]
     session = db_session()
 
-    totals_by_child = _totals(session, path)
-    covered_by_child = _covered(session, path, year, config)
-    by_unit = _by_unit(session, path, totals_by_child, covered_by_child)
+    without_jit(session)
+    report_units = _report_units(session, path)
+    by_unit = _by_unit(report_units, _totals(session, report_units), _covered(session, report_units, year, config))
     totals = _figures({k: sum(u[k] for u in by_unit) for k in TOTALS + COVERED})
     unit_id = under.id if under else principal.scope
     if fmt == "json":
@@ -71,42 +73,68 @@ def report(args: dict):
 
 # ----------------------------------------------------------------------------- the two scans
 
-
-def _child_key(column, path: str):
-    """The path segment of the unit directly below ``path`` that holds ``column`` ('' for ``path`` itself)."""
-    rest = func.substr(column, len(path) + 1)
-    return case((column == path, literal("")), else_=func.substr(rest, 1, position_of(rest, literal("/")) - 1))
+#: units per statement (SQLite allows at most 500 terms in one compound SELECT)
+UNITS_PER_STATEMENT = 200
 
 
-def _totals(session, path: str) -> dict[str, dict]:
-    """Members, leaders and secretaries in post, per unit below ``path`` (one scan of ``people``)."""
-    by_path = (select(Person.org_path.label("org_path"),
-                      func.count().filter(Person.category == "secretary").label("secretaries_in_post"),
-                      func.count().label("members"),
-                      func.count().filter(Person.category.in_(LEADERS)).label("leaders"))
-               .where(under_clause(Person.org_path, path), Person.category.is_not(None))
-               .group_by(Person.org_path).subquery())
-    return _per_child(session, by_path, path, TOTALS)
+def _report_units(session, path: str) -> list[tuple[str, OrgUnitView | None, bool]]:
+    """Where the figures are reported, as (path, unit, own people only): the subtree's root for the
+    people placed in it directly, then each unit directly below it with its whole subtree."""
+    if path == "/":
+        root, children = None, session.scalars(select(OrgUnitView).where(OrgUnitView.parent_id.is_(None))).all()
+    else:
+        root = session.scalar(select(OrgUnitView).where(OrgUnitView.path == path))
+        children = session.scalars(select(OrgUnitView).where(OrgUnitView.parent_id == root.id)).all() if root else []
+    below = sorted((c.path, c, False) for c in children if c.path.startswith(path) and c.path != path)
+    return ([(path, root, True)] if path != "/" else []) + below
 
 
-def _covered(session, path: str, year: int, config: dict) -> dict[str, dict]:
-    """Who is covered, per unit below ``path`` (one scan of the year's ``person_year_hours``)."""
+def _count_per_unit(session, report_units, column, measures, *where) -> list[dict]:
+    """The measures for each report unit, one aggregate per unit, UNION ALL'd into few statements.
+    Each term is a range scan of a covering index on PostgreSQL (``column`` is the path), and
+    counts without a GROUP BY to hash."""
+    names = [m.name for m in measures]
+    out = [dict.fromkeys(names, 0) for _ in report_units]
+    for start in range(0, len(report_units), UNITS_PER_STATEMENT):
+        terms = [select(literal_column(str(n)).label("n"), *measures)
+                 .where(column == unit_path if own_only else under_clause(column, unit_path), *where)
+                 for n, (unit_path, _unit, own_only) in enumerate(report_units[start:start + UNITS_PER_STATEMENT],
+                                                                   start)]
+        for row in session.execute(terms[0] if len(terms) == 1 else union_all(*terms)):
+            out[row.n] = {name: int(getattr(row, name) or 0) for name in names}
+    return out
+
+
+def _totals(session, report_units) -> list[dict]:
+    """Members, leaders and secretaries in post (a pass over ``people``)."""
+    return _count_per_unit(session, report_units, Person.org_path, [
+        func.count().filter(Person.category == "secretary").label("secretaries_in_post"),
+        func.count().label("members"),
+        func.count().filter(Person.category.in_(LEADERS)).label("leaders"),
+    ], Person.category.is_not(None))
+
+
+def _covered(session, report_units, year: int, config: dict) -> list[dict]:
+    """Who is covered (a pass over the year's ``person_year_hours``)."""
     H = PersonYearHours
-    by_path = (select(H.org_path.label("org_path"),
-                      func.count().filter(H.category == "secretary", H.rotated).label("secretaries_rotated"),
-                      func.count().filter(H.trained).label("members_trained"),
-                      func.count().filter(H.hours >= config["member_hours"]).label("members_meeting_hours"),
-                      func.count().filter(H.category.in_(LEADERS), H.trained,
-                                          H.hours >= config["leader_hours"]).label("leaders_meeting_hours"))
-               .where(H.year == year, under_clause(H.org_path, path), H.category.is_not(None))
-               .group_by(H.org_path).subquery())
-    return _per_child(session, by_path, path, COVERED)
+    return _count_per_unit(session, report_units, H.org_path, [
+        func.count().filter(H.category == "secretary", H.rotated).label("secretaries_rotated"),
+        func.count().filter(H.trained).label("members_trained"),
+        func.count().filter(H.hours >= config["member_hours"]).label("members_meeting_hours"),
+        func.count().filter(H.category.in_(LEADERS), H.trained,
+                            H.hours >= config["leader_hours"]).label("leaders_meeting_hours"),
+    ], H.year == year, H.category.is_not(None))
 
 
-def _per_child(session, by_path, path: str, names) -> dict[str, dict]:
-    keyed = select(_child_key(by_path.c.org_path, path).label("child"), *[by_path.c[n] for n in names]).subquery()
-    stmt = select(keyed.c.child, *[func.sum(keyed.c[n]).label(n) for n in names]).group_by(keyed.c.child)
-    return {row.child: {n: int(getattr(row, n) or 0) for n in names} for row in session.execute(stmt)}
+def _by_unit(report_units, totals: list[dict], covered: list[dict]) -> list[dict]:
+    """A row per unit below (zeros included); the root's own row only when people sit in it directly."""
+    rows = []
+    for n, (unit_path, unit, own_only) in enumerate(report_units):
+        if own_only and not any(totals[n].values()) and not any(covered[n].values()):
+            continue
+        rows.append({"unit_id": unit.id if unit else None, "unit_name": unit.name if unit else None,
+                     "org_path": unit_path, **_figures({**totals[n], **covered[n]})})
+    return rows
 
 
 def _figures(counts: dict) -> dict:
@@ -114,21 +142,6 @@ def _figures(counts: dict) -> dict:
     for rate, covered, total in RATES:
         out[rate] = round(counts[covered] / counts[total], 4) if counts[total] else None
     return out
-
-
-def _by_unit(session, path: str, totals: dict, covered: dict) -> list[dict]:
-    keys = sorted(set(totals) | set(covered))
-    paths = {key: (path + key + "/" if key else path) for key in keys}
-    known = {u.path: u for u in session.scalars(select(OrgUnitView).where(OrgUnitView.path.in_(list(paths.values()))))}
-    rows = []
-    for key in keys:
-        unit = known.get(paths[key])
-        counts = {n: 0 for n in TOTALS + COVERED}
-        counts.update(totals.get(key, {}))
-        counts.update(covered.get(key, {}))
-        rows.append({"unit_id": unit.id if unit else None, "unit_name": unit.name if unit else None,
-                     "org_path": paths[key], **_figures(counts)})
-    return sorted(rows, key=lambda r: r["org_path"])
 
 
 # ----------------------------------------------------------------------------- who is not covered

@@ -1,10 +1,8 @@
-"""The two SQL spellings training needs that differ between PostgreSQL and SQLite."""
+"""What training says differently to PostgreSQL and to SQLite."""
 from __future__ import annotations
 
-from sqlalchemy import Integer
+from sqlalchemy import text
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.ext.compiler import compiles
-from sqlalchemy.sql.functions import FunctionElement
 
 
 def insert_for(session, model):
@@ -14,19 +12,8 @@ def insert_for(session, model):
     return sqlite.insert(model)
 
 
-class position_of(FunctionElement):
-    """``position_of(text, part)``: 1-based position of ``part`` in ``text``, 0 when absent."""
-
-    type = Integer()
-    name = "position_of"
-    inherit_cache = True
-
-
-@compiles(position_of)
-def _instr(element, compiler, **kw):
-    return f"instr({compiler.process(element.clauses, **kw)})"
-
-
-@compiles(position_of, "postgresql")
-def _strpos(element, compiler, **kw):
-    return f"strpos({compiler.process(element.clauses, **kw)})"
+def without_jit(session) -> None:
+    """Report queries over millions of rows: PostgreSQL's JIT compiler spends seconds compiling
+    what runs in a fraction of that; turn it off for this transaction only."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SET LOCAL jit = off"))

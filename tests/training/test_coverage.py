@@ -58,7 +58,8 @@ def test_county_coverage_follows_people_who_moved(county_year):
     assert body["totals"]["secretary_rotation_rate"] == 1.0
     assert body["totals"]["member_hours_rate"] == round(5 / 7, 4)
     by_unit = {row["unit_name"]: figures(row) for row in body["by_unit"]}
-    assert by_unit == {"T1a": (1, 1, 4, 4, 3, 1, 1), "T1b": (1, 1, 3, 2, 2, 2, 1)}
+    assert by_unit == {"T1a": (1, 1, 4, 4, 3, 1, 1), "T1b": (1, 1, 3, 2, 2, 2, 1),
+                       "K1d": (0, 0, 0, 0, 0, 0, 0)}   # every unit below is listed, empty ones too
     uncovered = {p["name"]: p["gaps"] for p in body["uncovered"]["items"]}
     assert uncovered == {"m2": ["member_hours"], "m3": ["member_training", "member_hours"], "sec2": ["leader_hours"]}
     assert "mover" not in uncovered      # trained in K2, counted where he is now
@@ -87,6 +88,15 @@ def test_a_branch_has_one_row_for_itself(county_year):
     w = county_year
     body = coverage(w, "K1", under=w.id("B1c")).get_json()
     assert [(r["unit_name"], r["members"]) for r in body["by_unit"]] == [("B1c", 3)]
+
+
+def test_people_placed_in_the_root_itself_have_their_own_row(county_year):
+    w = county_year
+    w.person("县直", "K1")
+    body = coverage(w, "K1").get_json()
+    assert [(r["unit_name"], r["members"]) for r in body["by_unit"]] == [("K1", 1), ("T1a", 4), ("T1b", 3),
+                                                                         ("K1d", 0)]
+    assert body["totals"]["members"] == 8
 
 
 def test_another_year_starts_from_nothing(county_year):
@@ -135,7 +145,7 @@ def test_csv_of_units(county_year):
     w = county_year
     resp = coverage(w, "K1", format="csv", rows="units")
     rows = list(csv.reader(io.StringIO(resp.get_data(as_text=True).lstrip("\ufeff"))))
-    assert rows[0][0] == "党组织" and [r[0] for r in rows[1:]] == ["T1a", "T1b", "合计"]
+    assert rows[0][0] == "党组织" and [r[0] for r in rows[1:]] == ["T1a", "T1b", "K1d", "合计"]
     assert rows[-1][4] == "7"
 
 
@@ -145,7 +155,7 @@ def test_xlsx_has_the_figures_and_the_people(county_year):
     assert resp.status_code == 200
     book = load_workbook(io.BytesIO(resp.get_data()))
     assert book.sheetnames == ["覆盖情况", "未覆盖人员"]
-    assert [r[0] for r in book["覆盖情况"].iter_rows(min_row=2, values_only=True)] == ["T1a", "T1b", "合计"]
+    assert [r[0] for r in book["覆盖情况"].iter_rows(min_row=2, values_only=True)] == ["T1a", "T1b", "K1d", "合计"]
     assert sorted(r[0] for r in book["未覆盖人员"].iter_rows(min_row=2, values_only=True)) == ["m2", "m3", "sec2"]
 
 

@@ -1,8 +1,8 @@
 """initial training schema
 
-Revision ID: 4d1c65601c1c
+Revision ID: 98353a901734
 Revises: 
-Create Date: 2026-11-28 03:21:10.673034
+Create Date: 2026-11-28 03:42:29.067744
 
 """
 from typing import Sequence, Union
@@ -13,7 +13,7 @@ import shared.db  # noqa: F401 (the kit's column types)
 
 
 # revision identifiers, used by Alembic.
-revision: str = '4d1c65601c1c'
+revision: str = '98353a901734'
 down_revision: Union[str, Sequence[str], None] = None
 branch_labels: Union[str, Sequence[str], None] = None
 depends_on: Union[str, Sequence[str], None] = None
@@ -88,6 +88,7 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('org_unit_view', schema=None) as batch_op:
         batch_op.create_index('ix_org_unit_view_path', ['path'], unique=False)
+        batch_op.create_index('ix_training_org_unit_view_parent', ['parent_id'], unique=False)
 
     op.create_table('outbox',
     sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), autoincrement=True, nullable=False),
@@ -121,7 +122,7 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('id')
     )
     with op.batch_alter_table('people', schema=None) as batch_op:
-        batch_op.create_index('ix_people_org_path_id', ['org_path', 'id'], unique=False)
+        batch_op.create_index('ix_people_org_path_id', ['org_path', 'id'], unique=False, postgresql_include=['category'])
         batch_op.create_index(batch_op.f('ix_people_unit_id'), ['unit_id'], unique=False)
 
     op.create_table('person_year_hours',
@@ -137,7 +138,7 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('person_id', 'year')
     )
     with op.batch_alter_table('person_year_hours', schema=None) as batch_op:
-        batch_op.create_index('ix_person_year_hours_year_path', ['year', 'org_path'], unique=False)
+        batch_op.create_index('ix_person_year_hours_year_path', ['year', 'org_path'], unique=False, postgresql_include=['category', 'hours', 'trained', 'rotated'])
 
     op.create_table('requirements_met',
     sa.Column('person_id', sa.String(length=36), nullable=False),
@@ -310,12 +311,12 @@ def downgrade() -> None:
     op.drop_table('rotation_plans')
     op.drop_table('requirements_met')
     with op.batch_alter_table('person_year_hours', schema=None) as batch_op:
-        batch_op.drop_index('ix_person_year_hours_year_path')
+        batch_op.drop_index('ix_person_year_hours_year_path', postgresql_include=['category', 'hours', 'trained', 'rotated'])
 
     op.drop_table('person_year_hours')
     with op.batch_alter_table('people', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_people_unit_id'))
-        batch_op.drop_index('ix_people_org_path_id')
+        batch_op.drop_index('ix_people_org_path_id', postgresql_include=['category'])
 
     op.drop_table('people')
     with op.batch_alter_table('outbox', schema=None) as batch_op:
@@ -323,6 +324,7 @@ def downgrade() -> None:
 
     op.drop_table('outbox')
     with op.batch_alter_table('org_unit_view', schema=None) as batch_op:
+        batch_op.drop_index('ix_training_org_unit_view_parent')
         batch_op.drop_index('ix_org_unit_view_path')
 
     op.drop_table('org_unit_view')
