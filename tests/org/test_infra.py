@@ -108,3 +108,20 @@ def test_a_subtree_moves_and_its_events_leave_through_the_relay(pg_org):
 
     sent = org.app.extensions["zhibu"].relay.drain()
     assert sent == 4 + 105 + 1          # the units made through the API, the imported ones, the move
+
+
+def test_meetings_fill_the_month_masks_on_postgresql(pg_org):
+    org = pg_org
+    province = org.unit("province")
+    township = org.unit("township", org.unit("county", org.unit("city", province)))
+    branch = org.unit("branch", township)
+    for held_on in ("2025-01-08", "2025-01-20", "2025-03-08"):   # two in January, none in February
+        resp = org.post("/meetings", {"unit_id": branch["id"], "type": "theme_day", "held_on": held_on, "topic": "x"})
+        assert resp.status_code == 201
+    period = {"from": "2025-01-01", "to": "2025-03-31"}
+    view = {t["type"]: t for t in org.get(f"/units/{branch['id']}/life", **period).json["types"]}
+    assert view["theme_day"]["missed"] == ["2025-02"] and view["theme_day"]["held"] == 3
+    rules = {r["code"]: r for r in org.get("/compliance", under=township["id"], **period).json["rules"]}
+    theme = rules["LIFE.THEME_DAY"]
+    assert theme["count"] == 1 and theme["units"][0]["figures"]["missed"] == ["2025-02"]
+    assert theme["units"][0]["figures"]["held"] == 3
