@@ -179,27 +179,7 @@ def report(args: dict) -> dict:
     limit = args["limit"]
     wide = Wide(ctx)
     counts = wide.counts(session)
-    unit_codes = SETUP + COMMITTEE + LIFE
-    listed: dict[str, list] = {code: [] for code in unit_codes}
-    wanted = {code: min(limit, counts[code]) for code in unit_codes}
-    # a rule with few offenders is read whole (they may sit anywhere in the tree); the others stream
-    # out in tree order until their lists are full, which takes a few rows each
-    sparse = [c for c in unit_codes if wanted[c] and counts[c] <= SPARSE]
-    dense = [c for c in unit_codes if wanted[c] and counts[c] > SPARSE]
-    for codes in (sparse, dense):
-        if not codes:
-            continue
-        stmt = wide.offenders(codes).order_by(Unit.path)
-        result = session.execute(stmt.execution_options(stream_results=True, yield_per=500))
-        try:
-            for row in result:
-                for code in codes:
-                    if len(listed[code]) < wanted[code] and row._mapping[_flag_name(code)]:
-                        listed[code].append(row)
-                if all(len(listed[c]) >= wanted[c] for c in codes):
-                    break
-        finally:
-            result.close()
+    listed = _first_offenders(session, wide, counts, limit)
     explained = explain(session, ctx, listed)
     uncovered = uncovered_report(session, ctx, limit)
     out = []
@@ -216,6 +196,34 @@ def report(args: dict) -> dict:
         out.append(entry)
     return {"under": ctx.path, "as_of": ctx.on, "held_from": ctx.start, "held_to": ctx.end,
             "units": counts["units"], "rules": out}
+
+
+def _first_offenders(session, wide: Wide, counts: dict, limit: int) -> dict[str, list]:
+    """The first ``limit`` offenders of each rule, in tree order.
+
+    A rule with few offenders is read whole (they may sit anywhere in the tree); the others stream
+    out in tree order until their lists are full, which takes a few rows each.
+    """
+    codes = SETUP + COMMITTEE + LIFE
+    listed: dict[str, list] = {code: [] for code in codes}
+    wanted = {code: min(limit, counts[code]) for code in codes}
+    sparse = [c for c in codes if wanted[c] and counts[c] <= SPARSE]
+    dense = [c for c in codes if wanted[c] and counts[c] > SPARSE]
+    for group in (sparse, dense):
+        if not group:
+            continue
+        stmt = wide.offenders(group).order_by(Unit.path)
+        result = session.execute(stmt.execution_options(stream_results=True, yield_per=500))
+        try:
+            for row in result:
+                for code in group:
+                    if len(listed[code]) < wanted[code] and row._mapping[_flag_name(code)]:
+                        listed[code].append(row)
+                if all(len(listed[c]) >= wanted[c] for c in group):
+                    break
+        finally:
+            result.close()
+    return listed
 
 
 def offenders_page(code: str, args: dict) -> dict:
