@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import JSON, Boolean, Date, Float, ForeignKey, Index, Integer, String, UniqueConstraint
+from sqlalchemy import JSON, Boolean, Date, Float, ForeignKey, Index, Integer, String, UniqueConstraint, text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from shared.db import BigId, PathString, UTCDateTime, new_id, utcnow
@@ -245,8 +245,12 @@ class RotationPlan(Base):
     """
 
     __tablename__ = "rotation_plans"
-    __table_args__ = (Index("ix_rotation_plans_county_year", "county_id", "year", "status"),
-                      Index("ix_rotation_plans_org_path", "org_path", "id"))
+    __table_args__ = (
+        #: one open proposal per county and year (two planners at once: the second gets a 409)
+        Index("uq_rotation_plans_open", "county_id", "year", unique=True,
+              sqlite_where=text("status = 'proposed'"), postgresql_where=text("status = 'proposed'")),
+        Index("ix_rotation_plans_org_path", "org_path", "id"),
+    )
     id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
     county_id: Mapped[str] = mapped_column(String(36))
     org_path: Mapped[str] = mapped_column(PathString)

@@ -13,7 +13,6 @@ import pytest
 from sqlalchemy import func, select
 
 from shared.consumer import apply_event
-from shared.dates import SHANGHAI
 from shared.events import Envelope, make_envelope
 from shared.testing import auth, pending_events
 
@@ -149,10 +148,6 @@ class World:
 
     def events(self, type_: str | None = None) -> list[Envelope]:
         return [e for e in pending_events(self.app) if type_ is None or e.type == type_]
-
-
-def shanghai(*args) -> datetime:
-    return datetime(*args, tzinfo=SHANGHAI)
 
 
 @pytest.fixture

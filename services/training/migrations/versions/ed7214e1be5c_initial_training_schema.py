@@ -1,8 +1,8 @@
 """initial training schema
 
-Revision ID: 98353a901734
+Revision ID: ed7214e1be5c
 Revises: 
-Create Date: 2026-11-28 03:42:29.067744
+Create Date: 2026-11-28 03:47:00.403096
 
 """
 from typing import Sequence, Union
@@ -13,7 +13,7 @@ import shared.db  # noqa: F401 (the kit's column types)
 
 
 # revision identifiers, used by Alembic.
-revision: str = '98353a901734'
+revision: str = 'ed7214e1be5c'
 down_revision: Union[str, Sequence[str], None] = None
 branch_labels: Union[str, Sequence[str], None] = None
 depends_on: Union[str, Sequence[str], None] = None
@@ -169,8 +169,8 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('id')
     )
     with op.batch_alter_table('rotation_plans', schema=None) as batch_op:
-        batch_op.create_index('ix_rotation_plans_county_year', ['county_id', 'year', 'status'], unique=False)
         batch_op.create_index('ix_rotation_plans_org_path', ['org_path', 'id'], unique=False)
+        batch_op.create_index('uq_rotation_plans_open', ['county_id', 'year'], unique=True, sqlite_where=sa.text("status = 'proposed'"), postgresql_where=sa.text("status = 'proposed'"))
 
     op.create_table('classes',
     sa.Column('id', sa.String(length=36), nullable=False),
@@ -305,8 +305,8 @@ def downgrade() -> None:
 
     op.drop_table('classes')
     with op.batch_alter_table('rotation_plans', schema=None) as batch_op:
+        batch_op.drop_index('uq_rotation_plans_open', sqlite_where=sa.text("status = 'proposed'"), postgresql_where=sa.text("status = 'proposed'"))
         batch_op.drop_index('ix_rotation_plans_org_path')
-        batch_op.drop_index('ix_rotation_plans_county_year')
 
     op.drop_table('rotation_plans')
     op.drop_table('requirements_met')
