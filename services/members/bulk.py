@@ -1,20 +1,24 @@
-"""Writing many rows in one statement: COPY through psycopg's ``cursor.copy`` on PostgreSQL, executemany
-elsewhere; and the outbox events of many changes at once (imports, a dissolved unit's members).
+"""Writing many rows at once: COPY through psycopg's ``cursor.copy`` on PostgreSQL, executemany elsewhere;
+the outbox events of many changes in one go (imports, a dissolved unit's members); and a background
+writer that lets the database work on one batch while the next is being checked.
 
-``events`` builds every envelope through the kit's ``make_envelope`` for the first item (the catalog
-check, the request id, the actor) and reuses one instance of the catalog schema for the rest, because
-building an envelope one by one costs ~200 µs (a new schema each time) and an import writes tens of
-thousands a second. It belongs in the kit as ``Outbox.emit_many`` (see docs/members.md).
+``EventBatch`` builds its first envelope through the kit's ``make_envelope`` (the catalog check of the
+data, the request id, the actor) and the others of the batch alike, because building envelopes one by one
+costs ~200 µs each (a new catalog schema each time) and an import writes tens of thousands a second. It
+belongs in the kit as ``Outbox.emit_many`` (asked for in docs/members.md).
 """
 from __future__ import annotations
 
+import contextvars
 import json
+import queue
+import threading
 import uuid
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
+from uuid import UUID
 
-from marshmallow import ValidationError
+from sqlalchemy import ARRAY, any_, bindparam, select
 
-from shared import catalog
 from shared.events import make_envelope
 
 from .models import kit
@@ -37,34 +41,114 @@ def copy_rows(session, table, columns: tuple[str, ...], rows: list[tuple]) -> in
     return len(rows)
 
 
-def events(type_: str, items: list[tuple[dict, str | None]]) -> list[dict]:
-    """Envelopes (as dicts) for ``items`` = [(data, org_path)], each checked against the catalog."""
-    if not items:
-        return []
-    first = make_envelope(type_, items[0][0], source=type_.split(".", 1)[0], org_path=items[0][1]).as_dict()
-    schema = catalog.lookup(type_).schema()
-    out = [first]
-    occurred_at = datetime.now(timezone.utc).isoformat()
-    for data, org_path in items[1:]:
-        dumped = schema.dump(data)
-        errors = schema.validate(dumped)
-        if errors:
-            raise ValidationError({"event": type_, "errors": errors})
-        out.append({**first, "id": str(uuid.uuid4()), "occurred_at": occurred_at, "org_path": org_path,
-                    "data": dumped})
-    return out
+def existing(session, column, values: list) -> set:
+    """The ``values`` already in ``column`` (one query; one array parameter on PostgreSQL)."""
+    if not values:
+        return set()
+    if session.get_bind().dialect.name == "postgresql":
+        stmt = select(column).where(column == any_(bindparam("values", values, type_=ARRAY(column.type))))
+    else:
+        stmt = select(column).where(column.in_(values))
+    return set(session.scalars(stmt))
+
+
+def _plain(value):
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, UUID):
+        return str(value)
+    return value
+
+
+class EventBatch:
+    """Events of one type for many changes: [(data, org_path)], data with Python values as for ``emit``.
+
+    The first goes through ``make_envelope``: the catalog checks its data. The others must have the same
+    fields (the same code built them) and are made JSON-ready as the catalog's schema dumps them.
+    """
+
+    VARYING = ("id", "org_path", "data")
+
+    def __init__(self, type_: str):
+        self.type = type_
+        self.common: dict | None = None
+        self.fields = None
+        self.rows: list[tuple[str, str | None, dict]] = []
+
+    def add(self, data: dict, org_path: str | None) -> None:
+        if self.common is None:
+            envelope = make_envelope(self.type, data, source=self.type.split(".", 1)[0], org_path=org_path).as_dict()
+            self.common = {k: v for k, v in envelope.items() if k not in self.VARYING}
+            self.fields = data.keys()
+            self.rows.append((envelope["id"], org_path, envelope["data"]))
+            return
+        if data.keys() != self.fields:
+            raise ValueError(f"{self.type}: every event of a batch has the same fields")
+        self.rows.append((str(uuid.uuid4()), org_path, {k: _plain(v) for k, v in data.items()}))
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+    def envelopes(self) -> list[dict]:
+        return [{**self.common, "id": event_id, "org_path": org_path, "data": data}
+                for event_id, org_path, data in self.rows]
 
 
 OUTBOX_COLUMNS = ("event_id", "type", "envelope", "created_at", "attempts")
 
 
-def write_events(session, envelopes: list[dict]) -> int:
-    """Add the envelopes to the outbox in the session's transaction; the relay publishes them after commit."""
-    if not envelopes:
+def write_events(session, batch: EventBatch) -> int:
+    """Add the batch to the outbox in the session's transaction; the relay publishes it after the commit."""
+    if not batch.rows:
         return 0
-    postgres = session.get_bind().dialect.name == "postgresql"
     now = datetime.now(timezone.utc)
-    rows = [(e["id"], e["type"], json.dumps(e, ensure_ascii=False) if postgres else e, now, 0) for e in envelopes]
+    if session.get_bind().dialect.name == "postgresql":
+        # the envelope as JSON text: the common members rendered once, the varying ones per event
+        head = json.dumps(batch.common, ensure_ascii=False)[:-1]
+        dumps = json.dumps
+        rows = [(event_id, batch.type,
+                 f'{head}, "id": "{event_id}", "org_path": {dumps(org_path)}, '
+                 f'"data": {dumps(data, ensure_ascii=False)}}}', now, 0)
+                for event_id, org_path, data in batch.rows]
+    else:
+        rows = [(e["id"], batch.type, e, now, 0) for e in batch.envelopes()]
     copy_rows(session, kit.OutboxEvent.__table__, OUTBOX_COLUMNS, rows)
     session.info["outbox_written"] = True  # wakes the web process's background publisher after the commit
     return len(rows)
+
+
+class BackgroundWriter:
+    """Runs ``write(batch)`` for each batch handed over, one at a time, in a thread that carries the
+    request's context (request id, actor): the database works on one batch while the caller checks the
+    next. The caller must not use the session between the first ``put`` and ``close``."""
+
+    def __init__(self, write):
+        self.write = write
+        self.failure: BaseException | None = None
+        self._queue: queue.Queue = queue.Queue(maxsize=2)
+        context = contextvars.copy_context()
+        self._thread = threading.Thread(target=context.run, args=(self._run,), name="import-writer", daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        while True:
+            batch = self._queue.get()
+            if batch is None:
+                return
+            if self.failure is None:
+                try:
+                    self.write(batch)
+                except BaseException as exc:  # noqa: BLE001 - handed to the caller by ``close``
+                    self.failure = exc
+
+    def put(self, batch) -> None:
+        if self.failure is not None:
+            raise self.failure
+        self._queue.put(batch)
+
+    def close(self) -> None:
+        """Wait for every batch to be written; re-raise the first failure in the caller's thread."""
+        self._queue.put(None)
+        self._thread.join()
+        if self.failure is not None:
+            raise self.failure

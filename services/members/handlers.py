@@ -41,16 +41,16 @@ def move_members_of_dissolved_unit(session, event):
     if not moved:
         return
     on = event.occurred.date()
-    items = []
+    events = bulk.EventBatch("members.member.transferred")
     for person in moved:  # one executemany UPDATE at the flush
         person.unit_id, person.org_path, person.version = target.id, target.path, person.version + 1
-        items.append(({**person_state(person), "from_unit_id": data["id"], "transferred_on": on}, target.path))
+        events.add({**person_state(person), "from_unit_id": data["id"], "transferred_on": on}, target.path)
         audit_record(session, kit.AuditEntry, entity="person", entity_id=person.id, action="transferred",
                      change={"from_unit_id": data["id"], "to_unit_id": target.id, "reason": "unit dissolved",
                              "event_id": event.id}, actor=f"event:{event.type}")
     session.flush()
     follow_paths(session, [p.id for p in moved], target.path)
-    bulk.write_events(session, bulk.events("members.member.transferred", items))
+    bulk.write_events(session, events)
 
 
 @handlers.on("org.unit.moved")

@@ -9,6 +9,7 @@ already registered is left as it is, so importing the same file again changes no
 """
 from __future__ import annotations
 
+import operator
 import uuid
 from datetime import date, datetime, timezone
 
@@ -24,7 +25,7 @@ from shared.pii import valid_id_number
 from . import bulk
 from .deadlines import KINDS
 from .models import Deadline, ImportRun, OrgUnitView, Person
-from .people import cipher, config, person_state
+from .people import cipher, config
 from .registration import STAGE_DATES, age_violation, columns, opening_deadlines, registration_errors
 from .schemas import BAD_ID, CLASSIFICATIONS, PHONE_RE
 
@@ -40,6 +41,7 @@ PEOPLE_COLUMNS = ("id", "unit_id", "org_path", "name", "gender", "ethnicity", "b
                   "id_number_hash", "id_number_masked", "phone_enc", "phone_masked", "education", "occupation",
                   "party_group", "stage", "status", "classification", "reached_step", "extensions", "version",
                   *STAGE_DATES, "probation_ends_on", "import_id", "created_at", "updated_at")
+PEOPLE_ROW = operator.itemgetter(*PEOPLE_COLUMNS)
 DEADLINE_COLUMNS = ("person_id", "org_path", "kind", "code", "opened_on", "due_on", "breached")
 
 
@@ -110,7 +112,8 @@ def parse(raw: dict) -> tuple[dict, list[tuple[str, str]]]:
 
 
 class Importer:
-    """Checks rows as they stream in and writes them set-wise, a batch at a time."""
+    """Checks rows as they stream in; a background writer writes them set-wise, a batch at a time, while the
+    next batch is being checked (the request's session is the writer's alone until ``finish``)."""
 
     def __init__(self, fmt: str):
         self.session = db_session()
@@ -121,12 +124,16 @@ class Importer:
         self.fmt = fmt
         self.report = ImportReport()
         self.run_id = str(uuid.uuid4())
+        self.now = datetime.now(timezone.utc)
         self.units: dict[tuple[str, str], OrgUnitView | None] = {}
         self.seen: dict[str, int] = {}
-        self.pending: list[tuple[int, dict]] = []
+        self.pending: list[tuple[int, dict, dict]] = []
         self.created = self.existing = 0
+        self.session.flush()
+        self.writer = bulk.BackgroundWriter(self._write)
 
     def add(self, line: int, raw: dict) -> None:
+        """Check one row (no database needed) and prepare its people row: PII encrypted, masked, hashed."""
         v, errors = parse(raw)
         if not errors:
             errors = registration_errors(v, self.today, self.cfg)
@@ -141,15 +148,21 @@ class Importer:
                 errors = [("id_number", f"the same ID number as line {self.seen[v['_hash']]}")]
             else:
                 self.seen[v["_hash"]] = line
-        for name, message in errors:
-            self.report.add(line, name, message)
-        if not errors:
-            self.pending.append((line, v))
-            if len(self.pending) >= BATCH:
-                self.flush()
+        if errors:
+            for name, message in errors:
+                self.report.add(line, name, message)
+            return
+        row = None
+        if not self.report.errors:  # once a row failed nothing will be written: only the checks go on
+            row = columns(v, self.pii, self.cfg)
+            row.update(id=str(uuid.uuid4()), import_id=self.run_id, created_at=self.now, updated_at=self.now)
+        self.pending.append((line, v["unit_ref"], row))
+        if len(self.pending) >= BATCH:
+            self.writer.put(self.pending)
+            self.pending = []
 
-    def _resolve_units(self, pending: list[tuple[int, dict]]) -> None:
-        wanted = {v["unit_ref"] for _, v in pending} - set(self.units)
+    def _resolve_units(self, refs: set) -> None:
+        wanted = refs - set(self.units)
         if not wanted:
             return
         ids = [ref for kind, ref in wanted if kind == "id"]
@@ -162,45 +175,54 @@ class Importer:
         for ref in wanted:
             self.units.setdefault(ref, None)
 
-    def flush(self) -> None:
-        """Check the batch's units (one query), then write it: people, their running deadlines, their events."""
-        pending, self.pending = self.pending, []
-        if not pending:
-            return
-        self._resolve_units(pending)
+    def _write(self, batch: list[tuple[int, tuple, dict]]) -> None:
+        """In the writer: check the batch's units (one query), skip the people already registered (one query),
+        then COPY the people, their running deadlines and their ``members.person.created`` events."""
+        self._resolve_units({ref for _, ref, _ in batch})
         ready = []
-        for line, v in pending:
-            unit = self.units[v["unit_ref"]]
-            field = "unit_id" if v["unit_ref"][0] == "id" else "unit_code"
+        for line, ref, row in batch:
+            unit = self.units[ref]
             if unit is None or not self.principal.sees(unit.path):
-                self.report.add(line, field, "no such unit in your scope")
+                self.report.add(line, "unit_id" if ref[0] == "id" else "unit_code", "no such unit in your scope")
             elif unit.status != "active":
-                self.report.add(line, field, "the unit is dissolved")
+                self.report.add(line, "unit_id" if ref[0] == "id" else "unit_code", "the unit is dissolved")
             else:
-                ready.append((v, unit))
+                ready.append((row, unit))
         if self.report.errors:
-            return  # keep checking the rest of the file; nothing will be written
-        hashes = [v["_hash"] for v, _ in ready]
-        known = set(self.session.scalars(select(Person.id_number_hash).where(Person.id_number_hash.in_(hashes))))
-        now = datetime.now(timezone.utc)
-        people, due, states = [], [], []
-        for v, unit in ready:
-            if v["_hash"] in known:
+            return
+        known = bulk.existing(self.session, Person.id_number_hash, [row["id_number_hash"] for row, _ in ready])
+        people, due, events = [], [], bulk.EventBatch("members.person.created")
+        for row, unit in ready:
+            if row["id_number_hash"] in known:
                 self.existing += 1
                 continue
-            row = columns(v, unit, self.pii, self.cfg)
-            row.update(id=str(uuid.uuid4()), import_id=self.run_id, created_at=now, updated_at=now)
-            people.append(tuple(row[c] for c in PEOPLE_COLUMNS))
+            row["unit_id"], row["org_path"] = unit.id, unit.path
+            people.append(PEOPLE_ROW(row))
             for kind, opened_on, due_on in opening_deadlines(row, self.today, self.cfg):
-                due.append((row["id"], row["org_path"], kind, KINDS[kind][0], opened_on, due_on, False))
-            states.append((person_state(_Row(row)), row["org_path"]))
+                due.append((row["id"], unit.path, kind, KINDS[kind][0], opened_on, due_on, False))
+            events.add({"id": row["id"], "unit_id": unit.id, "name": row["name"], "stage": row["stage"],
+                        "status": "active", "full_member_since": row["full_member_since"],
+                        "probationary_since": row["probationary_since"], "classification": row["classification"],
+                        "person_version": 1}, unit.path)
         bulk.copy_rows(self.session, Person.__table__, PEOPLE_COLUMNS, people)
         bulk.copy_rows(self.session, Deadline.__table__, DEADLINE_COLUMNS, due)
-        bulk.write_events(self.session, bulk.events("members.person.created", states))
+        bulk.write_events(self.session, events)
         self.created += len(people)
 
+    def abandon(self) -> None:
+        """Stop the writer without writing more (the request fails and its transaction rolls back)."""
+        self.pending = []
+        self.report.add(0, "*", "the import was abandoned")
+        try:
+            self.writer.close()
+        except BaseException:  # noqa: BLE001 - the original error is the one reported
+            pass
+
     def finish(self) -> ImportRun:
-        self.flush()
+        if self.pending:
+            self.writer.put(self.pending)
+            self.pending = []
+        self.writer.close()
         if self.report.errors:
             self.report.errors.sort(key=lambda e: e["line"])
             raise Problem(422, "Unprocessable Content",
@@ -217,19 +239,19 @@ class Importer:
         return run
 
 
-class _Row:
-    """A people row as attributes, for ``person_state``."""
-
-    def __init__(self, row: dict):
-        self.__dict__.update(row)
-
-
 def run(request) -> ImportRun:
     """Import the request's body; 422 with the line-and-field report when any row fails."""
     fmt = format_of(request.content_type)
     importer = Importer(fmt)
-    for line, raw in read_records(body_stream(request), fmt, importer.report):
-        importer.add(line, raw)
+    try:
+        for line, raw in read_records(body_stream(request), fmt, importer.report):
+            importer.add(line, raw)
+    except BaseException as exc:
+        importer.abandon()
+        if isinstance(exc, UnicodeDecodeError):
+            raise Problem(422, "Unprocessable Content", "the file is not UTF-8 text", kind="validation",
+                          errors={"body": ["not UTF-8"]}) from None
+        raise
     return importer.finish()
 
 

@@ -76,6 +76,22 @@ def present(person: Person, today=None) -> dict:
     return view
 
 
+LISTED = ("id", "unit_id", "org_path", "name", "gender", "birth_date", "stage", "status", "classification",
+          "reached_step", "probationary_since", "full_member_since", "version")
+
+
+def summary(person: Person, clear: bool) -> dict:
+    """A person as a list shows them (fewer fields than ``present``), PII masked unless ``clear``."""
+    view = {name: getattr(person, name) for name in LISTED}
+    if clear:
+        pii = cipher()
+        view["id_number"], view["phone"] = pii.decrypt(person.id_number_enc), pii.decrypt(person.phone_enc)
+    else:
+        view["id_number"], view["phone"] = person.id_number_masked, person.phone_masked
+    view["pii_masked"] = not clear
+    return view
+
+
 def person_state(person: Person) -> dict:
     """The person's whole state, as every person event carries it (shared/catalog/members.py PersonState)."""
     return {"id": person.id, "unit_id": person.unit_id, "name": person.name, "stage": person.stage,
@@ -99,6 +115,6 @@ def list_people(args: dict) -> dict:
         stmt = stmt.where(Person.status == args["status"])
     page = paginate(db_session(), stmt, [Person.org_path, Person.id], cursor=args.get("cursor"),
                     limit=args["limit"])
-    today = dates.today()
-    page["items"] = [present(p, today) for p in page["items"]]
+    clear = principal.may_see_pii
+    page["items"] = [summary(p, clear) for p in page["items"]]
     return page

@@ -87,15 +87,16 @@ def age_violation(v: dict, cfg: dict) -> Violation | None:
     return rules.min_age(v["birth_date"], first, cfg["min_age"], cfg["feb29_birthday"])
 
 
-def columns(v: dict, unit, pii: PiiCipher, cfg: dict) -> dict:
-    """The people row for a validated registration (PII encrypted, masked and hashed)."""
+def columns(v: dict, pii: PiiCipher, cfg: dict) -> dict:
+    """The people row for a validated registration (PII encrypted, masked and hashed); the caller places it
+    in its unit (``unit_id``, ``org_path``)."""
     stage = v.get("stage") or "applicant"
     reached = v.get("reached_step")
     if reached is None:
         reached = rules.STAGE_DEFAULT_REACHED[stage] if (stage != "applicant" or v.get("applied_on")) else 0
     id_number, phone = v.get("id_number"), v.get("phone")
     row = {
-        "unit_id": unit.id, "org_path": unit.path, "name": v["name"], "gender": v["gender"],
+        "name": v["name"], "gender": v["gender"],
         "ethnicity": v.get("ethnicity"), "birth_date": v["birth_date"],
         "id_number_enc": pii.encrypt(id_number) if id_number else None,
         "id_number_hash": v.get("_hash") or (pii.keyed_hash(id_number) if id_number else None),
@@ -121,9 +122,12 @@ def opening_deadlines(row: dict, today: date, cfg: dict) -> list[tuple[str, date
     if row["stage"] == "applicant" and reached == 1 and row.get("applied_on"):
         out.append(("talk", row["applied_on"], rules.talk_due(row["applied_on"], cfg["talk_months"], move)))
     if row["stage"] == "activist" and row.get("activist_since"):
-        months, due_on = cfg["assessment_months"], row["activist_since"]
-        while due_on < today:  # the next six-monthly assessment from today: earlier ones are not on record
-            due_on = dates.add_months(due_on, months)
+        # the next six-monthly assessment from today: the earlier ones are not on record here
+        since, months = row["activist_since"], cfg["assessment_months"]
+        periods = max(0, ((today.year - since.year) * 12 + today.month - since.month) // months)
+        due_on = dates.add_months(since, periods * months)
+        if due_on < today:
+            due_on = dates.add_months(since, (periods + 1) * months)
         out.append(("assessment", today, rules.due(due_on, move)))
     if row["stage"] == "probationary" and row.get("probation_ends_on"):
         out.append(("probation_end", row["probationary_since"], row["probation_ends_on"]))
@@ -160,7 +164,8 @@ def create(fields: dict) -> dict:
     values = dict(fields)
     if applicant_application:
         values["applied_on"], values["reached_step"] = None, 0  # step 1 is recorded below, with its clock
-    row = columns(values, unit, pii, cfg)
+    row = columns(values, pii, cfg)
+    row.update(unit_id=unit.id, org_path=unit.path)
     person = Person(**row)
     session.add(person)
     session.flush()

@@ -119,7 +119,27 @@ class PersonOut(Schema):
     version = fields.Integer()
 
 
-PersonPage = page_schema(PersonOut)
+class PersonSummaryOut(Schema):
+    """A person as a list shows them (``GET /people/{id}`` has every field)."""
+    id = fields.String()
+    unit_id = fields.String()
+    org_path = fields.String()
+    name = fields.String()
+    gender = fields.String()
+    birth_date = fields.Date()
+    id_number = fields.String(allow_none=True, metadata={"description": "masked unless the role may see PII"})
+    phone = fields.String(allow_none=True, metadata={"description": "masked unless the role may see PII"})
+    pii_masked = fields.Boolean()
+    stage = fields.String()
+    status = fields.String()
+    classification = fields.String(allow_none=True)
+    reached_step = fields.Integer()
+    probationary_since = fields.Date(allow_none=True)
+    full_member_since = fields.Date(allow_none=True)
+    version = fields.Integer()
+
+
+PersonPage = page_schema(PersonSummaryOut)
 
 
 class PersonListArgs(PageArgs):

@@ -127,7 +127,8 @@ def test_imported_people_in_the_middle_of_the_procedure_get_their_running_clocks
     with members.extensions["zhibu"].db.Session() as s:
         assert [(d.kind, d.due_on.isoformat()) for d in s.scalars(select(Deadline))] == [
             ("probation_end", "2027-01-10")]
-    person = client.get("/api/members/v1/people", headers=county).json["items"][0]
+    listed = client.get("/api/members/v1/people", headers=county).json["items"][0]
+    person = client.get(f"/api/members/v1/people/{listed['id']}", headers=county).json
     assert (person["reached_step"], person["probation_ends_on"], person["gender"]) == (20, "2027-01-10", "male")
 
 
