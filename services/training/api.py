@@ -119,9 +119,11 @@ class Enrollments(MethodView):
     @class_blp.arguments(PeopleIn)
     @class_blp.response(201, EnrolResult)
     def post(self, fields, class_id):
-        """Enrol people of the organizer's subtree, all or none, up to capacity (TRAIN.CAPACITY)."""
+        """Enrol people of the organizer's subtree, all or none, up to capacity (TRAIN.CAPACITY):
+        201 when anyone was added, 200 when all were enrolled already."""
         require(*WRITERS)
-        return classes.enrol(class_id, fields["person_ids"])
+        result = classes.enrol(class_id, fields["person_ids"])
+        return result, 201 if result["added"] else 200
 
 
 @class_blp.route("/classes/<uuid:class_id>/enrollments/<uuid:person_id>")

@@ -100,3 +100,34 @@ def test_hours_coverage_and_planning_on_postgresql(make_app, pg_url, monkeypatch
                          json={"county_id": w.id("K1"), "year": 2025})
     assert plan.status_code == 201, plan.get_json()
     assert [i["name"] for i in plan.get_json()["items"]] == ["新书记"]
+
+
+def test_the_same_attendance_twice_at_once_credits_once(make_app, pg_url):
+    import threading
+
+    from services.training.models import Attendance
+
+    app = make_app("training", database_url=pg_url("training"))
+    w = seeded(app)
+    w.person("党员", "B1")
+    cls = w.make_class("K1", capacity=5)
+    assert w.enrol(cls["id"], "党员").status_code == 201
+    barrier = threading.Barrier(4)
+    answers = []
+
+    def post():
+        client = app.test_client()
+        barrier.wait()
+        answers.append(client.post(f"{API}/classes/{cls['id']}/attendance", headers=w.headers("admin"),
+                                   json={"session_id": cls["sessions"][0]["id"], "person_ids": [w.id("党员")]}))
+
+    threads = [threading.Thread(target=post) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(a.status_code for a in answers) == [200, 200, 200, 201]
+    assert w.count(Attendance) == 1
+    hours = w.client.get(f"{API}/people/{w.id('党员')}/hours?year=2025", headers=w.headers("admin")).get_json()
+    assert hours["hours"] == 8.0
+    assert len(w.events("training.attendance.recorded")) == 1
