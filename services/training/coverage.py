@@ -147,7 +147,8 @@ def _figures(counts: dict) -> dict:
 # ----------------------------------------------------------------------------- who is not covered
 
 
-def _gap_condition(gap: str | None, year: int, config: dict):
+def _gap_condition(gap: str | None, config: dict):
+    """The people (joined with their year's hours row, if any) who lack ``gap``, or anything."""
     H = PersonYearHours
     no_row = H.person_id.is_(None)
     conditions = {
@@ -163,7 +164,7 @@ def _gap_condition(gap: str | None, year: int, config: dict):
 def _uncovered(path: str, year: int, config: dict, gap: str | None):
     return (hours.people_with_hours(year)
             .where(under_clause(Person.org_path, path), Person.category.is_not(None),
-                   _gap_condition(gap, year, config)))
+                   _gap_condition(gap, config)))
 
 
 def _export_people(session, path: str, year: int, config: dict, gap: str | None) -> list[dict]:

@@ -33,8 +33,9 @@ def propose(fields: dict) -> tuple[RotationPlan, bool]:
         raise Problem(422, "Unprocessable Content", "rotation is planned for a county", kind="validation",
                       errors={"json": {"county_id": [f"a {county.kind}, not a county"]}})
     year = fields["year"]
-    secretaries = [planner.Secretary(person_id=pid, group=_township(county.path, path), sort_key=path)
-                   for pid, path in session.execute(_not_yet_covered(county.path, year))]
+    due = session.execute(_not_yet_covered(county.path, year)).all()
+    secretaries = [planner.Secretary(person_id=row.id, group=_township(county.path, row.org_path),
+                                     sort_key=row.org_path) for row in due]
     rotation_classes = [planner.RotationClass(c.id, c.starts_on, c.ends_on, c.capacity - c.enrolled)
                         for c in session.scalars(_county_classes(county.id, year))]
     plan = planner.plan_rotation(secretaries, rotation_classes, year=year, today=today())
@@ -57,8 +58,7 @@ def propose(fields: dict) -> tuple[RotationPlan, bool]:
     proposal.digest = plan.digest
     session.flush()
     by_id = {s.person_id: s for s in secretaries}
-    units_of = dict(session.execute(select(Person.id, Person.unit_id).where(
-        Person.id.in_(list(by_id)))).all()) if by_id else {}
+    units_of = {row.id: row.unit_id for row in due}
     placed = [(pid, cid, "proposed") for pid, cid in plan.assignments] + [(pid, None, "overflow")
                                                                          for pid in plan.overflow]
     if placed:
@@ -91,7 +91,7 @@ def _covered_this_year(year: int):
 
 def _not_yet_covered(county_path: str, year: int):
     rotated, enrolled = _covered_this_year(year)
-    return (select(Person.id, Person.org_path)
+    return (select(Person.id, Person.unit_id, Person.org_path)
             .where(under_clause(Person.org_path, county_path), Person.category == "secretary", ~rotated, ~enrolled))
 
 
