@@ -28,7 +28,7 @@ DEFAULTS = {
     #: (older posts and admissions predate the records and belong to past years' reports)
     "overdue_window_months": 24,
     #: MEMBERS.TARGET_TRAINING: a development target's centralized training, at least 3 days or
-    #: 24 class hours (细则 art. 17); training tells members when it is reached
+    #: 24 class hours (细则 art. 18); training tells members when it is reached
     "target_training_hours": 24.0,
     "target_training_days": 3,
     #: the most people one CSV or XLSX export lists (XLSX holds at most 1,048,575 rows)
@@ -260,5 +260,5 @@ def new_member(admitted_on: date, trained_on: date | None, today: date, months: 
 
 def target_training_met(hours: float, days: int, min_hours: float, min_days: int) -> bool:
     """MEMBERS.TARGET_TRAINING (fed by training): a development target's centralized training
-    lasts at least 3 days or 24 class hours (细则 art. 17)."""
+    lasts at least 3 days or 24 class hours (细则 art. 18)."""
     return hours >= min_hours or days >= min_days
