@@ -15,10 +15,12 @@ import queue
 import threading
 import uuid
 from datetime import date, datetime, timezone
-from uuid import UUID
 
-from sqlalchemy import ARRAY, any_, bindparam, select
+from marshmallow import fields
 
+from sqlalchemy import ARRAY, any_, bindparam, select, text
+
+from shared import catalog
 from shared.events import make_envelope
 
 from .models import kit
@@ -45,26 +47,23 @@ def existing(session, column, values: list) -> set:
     """The ``values`` already in ``column`` (one query; one array parameter on PostgreSQL)."""
     if not values:
         return set()
-    if session.get_bind().dialect.name == "postgresql":
-        stmt = select(column).where(column == any_(bindparam("values", values, type_=ARRAY(column.type))))
-    else:
-        stmt = select(column).where(column.in_(values))
-    return set(session.scalars(stmt))
-
-
-def _plain(value):
-    if isinstance(value, date):
-        return value.isoformat()
-    if isinstance(value, UUID):
-        return str(value)
-    return value
+    if session.get_bind().dialect.name != "postgresql":
+        return set(session.scalars(select(column).where(column.in_(values))))
+    # the planner has no statistics on the rows this transaction wrote and would scan the table for every
+    # batch; each value is one probe of a unique index
+    session.execute(text("SET LOCAL enable_seqscan = off"))
+    found = set(session.scalars(select(column).where(
+        column == any_(bindparam("values", values, type_=ARRAY(column.type))))))
+    session.execute(text("SET LOCAL enable_seqscan = on"))
+    return found
 
 
 class EventBatch:
     """Events of one type for many changes: [(data, org_path)], data with Python values as for ``emit``.
 
     The first goes through ``make_envelope``: the catalog checks its data. The others must have the same
-    fields (the same code built them) and are made JSON-ready as the catalog's schema dumps them.
+    fields (the same code built them) and are made JSON-ready as the catalog's schema dumps them (its date
+    and UUID fields as text).
     """
 
     VARYING = ("id", "org_path", "data")
@@ -73,6 +72,8 @@ class EventBatch:
         self.type = type_
         self.common: dict | None = None
         self.fields = None
+        self.textual = [name for name, field in catalog.lookup(type_).schema._declared_fields.items()
+                        if isinstance(field, (fields.Date, fields.DateTime, fields.UUID))]
         self.rows: list[tuple[str, str | None, dict]] = []
 
     def add(self, data: dict, org_path: str | None) -> None:
@@ -84,7 +85,12 @@ class EventBatch:
             return
         if data.keys() != self.fields:
             raise ValueError(f"{self.type}: every event of a batch has the same fields")
-        self.rows.append((str(uuid.uuid4()), org_path, {k: _plain(v) for k, v in data.items()}))
+        data = dict(data)
+        for name in self.textual:
+            value = data.get(name)
+            if value is not None and not isinstance(value, str):
+                data[name] = value.isoformat() if isinstance(value, (date, datetime)) else str(value)
+        self.rows.append((str(uuid.uuid4()), org_path, data))
 
     def __len__(self) -> int:
         return len(self.rows)
@@ -108,7 +114,7 @@ def write_events(session, batch: EventBatch) -> int:
         dumps = json.dumps
         rows = [(event_id, batch.type,
                  f'{head}, "id": "{event_id}", "org_path": {dumps(org_path)}, '
-                 f'"data": {dumps(data, ensure_ascii=False)}}}', now, 0)
+                 f'"data": {dumps(data)}}}', now, 0)
                 for event_id, org_path, data in batch.rows]
     else:
         rows = [(e["id"], batch.type, e, now, 0) for e in batch.envelopes()]
