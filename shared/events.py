@@ -128,7 +128,9 @@ def broker_connection(config: Config) -> Connection:
         folder = Path(config.bus_folder).resolve()
         for sub in ("messages", "control", "processed"):
             (folder / sub).mkdir(parents=True, exist_ok=True)
-        return Connection(url, transport_options={
+        from .bus import Transport
+
+        return Connection(url, transport=Transport, transport_options={
             "data_folder_in": str(folder / "messages"),
             "data_folder_out": str(folder / "messages"),
             "control_folder": str(folder / "control"),

@@ -85,8 +85,37 @@ def stop_suite(processes, timeout: float = 15) -> None:
             proc.wait()
 
 
-def run_suite(with_demo: bool = True) -> int:
+def _announce(gateway: str, ports: dict, logs, var, with_demo: bool) -> int:
+    """Wait until the gateway reports every service ready, load the demo on a first start, print the way in."""
     from .auth import mint_token
+
+    status = _wait_ready(gateway + "/readyz", 90)
+    if not status or status.get("status") != "ready":
+        print(f"the suite did not become ready: {status}; logs are in {logs}", file=sys.stderr)
+        return 1
+    if with_demo and not (var / "demo-loaded").exists():
+        from demo import load_demo
+
+        print("loading the small demo province (first start) ...", flush=True)
+        if load_demo("small", gateway) == 0:
+            (var / "demo-loaded").write_text(time.strftime("%Y-%m-%d %H:%M:%S"))
+        else:
+            print(f"the demo was not loaded (see above and {logs}); the suite runs without it", file=sys.stderr)
+    token = mint_token(Config.from_env("gateway"), subject="admin", roles=["admin"], ttl_seconds=24 * 3600)
+    print("\nZhibu is running (embedded: SQLite under var/, filesystem broker under var/bus)\n")
+    print(f"  gateway      {gateway}/api/<service>/v1/...")
+    print(f"  API docs     {gateway}/api/docs")
+    for service in SERVICES:
+        print(f"  {service:<12} http://127.0.0.1:{ports[service]} (direct)")
+    print(f"  logs         {logs}")
+    print("\nadmin token (24 h):\n")
+    print(f"  export TOKEN={token}")
+    print(f'  curl -H "Authorization: Bearer $TOKEN" {gateway}/api/org/v1/units\n')
+    print("Ctrl-C stops everything.", flush=True)
+    return 0
+
+
+def run_suite(with_demo: bool = True) -> int:
     from .migrations import upgrade
 
     var = var_dir()
@@ -107,31 +136,11 @@ def run_suite(with_demo: bool = True) -> int:
     signal.signal(signal.SIGINT, stop)
     signal.signal(signal.SIGTERM, stop)
     gateway = f"http://127.0.0.1:{ports['gateway']}"
-    status = _wait_ready(gateway + "/readyz", 60)
     code = 0
-    if not status or status.get("status") != "ready":
-        print(f"the suite did not become ready: {status}; logs are in {logs}", file=sys.stderr)
-        code = 1
-        stopping["flag"] = True
-    else:
-        if with_demo and not (var / "demo-loaded").exists():
-            from demo import load_demo
-
-            print("loading the small demo province (first start) ...", flush=True)
-            if load_demo("small", gateway) == 0:
-                (var / "demo-loaded").write_text(time.strftime("%Y-%m-%d %H:%M:%S"))
-        token = mint_token(Config.from_env("gateway"), subject="admin", roles=["admin"], ttl_seconds=24 * 3600)
-        print("\nZhibu is running (embedded: SQLite under var/, filesystem broker under var/bus)\n")
-        print(f"  gateway      {gateway}/api/<service>/v1/...")
-        print(f"  API docs     {gateway}/api/docs")
-        for service in SERVICES:
-            print(f"  {service:<12} http://127.0.0.1:{ports[service]} (direct)")
-        print(f"  logs         {logs}")
-        print("\nadmin token (24 h):\n")
-        print(f"  export TOKEN={token}")
-        print(f'  curl -H "Authorization: Bearer $TOKEN" {gateway}/api/org/v1/units\n')
-        print("Ctrl-C stops everything.", flush=True)
     try:
+        code = _announce(gateway, ports, logs, var, with_demo)
+        if code:
+            stopping["flag"] = True
         while not stopping["flag"]:
             for label, proc in processes:
                 if proc.poll() is not None:

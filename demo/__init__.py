@@ -1,0 +1,266 @@
+"""``zhibu demo``: a populated province, loaded through the services' own APIs and events.
+
+Nothing is written into a service's tables directly: units and people go in
+through the org and members import endpoints; committees, meetings, training
+classes, attendance and problems through their endpoints; the services learn of
+each other's records through events, exactly as in production.
+"""
+from __future__ import annotations
+
+import json
+import random
+import sys
+import time
+from concurrent.futures import ThreadPoolExecutor
+from datetime import date, datetime, timedelta
+
+import urllib3
+
+from shared.auth import mint_token
+from shared.config import Config
+from shared.dates import today as shanghai_today
+
+from .plan import SIZES, Province, election_for, generate, meetings_for
+
+__all__ = ["load_demo", "generate", "SIZES"]
+
+
+class DemoError(RuntimeError):
+    pass
+
+
+class Client:
+    """A small JSON client for the gateway that honours 429 Retry-After."""
+
+    def __init__(self, base: str, token: str):
+        self.base = base.rstrip("/")
+        self.http = urllib3.PoolManager(maxsize=16, retries=False, timeout=urllib3.Timeout(connect=5, read=600))
+        self.headers = {"Authorization": f"Bearer {token}"}
+
+    def call(self, method: str, path: str, body=None, *, raw: bytes | None = None, content_type: str | None = None,
+             ok=(200, 201)) -> tuple[int, object]:
+        headers = dict(self.headers)
+        data = raw
+        if body is not None:
+            data = json.dumps(body, ensure_ascii=False, default=str).encode()
+            headers["Content-Type"] = "application/json"
+        elif content_type:
+            headers["Content-Type"] = content_type
+        for _ in range(100):
+            resp = self.http.request(method, self.base + path, body=data, headers=headers)
+            if resp.status == 429:
+                time.sleep(float(resp.headers.get("Retry-After", "1")))
+                continue
+            payload = json.loads(resp.data) if resp.data and resp.headers.get("Content-Type", "").endswith("json") \
+                else resp.data
+            if ok and resp.status not in ok:
+                raise DemoError(f"{method} {path} answered {resp.status}: {str(payload)[:500]}")
+            return resp.status, payload
+        raise DemoError(f"{method} {path}: still rate-limited")
+
+    def pages(self, path: str, limit: int = 1000):
+        sep = "&" if "?" in path else "?"
+        cursor = None
+        while True:
+            _, page = self.call("GET", f"{path}{sep}limit={limit}" + (f"&cursor={cursor}" if cursor else ""))
+            yield from page["items"]
+            cursor = page.get("next_cursor")
+            if not cursor:
+                return
+
+
+def _ndjson(records) -> bytes:
+    return "\n".join(json.dumps(r, ensure_ascii=False, default=str) for r in records).encode()
+
+
+def _wait(what: str, check, seconds: float = 120.0) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if check():
+            return
+        time.sleep(0.5)
+    raise DemoError(f"timed out waiting for {what}")
+
+
+def _say(message: str) -> None:
+    print(f"  demo: {message}", flush=True)
+
+
+def load(province: Province, client: Client, threads: int = 6) -> dict:
+    today = province.today
+    year = today.year
+    rng = random.Random(f"activity-{len(province.units)}")
+
+    # 1. the tree, through org's import
+    for start in range(0, len(province.units), 50_000):
+        chunk = province.units[start:start + 50_000]
+        records = [{"code": u.code, "name": u.name, "kind": u.kind, "parent_code": u.parent_code,
+                    "domain": u.domain, "established_on": u.established_on} for u in chunk]
+        _, report = client.call("POST", "/api/org/v1/imports", raw=_ndjson(records),
+                                content_type="application/x-ndjson", ok=(200, 201))
+        if report.get("error_count"):
+            raise DemoError(f"unit import refused: {report['errors'][:5]}")
+    ids = {u["code"]: u["id"] for u in client.pages("/api/org/v1/units")}
+    _say(f"{len(ids)} units")
+
+    # 2. people, through members' import, once members has learnt of every branch from org's events
+    branches = province.branches
+    last = ids[branches[-1].code]
+    _wait("members to learn the units", lambda: client.call("GET", f"/api/members/v1/people?under={last}&limit=1",
+                                                             ok=None)[0] == 200)
+    for start in range(0, len(province.people), 20_000):
+        records = [p.as_record() for p in province.people[start:start + 20_000]]
+        for _attempt in range(60):
+            status, report = client.call("POST", "/api/members/v1/imports", raw=_ndjson(records),
+                                         content_type="application/x-ndjson", ok=None)
+            if status in (200, 201) and not report.get("error_count"):
+                break
+            unknown_units = all(e.get("field") in ("unit_code", "unit_id") for e in (report or {}).get("errors", []))
+            if not unknown_units:
+                raise DemoError(f"people import refused: {str(report)[:800]}")
+            time.sleep(1)
+        else:
+            raise DemoError("members never learnt every unit")
+    _say(f"{len(province.people)} people")
+
+    active = [b for b in branches if "active" in b.traits]
+    expected = {}
+    for person in province.people:
+        expected[person.unit_code] = expected.get(person.unit_code, 0) + 1
+
+    # 3. committees: from each branch's roll as org knows it (members' events)
+    def roster(branch):
+        unit_id = ids[branch.code]
+        entries = []
+        _wait(f"org to learn {branch.code}'s people",
+              lambda: len(entries.__setitem__(slice(None), list(client.pages(
+                  f"/api/org/v1/units/{unit_id}/roster"))) or entries) >= expected.get(branch.code, 0))
+        return branch, entries
+
+    with ThreadPoolExecutor(threads) as pool:
+        rosters = dict((b.code, r) for b, r in pool.map(roster, active))
+    secretaries: dict[str, str] = {}
+    committees = 0
+
+    def elect(branch):
+        full = [m for m in rosters[branch.code] if m["stage"] == "full"]
+        election = election_for(random.Random(branch.code), branch, full, today)
+        if election is None:
+            return branch, None
+        status, body = client.call("POST", f"/api/org/v1/units/{ids[branch.code]}/elections", election, ok=None)
+        if status not in (200, 201):
+            return branch, None  # a rule refused it: the branch stays without a committee, as in life
+        return branch, election
+
+    with ThreadPoolExecutor(threads) as pool:
+        for branch, election in pool.map(elect, active):
+            if election:
+                committees += 1
+                secretaries[branch.code] = election["seats"][0]["person_id"]
+    _say(f"{committees} committees elected")
+
+    # 4. this year's meetings
+    def meet(branch):
+        full = sum(1 for m in rosters[branch.code] if m["stage"] == "full")
+        records = meetings_for(random.Random("m" + branch.code), branch, full, branch.code in secretaries, today)
+        for record in records:
+            client.call("POST", "/api/org/v1/meetings", {**record, "unit_id": ids[branch.code]})
+        return len(records)
+
+    with ThreadPoolExecutor(threads) as pool:
+        meetings = sum(pool.map(meet, active))
+    _say(f"{meetings} meetings")
+
+    # 5. training: one rotation class per county for its secretaries, one member class per township
+    by_county: dict[str, list] = {}
+    parent = {u.code: u.parent_code for u in province.units}
+    for branch in active:
+        by_county.setdefault(parent[parent[branch.code]], []).append(branch)
+    last_person = rosters[active[-1].code][-1]["person_id"] if active and rosters[active[-1].code] else None
+    if last_person:
+        _wait("training to learn the people", lambda: client.call(
+            "GET", f"/api/training/v1/people/{last_person}/hours?year={year}", ok=None)[0] == 200)
+    start = max(date(year, 1, 5), today - timedelta(days=60))
+    attended = 0
+    for county_code, county_branches in by_county.items():
+        county_secretaries = [secretaries[b.code] for b in county_branches if b.code in secretaries]
+        if county_secretaries:
+            attended += _class(client, ids[county_code], "secretary_rotation", "书记轮训班", start, county_secretaries,
+                               province.shares["secretaries_rotated"], rng, hours=(8, 8, 8, 8, 8, 8, 8))
+        townships: dict[str, list] = {}
+        for branch in county_branches:
+            townships.setdefault(parent[branch.code], []).append(branch)
+        for town_code, town_branches in townships.items():
+            people = [m["person_id"] for b in town_branches for m in rosters[b.code] if m["stage"] in ("full", "probationary")]
+            if people:
+                attended += _class(client, ids[town_code], "member_training", "党员集中培训班", start, people,
+                                   province.shares["trained"], rng, hours=(8, 8, 8, 8))
+    _say(f"{attended} attendances")
+
+    # 6. problems found in checks, some already past their deadline
+    problems = 0
+    for branch in active:
+        if "problems" not in branch.traits:
+            continue
+        overdue = "overdue_problems" in branch.traits
+        deadline = today - timedelta(days=rng.randint(5, 60)) if overdue else today + timedelta(days=rng.randint(20, 90))
+        client.call("POST", "/api/evaluation/v1/problems", {
+            "unit_id": ids[branch.code], "year": year, "source": rng.choice(["self_check", "inspection", "review"]),
+            "description": rng.choice(["组织生活会不规范", "党员发展工作滞后", "活动阵地不达标", "台账资料不完整"]),
+            "responsible": "支部书记", "measures": "限期整改，上级党组织跟踪督办", "deadline": deadline.isoformat()})
+        problems += 1
+    _say(f"{problems} problems")
+
+    # 7. ratings: recompute the province and publish each county's batch
+    time.sleep(3)  # let evaluation apply the last events
+    client.call("POST", "/api/evaluation/v1/assessments/recompute", {"under": ids["37"], "year": year})
+    published = 0
+    for county in province.counties():
+        status, _ = client.call("POST", "/api/evaluation/v1/ratings", {"region_id": ids[county.code], "year": year},
+                                ok=None)
+        published += status in (200, 201)
+    _say(f"ratings published for {published} counties")
+    return {"units": len(ids), "people": len(province.people), "committees": committees, "meetings": meetings,
+            "attendances": attended, "problems": problems}
+
+
+def _class(client: Client, organizer_id: str, kind: str, title: str, start: date, people: list[str], share: float,
+           rng: random.Random, hours: tuple) -> int:
+    sessions = []
+    for i, h in enumerate(hours):
+        day = start + timedelta(days=i)
+        sessions.append({"title": f"第{i + 1}讲", "starts_at": datetime(day.year, day.month, day.day, 9).isoformat(),
+                         "ends_at": datetime(day.year, day.month, day.day, 17).isoformat(), "hours": h})
+    _, created = client.call("POST", "/api/training/v1/classes", {
+        "kind": kind, "title": title, "organizer_unit_id": organizer_id, "starts_on": start.isoformat(),
+        "ends_on": (start + timedelta(days=len(hours) - 1)).isoformat(), "capacity": len(people),
+        "place": "党校", "online": False, "sessions": sessions})
+    class_id = created["id"]
+    for i in range(0, len(people), 5000):
+        client.call("POST", f"/api/training/v1/classes/{class_id}/enrollments", {"person_ids": people[i:i + 5000]})
+    attending = [p for p in people if rng.random() < share]
+    if not attending:
+        return 0
+    _, detail = client.call("GET", f"/api/training/v1/classes/{class_id}")
+    for session in detail.get("sessions", []):
+        for i in range(0, len(attending), 5000):
+            client.call("POST", f"/api/training/v1/classes/{class_id}/attendance",
+                        {"session_id": session["id"], "person_ids": attending[i:i + 5000]})
+    return len(attending) * len(detail.get("sessions", []))
+
+
+def load_demo(size: str = "small", gateway: str = "http://127.0.0.1:8000", shares: dict | None = None) -> int:
+    config = Config.from_env("gateway")
+    token = mint_token(config, subject="demo-loader", roles=["admin"], ttl_seconds=12 * 3600)
+    province = generate(size, shares, today=shanghai_today())
+    print(f"generating the {size} demo province: {len(province.units)} units, {len(province.people)} people",
+          flush=True)
+    started = time.monotonic()
+    try:
+        counts = load(province, Client(gateway, token))
+    except DemoError as exc:
+        print(f"the demo could not be loaded: {exc}", file=sys.stderr)
+        return 1
+    print(f"demo loaded in {time.monotonic() - started:.0f} s: " + ", ".join(f"{v} {k}" for k, v in counts.items()),
+          flush=True)
+    return 0
