@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import String, cast, select, update
 
 from shared import dates
 from shared.app import current_principal, db_session
@@ -111,7 +111,9 @@ def alerts(args: dict) -> dict:
                    Deadline.due_on <= as_of + timedelta(days=horizon)))
     if args.get("kind"):
         stmt = stmt.where(Deadline.kind == args["kind"])
-    page = paginate(db_session(), stmt, [Deadline.due_on, Deadline.id], cursor=args.get("cursor"),
+    # ordered by the ISO text of the date: the cursor carries text, and text compares with text everywhere
+    due_text = cast(Deadline.due_on, String)
+    page = paginate(db_session(), stmt, [due_text, Deadline.id], cursor=args.get("cursor"),
                     limit=args["limit"], row_key=lambda row: (row[0].due_on.isoformat(), row[0].id))
     items = []
     for row, name, unit_id in page["items"]:

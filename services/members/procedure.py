@@ -185,7 +185,8 @@ def record(person: Person, step: dict) -> dict:
 
 def _check_chronology(person: Person, history: History, on: date) -> None:
     previous = [r for r in history.effective if r.number is not None]
-    known = [d for d in (person.applied_on, person.activist_since, person.target_since) if d]
+    known = [d for d in (person.applied_on, person.activist_since, person.target_since, person.probationary_since)
+             if d]
     if previous:
         last = previous[-1]
         if on < last.occurred_on:

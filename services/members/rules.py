@@ -399,8 +399,8 @@ def political_review(conclusion: str, covers_person: bool, covers_relatives: boo
     return None
 
 
-def relative_review(needed: bool, recorded_conclusion: str | None, leader_ids: set[str],
-                    introducer_ids: set[str], recused: set[str] | None, voting_leader_ids: set[str]) -> Violation | None:
+def relative_review(needed: bool, recorded_conclusion: str | None, leader_ids: set[str], introducer_ids: set[str],
+                    recused: set[str] | None, voting_leader_ids: set[str]) -> Violation | None:
     """MEMBERS.RELATIVE_REVIEW: a near relative of a grassroots leader needs the extra review (近亲属入党审查)
     before admission; that leader neither introduces nor votes on the case."""
     if not needed:
@@ -463,7 +463,8 @@ def no_training_known() -> Violation:
 
 
 def pre_review(passed: bool, reviewed_on: date, leaving_on: date | None, months: int) -> Violation | None:
-    """MEMBERS.PRE_REVIEW: the upper committee pre-reviews before the vote; not if leaving within 3 months (细则 art. 19)."""
+    """MEMBERS.PRE_REVIEW: the upper committee pre-reviews before the vote; not if leaving within 3 months
+    (细则 art. 19)."""
     if leaving_on is not None and leaving_on <= add_months(reviewed_on, months):
         return Violation("MEMBERS.PRE_REVIEW",
                          en=f"the candidate leaves the unit on {leaving_on}, within {months} months of the "

@@ -25,9 +25,11 @@ TRANSITIONS = {"accepted": (("requested",), "to"), "rejected": (OPEN, "to"), "co
                "cancelled": (OPEN, "from")}
 
 
-def view(t: Transfer) -> dict:
-    principal = current_principal()
-    sides = [side for side, path in (("out", t.from_path), ("in", t.to_path)) if principal.sees(path)]
+def view(t: Transfer, seen_from: str | None = None) -> dict:
+    """A transfer as the caller sees it; ``direction`` is out, in or both, seen from ``seen_from`` (a subtree
+    path: the list's ``under``), by default the caller's scope."""
+    seen_from = seen_from or current_principal().scope_path or "/"
+    sides = [side for side, path in (("out", t.from_path), ("in", t.to_path)) if path.startswith(seen_from)]
     return {"id": t.id, "person_id": t.person_id, "person_name": t.person_name, "from_unit_id": t.from_unit_id,
             "to_unit_id": t.to_unit_id, "status": t.status, "reason": t.reason, "requested_on": t.requested_on,
             "accepted_on": t.accepted_on, "completed_on": t.completed_on, "closed_on": t.closed_on,
@@ -140,5 +142,5 @@ def list_transfers(args: dict) -> dict:
     if args.get("status"):
         stmt = stmt.where(Transfer.status == args["status"])
     page = paginate(db_session(), stmt, [Transfer.id], cursor=args.get("cursor"), limit=args["limit"])
-    page["items"] = [view(t) for t in page["items"]]
+    page["items"] = [view(t, path) for t in page["items"]]
     return page

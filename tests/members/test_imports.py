@@ -101,7 +101,8 @@ def test_the_same_person_twice_in_a_file_is_an_error(client, county, tree, membe
     data[1]["name"] = "又一个"
     resp = post(client, county, as_ndjson(data), "application/x-ndjson")
     assert resp.status_code == 422
-    assert resp.json["report"]["errors"] == [{"line": 2, "field": "id_number", "message": "the same ID number as line 1"}]
+    assert resp.json["report"]["errors"] == [
+        {"line": 2, "field": "id_number", "message": "the same ID number as line 1"}]
     assert people_count(members) == 0
 
 

@@ -135,3 +135,37 @@ def test_the_subtree_list_is_an_index_range_scan_on_postgresql(make_app, pg_url)
             "EXPLAIN SELECT * FROM people WHERE org_path >= '/p/c/a/' AND org_path < '/p/c/a0' "
             "AND (org_path, id) > ('/p/c/a/t/', '0') ORDER BY org_path, id LIMIT 51")))
     assert "ix_people_org_path_id" in plan and "Sort" not in plan, plan
+
+
+def test_alerts_reports_points_and_transfers_on_postgresql(make_app, pg_url):
+    from .conftest import TREE, Tree, full_member, register
+
+    members = make_app("members", database_url=pg_url("members"))
+    tree = Tree(members)
+    for key, parent, kind, domain in TREE:
+        tree.add(key, parent, kind, domain)
+    client, county, admin = members.test_client(), auth(members, "organizer", scope=tree.id("a")), auth(members,
+                                                                                                      "admin")
+    for i in range(3):
+        register(client, county, tree.id("v"), name=f"申请{i}", applied_on=f"2024-10-0{i + 1}")
+    page = client.get("/api/members/v1/alerts?as_of=2024-11-30&limit=2", headers=county).json
+    rest = client.get(f"/api/members/v1/alerts?as_of=2024-11-30&limit=2&cursor={page['next_cursor']}",
+                      headers=county).json
+    assert [a["due_on"] for a in page["items"] + rest["items"]] == ["2024-11-01", "2024-11-02", "2024-11-03"]
+    a, b = full_member(client, county, tree.id("v"), "甲"), full_member(client, county, tree.id("v"), "乙")
+    client.post("/api/members/v1/points", headers=county, json={"person_id": a["id"], "awarded_on": "2026-03-01",
+                                                                 "source": "attendance", "points": 10})
+    ranking = client.get(f"/api/members/v1/points/ranking?unit_id={tree.id('v')}&year=2026", headers=county).json
+    assert [(r["name"], r["rank"]) for r in ranking["items"]] == [("甲", 1), ("乙", 2)]
+    stages = client.get(f"/api/members/v1/reports/stages?under={tree.id('a')}", headers=county).json
+    assert stages["counts"]["applicant"] == 3 and stages["counts"]["full"] == 2
+    assert {c["name"]: c["total"] for c in stages["children"]} == {"unit t": 5, "unit g": 0}
+    villages = client.get("/api/members/v1/reports/no-development?as_of=2026-11-28", headers=admin).json
+    assert {v["unit_id"] for v in villages["flagged"]} == {tree.id("v"), tree.id("bz")}
+    breaches = client.get("/api/members/v1/reports/breaches?year=2024", headers=county).json
+    assert {"code": "MEMBERS.TALK_DEADLINE", "kind": "talk", "breached": 0, "overdue": 3} in breaches["items"]
+    moved = client.post("/api/members/v1/transfers", headers=county, json={
+        "person_id": b["id"], "to_unit_id": tree.id("b2"), "requested_on": "2026-03-01"})
+    assert moved.status_code == 201
+    seen = client.get(f"/api/members/v1/transfers?under={tree.id('b2')}", headers=county).json["items"]
+    assert [t["direction"] for t in seen] == ["in"]
