@@ -12,7 +12,6 @@ from __future__ import annotations
 import json
 import os
 import random
-import statistics
 import tempfile
 import threading
 import time

@@ -82,6 +82,11 @@ def emit(type_: str, data: dict, *, org_path: str | None):
     return current_kit().outbox.emit(db_session(), type_, data, org_path=org_path)
 
 
+def emit_many(type_: str, items) -> int:
+    """Many events of one type, ``items`` = [(data, org_path)], into the outbox in the request's transaction."""
+    return current_kit().outbox.emit_many(db_session(), type_, items)
+
+
 def require(*roles: str):
     """The caller must hold one of ``roles`` (403 otherwise)."""
     principal = current_principal()
@@ -163,7 +168,9 @@ def _install_request_cycle(app: Flask, kit: ServiceKit) -> None:
         if principal.scope is None:
             scope_path = "/"
         else:
-            scope_path = kit.scope_resolver(db_session(), principal.scope)
+            # a short session of its own: on SQLite the request's session holds the write lock until the end
+            with kit.db.Session() as session:
+                scope_path = kit.scope_resolver(session, principal.scope)
         g.principal = Principal(principal.subject, principal.roles, principal.scope, scope_path)
         g.principal_token = principal_var.set(g.principal)
         return None

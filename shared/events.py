@@ -8,6 +8,7 @@ on RabbitMQ, so a row is marked sent only once the broker has it.
 """
 from __future__ import annotations
 
+import functools
 import logging
 import os
 import threading
@@ -76,7 +77,14 @@ class Envelope:
 
     def loaded(self) -> dict:
         """``data`` through the catalog schema: UUIDs, dates and numbers as Python values."""
-        return catalog.lookup(self.type).schema().load(self.data)
+        return _schema_of(self.type).load(self.data)
+
+
+@functools.lru_cache(maxsize=None)
+def _schema_of(type_: str):
+    """One schema instance per event type: building a marshmallow schema (a deep copy of its
+    fields) costs several times more than dumping and validating with it, and instances are reusable."""
+    return catalog.lookup(type_).schema()
 
 
 def make_envelope(type_: str, data: dict, *, source: str, org_path: str | None,
@@ -84,7 +92,7 @@ def make_envelope(type_: str, data: dict, *, source: str, org_path: str | None,
                   occurred_at: datetime | None = None) -> Envelope:
     """Build an envelope whose ``data`` is checked against the catalog (a mismatch is a bug: it raises)."""
     event_type = catalog.lookup(type_)
-    schema = event_type.schema()
+    schema = _schema_of(type_)
     dumped = schema.dump(data)
     errors = schema.validate(dumped)
     if errors:
@@ -117,6 +125,17 @@ class Outbox:
         session.add(self.model(event_id=envelope.id, type=type_, envelope=envelope.as_dict()))
         session.info["outbox_written"] = True
         return envelope
+
+    def emit_many(self, session, type_: str, items) -> int:
+        """One event per ``(data, org_path)`` of ``items``, written set-wise (COPY on PostgreSQL)."""
+        from .bulk import EventBatch, write_events
+
+        batch = EventBatch(type_)
+        if batch.type.split(".", 1)[0] != self.service:
+            raise ValueError(f"{self.service} may not publish {type_}")
+        for data, org_path in items:
+            batch.add(data, org_path)
+        return write_events(session, self.model, batch)
 
 
 # --------------------------------------------------------------------------- broker

@@ -12,11 +12,12 @@ import base64
 import functools
 import hashlib
 import json
+from datetime import date, datetime
 from typing import Any
 
 from flask import Response, request
 from marshmallow import Schema, fields, validate
-from sqlalchemy import and_, or_, select, tuple_
+from sqlalchemy import and_, tuple_
 from sqlalchemy.exc import IntegrityError
 
 from .errors import Problem, not_found
@@ -66,7 +67,8 @@ class PageArgs(Schema):
 
 
 def encode_cursor(values: tuple) -> str:
-    raw = json.dumps([v if isinstance(v, (int, float, str)) or v is None else str(v) for v in values])
+    raw = json.dumps([v if isinstance(v, (int, float, str)) or v is None
+                      else v.isoformat() if isinstance(v, (date, datetime)) else str(v) for v in values])
     return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
 
 
@@ -82,6 +84,25 @@ def decode_cursor(cursor: str, width: int) -> list:
     return values
 
 
+def _typed(column, value):
+    """A cursor value back in its column's Python type (dates travel as ISO text)."""
+    if value is None:
+        return None
+    try:
+        python_type = column.type.python_type
+    except NotImplementedError:
+        return value
+    try:
+        if python_type is datetime:
+            return datetime.fromisoformat(value)
+        if python_type is date:
+            return date.fromisoformat(value)
+    except (TypeError, ValueError):
+        raise Problem(422, "Unprocessable Content", "the cursor is not one this list gave out",
+                      kind="validation", errors={"query": {"cursor": ["invalid cursor"]}}) from None
+    return value
+
+
 def paginate(session, stmt, order_columns: list, *, cursor: str | None, limit: int,
              row_key=None) -> dict:
     """Keyset pagination over ``order_columns`` (ascending, the last one unique).
@@ -90,7 +111,8 @@ def paginate(session, stmt, order_columns: list, *, cursor: str | None, limit: i
     while rows are inserted or deleted elsewhere in the list.
     """
     if cursor:
-        values = decode_cursor(cursor, len(order_columns))
+        values = [_typed(column, value) for column, value in zip(order_columns,
+                                                                  decode_cursor(cursor, len(order_columns)))]
         stmt = stmt.where(tuple_(*order_columns) > tuple_(*values))
     stmt = stmt.order_by(*order_columns).limit(limit + 1)
     rows = session.execute(stmt).scalars().all() if row_key is None else session.execute(stmt).all()

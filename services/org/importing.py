@@ -11,16 +11,14 @@
 """
 from __future__ import annotations
 
-import json
-
-from sqlalchemy import JSON, String, any_, bindparam, func, insert, select, text
+from sqlalchemy import String, any_, bindparam, func, select, text
 from sqlalchemy import update as sql_update
 from sqlalchemy.dialects import postgresql
 
-from shared.app import audit, current_kit, current_principal, db_session
+from shared.app import audit, current_principal, db_session, emit_many
+from shared.bulk import copy_rows
 from shared.db import new_id, utcnow
 from shared.errors import Problem, not_found
-from shared.events import make_envelope
 from shared.imports import ImportReport, read_records, validate_records
 
 from . import rules
@@ -184,8 +182,10 @@ def _insert(session, creates: list[dict], existing: dict) -> list[dict]:
                      "covered_units": record.get("covered_units"), "status": "active", "dissolved_on": None,
                      "full_members": 0, "probationary_members": 0, "version": 1, "created_at": now,
                      "updated_at": now})
-    bulk_insert(session, Unit.__table__, rows)
-    _emit_many(session, "org.unit.created", rows)
+    if rows:
+        columns = tuple(rows[0])
+        copy_rows(session, Unit.__table__, columns, [tuple(row[c] for c in columns) for row in rows])
+    _emit_many(rows, "org.unit.created")
     return rows
 
 
@@ -201,43 +201,12 @@ def _update(session, updates: list[tuple]) -> None:
         session.execute(statement, [{"b_id": r["id"], "b_updated_at": now,
                                      **{f"b_{name}": r[name] for name in (*SIMPLE_FIELDS, "version")}}
                                     for r in rows[i:i + CHUNK]])
-    _emit_many(session, "org.unit.updated", rows)
+    _emit_many(rows, "org.unit.updated")
 
 
-def _emit_many(session, type_: str, units: list[dict]) -> None:
-    """One event per unit into the outbox, in this transaction.
-
-    The kit's ``Outbox.emit`` adds one ORM object per event; for a province's worth of units the
-    same rows (same table, same envelope from ``make_envelope``) go in through ``bulk_insert``.
-    """
-    if not units:
-        return
-    Outbox = current_kit().models.OutboxEvent
-    now = utcnow()
-    rows = []
-    for unit in units:
-        envelope = make_envelope(type_, event_data(_Row(unit)), source="org", org_path=unit["path"])
-        rows.append({"event_id": envelope.id, "type": type_, "envelope": envelope.as_dict(), "created_at": now,
-                     "sent_at": None, "attempts": 0, "last_error": None})
-    bulk_insert(session, Outbox.__table__, rows)
-    session.info["outbox_written"] = True
-
-
-def bulk_insert(session, table, rows: list[dict]) -> None:
-    """Many rows into ``table`` in the session's transaction: COPY on PostgreSQL, batched INSERTs elsewhere."""
-    if not rows:
-        return
-    if session.get_bind().dialect.name != "postgresql":
-        for i in range(0, len(rows), CHUNK):
-            session.execute(insert(table), rows[i:i + CHUNK])
-        return
-    columns = list(rows[0])
-    json_columns = {c.name for c in table.columns if isinstance(c.type, JSON)}
-    cursor = session.connection().connection.driver_connection.cursor()
-    with cursor.copy(f"COPY {table.name} ({', '.join(columns)}) FROM STDIN") as copy:
-        for row in rows:
-            copy.write_row([json.dumps(row[c], ensure_ascii=False) if c in json_columns and row[c] is not None
-                            else row[c] for c in columns])
+def _emit_many(units: list[dict], type_: str) -> None:
+    """One event per unit into the outbox, set-wise, in this transaction."""
+    emit_many(type_, [(event_data(_Row(unit)), unit["path"]) for unit in units])
 
 
 class _Row:

@@ -18,6 +18,11 @@ class RatingPublished(Schema):
     stars = fields.Integer(required=True, validate=validate.Range(min=1, max=5))
     category = fields.String(required=True, validate=validate.OneOf(CATEGORIES))
     rating_version = fields.Integer(required=True)
+    batch_id = fields.UUID(allow_none=True, metadata={"description": "the county batch it was published in"})
+    region_id = fields.UUID(allow_none=True, metadata={"description": "the county (or city / province) rating it"})
+    change = fields.String(allow_none=True, validate=validate.OneOf(("up", "down", "same", "new")), metadata={
+        "description": "against last year's stars: up 晋位升级, down 降级, same, new"})
+    weak = fields.Boolean(allow_none=True, metadata={"description": "showed a weak-and-lax sign (EVAL.WEAK)"})
 
 
 class _ProblemFields(Schema):
@@ -27,6 +32,9 @@ class _ProblemFields(Schema):
     deadline = fields.Date(allow_none=True)
     level_unit_id = fields.UUID(allow_none=True, metadata={"description": "the unit now responsible"})
     problem_version = fields.Integer(required=True)
+    year = fields.Integer(allow_none=True)
+    in_weak_scope = fields.Boolean(allow_none=True, metadata={
+        "description": "the branch is inside the weak-and-lax rectification scope for this problem"})
 
 
 @event("evaluation.problem.opened")

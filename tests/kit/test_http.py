@@ -108,3 +108,41 @@ def test_subtree_bounds_do_not_leak_into_siblings():
     upper = path_upper_bound("/1/2/")
     assert "/1/2/9z/" < upper
     assert not ("/1/20/" >= "/1/2/" and "/1/20/" < upper)
+
+
+def test_a_scoped_token_with_an_idempotency_key_is_answered(make_app, auth_headers):
+    """The scope lookup must not hold the SQLite write lock the idempotency lookup then waits for."""
+    org = make_app("org")
+    client = org.test_client()
+    province = client.post("/api/org/v1/units", headers=auth_headers(org, "admin"),
+                           json={"kind": "province", "name": "P", "code": "P"}).get_json()
+    headers = {**auth_headers(org, "organizer", scope=province["id"]), "Idempotency-Key": "city-1"}
+    body = {"kind": "city", "name": "C", "code": "C", "parent_id": province["id"]}
+    first = client.post("/api/org/v1/units", headers=headers, json=body)
+    assert first.status_code == 201
+    assert client.post("/api/org/v1/units", headers=headers, json=body).get_json() == first.get_json()
+
+
+def test_a_cursor_over_a_date_column_round_trips(make_app, auth_headers):
+    from datetime import date
+
+    from services.org.models import Unit
+    from shared.http import encode_cursor, paginate
+
+    org = make_app("org")
+    client = org.test_client()
+    admin = auth_headers(org, "admin")
+    province = client.post("/api/org/v1/units", headers=admin, json={
+        "kind": "province", "name": "P", "code": "P", "established_on": "1949-10-01"}).get_json()
+    for i, day in enumerate(["2001-01-01", "2002-02-02", "2003-03-03"]):
+        client.post("/api/org/v1/units", headers=admin, json={
+            "kind": "city", "name": f"C{i}", "code": f"C{i}", "parent_id": province["id"], "established_on": day})
+    from sqlalchemy import select
+
+    with org.extensions["zhibu"].db.Session() as session:
+        stmt = select(Unit).where(Unit.established_on.is_not(None))
+        first = paginate(session, stmt, [Unit.established_on, Unit.id], cursor=None, limit=2)
+        second = paginate(session, stmt, [Unit.established_on, Unit.id], cursor=first["next_cursor"], limit=2)
+    assert [u.established_on for u in first["items"] + second["items"]] == [
+        date(1949, 10, 1), date(2001, 1, 1), date(2002, 2, 2), date(2003, 3, 3)]
+    assert encode_cursor((date(2001, 1, 1), "x")) != encode_cursor(("2001-01-01", "y"))
