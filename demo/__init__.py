@@ -140,6 +140,7 @@ def load(province: Province, client: Client, threads: int = 6) -> dict:
     with ThreadPoolExecutor(threads) as pool:
         rosters = dict((b.code, r) for b, r in pool.map(roster, active))
     secretaries: dict[str, str] = {}
+    committee_sizes: dict[str, int] = {}
     committees = 0
 
     def elect(branch):
@@ -157,12 +158,14 @@ def load(province: Province, client: Client, threads: int = 6) -> dict:
             if election:
                 committees += 1
                 secretaries[branch.code] = election["seats"][0]["person_id"]
+                committee_sizes[branch.code] = len(election["seats"])
     _say(f"{committees} committees elected")
 
     # 4. this year's meetings
     def meet(branch):
         full = sum(1 for m in rosters[branch.code] if m["stage"] == "full")
-        records = meetings_for(random.Random("m" + branch.code), branch, full, branch.code in secretaries, today)
+        records = meetings_for(random.Random("m" + branch.code), branch, full, committee_sizes.get(branch.code, 0),
+                               today)
         for record in records:
             client.call("POST", "/api/org/v1/meetings", {**record, "unit_id": ids[branch.code]})
         return len(records)

@@ -223,14 +223,14 @@ def election_for(rng: random.Random, branch: Unit, full_members: list[dict], tod
     return {"elected_on": elected_on.isoformat(), "seats": seats}
 
 
-def meetings_for(rng: random.Random, branch: Unit, full_count: int, has_committee: bool, today: date) -> list[dict]:
+def meetings_for(rng: random.Random, branch: Unit, full_count: int, committee_size: int, today: date) -> list[dict]:
     """This year's organizational life up to today: theme days, committee meetings, general meetings, lectures."""
     year_start = date(today.year, 1, 1)
     months = [add_months(year_start, i) for i in range(today.month)]
     plan = []
     for month in months:
         plan.append(("theme_day", month + timedelta(days=rng.randint(0, 20)), "主题党日：学习党的创新理论"))
-        if has_committee:
+        if committee_size:
             plan.append(("committee_meeting", month + timedelta(days=rng.randint(0, 25)), "支委会：研究本月工作"))
         if month.month in (1, 4, 7, 10):
             plan.append(("general_meeting", month + timedelta(days=rng.randint(5, 27)), "支部党员大会"))
@@ -242,9 +242,10 @@ def meetings_for(rng: random.Random, branch: Unit, full_count: int, has_committe
         if "short_meetings" in branch.traits and rng.random() < 0.5:
             continue
         record = {"type": kind, "held_on": held_on.isoformat(), "topic": topic}
-        if kind == "general_meeting":
+        if kind in ("general_meeting", "committee_meeting"):
+            entitled = full_count if kind == "general_meeting" else committee_size
             quorate = not ("non_quorate" in branch.traits and rng.random() < 0.5)
-            present = full_count // 2 + 1 + rng.randint(0, max(0, full_count // 2 - 1)) if quorate else full_count // 2
-            record.update(entitled=full_count, present=min(full_count, present))
+            present = entitled // 2 + 1 + rng.randint(0, max(0, entitled // 2 - 1)) if quorate else entitled // 2
+            record.update(entitled=entitled, present=min(entitled, present))
         meetings.append(record)
     return meetings

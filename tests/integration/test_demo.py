@@ -1,0 +1,87 @@
+"""The demo province: consistent by construction, and loadable through the services' own APIs."""
+from __future__ import annotations
+
+import os
+import time
+from collections import Counter
+from datetime import date
+
+import pytest
+
+from demo import load_demo
+from demo.plan import generate
+from shared.config import SERVICES
+from shared.dates import add_years, age_on
+from shared.migrations import upgrade
+from shared.pii import valid_id_number
+from shared.supervisor import start_suite, stop_suite
+from tests.conftest import TEST_SECRET
+from tests.integration.test_slice_e2e import call, wait_for
+
+TODAY = date(2026, 11, 28)
+
+
+def test_the_generated_province_keeps_the_rules_of_the_procedure():
+    province = generate("small", today=TODAY)
+    codes = [u.code for u in province.units]
+    assert len(codes) == len(set(codes))
+    parents = set(codes)
+    assert all(u.parent_code in parents for u in province.units if u.parent_code)
+    assert len({p.id_number for p in province.people}) == len(province.people)
+    for person in province.people:
+        assert valid_id_number(person.id_number)
+        assert age_on(person.birth_date, person.applied_on) >= 18
+        chain = [d for d in (person.applied_on, person.activist_since, person.target_since,
+                             person.probationary_since, person.full_member_since) if d]
+        assert chain == sorted(chain) and chain[-1] <= TODAY
+        if person.target_since:
+            assert person.target_since >= add_years(person.activist_since, 1)  # a year of cultivation
+        if person.full_member_since:
+            assert person.full_member_since == add_years(person.probationary_since, 1)
+    stages = Counter(p.stage for p in province.people)
+    assert set(stages) == {"applicant", "activist", "target", "probationary", "full"}
+
+
+def test_shares_are_configurable():
+    none_expired = generate("county", {"expired_term": 0.0}, today=TODAY)
+    all_expired = generate("county", {"expired_term": 1.0}, today=TODAY)
+    assert not any("expired_term" in b.traits for b in none_expired.branches)
+    assert all("expired_term" in b.traits for b in all_expired.branches)
+
+
+def test_the_small_demo_loads_through_the_gateway(tmp_path):
+    ports = {"gateway": 18700, "org": 18701, "members": 18702, "training": 18703, "evaluation": 18704}
+    env = dict(os.environ)
+    env.update({"ZHIBU_VAR_DIR": str(tmp_path), "ZHIBU_JWT_SECRET": TEST_SECRET, "ZHIBU_PII_KEY": "demo-pii",
+                "ZHIBU_BROKER_URL": "filesystem://", "ZHIBU_BUS_FOLDER": str(tmp_path / "bus"),
+                "ZHIBU_RATE_LIMIT_PER_SECOND": "1000", "ZHIBU_RATE_LIMIT_BURST": "2000"})
+    for service in SERVICES:
+        env[f"{service.upper()}_DATABASE_URL"] = f"sqlite:///{tmp_path / (service + '.db')}"
+        upgrade(service, env[f"{service.upper()}_DATABASE_URL"])
+    processes = start_suite(env, ports=ports, logs=tmp_path / "logs")
+    saved = dict(os.environ)
+    try:
+        for name in ports:
+            wait_for(f"http://127.0.0.1:{ports[name]}/healthz")
+        os.environ.update({"ZHIBU_VAR_DIR": str(tmp_path), "ZHIBU_JWT_SECRET": TEST_SECRET})
+        gateway = f"http://127.0.0.1:{ports['gateway']}"
+        assert load_demo("small", gateway) == 0
+        from shared.auth import mint_token
+        from shared.config import Config
+
+        token = mint_token(Config(service="t", jwt_secret=TEST_SECRET), subject="t", roles=["admin"])
+        _, units, _ = call("GET", f"{gateway}/api/org/v1/units?kind=province", token)
+        province = units["items"][0]["id"]
+        _, dashboard, _ = call("GET", f"{gateway}/api/evaluation/v1/dashboard?under={province}&year={date.today().year}",
+                               token)
+        assert dashboard["branches"] == len(generate("small").branches)
+        assert sum(dashboard["stars"].values()) == dashboard["branches"]
+        assert dashboard["training"]["members_trained"] > 0 and dashboard["meetings"]["due"] > 0
+        _, compliance, _ = call("GET", f"{gateway}/api/org/v1/compliance?under={province}", token)
+        assert any(rule["count"] for rule in compliance["rules"])
+        _, people, _ = call("GET", f"{gateway}/api/members/v1/people?under={province}&limit=1000", token)
+        assert len(people["items"]) == len(generate("small").people)
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
+        stop_suite(processes)
