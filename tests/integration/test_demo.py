@@ -2,11 +2,9 @@
 from __future__ import annotations
 
 import os
-import time
 from collections import Counter
 from datetime import date
 
-import pytest
 
 from demo import load_demo
 from demo.plan import generate
