@@ -129,6 +129,8 @@ class Importer:
         self.seen: dict[str, int] = {}
         self.pending: list[tuple[int, dict, dict]] = []
         self.created = self.existing = 0
+        self.ids: list[str] = []
+        self.optimistic = True
         self.session.flush()
         self.writer = bulk.BackgroundWriter(self._write)
 
@@ -154,8 +156,10 @@ class Importer:
             return
         row = None
         if not self.report.errors:  # once a row failed nothing will be written: only the checks go on
+            if not self.ids:
+                self.ids = bulk.new_ids(BATCH)
             row = columns(v, self.pii, self.cfg)
-            row.update(id=str(uuid.uuid4()), import_id=self.run_id, created_at=self.now, updated_at=self.now)
+            row.update(id=self.ids.pop(), import_id=self.run_id, created_at=self.now, updated_at=self.now)
         self.pending.append((line, v["unit_ref"], row))
         if len(self.pending) >= BATCH:
             self.writer.put(self.pending)
@@ -176,8 +180,8 @@ class Importer:
             self.units.setdefault(ref, None)
 
     def _write(self, batch: list[tuple[int, tuple, dict]]) -> None:
-        """In the writer: check the batch's units (one query), skip the people already registered (one query),
-        then COPY the people, their running deadlines and their ``members.person.created`` events."""
+        """In the writer: check the batch's units (one query), skip the people already registered, then COPY the
+        people, their running deadlines and their ``members.person.created`` events."""
         self._resolve_units({ref for _, ref, _ in batch})
         ready = []
         for line, ref, row in batch:
@@ -190,11 +194,26 @@ class Importer:
                 ready.append((row, unit))
         if self.report.errors:
             return
-        known = bulk.existing(self.session, Person.id_number_hash, [row["id_number_hash"] for row, _ in ready])
+        if self.optimistic:
+            # a first import meets nobody already registered: write at once, and only when the unique index
+            # says otherwise go back (to the savepoint) and look each batch up from then on
+            try:
+                with self.session.begin_nested():
+                    self._copy(ready, set())
+                return
+            except Exception as exc:  # noqa: BLE001 - only a unique violation is expected here
+                if not bulk.unique_violation(exc):
+                    raise
+                self.optimistic = False
+        self._copy(ready, bulk.existing(self.session, Person.id_number_hash,
+                                        [row["id_number_hash"] for row, _ in ready]))
+
+    def _copy(self, ready: list, known: set) -> None:
         people, due, events = [], [], bulk.EventBatch("members.person.created")
+        existing = 0
         for row, unit in ready:
             if row["id_number_hash"] in known:
-                self.existing += 1
+                existing += 1
                 continue
             row["unit_id"], row["org_path"] = unit.id, unit.path
             people.append(PEOPLE_ROW(row))
@@ -208,6 +227,7 @@ class Importer:
         bulk.copy_rows(self.session, Deadline.__table__, DEADLINE_COLUMNS, due)
         bulk.write_events(self.session, events)
         self.created += len(people)
+        self.existing += existing
 
     def abandon(self) -> None:
         """Stop the writer without writing more (the request fails and its transaction rolls back)."""

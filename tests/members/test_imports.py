@@ -138,3 +138,13 @@ def test_imports_need_a_known_format_and_a_writer(client, county, members, tree)
     viewer = auth(members, "viewer", scope=tree.id("a"))
     assert post(client, viewer, as_csv(rows(tree, 1)), "text/csv").status_code == 403
     assert post(client, county, as_csv([]), "text/csv").status_code == 422
+
+
+def test_a_file_with_some_people_already_registered_adds_only_the_others(client, county, tree, members):
+    data = rows(tree, 4)
+    assert post(client, county, as_ndjson(data[:2]), "application/x-ndjson").json["created"] == 2
+    both = post(client, county, as_ndjson(data), "application/x-ndjson")
+    assert (both.json["created"], both.json["existing"]) == (2, 2)
+    assert people_count(members) == 4
+    created = [e for e in pending_events(members) if e.type == "members.person.created"]
+    assert len(created) == 4 and len({e.data["id"] for e in created}) == 4
