@@ -61,11 +61,6 @@ DEFAULTS: dict = {
     "alert_horizon_days": 30,
 }
 
-STAGE_NAMES = {"applicant": ("入党申请人", "applicant"), "activist": ("入党积极分子", "activist"),
-               "target": ("发展对象", "development target"), "probationary": ("预备党员", "probationary member"),
-               "full": ("正式党员", "full member")}
-
-
 # ----------------------------------------------------------------------------- the 25 steps
 
 @dataclass(frozen=True)
