@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import json
 import logging
+from datetime import date
 
 from sqlalchemy import func, select, text
 
 from services.members.models import Person
+from shared.dates import age_on, today
 from shared.testing import auth, pending_events
 
 from .conftest import id_number, register
@@ -41,7 +43,7 @@ def test_a_person_with_all_fields(client, county, tree, members):
     assert person["id_number"] == number and person["phone"] == "13800138000"     # an organizer may see PII
     assert person["pii_masked"] is False
     assert person["stage"] == "full" and person["reached_step"] == 25
-    assert person["party_standing"] == {"since": "2016-07-01", "years": 10}
+    assert person["party_standing"] == {"since": "2016-07-01", "years": age_on(date(2016, 7, 1), today())}
     assert person["probation_ends_on"] == "2016-07-01"
     assert (person["ethnicity"], person["education"], person["occupation"], person["classification"]) == (
         "汉族", "本科", "村医", "in_work")
