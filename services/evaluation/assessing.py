@@ -7,10 +7,15 @@ the province), because a county's five-star quota and bottom share need all its 
 """
 from __future__ import annotations
 
+import gc
+import json
+from contextlib import contextmanager
+from datetime import date, datetime
 from fractions import Fraction
 
 from flask import current_app
-from sqlalchemy import and_, delete, func, insert, or_, select
+from sqlalchemy import JSON, and_, delete, func, insert, or_, select
+from sqlalchemy.types import TypeDecorator
 
 from shared.app import audit, current_principal, db_session
 from shared.dates import today
@@ -19,14 +24,70 @@ from shared.errors import not_found
 from shared.http import paginate, under_clause
 
 from . import indicators, rules, scorecards, scoring
-from .models import Assessment, Rating, ScorecardVersion
+from .models import Assessment, OrgUnitView, Rating, ScorecardVersion
 from .units import check_year, deepest_region, load_regions, region_in_scope, subtree, unit_in_scope
+
+
+#: rows per INSERT batch on SQLite: bounds the memory a recompute holds at once
+WRITE_CHUNK = 5000
+#: PostgreSQL memory for the recompute's hash joins and aggregates, for its transaction only: with the
+#: default 4 MB a province's person query spills hundreds of MB to temporary files
+RECOMPUTE_WORK_MEM = "256MB"
+ASSESSMENT_COLUMNS = [c.name for c in Assessment.__table__.columns]
+
+
+def _kind(column_type) -> type:
+    if isinstance(column_type, JSON):
+        return dict
+    if isinstance(column_type, TypeDecorator):
+        column_type = column_type.impl
+    return column_type.python_type
+
+
+KIND_OF = {c.name: _kind(c.type) for c in Assessment.__table__.columns}
+
+
+def write_assessments(session, columns: dict[str, list]) -> None:
+    """Insert the assessments given as columns, in the session's transaction: COPY on PostgreSQL (a province
+    is 330,000 rows), batched INSERTs elsewhere."""
+    values = [columns[c] for c in ASSESSMENT_COLUMNS]
+    if session.get_bind().dialect.name != "postgresql":
+        rows = [dict(zip(ASSESSMENT_COLUMNS, row)) for row in zip(*values)]
+        for start in range(0, len(rows), WRITE_CHUNK):
+            session.execute(insert(Assessment), rows[start:start + WRITE_CHUNK])
+        return
+    text_columns = [_copy_column(KIND_OF[name], column) for name, column in zip(ASSESSMENT_COLUMNS, values)]
+    driver = session.connection().connection.driver_connection
+    with driver.cursor() as cursor, cursor.copy(
+            f"COPY assessments ({', '.join(ASSESSMENT_COLUMNS)}) FROM STDIN") as copy:
+        lines = ["\t".join(row) for row in zip(*text_columns)]
+        for start in range(0, len(lines), WRITE_CHUNK):
+            copy.write("\n".join(lines[start:start + WRITE_CHUNK]) + "\n")
+
+
+_COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
+_JSON = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
+NULL = "\\N"
+
+
+def _copy_column(kind: type, values: list) -> list[str]:
+    """A column in COPY's text format, converted by the column's Python type in one comprehension."""
+    if kind is dict:  # JSON
+        return ["[]" if v == [] else "{}" if v == {} else _JSON.encode(v).translate(_COPY_ESCAPES) for v in values]
+    if kind is bool:
+        return [NULL if v is None else "t" if v else "f" for v in values]
+    if kind in (int, float):
+        return [NULL if v is None else str(v) for v in values]
+    if kind in (date, datetime):
+        return [NULL if v is None else v.isoformat() for v in values]
+    return [NULL if v is None else v.translate(_COPY_ESCAPES) for v in values]
 
 
 def previous_stars(session, universe, year: int, branches) -> list:
     """Each branch's stars in the latest published rating of ``year`` (None when it was not rated)."""
     latest = (select(Rating.unit_id, func.max(Rating.rating_version).label("v"))
-              .where(Rating.year == year, Rating.unit_id.in_(universe)).group_by(Rating.unit_id).subquery())
+              .where(Rating.year == year, indicators.within(Rating.unit_id, universe)).group_by(Rating.unit_id)
+              .subquery())
     found = [None] * len(branches)
     for unit_id, stars in session.execute(
             select(Rating.unit_id, Rating.stars)
@@ -38,12 +99,34 @@ def previous_stars(session, universe, year: int, branches) -> list:
     return found
 
 
+@contextmanager
+def collector_paused():
+    """Pause Python's cyclic garbage collector while a recompute builds millions of small lists and dicts
+    (none of them cyclic): otherwise each generation-2 pass walks all of them again, many times over."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
 def assess_subtree(session, path: str, year: int, as_of_today, config: dict) -> dict:
     """Recompute every assessment under the region at ``path`` for ``year``; returns a summary."""
+    with collector_paused():
+        return _assess_subtree(session, path, year, as_of_today, config)
+
+
+def _assess_subtree(session, path: str, year: int, as_of_today, config: dict) -> dict:
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(select(func.set_config("work_mem", RECOMPUTE_WORK_MEM, True)))
     universe = indicators.branches_stmt(config["EVAL.RATED_KINDS"], path=path)
     branches = indicators.load_branches(session, universe)
+    everything = session.scalar(select(OrgUnitView.id).where(~under_clause(OrgUnitView.path, path)).limit(1)) is None
+    facts_of = None if everything else universe  # the whole tree: no semi-join in the fact queries
     as_of = indicators.as_of_for(year, as_of_today)
-    table = indicators.compute(session, branches, universe, year, as_of, config)
+    table = indicators.compute(session, branches, facts_of, year, as_of, config)
 
     regions = load_regions(session)
     region_rows = [deepest_region(p, regions) for p in branches.paths]
@@ -51,7 +134,7 @@ def assess_subtree(session, path: str, year: int, as_of_today, config: dict) -> 
     region_paths = {r[1]: r[0] for r in region_rows}
     cards_by_path = scorecards.cards_for(session, list(region_paths.values()), config)
     card_of_region = {region_id: cards_by_path[p] for region_id, p in region_paths.items()}
-    previous = previous_stars(session, universe, year - 1, branches)
+    previous = previous_stars(session, facts_of, year - 1, branches)
     result = scoring.rate(table.columns, table.manual, table.signs, region_of, card_of_region, previous, config)
 
     session.execute(delete(Assessment).where(Assessment.year == year,
@@ -61,24 +144,25 @@ def assess_subtree(session, path: str, year: int, as_of_today, config: dict) -> 
     computed_at = utcnow()
     figures = table.figures
     meetings_missing = table.columns["meetings.shortfall"]
-    rows = [dict(
-        unit_id=branches.ids[i], year=year, org_path=branches.paths[i], name=branches.names[i],
-        code=branches.codes[i], region_id=region_of[i], scorecard_version_id=card_of_region[region_of[i]].version_id,
-        score=result["score"][i], stars_by_score=result["stars_by_score"][i], stars=result["stars"][i],
-        category=result["category"][i], previous_stars=previous[i], change=result["change"][i],
-        weak=result["weak"][i], breakdown=result["breakdown"][i], inputs=table.manual_meta[i],
-        vetoes=result["vetoes"][i], signs=result["signs"][i], limits=result["limits"][i],
-        members=figures["members"][i], members_trained=figures["members_trained"][i],
-        has_secretary=figures["has_secretary"][i], rotation_met=bool(table.columns["training.rotation"][i]),
-        term_expired=figures["term_expired"][i], meetings_due=figures["meetings_due"][i],
-        meetings_missing=meetings_missing[i], as_of=as_of, computed_at=computed_at,
-    ) for i in range(len(branches))]
-    if rows:
-        session.execute(insert(Assessment), rows)
+
+    n = len(branches)
+    write_assessments(session, {
+        "unit_id": branches.ids, "year": [year] * n, "org_path": branches.paths, "name": branches.names,
+        "code": branches.codes, "region_id": region_of,
+        "scorecard_version_id": [card_of_region[r].version_id for r in region_of],
+        "score": result["score"], "stars_by_score": result["stars_by_score"], "stars": result["stars"],
+        "category": result["category"], "previous_stars": previous, "change": result["change"],
+        "weak": result["weak"], "breakdown": result["breakdown"], "inputs": table.manual_meta,
+        "vetoes": result["vetoes"], "signs": result["signs"], "limits": result["limits"],
+        "members": figures["members"], "members_trained": figures["members_trained"],
+        "has_secretary": figures["has_secretary"], "rotation_met": [bool(r) for r in table.columns["training.rotation"]],
+        "term_expired": figures["term_expired"], "meetings_due": figures["meetings_due"],
+        "meetings_missing": meetings_missing, "as_of": [as_of] * n, "computed_at": [computed_at] * n,
+    })
     by_stars = {str(k): 0 for k in range(5, 0, -1)}
     for stars in result["stars"]:
         by_stars[str(stars)] += 1
-    return {"year": year, "as_of": as_of, "branches": len(rows), "regions": len(region_paths), "by_stars": by_stars,
+    return {"year": year, "as_of": as_of, "branches": len(branches), "regions": len(region_paths), "by_stars": by_stars,
             "weak": sum(result["weak"]), "computed_at": computed_at}
 
 
@@ -102,12 +186,10 @@ def list_assessments(args: dict) -> dict:
     return paginate(db_session(), stmt, [Assessment.org_path], cursor=args.get("cursor"), limit=args["limit"])
 
 
-def explain(breakdown: list, criteria: list, inputs: dict) -> list[dict]:
+def explain(breakdown: dict, criteria: list, inputs: dict) -> list[dict]:
     """Each criterion with its weight, where its number came from, the value and the points."""
-    by_key = {c["key"]: c for c in criteria}
     out = []
-    for key, value, points in breakdown:
-        criterion = by_key.get(key, {"name": key, "weight": None, "source": {}})
+    for criterion, value, points in zip(criteria, breakdown["values"], breakdown["points"]):
         source = criterion["source"]
         if "manual" in source:
             entry = inputs.get(source["manual"])
@@ -117,7 +199,7 @@ def explain(breakdown: list, criteria: list, inputs: dict) -> list[dict]:
         else:
             provenance = {"indicator": source.get("indicator"),
                           "from": scoring.INDICATORS.get(source.get("indicator"), "")}
-        out.append({"key": key, "name": criterion["name"], "weight": criterion["weight"], "source": source,
+        out.append({"key": criterion["key"], "name": criterion["name"], "weight": criterion["weight"], "source": source,
                     "value": value, "points": points, "provenance": provenance})
     return out
 

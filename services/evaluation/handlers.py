@@ -13,7 +13,7 @@ from sqlalchemy import select, update
 from shared.consumer import Handlers
 from shared.http import under_clause
 
-from .models import (Assessment, CommitteeFact, ManualInput, MeetingFact, OrgUnitView, PersonFact, PersonYear, PointsAward,
+from .models import (Assessment, CommitteeFact, ManualInput, MeetingFact, MeetingTally, OrgUnitView, PersonFact, PersonYear, PointsAward,
                      Problem, ReviewFact, Scorecard, SupportFact)
 
 handlers = Handlers()
@@ -25,7 +25,7 @@ def _newer(stored_at, event) -> bool:
 
 @handlers.on("org.meeting.recorded")
 def meeting_recorded(session, event):
-    """Meetings held per type and year; only a meeting that counts (quorum met) is counted later."""
+    """Meetings held per type and year: the meeting itself, and its branch's tally if it counts (quorum met)."""
     data = event.loaded()
     row = session.get(MeetingFact, str(data["meeting_id"]))
     if row is not None and not _newer(row.event_at, event):
@@ -35,8 +35,23 @@ def meeting_recorded(session, event):
     if row is None:
         session.add(MeetingFact(meeting_id=str(data["meeting_id"]), **values))
     else:
+        if row.counts:
+            _tally(session, row.unit_id, row.year, row.type, -1)
         for key, value in values.items():
             setattr(row, key, value)
+    if values["counts"]:
+        _tally(session, values["unit_id"], values["year"], values["type"], +1)
+
+
+def _tally(session, unit_id: str, year: int, meeting_type: str, delta: int) -> None:
+    """Add ``delta`` to a branch-year's count of one meeting type (an atomic UPDATE; a concurrent first
+    insert fails on the key and the kit retries the event)."""
+    column = getattr(MeetingTally, meeting_type)
+    changed = session.execute(update(MeetingTally).where(MeetingTally.unit_id == unit_id, MeetingTally.year == year)
+                              .values({column: column + delta}).execution_options(synchronize_session=False))
+    if changed.rowcount == 0:
+        session.add(MeetingTally(unit_id=unit_id, year=year, **{meeting_type: delta}))
+        session.flush()
 
 
 @handlers.on("org.committee.elected", "org.committee.changed")

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from flask import current_app
-from sqlalchemy import and_, case, func, or_, select
+from sqlalchemy import and_, case, func, or_, select, true
 
 from shared.app import db_session
 from shared.dates import add_years, today
@@ -19,7 +19,7 @@ from shared.errors import not_found
 from shared.http import paginate, under_clause
 
 from . import rules
-from .models import (CommitteeFact, ManualInput, MeetingFact, OrgUnitView, PersonFact, PersonYear, Problem,
+from .models import (CommitteeFact, ManualInput, MeetingTally, OrgUnitView, PersonFact, PersonYear, Problem,
                      ReviewFact, SupportFact)
 from .scoring import MANUAL_INPUTS
 from .units import check_year, subtree, unit_in_scope
@@ -54,6 +54,12 @@ def branches_stmt(rated_kinds, path: str | None = None, ids: list[str] | None = 
     return stmt
 
 
+def within(column, universe):
+    """``column IN universe``; no condition at all when ``universe`` is None (every unit: a province's
+    recompute skips the semi-join, rows of other units are dropped when read)."""
+    return column.in_(universe) if universe is not None else true()
+
+
 def load_branches(session, universe) -> Branches:
     rows = session.execute(
         select(OrgUnitView.id, OrgUnitView.path, OrgUnitView.name, OrgUnitView.code)
@@ -86,25 +92,27 @@ def as_of_for(year: int, today: date) -> date:
 
 
 def load(session, branches: Branches, universe, year: int, as_of: date, config: dict) -> dict:
-    """The raw figures of every branch in ``universe``: one GROUP BY query per fact table."""
+    """The raw figures of ``branches``: one GROUP BY query per fact table, limited to ``universe`` (a
+    selectable or list of their ids; None when they are every branch there is)."""
     n = len(branches)
     at = branches.index
     raw: dict = {"held": {t: [0] * n for t in rules.MEETING_TYPES}}
 
-    for unit_id, meeting_type, count in session.execute(
-            select(MeetingFact.unit_id, MeetingFact.type, func.count())
-            .where(MeetingFact.year == year, MeetingFact.counts.is_(True), MeetingFact.held_on <= as_of,
-                   MeetingFact.unit_id.in_(universe))
-            .group_by(MeetingFact.unit_id, MeetingFact.type)):
-        if unit_id in at and meeting_type in raw["held"]:
-            raw["held"][meeting_type][at[unit_id]] = count
+    held = [raw["held"][t] for t in rules.MEETING_TYPES]
+    for unit_id, *counts in session.execute(
+            select(MeetingTally.unit_id, *[getattr(MeetingTally, t) for t in rules.MEETING_TYPES])
+            .where(MeetingTally.year == year, within(MeetingTally.unit_id, universe))):
+        i = at.get(unit_id)
+        if i is not None:
+            for column, count in zip(held, counts):
+                column[i] = count
 
     raw["committee"] = [None] * n
     for row in session.execute(
             select(CommitteeFact.unit_id, CommitteeFact.seats_total, CommitteeFact.seats_filled,
                    CommitteeFact.secretary_id, CommitteeFact.secretary_vacant_since, CommitteeFact.term_ends_on,
                    CommitteeFact.elected_on)
-            .where(CommitteeFact.unit_id.in_(universe))):
+            .where(within(CommitteeFact.unit_id, universe))):
         if row[0] in at:
             raw["committee"][at[row[0]]] = row
 
@@ -112,14 +120,14 @@ def load(session, branches: Branches, universe, year: int, as_of: date, config: 
     for parent_id, count in session.execute(
             select(OrgUnitView.parent_id, func.count())
             .where(OrgUnitView.kind == "party_group", OrgUnitView.status == "active",
-                   OrgUnitView.parent_id.in_(universe))
+                   within(OrgUnitView.parent_id, universe))
             .group_by(OrgUnitView.parent_id)):
         if parent_id in at:
             raw["groups"][at[parent_id]] = count
 
     raw["venue"] = [None] * n
     for unit_id, has_venue in session.execute(
-            select(SupportFact.unit_id, SupportFact.has_venue).where(SupportFact.unit_id.in_(universe))):
+            select(SupportFact.unit_id, SupportFact.has_venue).where(within(SupportFact.unit_id, universe))):
         if unit_id in at:
             raw["venue"][at[unit_id]] = bool(has_venue)
 
@@ -146,7 +154,7 @@ def load(session, branches: Branches, universe, year: int, as_of: date, config: 
                    func.sum(case((member, func.coalesce(PersonYear.points, 0.0)), else_=0.0)))
             .select_from(PersonFact)
             .outerjoin(PersonYear, and_(PersonYear.person_id == PersonFact.person_id, PersonYear.year == year))
-            .where(PersonFact.status == "active", PersonFact.unit_id.in_(universe))
+            .where(PersonFact.status == "active", within(PersonFact.unit_id, universe))
             .group_by(PersonFact.unit_id)):
         i = at.get(row[0])
         if i is None:
@@ -158,20 +166,20 @@ def load(session, branches: Branches, universe, year: int, as_of: date, config: 
     for (unit_id,) in session.execute(
             select(CommitteeFact.unit_id)
             .join(PersonYear, and_(PersonYear.person_id == CommitteeFact.secretary_id, PersonYear.year == year))
-            .where(PersonYear.rotation_met.is_(True), CommitteeFact.unit_id.in_(universe))):
+            .where(PersonYear.rotation_met.is_(True), within(CommitteeFact.unit_id, universe))):
         if unit_id in at:
             raw["rotation"][at[unit_id]] = True
 
     raw["review"] = [False] * n
     for (unit_id,) in session.execute(
-            select(ReviewFact.unit_id).where(ReviewFact.year == year, ReviewFact.unit_id.in_(universe))):
+            select(ReviewFact.unit_id).where(ReviewFact.year == year, within(ReviewFact.unit_id, universe))):
         if unit_id in at:
             raw["review"][at[unit_id]] = True
 
     raw["problems"] = [None] * n
     for unit_id, problem_id, status, deadline, in_scope in session.execute(
             select(Problem.unit_id, Problem.id, Problem.status, Problem.deadline, Problem.in_weak_scope)
-            .where(Problem.year == year, Problem.unit_id.in_(universe))):
+            .where(Problem.year == year, within(Problem.unit_id, universe))):
         i = at.get(unit_id)
         if i is None:
             continue
@@ -191,7 +199,7 @@ def load(session, branches: Branches, universe, year: int, as_of: date, config: 
     for row in session.execute(
             select(ManualInput.unit_id, ManualInput.name, ManualInput.id, ManualInput.value, ManualInput.entered_by,
                    ManualInput.entered_at, ManualInput.note)
-            .where(ManualInput.year == year, ManualInput.unit_id.in_(universe))):
+            .where(ManualInput.year == year, within(ManualInput.unit_id, universe))):
         i = at.get(row[0])
         if i is not None:
             raw["manual"][i][row[1]] = {"id": row[2], "value": row[3], "entered_by": row[4],
@@ -205,18 +213,34 @@ def _iso(value):
 
 def derive(branches: Branches, raw: dict, year: int, as_of: date, config: dict, *,
            with_evidence: bool = False) -> IndicatorTable:
-    """The indicators and the weak-and-lax signs of each branch, from the raw figures (pure)."""
+    """The indicators and the weak-and-lax signs of each branch, from the raw figures (pure).
+
+    One pass over the branches; the columns and the meetings due (which depend only on whether a
+    branch has a committee and party groups) are looked up once, outside the loop.
+    """
     n = len(branches)
-    frequencies = config["LIFE.FREQUENCIES"]
     committee_cfg = config["ORG.COMMITTEE_REQUIRED"]
     weak_cfg = config["EVAL.WEAK"]
+    vacancy_months = config["ORG.VACANCY_MONTHS"]
     names = ["meetings.ratio", "meetings.shortfall", *[f"meetings.{t}" for t in rules.MEETING_TYPES],
              "committee.complete", "committee.secretary_vacant_3m", "committee.term_in_force",
-             "members.full", "members.probationary", "members.target", "members.activist", "members.applicant",
-             "members.developed_1y", "members.developed_2y", "members.developed_3y", "review.done",
-             "points.average", "training.hour_coverage", "training.rotation", "support.venue",
-             "problems.open", "problems.overdue", "problems.rectified", "problems.rectified_ratio"]
+             *[f"members.{s}" for s in STAGES], "members.developed_1y", "members.developed_2y",
+             "members.developed_3y", "review.done", "points.average", "training.hour_coverage", "training.rotation",
+             "support.venue", "problems.open", "problems.overdue", "problems.rectified", "problems.rectified_ratio"]
     columns = {name: [None] * n for name in names}
+    copied = [(columns[f"members.{s}"], raw[s]) for s in STAGES] + [
+        (columns[f"members.developed_{y}y"], raw[f"dev{y}"]) for y in (1, 2, 3)]
+    held_columns = [raw["held"][t] for t in rules.MEETING_TYPES]
+    ratio_columns = [columns[f"meetings.{t}"] for t in rules.MEETING_TYPES]
+    due_by_shape = {}
+    for has_committee in (False, True):
+        for has_groups in (False, True):
+            required = rules.meetings_required(config["LIFE.FREQUENCIES"], year, as_of,
+                                               has_committee=has_committee, has_groups=has_groups)
+            due_by_shape[(has_committee, has_groups)] = (required, [required.get(t, 0) for t in rules.MEETING_TYPES])
+    no_development_in = raw[f"dev{weak_cfg['no_development_years']}"]
+    no_problems = {"open": 0, "overdue": 0, "rectified": 0, "total": 0, "scope": []}
+
     signs: list[list] = [[] for _ in range(n)]
     figures = {name: [None] * n for name in ("members", "members_trained", "has_secretary", "term_expired",
                                               "meetings_due")}
@@ -229,33 +253,29 @@ def derive(branches: Branches, raw: dict, year: int, as_of: date, config: dict, 
         full = int(raw["full"][i])
         members = full + int(raw["probationary"][i])
 
-        held = {t: raw["held"][t][i] for t in rules.MEETING_TYPES}
-        required = rules.meetings_required(frequencies, year, as_of, has_committee=seats_total >= committee_cfg["min_seats"],
-                                           has_groups=raw["groups"][i] > 0)
+        held = dict(zip(rules.MEETING_TYPES, [column[i] for column in held_columns]))
+        required, due_list = due_by_shape[(seats_total >= committee_cfg["min_seats"], raw["groups"][i] > 0)]
         missing, due = rules.meeting_shortfall(held, required)
         columns["meetings.ratio"][i] = (due - missing) / due if due else 1.0
         columns["meetings.shortfall"][i] = missing
-        for t in rules.MEETING_TYPES:
-            req = required.get(t, 0)
-            columns[f"meetings.{t}"][i] = min(held[t], req) / req if req else 1.0
+        for column, count, req in zip(ratio_columns, held.values(), due_list):
+            column[i] = min(count, req) / req if req else 1.0
 
-        vacancy = rules.secretary_vacancy(vacant_since, as_of, config["ORG.VACANCY_MONTHS"])
+        vacancy = rules.secretary_vacancy(vacant_since, as_of, vacancy_months)
         expired = rules.term_expired(term_ends_on, as_of)
         columns["committee.complete"][i] = int(rules.committee_complete(
             on_record, seats_total, seats_filled, secretary_id is not None, full, **committee_cfg))
         columns["committee.secretary_vacant_3m"][i] = int(vacancy is not None)
         columns["committee.term_in_force"][i] = int(on_record and expired is None)
 
-        for stage in STAGES:
-            columns[f"members.{stage}"][i] = int(raw[stage][i])
-        for years in (1, 2, 3):
-            columns[f"members.developed_{years}y"][i] = int(raw[f"dev{years}"][i])
+        for column, source in copied:
+            column[i] = int(source[i])
         columns["review.done"][i] = int(raw["review"][i])
         columns["points.average"][i] = round(raw["points"][i] / members, 2) if members else None
         columns["training.hour_coverage"][i] = round(raw["trained"][i] / members, 4) if members else None
         columns["training.rotation"][i] = int(raw["rotation"][i])
         columns["support.venue"][i] = int(bool(raw["venue"][i]))
-        tally = raw["problems"][i] or {"open": 0, "overdue": 0, "rectified": 0, "total": 0, "scope": []}
+        tally = raw["problems"][i] or no_problems
         columns["problems.open"][i] = tally["open"]
         columns["problems.overdue"][i] = tally["overdue"]
         columns["problems.rectified"][i] = tally["rectified"]
@@ -266,9 +286,9 @@ def derive(branches: Branches, raw: dict, year: int, as_of: date, config: dict, 
         found = [
             rules.committee_structure(on_record, seats_filled, full, **committee_cfg),
             vacancy,
-            rules.life_irregular(held, required, weak_cfg["meeting_ratio_below"], as_of),
-            rules.no_development(int(raw[f"dev{weak_cfg['no_development_years']}"][i]), int(raw["target"][i]), raw["last_admitted"][i], weak_cfg["no_development_years"],
-                                 as_of),
+            rules.life_irregular(held, required, missing, due, weak_cfg["meeting_ratio_below"], as_of),
+            rules.no_development(int(no_development_in[i]), int(raw["target"][i]), raw["last_admitted"][i],
+                                 weak_cfg["no_development_years"], as_of),
             rules.no_venue(raw["venue"][i]),
             rules.low_satisfaction(satisfaction["value"] if satisfaction else None, weak_cfg["satisfaction_below"],
                                    satisfaction["entered_by"] if satisfaction else None),
@@ -297,7 +317,10 @@ def derive(branches: Branches, raw: dict, year: int, as_of: date, config: dict, 
             "problems": {k: v for k, v in tally.items() if k != "scope"},
             "has_venue": raw["venue"][i],
         }
-    manual_columns = {name: [raw["manual"][i].get(name, {}).get("value") for i in range(n)] for name in MANUAL_INPUTS}
+    manual_columns = {name: [None] * n for name in MANUAL_INPUTS}
+    for i, entered in enumerate(raw["manual"]):
+        for name, entry in entered.items():
+            manual_columns[name][i] = entry["value"]
     return IndicatorTable(branches, year, as_of, columns, manual_columns, raw["manual"], signs, figures, evidence)
 
 

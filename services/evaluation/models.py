@@ -35,7 +35,6 @@ class MeetingFact(Base):
     """One meeting of organizational life (org.meeting.recorded), upserted by its id."""
 
     __tablename__ = "meeting_facts"
-    __table_args__ = (Index("ix_meeting_facts_year_unit", "year", "unit_id", "type", "counts", "held_on"),)
     meeting_id: Mapped[str] = mapped_column(String(36), primary_key=True)
     unit_id: Mapped[str] = mapped_column(String(36))
     type: Mapped[str] = mapped_column(String(30))
@@ -44,6 +43,23 @@ class MeetingFact(Base):
     counts: Mapped[bool] = mapped_column(Boolean)
     #: occurred_at of the event applied: an older event never undoes a newer one
     event_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class MeetingTally(Base):
+    """Meetings of a branch and year that count (quorum met), per type: kept by the meeting handler so that a
+    recompute reads one row per branch, not every meeting."""
+
+    __tablename__ = "meeting_tallies"
+    unit_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    year: Mapped[int] = mapped_column(Integer, primary_key=True)
+    general_meeting: Mapped[int] = mapped_column(Integer, default=0)
+    committee_meeting: Mapped[int] = mapped_column(Integer, default=0)
+    group_meeting: Mapped[int] = mapped_column(Integer, default=0)
+    party_lecture: Mapped[int] = mapped_column(Integer, default=0)
+    theme_day: Mapped[int] = mapped_column(Integer, default=0)
+    review_meeting: Mapped[int] = mapped_column(Integer, default=0)
+    heart_to_heart_talk: Mapped[int] = mapped_column(Integer, default=0)
+    member_review: Mapped[int] = mapped_column(Integer, default=0)
 
 
 class CommitteeFact(Base):
@@ -229,11 +245,10 @@ class Assessment(Base):
     """A branch's computed standing for a year: replaced by every recompute of its county."""
 
     __tablename__ = "assessments"
-    __table_args__ = (UniqueConstraint("year", "unit_id"), Index("ix_assessments_year_path", "year", "org_path"),
+    __table_args__ = (Index("ix_assessments_year_path", "year", "org_path"),
                       Index("ix_assessments_year_region", "year", "region_id", "score"))
-    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
-    unit_id: Mapped[str] = mapped_column(String(36))
-    year: Mapped[int] = mapped_column(Integer)
+    year: Mapped[int] = mapped_column(Integer, primary_key=True)
+    unit_id: Mapped[str] = mapped_column(String(36), primary_key=True)
     org_path: Mapped[str] = mapped_column(PathString)
     name: Mapped[str] = mapped_column(String(200))
     code: Mapped[str] = mapped_column(String(64))
@@ -247,8 +262,8 @@ class Assessment(Base):
     previous_stars: Mapped[int | None] = mapped_column(Integer, nullable=True)
     change: Mapped[str] = mapped_column(String(10))
     weak: Mapped[bool] = mapped_column(Boolean)
-    #: [[criterion key, value, points], ...] in the scorecard version's order
-    breakdown: Mapped[list] = mapped_column(JSON)
+    #: {"values": [...], "points": [...]} in the order of the scorecard version's criteria
+    breakdown: Mapped[dict] = mapped_column(JSON)
     #: manual inputs used: {name: {"id", "value", "entered_by", "entered_at"}}
     inputs: Mapped[dict] = mapped_column(JSON)
     vetoes: Mapped[list] = mapped_column(JSON)
@@ -312,7 +327,8 @@ class Rating(Base):
     previous_stars: Mapped[int | None] = mapped_column(Integer, nullable=True)
     change: Mapped[str] = mapped_column(String(10))
     weak: Mapped[bool] = mapped_column(Boolean)
-    breakdown: Mapped[list] = mapped_column(JSON)
+    #: {"values": [...], "points": [...]} in the order of the batch's criteria
+    breakdown: Mapped[dict] = mapped_column(JSON)
     inputs: Mapped[dict] = mapped_column(JSON)
     vetoes: Mapped[list] = mapped_column(JSON)
     signs: Mapped[list] = mapped_column(JSON)

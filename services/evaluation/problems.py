@@ -31,7 +31,8 @@ def _invalid(field: str, message: str) -> HttpProblem:
 def _publish(type_: str, problem: Problem) -> None:
     emit(type_, {"problem_id": problem.id, "unit_id": problem.unit_id, "status": problem.status,
                  "deadline": problem.deadline, "level_unit_id": problem.level_unit_id,
-                 "problem_version": problem.version}, org_path=problem.org_path)
+                 "problem_version": problem.version, "year": problem.year, "in_weak_scope": problem.in_weak_scope},
+         org_path=problem.org_path)
 
 
 def get_in_scope(problem_id) -> Problem:

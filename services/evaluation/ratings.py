@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 
 from shared.app import audit, current_principal, db_session, emit
 from shared.dates import today
+from shared.db import new_id
 from shared.errors import Problem, not_found
 from shared.export import Column, csv_response, wanted_format, xlsx_response
 from shared.http import paginate, under_clause
@@ -50,18 +51,18 @@ def publish(fields: dict) -> dict:
     by_stars = {str(k): 0 for k in range(5, 0, -1)}
     for row in rows:
         rating = Rating(
-            batch_id=batch.id, unit_id=row.unit_id, year=year, rating_version=versions.get(row.unit_id, 0) + 1,
+            id=new_id(), batch_id=batch.id, unit_id=row.unit_id, year=year, rating_version=versions.get(row.unit_id, 0) + 1,
             org_path=row.org_path, name=row.name, code=row.code, region_id=region.id, region_name=region.name,
             score=row.score, stars_by_score=row.stars_by_score, stars=row.stars, category=row.category,
             previous_stars=row.previous_stars, change=row.change, weak=row.weak, breakdown=row.breakdown,
             inputs=row.inputs, vetoes=row.vetoes, signs=row.signs, limits=row.limits, as_of=row.as_of,
             published_at=batch.published_at)
         session.add(rating)
-        session.flush()
         by_stars[str(rating.stars)] += 1
         emit("evaluation.rating.published", {
             "rating_id": rating.id, "unit_id": rating.unit_id, "year": year, "score": rating.score,
-            "stars": rating.stars, "category": rating.category, "rating_version": rating.rating_version},
+            "stars": rating.stars, "category": rating.category, "rating_version": rating.rating_version,
+            "batch_id": batch.id, "region_id": region.id, "change": rating.change, "weak": rating.weak},
             org_path=rating.org_path)
     audit("rating_batch", batch.id, "published", {"region_id": region.id, "year": year, "version": batch.version,
                                                   "branches": len(rows), "reason": batch.reason,

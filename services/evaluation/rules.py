@@ -131,11 +131,10 @@ def meeting_shortfall(held: dict[str, int], required: dict[str, int]) -> tuple[i
     return missing, due
 
 
-def life_irregular(held: dict[str, int], required: dict[str, int], ratio_below: float,
+def life_irregular(held: dict[str, int], required: dict[str, int], missing: int, due: int, ratio_below: float,
                    as_of: date) -> Violation | None:
     """EVAL.WEAK: organizational life not held (组织生活不经常、不认真) -- fewer than ``ratio_below`` of the
-    meetings due were held and counted (quorum met)."""
-    missing, due = meeting_shortfall(held, required)
+    meetings due were held and counted (quorum met). ``missing, due`` are ``meeting_shortfall(held, required)``."""
     if due == 0 or (due - missing) / due >= ratio_below:
         return None
     short = {t: [held.get(t, 0), req] for t, req in required.items() if held.get(t, 0) < req}

@@ -6,6 +6,7 @@ breakdown by criterion, so that 330,000 branches are scored in one pass over lis
 """
 from __future__ import annotations
 
+import operator
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
@@ -68,37 +69,46 @@ def round2(value: float) -> float:
     return float(Decimal(repr(value)).quantize(_CENT, rounding=ROUND_HALF_UP))
 
 
-def _clamp01(x: float) -> float:
-    return 0.0 if x < 0 else 1.0 if x > 1 else x
-
-
 def criterion_fraction(source: dict, value: float | None) -> float:
     """The share of a criterion's weight a value earns (0..1); a missing value earns nothing."""
-    if value is None:
-        return 0.0
-    if "manual" in source:
-        low, high = source["min"], source["max"]
-        share = _clamp01((value - low) / (high - low))
-        return share if source.get("higher_is_better", True) else 1.0 - share
-    transform = source.get("transform", "scaled")
-    if transform == "flag":
-        return 1.0 if value >= 1 else 0.0
-    target = source.get("target", 1) or 1
-    if transform == "penalty":
-        return _clamp01(1.0 - value / target)
-    return _clamp01(value / target)
+    return points_column(source, 1.0, [value])[0]
 
 
 def source_name(source: dict) -> str:
     return source.get("indicator") or source.get("manual")
 
 
+_OPS = {">=": operator.ge, ">": operator.gt, "<=": operator.le, "<": operator.lt, "==": operator.eq}
+
+
 def veto_hit(veto: dict, value: float | None) -> bool:
-    if value is None:
-        return False
-    limit = veto["value"]
-    return {">=": value >= limit, ">": value > limit, "<=": value <= limit, "<": value < limit,
-            "==": value == limit}[veto["op"]]
+    return value is not None and _OPS[veto["op"]](value, veto["value"])
+
+
+def points_column(source: dict, weight: float, values: list) -> list[float]:
+    """A criterion's points for a column of values, one comprehension per transform (no call per value):
+
+    - indicator, ``scaled``: weight x min(value / target, 1), at least 0;
+    - indicator, ``flag``: weight when value >= 1;
+    - indicator, ``penalty``: weight x max(1 - value / target, 0);
+    - manual input: weight x the value's position in ``min..max`` (reversed unless ``higher_is_better``).
+    A missing value (None) earns 0.
+    """
+    if "manual" in source:
+        low, span = source["min"], source["max"] - source["min"]
+        shares = [None if v is None else (v - low) / span for v in values]
+        shares = [0.0 if s is None or s <= 0 else 1.0 if s >= 1 else s for s in shares]
+        if not source.get("higher_is_better", True):
+            shares = [1.0 - s if v is not None else 0.0 for s, v in zip(shares, values)]
+        return [weight * s for s in shares]
+    transform = source.get("transform", "scaled")
+    if transform == "flag":
+        return [weight if v is not None and v >= 1 else 0.0 for v in values]
+    target = source.get("target", 1) or 1
+    if transform == "penalty":
+        return [0.0 if v is None or v >= target else weight if v <= 0 else weight * (1.0 - v / target)
+                for v in values]
+    return [0.0 if v is None or v <= 0 else weight if v >= target else weight * v / target for v in values]
 
 
 def score_columns(criteria: list[dict], vetoes: list[dict], columns: dict[str, list],
@@ -106,30 +116,31 @@ def score_columns(criteria: list[dict], vetoes: list[dict], columns: dict[str, l
     """Score the branches at positions ``rows`` with one scorecard.
 
     ``columns[name][i]`` is indicator ``name`` of branch ``i``; ``manual[name][i]`` is the hand-entered
-    value (or None). Returns, per row: the score (2 decimals), the breakdown
-    ``[[criterion key, value, points], ...]`` and the veto items hit ``[{"key", "name", "value"}]``.
+    value (or None). Returns, per row: the score (2 decimals), the breakdown ``{"values": [...],
+    "points": [...]}`` in the criteria's order, and the veto items hit ``[{"key", "name", "value"}]``.
     """
-    totals = [0.0] * len(rows)
-    breakdown: list[list] = [[] for _ in rows]
+    value_columns, point_columns = [], []
     for criterion in criteria:
         source = criterion["source"]
         name = source_name(source)
         values = manual[name] if "manual" in source else columns[name]
-        weight = float(criterion["weight"])
-        key = criterion["key"]
-        for j, i in enumerate(rows):
-            value = values[i]
-            points = weight * criterion_fraction(source, value)
-            totals[j] += points
-            breakdown[j].append([key, value, round2(points)])
+        picked = [values[i] for i in rows]
+        value_columns.append(picked)
+        point_columns.append(points_column(source, float(criterion["weight"]), picked))
+    totals = [round2(sum(points)) for points in zip(*point_columns)] if criteria else [0.0] * len(rows)
+    rounded = [[round(p, 2) for p in column] for column in point_columns]
+    breakdown = ([{"values": list(vs), "points": list(ps)} for vs, ps in zip(zip(*value_columns), zip(*rounded))]
+                 if criteria else [{"values": [], "points": []} for _ in rows])
     hits: list[list] = [[] for _ in rows]
     for veto in vetoes:
         name = veto.get("indicator") or veto.get("manual")
         values = manual[name] if "manual" in veto else columns[name]
+        compare, limit = _OPS[veto["op"]], veto["value"]
         for j, i in enumerate(rows):
-            if veto_hit(veto, values[i]):
-                hits[j].append({"key": veto["key"], "name": veto["name"], "value": values[i]})
-    return [round2(t) for t in totals], breakdown, hits
+            value = values[i]
+            if value is not None and compare(value, limit):
+                hits[j].append({"key": veto["key"], "name": veto["name"], "value": value})
+    return totals, breakdown, hits
 
 
 @dataclass(frozen=True)

@@ -181,3 +181,21 @@ def test_a_county_sees_only_its_own_branches(make_app, auth_headers):
     assert ev.get(f"{API}/units/{our_branch['id']}/assessment?year={YEAR}", headers=secretary).status_code == 200
     resp = ev.post(f"{API}/assessments/recompute", json={"under": ours["id"], "year": YEAR}, headers=secretary)
     assert resp.status_code == 403
+
+
+def test_a_province_recompute_agrees_with_county_recomputes(evaluation, feed, tree, admin):
+    branches = [feed.model_branch(tree["township"], "一支部"), feed.healthy_branch(tree["township"], "二支部"),
+                feed.model_branch(tree["other_county"], "外县支部"), feed.unit("branch", "空支部", tree["other_county"])]
+    feed.person(tree["township"], "full")  # people of a unit that is not rated are left out
+    enter(evaluation, admin, branches[0], "public_satisfaction", 90)
+
+    def snapshot():
+        return [{k: v for k, v in assessment(evaluation, admin, b)["assessment"].items() if k != "computed_at"}
+                for b in branches]
+
+    for county in (tree["county"], tree["other_county"]):
+        recompute(evaluation, admin, county)
+    by_county = snapshot()
+    summary = recompute(evaluation, admin, tree["province"])
+    assert summary["branches"] == 4 and summary["regions"] == 2
+    assert snapshot() == by_county

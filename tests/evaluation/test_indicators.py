@@ -41,6 +41,19 @@ def test_a_late_older_meeting_event_never_undoes_a_newer_one(evaluation, feed, t
     assert indicators(evaluation, admin, branch)["evidence"]["meetings"]["general_meeting"]["held"] == 0
 
 
+def test_a_newer_record_of_a_meeting_moves_its_count(evaluation, feed, tree, admin):
+    branch = feed.unit("branch", "一支部", tree["township"])
+    meeting_id = feed.meeting(branch, "general_meeting", date(YEAR, 3, 15))
+    feed.meeting(branch, "party_lecture", date(YEAR, 3, 15), meeting_id=meeting_id)  # corrected: it was a lecture
+    meetings = indicators(evaluation, admin, branch)["evidence"]["meetings"]
+    assert (meetings["general_meeting"]["held"], meetings["party_lecture"]["held"]) == (0, 1)
+    feed.meeting(branch, "party_lecture", date(YEAR, 3, 15), meeting_id=meeting_id, counts=False)  # quorum missed
+    assert indicators(evaluation, admin, branch)["evidence"]["meetings"]["party_lecture"]["held"] == 0
+    feed.meeting(branch, "party_lecture", date(YEAR - 1, 12, 15), meeting_id=meeting_id)  # last year's, after all
+    assert indicators(evaluation, admin, branch)["evidence"]["meetings"]["party_lecture"]["held"] == 0
+    assert indicators(evaluation, admin, branch, YEAR - 1)["evidence"]["meetings"]["party_lecture"]["held"] == 1
+
+
 def test_the_same_event_delivered_twice_counts_once(evaluation, feed, tree, admin):
     branch = feed.unit("branch", "一支部", tree["township"])
     envelope = feed.envelope("org.meeting.recorded", {

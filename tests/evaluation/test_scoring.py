@@ -23,6 +23,7 @@ CONFIG = rules.DEFAULTS
 ])
 def test_criterion_share(source, value, share):
     assert scoring.criterion_fraction(source, value) == pytest.approx(share)
+    assert scoring.points_column(source, 20.0, [value, value]) == pytest.approx([20 * share, 20 * share])
 
 
 @pytest.mark.parametrize("raw, kept", [(89.995, 90.0), (89.994, 89.99), (59.995, 60.0), (0.1 + 0.2, 0.3)])
@@ -114,5 +115,5 @@ def test_breakdown_names_every_criterion_with_value_and_points():
                                                     {"meetings.ratio": [0.5, 1.0], "support.venue": [1, 0]},
                                                     {}, [0, 1])
     assert scores == [70.0, 60.0]
-    assert breakdown[0] == [["meetings", 0.5, 30.0], ["venue", 1, 40.0]]
+    assert breakdown[0] == {"values": [0.5, 1], "points": [30.0, 40.0]}
     assert hits == [[], []]
