@@ -22,8 +22,8 @@ from .models import Committee, GroupMember, RosterPerson, Seat, Unit, UnitRating
 handlers = Handlers()
 outbox = Outbox(kit.OutboxEvent, "org")
 
-PERSON_EVENTS = ("members.person.created", "members.stage.changed", "members.member.transferred",
-                 "members.member.left")
+PERSON_EVENTS = ("members.person.created", "members.person.updated", "members.stage.changed",
+                 "members.member.transferred", "members.member.left")
 
 
 @handlers.on(*PERSON_EVENTS)

@@ -16,8 +16,8 @@ from . import people
 handlers = Handlers()
 
 
-@handlers.on("members.person.created", "members.stage.changed", "members.member.transferred",
-             "members.member.left")
+@handlers.on("members.person.created", "members.person.updated", "members.stage.changed",
+             "members.member.transferred", "members.member.left")
 def person_state(session, event):
     """Who a person is and where: stage, status, unit (transfers move the year's hours along)."""
     people.apply_person_state(session, event.loaded(), event.org_path)
