@@ -2,6 +2,7 @@
 
 - ``copy_rows``: COPY through psycopg's ``cursor.copy`` on PostgreSQL, executemany elsewhere;
 - ``existing``: which of many values a unique column already holds, in one query;
+- ``BackgroundWriter``: the database writes one batch while the caller checks the next;
 - ``EventBatch`` + ``Outbox.emit_many``: the outbox events of many changes of one type. The first
   envelope goes through ``make_envelope`` (the catalog checks its data, the request id and actor are
   taken); the others must carry the same fields (the same code built them) and are made JSON-ready as
@@ -10,49 +11,86 @@
 """
 from __future__ import annotations
 
+import contextvars
 import json
+import os
+import queue
+import threading
 import uuid
 from datetime import date, datetime, timezone
 
 from marshmallow import fields
-from sqlalchemy import ARRAY, any_, bindparam, select, text
+from sqlalchemy import ARRAY, JSON, any_, bindparam, select, text
+from sqlalchemy.exc import IntegrityError
 
 from . import catalog
 from .events import make_envelope
+from .http import is_unique_violation
+
+
+def new_ids(n: int) -> list[str]:
+    """``n`` random (version 4) UUIDs as text from one read of the system's randomness: one call instead of
+    ``n``, because every system call hands the interpreter lock to the other thread of an import."""
+    pool = bytearray(os.urandom(16 * n))
+    out = []
+    for start in range(0, 16 * n, 16):
+        pool[start + 6] = (pool[start + 6] & 0x0F) | 0x40
+        pool[start + 8] = (pool[start + 8] & 0x3F) | 0x80
+        h = pool[start:start + 16].hex()
+        out.append(f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}")
+    return out
 
 
 def copy_rows(session, table, columns: tuple[str, ...], rows: list[tuple]) -> int:
-    """Insert ``rows`` (tuples in ``columns`` order) into ``table`` in the session's transaction.
-
-    JSON columns take Python values on every backend (or, on PostgreSQL, ready JSON text)."""
+    """Insert ``rows`` (tuples in ``columns`` order) into ``table`` in the session's transaction: a binary COPY
+    on PostgreSQL (the cheapest way in for both sides), executemany elsewhere. A JSON column takes a
+    Python value, or on PostgreSQL its ready JSON text."""
     if not rows:
         return 0
     session.flush()
     connection = session.connection()
     if connection.dialect.name == "postgresql":
-        json_positions = [i for i, name in enumerate(columns) if _is_json(table.c[name].type)]
         raw = connection.connection.driver_connection
+        types = _copy_types(raw, table.name, columns)
+        json_positions = [i for i, name in enumerate(columns) if _is_json(table.c[name].type)]
         with raw.cursor() as cursor:
-            with cursor.copy(f"COPY {table.name} ({', '.join(columns)}) FROM STDIN") as copy:
-                if not json_positions:
-                    for row in rows:
-                        copy.write_row(row)
-                else:
-                    for row in rows:
+            with cursor.copy(f"COPY {table.name} ({', '.join(columns)}) FROM STDIN (FORMAT BINARY)") as copy:
+                copy.set_types(types)
+                for row in rows:
+                    if json_positions:
                         row = list(row)
                         for i in json_positions:
                             if row[i] is not None and not isinstance(row[i], str):
                                 row[i] = json.dumps(row[i], ensure_ascii=False)
-                        copy.write_row(row)
+                    copy.write_row(row)
     else:
         connection.execute(table.insert(), [dict(zip(columns, row)) for row in rows])
     return len(rows)
 
 
 def _is_json(column_type) -> bool:
-    from sqlalchemy import JSON
-
     return isinstance(column_type, JSON)
+
+
+_TYPES: dict[tuple, list[str]] = {}
+
+
+def _copy_types(raw, table: str, columns: tuple[str, ...]) -> list[str]:
+    """The columns' types as the server names them (a json column takes its text as it is)."""
+    key = (table, columns)
+    if key not in _TYPES:
+        found = dict(raw.execute(
+            "SELECT attname, format_type(atttypid, NULL) FROM pg_attribute "
+            "WHERE attrelid = %s::regclass AND attnum > 0 AND NOT attisdropped", (table,)).fetchall())
+        _TYPES[key] = ["text" if found[c] == "json" else found[c] for c in columns]
+    return _TYPES[key]
+
+
+def unique_violation(exc: BaseException) -> bool:
+    """A unique index refused a row (SQLAlchemy's IntegrityError, or psycopg's own error from a COPY)."""
+    if isinstance(exc, IntegrityError):
+        return is_unique_violation(exc)
+    return getattr(exc, "sqlstate", None) == "23505"
 
 
 def existing(session, column, values: list) -> set:
@@ -130,3 +168,40 @@ def write_events(session, outbox_model, batch: EventBatch) -> int:
     copy_rows(session, outbox_model.__table__, OUTBOX_COLUMNS, rows)
     session.info["outbox_written"] = True  # wakes the web process's background publisher after the commit
     return len(rows)
+
+
+class BackgroundWriter:
+    """Runs ``write(batch)`` for each batch handed over, one at a time, in a thread that carries the
+    request's context (request id, actor): the database works on one batch while the caller checks the
+    next. The caller must not use the session between the first ``put`` and ``close``."""
+
+    def __init__(self, write):
+        self.write = write
+        self.failure: BaseException | None = None
+        self._queue: queue.Queue = queue.Queue(maxsize=2)
+        context = contextvars.copy_context()
+        self._thread = threading.Thread(target=context.run, args=(self._run,), name="import-writer", daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        while True:
+            batch = self._queue.get()
+            if batch is None:
+                return
+            if self.failure is None:
+                try:
+                    self.write(batch)
+                except BaseException as exc:  # noqa: BLE001 - handed to the caller by ``close``
+                    self.failure = exc
+
+    def put(self, batch) -> None:
+        if self.failure is not None:
+            raise self.failure
+        self._queue.put(batch)
+
+    def close(self) -> None:
+        """Wait for every batch to be written; re-raise the first failure in the caller's thread."""
+        self._queue.put(None)
+        self._thread.join()
+        if self.failure is not None:
+            raise self.failure

@@ -7,7 +7,6 @@ service decides what to write; by default nothing is written when any line fails
 """
 from __future__ import annotations
 
-import codecs
 import csv
 import io
 import json
@@ -51,7 +50,7 @@ def format_of(content_type: str | None) -> str:
 
 def read_records(stream, fmt: str, report: ImportReport):
     """Yield (line_number, record). Lines that are not parseable go into the report."""
-    text = codecs.getreader("utf-8-sig")(stream)
+    text = io.TextIOWrapper(stream, encoding="utf-8-sig", newline="")
     if fmt == "csv":
         reader = csv.DictReader(text)
         for record in reader:

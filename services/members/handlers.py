@@ -14,9 +14,9 @@ from sqlalchemy import and_, select, update
 
 from shared.audit import record as audit_record
 from shared.consumer import Handlers
+from shared import bulk
 from shared.http import under_clause
 
-from . import bulk
 from .models import (Deadline, ManagementAction, OrgUnitView, Person, PointAward, Review, StepRecord, TrainingCredit,
                      Transfer, kit)
 from .people import person_state
@@ -50,7 +50,7 @@ def move_members_of_dissolved_unit(session, event):
                              "event_id": event.id}, actor=f"event:{event.type}")
     session.flush()
     follow_paths(session, [p.id for p in moved], target.path)
-    bulk.write_events(session, events)
+    bulk.write_events(session, kit.OutboxEvent, events)
 
 
 @handlers.on("org.unit.moved")

@@ -22,9 +22,9 @@ from shared.http import paginate, subtree_path, under_clause
 from shared.imports import ImportReport, body_stream, format_of, read_records
 from shared.pii import valid_id_number
 
-from . import bulk
+from shared import bulk
 from .deadlines import KINDS
-from .models import Deadline, ImportRun, OrgUnitView, Person
+from .models import Deadline, ImportRun, OrgUnitView, Person, kit
 from .people import cipher, config
 from .registration import STAGE_DATES, age_violation, columns, opening_deadlines, registration_errors
 from .schemas import BAD_ID, CLASSIFICATIONS, PHONE_RE
@@ -225,7 +225,7 @@ class Importer:
                         "person_version": 1}, unit.path)
         bulk.copy_rows(self.session, Person.__table__, PEOPLE_COLUMNS, people)
         bulk.copy_rows(self.session, Deadline.__table__, DEADLINE_COLUMNS, due)
-        bulk.write_events(self.session, events)
+        bulk.write_events(self.session, kit.OutboxEvent, events)
         self.created += len(people)
         self.existing += existing
 
