@@ -17,7 +17,7 @@ from flask import current_app
 from sqlalchemy import JSON, and_, delete, func, insert, or_, select
 from sqlalchemy.types import TypeDecorator
 
-from shared.app import audit, current_principal, db_session
+from shared.app import audit, db_session
 from shared.dates import today
 from shared.db import utcnow
 from shared.errors import not_found
@@ -155,7 +155,8 @@ def _assess_subtree(session, path: str, year: int, as_of_today, config: dict) ->
         "weak": result["weak"], "breakdown": result["breakdown"], "inputs": table.manual_meta,
         "vetoes": result["vetoes"], "signs": result["signs"], "limits": result["limits"],
         "members": figures["members"], "members_trained": figures["members_trained"],
-        "has_secretary": figures["has_secretary"], "rotation_met": [bool(r) for r in table.columns["training.rotation"]],
+        "has_secretary": figures["has_secretary"],
+        "rotation_met": [bool(r) for r in table.columns["training.rotation"]],
         "term_expired": figures["term_expired"], "meetings_due": figures["meetings_due"],
         "meetings_missing": meetings_missing, "as_of": [as_of] * n, "computed_at": [computed_at] * n,
     })

@@ -13,8 +13,8 @@ from sqlalchemy import select, update
 from shared.consumer import Handlers
 from shared.http import under_clause
 
-from .models import (Assessment, CommitteeFact, ManualInput, MeetingFact, MeetingTally, OrgUnitView, PersonFact, PersonYear, PointsAward,
-                     Problem, ReviewFact, Scorecard, SupportFact)
+from .models import (Assessment, CommitteeFact, ManualInput, MeetingFact, MeetingTally, OrgUnitView, PersonFact,
+                     PersonYear, PointsAward, Problem, ReviewFact, Scorecard, SupportFact)
 
 handlers = Handlers()
 
@@ -144,17 +144,21 @@ def _person_year(session, person_id: str, year: int) -> PersonYear:
 
 @handlers.on("members.points.awarded")
 def points_awarded(session, event):
-    """A member's points for the year; an award seen again replaces its earlier amount."""
+    """A member's points for the year; an award seen again in a newer event replaces its earlier amount."""
     data = event.loaded()
     award_id = str(data["award_id"])
     award = session.get(PointsAward, award_id)
     person_id = str(data["person_id"])
     if award is not None:
+        if not _newer(award.event_at, event):
+            return
         old = _person_year(session, award.person_id, award.year)
         old.points -= award.points
         award.person_id, award.year, award.points = person_id, data["year"], data["points"]
+        award.event_at = event.occurred
     else:
-        session.add(PointsAward(award_id=award_id, person_id=person_id, year=data["year"], points=data["points"]))
+        session.add(PointsAward(award_id=award_id, person_id=person_id, year=data["year"], points=data["points"],
+                                event_at=event.occurred))
     session.flush()
     _person_year(session, person_id, data["year"]).points += data["points"]
 

@@ -125,6 +125,7 @@ class PointsAward(Base):
     person_id: Mapped[str] = mapped_column(String(36))
     year: Mapped[int] = mapped_column(Integer)
     points: Mapped[float] = mapped_column(Float)
+    event_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
 class PersonYear(Base):

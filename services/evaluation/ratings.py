@@ -51,7 +51,8 @@ def publish(fields: dict) -> dict:
     by_stars = {str(k): 0 for k in range(5, 0, -1)}
     for row in rows:
         rating = Rating(
-            id=new_id(), batch_id=batch.id, unit_id=row.unit_id, year=year, rating_version=versions.get(row.unit_id, 0) + 1,
+            id=new_id(), batch_id=batch.id, unit_id=row.unit_id, year=year,
+            rating_version=versions.get(row.unit_id, 0) + 1,
             org_path=row.org_path, name=row.name, code=row.code, region_id=region.id, region_name=region.name,
             score=row.score, stars_by_score=row.stars_by_score, stars=row.stars, category=row.category,
             previous_stars=row.previous_stars, change=row.change, weak=row.weak, breakdown=row.breakdown,

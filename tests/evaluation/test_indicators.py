@@ -155,6 +155,12 @@ def test_points_average_counts_an_award_once(evaluation, feed, tree, admin):
     feed.points(first, branch, 80.0, award_id=award)
     feed.points(first, branch, 80.0, award_id=award)  # the same award republished as another event
     assert indicators(evaluation, admin, branch)["indicators"]["points.average"] == 40.0
+    feed.points(first, branch, 90.0, award_id=award)  # corrected later
+    late = feed.envelope("members.points.awarded", {"award_id": award, "person_id": first, "unit_id": branch["id"],
+                                                    "year": YEAR, "points": 10.0, "source": "attendance"},
+                         occurred_at=datetime(YEAR, 1, 1, tzinfo=timezone.utc))
+    feed.apply(late)  # an older version of the award, arriving last
+    assert indicators(evaluation, admin, branch)["indicators"]["points.average"] == 45.0
 
 
 def test_review_and_venue(evaluation, feed, tree, admin):

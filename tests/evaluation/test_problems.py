@@ -1,5 +1,5 @@
 """Problem lists (EVAL.PROBLEMS): the status flow, escalation, the weak-and-lax scope, overdue lists, audit, events."""
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import func, select
@@ -58,7 +58,8 @@ def test_the_status_flow_with_comments_audit_and_events(evaluation, branch, admi
     assert audit_actions(evaluation, problem["id"]) == ["opened"] + ["status"] * 5
     types = [e.type for e in pending_events(evaluation) if e.data.get("problem_id") == problem["id"]]
     assert types == ["evaluation.problem.opened"] + ["evaluation.problem.changed"] * 4 + ["evaluation.problem.closed"]
-    versions = [e.data["problem_version"] for e in pending_events(evaluation) if e.data.get("problem_id") == problem["id"]]
+    versions = [e.data["problem_version"] for e in pending_events(evaluation)
+                if e.data.get("problem_id") == problem["id"]]
     assert versions == [1, 2, 3, 4, 5, 6]
 
 

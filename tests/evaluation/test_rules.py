@@ -114,7 +114,8 @@ def test_secretary_seat_empty_three_months(vacant_since, as_of, weak):
 
 
 @pytest.mark.parametrize("term_ends_on, as_of, expired", [
-    (date(2026, 5, 31), date(2026, 5, 31), False), (date(2026, 5, 31), date(2026, 6, 1), True), (None, date(2026, 1, 1), False),
+    (date(2026, 5, 31), date(2026, 5, 31), False), (date(2026, 5, 31), date(2026, 6, 1), True),
+    (None, date(2026, 1, 1), False),
 ])
 def test_term_expired(term_ends_on, as_of, expired):
     assert (rules.term_expired(term_ends_on, as_of) is not None) == expired

@@ -98,7 +98,8 @@ def test_manual_inputs_record_who_entered_them(evaluation, feed, tree, auth_head
     client = evaluation.test_client()
     url = f"{API}/inputs/{entered['id']}"
     second = auth_headers(evaluation, "admin", subject="province-checker")
-    changed = client.patch(url, json={"value": 72, "note": "复核"}, headers={**second, "If-Match": f'"{entered["id"]}.1"'})
+    changed = client.patch(url, json={"value": 72, "note": "复核"},
+                           headers={**second, "If-Match": f'"{entered["id"]}.1"'})
     assert changed.status_code == 200
     assert (changed.get_json()["value"], changed.get_json()["entered_by"]) == (72.0, "province-checker")
     AuditEntry = evaluation.extensions["zhibu"].models.AuditEntry

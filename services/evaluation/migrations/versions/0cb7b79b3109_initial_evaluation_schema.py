@@ -1,8 +1,8 @@
 """initial evaluation schema
 
-Revision ID: 0c891d9b7b60
+Revision ID: 0cb7b79b3109
 Revises: 
-Create Date: 2026-11-28 03:55:40.130437
+Create Date: 2026-11-28 04:12:49.261050
 
 """
 from typing import Sequence, Union
@@ -13,7 +13,7 @@ import shared.db  # noqa: F401 (the kit's column types)
 
 
 # revision identifiers, used by Alembic.
-revision: str = '0c891d9b7b60'
+revision: str = '0cb7b79b3109'
 down_revision: Union[str, Sequence[str], None] = None
 branch_labels: Union[str, Sequence[str], None] = None
 depends_on: Union[str, Sequence[str], None] = None
@@ -201,6 +201,7 @@ def upgrade() -> None:
     sa.Column('person_id', sa.String(length=36), nullable=False),
     sa.Column('year', sa.Integer(), nullable=False),
     sa.Column('points', sa.Float(), nullable=False),
+    sa.Column('event_at', shared.db.UTCDateTime(timezone=True), nullable=False),
     sa.PrimaryKeyConstraint('award_id')
     )
     op.create_table('problems',
