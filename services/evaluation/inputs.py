@@ -13,12 +13,7 @@ from shared.http import check_if_match, paginate, under_clause
 from .models import ManualInput
 from .scorecards import cards_for
 from .scoring import MANUAL_INPUTS
-from .units import check_year, subtree, unit_in_scope
-
-
-def _invalid(field: str, message: str) -> Problem:
-    return Problem(422, "Unprocessable Content", "the request has invalid fields; see errors", kind="validation",
-                   errors={"json": {field: [message]}})
+from .units import check_year, invalid, subtree, unit_in_scope
 
 
 def allowed_range(unit_path: str, name: str) -> tuple[float, float]:
@@ -34,7 +29,7 @@ def allowed_range(unit_path: str, name: str) -> tuple[float, float]:
 def _check_value(unit_path: str, name: str, value: float) -> None:
     low, high = allowed_range(unit_path, name)
     if not low <= value <= high:
-        raise _invalid("value", f"{name} must lie between {low:g} and {high:g}")
+        raise invalid("value", f"{name} must lie between {low:g} and {high:g}")
 
 
 def get_in_scope(input_id) -> ManualInput:
@@ -49,7 +44,7 @@ def enter(fields: dict) -> ManualInput:
     unit = unit_in_scope(fields["unit_id"])
     rated = current_app.config["RULES"]["EVAL.RATED_KINDS"]
     if unit.kind not in rated:
-        raise _invalid("unit_id", f"inputs are entered for rated branches ({', '.join(rated)}), not a {unit.kind}")
+        raise invalid("unit_id", f"inputs are entered for rated branches ({', '.join(rated)}), not a {unit.kind}")
     check_year(fields["year"], "json")
     _check_value(unit.path, fields["name"], fields["value"])
     if session.scalar(select(ManualInput.id).where(ManualInput.unit_id == unit.id, ManualInput.year == fields["year"],

@@ -8,24 +8,18 @@ from __future__ import annotations
 from flask import current_app
 from sqlalchemy import or_, select
 
-from shared.app import audit, current_principal, db_session, emit
+from shared.app import audit, current_principal, db_session, emit, require
 from shared.audit import diff
 from shared.dates import today
-from shared.errors import Problem as HttpProblem
 from shared.errors import not_found
 from shared.http import check_if_match, paginate, under_clause
 from shared.violations import RuleViolation
 
 from . import rules
 from .models import OrgUnitView, Problem, ProblemComment
-from .units import check_year, subtree, unit_in_scope
+from .units import check_year, invalid, subtree, unit_in_scope
 
 VERIFIERS = ("admin", "organizer")
-
-
-def _invalid(field: str, message: str) -> HttpProblem:
-    return HttpProblem(422, "Unprocessable Content", "the request has invalid fields; see errors", kind="validation",
-                       errors={"json": {field: [message]}})
 
 
 def _publish(type_: str, problem: Problem) -> None:
@@ -54,7 +48,7 @@ def open_problem(fields: dict) -> Problem:
     unit = unit_in_scope(fields["unit_id"])
     rated = current_app.config["RULES"]["EVAL.RATED_KINDS"]
     if unit.kind not in rated:
-        raise _invalid("unit_id", f"problem lists are kept for branches ({', '.join(rated)}), not a {unit.kind}")
+        raise invalid("unit_id", f"problem lists are kept for branches ({', '.join(rated)}), not a {unit.kind}")
     year = check_year(fields.get("year") or today().year, "json")
     problem = Problem(unit_id=unit.id, org_path=unit.path, year=year, source=fields["source"],
                       description=fields["description"], responsible=fields["responsible"],
@@ -111,11 +105,10 @@ def transition(problem_id, fields: dict) -> Problem:
         missing = rules.problem_needs_measures(problem.measures)
         if missing:
             raise RuleViolation(missing)
-    if wanted == "verified" and not current_principal().has(*VERIFIERS):
-        raise HttpProblem(403, "Forbidden", "a rectification is verified by the organization department above "
-                                            "the branch (roles: admin, organizer)", kind="forbidden")
+    if wanted == "verified":
+        require(*VERIFIERS)  # the organization department above the branch checks the rectification
     if problem.status == "rectified" and wanted == "in_progress" and not fields.get("comment"):
-        raise _invalid("comment", "say why the rectification is sent back")
+        raise invalid("comment", "say why the rectification is sent back")
     before = problem.status
     problem.status = wanted
     if wanted == "rectified":

@@ -12,14 +12,14 @@ from sqlalchemy import func, select
 from shared.app import audit, current_principal, db_session, emit
 from shared.dates import today
 from shared.db import new_id
-from shared.errors import Problem, not_found
+from shared.errors import not_found
 from shared.export import Column, csv_response, wanted_format, xlsx_response
 from shared.http import paginate, under_clause
 
 from . import rules, scorecards
 from .assessing import assess_subtree, explain
 from .models import Assessment, Rating, RatingBatch
-from .units import check_year, region_in_scope, subtree
+from .units import check_year, invalid, region_in_scope, subtree
 
 
 def publish(fields: dict) -> dict:
@@ -30,14 +30,12 @@ def publish(fields: dict) -> dict:
     published = session.scalar(select(func.max(RatingBatch.version)).where(RatingBatch.region_id == region.id,
                                                                            RatingBatch.year == year)) or 0
     if published and not fields.get("reason"):
-        raise Problem(422, "Unprocessable Content", "the request has invalid fields; see errors", kind="validation",
-                      errors={"json": {"reason": [f"version {published} is published; a correction needs a reason"]}})
+        raise invalid("reason", f"version {published} is published; a correction needs a reason")
     assess_subtree(session, region.path, year, today(), config)
     rows = session.scalars(select(Assessment).where(Assessment.year == year, Assessment.region_id == region.id)
                            .order_by(Assessment.org_path)).all()
     if not rows:
-        raise Problem(422, "Unprocessable Content", "the request has invalid fields; see errors", kind="validation",
-                      errors={"json": {"region_id": ["no rated branch belongs to this region"]}})
+        raise invalid("region_id", "no rated branch belongs to this region")
     card = scorecards.cards_for(session, [region.path], config)[region.path]
     batch = RatingBatch(region_id=region.id, region_path=region.path, region_name=region.name, year=year,
                         version=published + 1, branches=len(rows), scorecard_version_id=card.version_id,

@@ -17,6 +17,12 @@ from .models import OrgUnitView
 REGION_KINDS = ("province", "city", "county")
 
 
+def invalid(field: str, message: str, location: str = "json") -> Problem:
+    """422 with one field error, in the shape flask-smorest gives schema errors (nothing is written)."""
+    return Problem(422, "Unprocessable Content", "the request has invalid fields; see errors", kind="validation",
+                   errors={location: {field: [message]}})
+
+
 def unit_in_scope(unit_id, what: str = "unit") -> OrgUnitView:
     """A unit inside the caller's subtree; 404 when it is unknown here or outside the scope."""
     unit = db_session().get(OrgUnitView, str(unit_id))
@@ -34,16 +40,14 @@ def region_in_scope(unit_id, field: str) -> OrgUnitView:
     """A province, city or county unit inside the caller's scope (422 for another kind of unit)."""
     unit = unit_in_scope(unit_id)
     if unit.kind not in REGION_KINDS:
-        raise Problem(422, "Unprocessable Content", "name a county, a city or the province", kind="validation",
-                      errors={"json": {field: [f"a {unit.kind} is not a county, city or province"]}})
+        raise invalid(field, f"a {unit.kind} is not a county, city or province")
     return unit
 
 
 def check_year(year: int, location: str = "query", field: str = "year") -> int:
     """A year of assessment has begun (422 otherwise)."""
     if year > today().year:
-        raise Problem(422, "Unprocessable Content", "the request has invalid fields; see errors", kind="validation",
-                      errors={location: {field: ["a year that has not begun"]}})
+        raise invalid(field, "a year that has not begun", location)
     return year
 
 
