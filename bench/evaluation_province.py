@@ -193,7 +193,7 @@ def load(url: str, branches: int) -> dict:
 FACT_SCANS = [
     f"SELECT unit_id, max(theme_day) FROM meeting_tallies WHERE year = {YEAR} GROUP BY unit_id",
     "SELECT unit_id, count(*) FROM person_facts GROUP BY unit_id",
-    f"SELECT person_id, max(hours) FROM person_years WHERE year = {YEAR} GROUP BY person_id",
+    f"SELECT count(*), sum(hours), sum(points) FROM person_years WHERE year = {YEAR}",
     "SELECT unit_id, max(seats_total) FROM committee_facts GROUP BY unit_id",
     "SELECT unit_id, bool_or(has_venue) FROM support_facts GROUP BY unit_id",
     f"SELECT unit_id, count(*) FROM manual_inputs WHERE year = {YEAR} GROUP BY unit_id",
