@@ -11,8 +11,10 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import operator
 import os
 import re
+import threading
 from datetime import date
 
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
@@ -29,11 +31,24 @@ class PiiCipher:
         self._enc_key = hashlib.sha256(b"zhibu-pii-enc\0" + secret.encode()).digest()
         self._mac_key = hashlib.sha256(b"zhibu-pii-mac\0" + secret.encode()).digest()
         self._aead = AESGCM(self._enc_key)
+        self._nonces = b""
+        self._nonce_at = 0
+        self._nonce_lock = threading.Lock()
+
+    def _nonce(self) -> bytes:
+        """A fresh random 96-bit nonce. They are drawn from the OS in blocks: one system call per 4,096
+        nonces instead of one each (an import encrypts two values a row, tens of thousands a second)."""
+        with self._nonce_lock:
+            if self._nonce_at >= len(self._nonces):
+                self._nonces, self._nonce_at = os.urandom(12 * 4096), 0
+            start = self._nonce_at
+            self._nonce_at = start + 12
+            return self._nonces[start:start + 12]
 
     def encrypt(self, plaintext: str | None) -> str | None:
         if plaintext is None:
             return None
-        nonce = os.urandom(12)
+        nonce = self._nonce()
         sealed = self._aead.encrypt(nonce, plaintext.encode(), b"zhibu")
         return base64.b64encode(nonce + sealed).decode()
 
@@ -48,7 +63,7 @@ class PiiCipher:
 
 
 def id_check_digit(first17: str) -> str:
-    total = sum(int(d) * w for d, w in zip(first17, _ID_WEIGHTS))
+    total = sum(map(operator.mul, map(int, first17), _ID_WEIGHTS))
     return _ID_CHECK[total % 11]
 
 
