@@ -10,14 +10,13 @@ from __future__ import annotations
 import gc
 import json
 from contextlib import contextmanager
-from datetime import date, datetime
 from fractions import Fraction
 
 from flask import current_app
-from sqlalchemy import JSON, and_, delete, func, insert, or_, select
-from sqlalchemy.types import TypeDecorator
+from sqlalchemy import JSON, and_, delete, func, or_, select
 
 from shared.app import audit, db_session
+from shared.bulk import copy_rows
 from shared.dates import today
 from shared.db import utcnow
 from shared.errors import not_found
@@ -28,59 +27,21 @@ from .models import Assessment, OrgUnitView, Rating, ScorecardVersion
 from .units import check_year, deepest_region, load_regions, region_in_scope, subtree, unit_in_scope
 
 
-#: rows per INSERT batch on SQLite: bounds the memory a recompute holds at once
-WRITE_CHUNK = 5000
 #: PostgreSQL memory for the recompute's hash joins and aggregates, for its transaction only: with the
 #: default 4 MB a province's person query spills hundreds of MB to temporary files
 RECOMPUTE_WORK_MEM = "256MB"
-ASSESSMENT_COLUMNS = [c.name for c in Assessment.__table__.columns]
-
-
-def _kind(column_type) -> type:
-    if isinstance(column_type, JSON):
-        return dict
-    if isinstance(column_type, TypeDecorator):
-        column_type = column_type.impl
-    return column_type.python_type
-
-
-KIND_OF = {c.name: _kind(c.type) for c in Assessment.__table__.columns}
+ASSESSMENT_COLUMNS = tuple(c.name for c in Assessment.__table__.columns)
+JSON_COLUMNS = {c.name for c in Assessment.__table__.columns if isinstance(c.type, JSON)}
+_JSON = json.JSONEncoder(ensure_ascii=False)
 
 
 def write_assessments(session, columns: dict[str, list]) -> None:
-    """Insert the assessments given as columns, in the session's transaction: COPY on PostgreSQL (a province
-    is 330,000 rows), batched INSERTs elsewhere."""
-    values = [columns[c] for c in ASSESSMENT_COLUMNS]
-    if session.get_bind().dialect.name != "postgresql":
-        rows = [dict(zip(ASSESSMENT_COLUMNS, row)) for row in zip(*values)]
-        for start in range(0, len(rows), WRITE_CHUNK):
-            session.execute(insert(Assessment), rows[start:start + WRITE_CHUNK])
-        return
-    text_columns = [_copy_column(KIND_OF[name], column) for name, column in zip(ASSESSMENT_COLUMNS, values)]
-    driver = session.connection().connection.driver_connection
-    with driver.cursor() as cursor, cursor.copy(
-            f"COPY assessments ({', '.join(ASSESSMENT_COLUMNS)}) FROM STDIN") as copy:
-        lines = ["\t".join(row) for row in zip(*text_columns)]
-        for start in range(0, len(lines), WRITE_CHUNK):
-            copy.write("\n".join(lines[start:start + WRITE_CHUNK]) + "\n")
-
-
-_COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
-_JSON = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
-NULL = "\\N"
-
-
-def _copy_column(kind: type, values: list) -> list[str]:
-    """A column in COPY's text format, converted by the column's Python type in one comprehension."""
-    if kind is dict:  # JSON
-        return ["[]" if v == [] else "{}" if v == {} else _JSON.encode(v).translate(_COPY_ESCAPES) for v in values]
-    if kind is bool:
-        return [NULL if v is None else "t" if v else "f" for v in values]
-    if kind in (int, float):
-        return [NULL if v is None else str(v) for v in values]
-    if kind in (date, datetime):
-        return [NULL if v is None else v.isoformat() for v in values]
-    return [NULL if v is None else v.translate(_COPY_ESCAPES) for v in values]
+    """Insert the assessments given as columns, in the session's transaction (the kit's COPY on PostgreSQL,
+    which takes JSON columns as ready text: encoded here with one reusable encoder)."""
+    postgres = session.get_bind().dialect.name == "postgresql"
+    values = [[_JSON.encode(v) for v in columns[name]] if postgres and name in JSON_COLUMNS else columns[name]
+              for name in ASSESSMENT_COLUMNS]
+    copy_rows(session, Assessment.__table__, ASSESSMENT_COLUMNS, list(zip(*values)))
 
 
 def previous_stars(session, universe, year: int, branches) -> list:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from flask import current_app
 from sqlalchemy import func, select
 
-from shared.app import audit, current_principal, db_session, emit
+from shared.app import audit, current_principal, db_session, emit_many
 from shared.dates import today
 from shared.db import new_id
 from shared.errors import not_found
@@ -47,6 +47,7 @@ def publish(fields: dict) -> dict:
         select(Rating.unit_id, func.max(Rating.rating_version))
         .where(Rating.year == year, Rating.unit_id.in_([r.unit_id for r in rows])).group_by(Rating.unit_id)).all())
     by_stars = {str(k): 0 for k in range(5, 0, -1)}
+    published_events = []
     for row in rows:
         rating = Rating(
             id=new_id(), batch_id=batch.id, unit_id=row.unit_id, year=year,
@@ -58,11 +59,12 @@ def publish(fields: dict) -> dict:
             published_at=batch.published_at)
         session.add(rating)
         by_stars[str(rating.stars)] += 1
-        emit("evaluation.rating.published", {
+        published_events.append(({
             "rating_id": rating.id, "unit_id": rating.unit_id, "year": year, "score": rating.score,
             "stars": rating.stars, "category": rating.category, "rating_version": rating.rating_version,
             "batch_id": batch.id, "region_id": region.id, "change": rating.change, "weak": rating.weak},
-            org_path=rating.org_path)
+            rating.org_path))
+    emit_many("evaluation.rating.published", published_events)
     audit("rating_batch", batch.id, "published", {"region_id": region.id, "year": year, "version": batch.version,
                                                   "branches": len(rows), "reason": batch.reason,
                                                   "scorecard_version_id": card.version_id})
