@@ -27,6 +27,10 @@ def modules() -> list[str]:
     return sorted(m.name for m in pkgutil.iter_modules([str(folder)]) if m.name not in ("common", "__main__"))
 
 
+def _blank(value) -> str:
+    return "" if value is None else str(value)
+
+
 def render(results: dict) -> str:
     lines = [
         "# Benchmarks",
@@ -45,7 +49,7 @@ def render(results: dict) -> str:
         lines += ["| benchmark | figure | target | baseline | ratio | data |", "| --- | --- | --- | --- | --- | --- |"]
         for row in entry["rows"]:
             lines.append(f"| {row['name']} | **{row['figure']} {row['unit']}** | {row.get('target', '')} | "
-                         f"{row.get('baseline_name', '')}: {row.get('baseline', '')} | {row.get('ratio', '')} | "
+                         f"{row.get('baseline_name', '')}: {row.get('baseline', '')} | {_blank(row.get('ratio'))} | "
                          f"{row.get('data_size', '')} |")
         lines.append("")
     return "\n".join(lines)
