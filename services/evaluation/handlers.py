@@ -96,8 +96,8 @@ def support_changed(session, event):
             setattr(row, key, value)
 
 
-@handlers.on("members.person.created", "members.stage.changed", "members.member.transferred",
-             "members.member.left")
+@handlers.on("members.person.created", "members.person.updated", "members.stage.changed",
+             "members.member.transferred", "members.member.left")
 def person_state(session, event):
     """The per-person read-model: stage counts and members developed are derived from it."""
     data = event.loaded()
