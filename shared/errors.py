@@ -35,6 +35,17 @@ def not_found(what: str = "resource") -> Problem:
     return Problem(404, "Not Found", f"no such {what}", kind="not-found")
 
 
+def invalid(field: str, *messages: str, location: str = "json") -> Problem:
+    """422 with one field's errors, in the shape flask-smorest gives schema errors (nothing is written)."""
+    return invalid_fields({field: list(messages)}, location)
+
+
+def invalid_fields(errors: dict, location: str = "json") -> Problem:
+    """422 with several fields' errors: ``{"field": ["message", ...]}``."""
+    return Problem(422, "Unprocessable Content", "the request has invalid fields; see errors", kind="validation",
+                   errors={location: errors})
+
+
 def problem_body(status: int, title: str, detail: str | None = None, kind: str | None = None,
                  **extra) -> dict:
     body = {

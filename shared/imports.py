@@ -48,9 +48,24 @@ def format_of(content_type: str | None) -> str:
                   kind="unsupported-media-type")
 
 
+class _RawReader(io.RawIOBase):
+    """Any object with ``read(n)`` (a WSGI server's request body need not be a full io stream) as raw I/O."""
+
+    def __init__(self, stream):
+        self._stream = stream
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer) -> int:
+        data = self._stream.read(len(buffer))
+        buffer[:len(data)] = data
+        return len(data)
+
+
 def read_records(stream, fmt: str, report: ImportReport):
     """Yield (line_number, record). Lines that are not parseable go into the report."""
-    text = io.TextIOWrapper(stream, encoding="utf-8-sig", newline="")
+    text = io.TextIOWrapper(io.BufferedReader(_RawReader(stream), 1 << 16), encoding="utf-8-sig", newline="")
     if fmt == "csv":
         reader = csv.DictReader(text)
         for record in reader:

@@ -7,13 +7,13 @@ from sqlalchemy import select
 
 from shared.app import audit, current_principal, db_session
 from shared.db import utcnow
-from shared.errors import Problem, not_found
+from shared.errors import Problem, invalid, not_found
 from shared.http import check_if_match, paginate, under_clause
 
 from .models import ManualInput
 from .scorecards import cards_for
 from .scoring import MANUAL_INPUTS
-from .units import check_year, invalid, subtree, unit_in_scope
+from .units import check_year, subtree, unit_in_scope
 
 
 def allowed_range(unit_path: str, name: str) -> tuple[float, float]:

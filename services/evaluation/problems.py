@@ -11,13 +11,13 @@ from sqlalchemy import or_, select
 from shared.app import audit, current_principal, db_session, emit, require
 from shared.audit import diff
 from shared.dates import today
-from shared.errors import not_found
+from shared.errors import invalid, not_found
 from shared.http import check_if_match, paginate, under_clause
 from shared.violations import RuleViolation
 
 from . import rules
 from .models import OrgUnitView, Problem, ProblemComment
-from .units import check_year, invalid, subtree, unit_in_scope
+from .units import check_year, subtree, unit_in_scope
 
 VERIFIERS = ("admin", "organizer")
 

@@ -12,14 +12,14 @@ from sqlalchemy import func, select
 from shared.app import audit, current_principal, db_session, emit_many
 from shared.dates import today
 from shared.db import new_id
-from shared.errors import not_found
+from shared.errors import invalid, not_found
 from shared.export import Column, csv_response, wanted_format, xlsx_response
 from shared.http import paginate, under_clause
 
 from . import rules, scorecards
 from .assessing import assess_subtree, explain
 from .models import Assessment, Rating, RatingBatch
-from .units import check_year, invalid, region_in_scope, subtree
+from .units import check_year, region_in_scope, subtree
 
 
 def publish(fields: dict) -> dict:

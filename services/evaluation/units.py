@@ -9,18 +9,13 @@ from sqlalchemy import select
 
 from shared.app import current_principal, db_session
 from shared.dates import today
-from shared.errors import Problem, not_found
+from shared.errors import invalid, not_found
 from shared.http import subtree_path
 
 from .models import OrgUnitView
 
 REGION_KINDS = ("province", "city", "county")
 
-
-def invalid(field: str, message: str, location: str = "json") -> Problem:
-    """422 with one field error, in the shape flask-smorest gives schema errors (nothing is written)."""
-    return Problem(422, "Unprocessable Content", "the request has invalid fields; see errors", kind="validation",
-                   errors={location: {field: [message]}})
 
 
 def unit_in_scope(unit_id, what: str = "unit") -> OrgUnitView:
@@ -47,7 +42,7 @@ def region_in_scope(unit_id, field: str) -> OrgUnitView:
 def check_year(year: int, location: str = "query", field: str = "year") -> int:
     """A year of assessment has begun (422 otherwise)."""
     if year > today().year:
-        raise invalid(field, "a year that has not begun", location)
+        raise invalid(field, "a year that has not begun", location=location)
     return year
 
 

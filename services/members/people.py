@@ -7,7 +7,7 @@ from sqlalchemy import select
 
 from shared import dates
 from shared.app import current_kit, current_principal, db_session, emit
-from shared.errors import Problem, not_found
+from shared.errors import Problem, invalid_fields, not_found
 from shared.http import paginate, require_in_scope, subtree_path, under_clause
 from shared.pii import PiiCipher
 
@@ -36,8 +36,7 @@ def cipher() -> PiiCipher:
 
 def invalid(location: str = "json", **errors) -> Problem:
     """422 with field errors: ``invalid(date=["..."])``."""
-    return Problem(422, "Unprocessable Content", "the request has invalid fields; see errors", kind="validation",
-                   errors={location: errors})
+    return invalid_fields(errors, location)
 
 
 def unit_in_scope(unit_id) -> OrgUnitView:

@@ -9,13 +9,13 @@ from sqlalchemy import func, select
 
 from shared.app import audit, current_principal, db_session, emit
 from shared.dates import today
-from shared.errors import Problem, not_found
+from shared.errors import Problem, invalid, not_found
 from shared.http import paginate, under_clause
 from shared.violations import RuleViolation
 
 from . import rules
 from .models import Committee, RosterPerson, Seat, Unit
-from .units import invalid, require_active, subtree_path_for
+from .units import require_active, subtree_path_for
 
 
 def config() -> dict:

@@ -6,11 +6,11 @@ from sqlalchemy import select, update
 
 from shared.app import audit, db_session
 from shared.dates import today
-from shared.errors import not_found
+from shared.errors import invalid, not_found
 
 from . import units
 from .models import GroupMember, RosterPerson, Unit
-from .units import invalid, require_active
+from .units import require_active
 
 MEMBER_STAGES = ("probationary", "full")
 

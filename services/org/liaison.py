@@ -5,12 +5,12 @@ from __future__ import annotations
 from sqlalchemy import func, select
 
 from shared.app import audit, current_principal, db_session, emit
-from shared.errors import Problem, not_found
+from shared.errors import Problem, invalid, not_found
 from shared.http import paginate, require_in_scope, under_clause
 
 from . import rules
 from .models import LiaisonPoint, Unit, UnitRating
-from .units import active_in_scope, get_in_scope as unit_in_scope, invalid, subtree_path_for
+from .units import active_in_scope, get_in_scope as unit_in_scope, subtree_path_for
 
 
 def _event(point: LiaisonPoint) -> dict:

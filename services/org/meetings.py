@@ -10,12 +10,12 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from shared.app import audit, current_principal, db_session, emit
 from shared.dates import today
-from shared.errors import not_found
+from shared.errors import invalid, not_found
 from shared.http import paginate, require_in_scope, under_clause
 
 from . import committees, rules
 from .models import LifeYear, Meeting, Seat, Unit
-from .units import active_in_scope, get_in_scope, invalid, subtree_path_for
+from .units import active_in_scope, get_in_scope, subtree_path_for
 
 BRANCH_TYPES = ("general_meeting", "committee_meeting", "party_lecture", "theme_day", "review_meeting",
                 "heart_to_heart_talk", "member_review")

@@ -7,9 +7,10 @@ from sqlalchemy import delete, select
 
 from shared.app import audit, db_session, emit
 from shared.dates import today
+from shared.errors import invalid
 
 from .models import Fund, Organizer, Support, Unit
-from .units import invalid, require_active
+from .units import require_active
 
 
 def current(unit: Unit) -> Support | None:

@@ -6,12 +6,12 @@ from sqlalchemy import select
 
 from shared.app import audit, current_principal, db_session
 from shared.audit import diff
-from shared.errors import Problem, not_found
+from shared.errors import Problem, invalid, not_found
 from shared.http import paginate, require_in_scope, under_clause
 
 from . import rules
 from .models import UncoveredEntity
-from .units import active_in_scope, invalid, subtree_path_for
+from .units import active_in_scope, subtree_path_for
 
 FIELDS = ("name", "employees", "party_members", "instructor_name", "instructor_title", "instructor_assigned_on",
           "status", "covered_by_unit_id", "covered_on", "closed_on")

@@ -6,7 +6,7 @@ from sqlalchemy import String, func, literal, select, update
 
 from shared.app import audit, current_principal, db_session, emit
 from shared.audit import diff
-from shared.errors import Problem, not_found
+from shared.errors import Problem, invalid, not_found
 from shared.http import paginate, require_in_scope, subtree_path, under_clause
 from shared.violations import RuleViolation
 
@@ -57,10 +57,6 @@ def active_in_scope(unit_id, field: str) -> Unit:
         raise invalid(field, "the unit is dissolved")
     return unit
 
-
-def invalid(field: str, message: str) -> Problem:
-    return Problem(422, "Unprocessable Content", "the request has invalid fields; see errors", kind="validation",
-                   errors={"json": {field: [message]}})
 
 
 def require_active(unit: Unit) -> None:

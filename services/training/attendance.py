@@ -16,7 +16,7 @@ from sqlalchemy import distinct, func, or_, select
 from shared.app import audit, current_principal, db_session, emit
 from shared.dates import add_months, today
 from shared.db import utcnow
-from shared.errors import Problem
+from shared.errors import invalid
 from shared.http import paginate, under_clause
 
 from . import classes, rules
@@ -33,16 +33,16 @@ def record(class_id, fields: dict) -> tuple[dict, bool]:
     cls = classes.get_in_scope(class_id)
     class_session = session.get(ClassSession, str(fields["session_id"]))
     if class_session is None or class_session.class_id != cls.id:
-        raise _invalid("session_id", "not a session of this class")
+        raise invalid("session_id", "not a session of this class")
     if class_session.starts_at > utcnow():
-        raise _invalid("session_id", f"the session has not begun (it starts at {class_session.starts_at.isoformat()})")
+        raise invalid("session_id", f"the session has not begun (it starts at {class_session.starts_at.isoformat()})")
     persons = classes.people_of_class(cls, fields["person_ids"], active_only=False)
     enrolled = set(session.scalars(select(Enrollment.person_id).where(
         Enrollment.class_id == cls.id, Enrollment.status == "enrolled",
         Enrollment.person_id.in_([p.id for p in persons]))))
     strangers = [p.id for p in persons if p.id not in enrolled]
     if strangers:
-        raise _invalid("person_ids", *[f"{pid} is not enrolled in this class" for pid in strangers])
+        raise invalid("person_ids", *[f"{pid} is not enrolled in this class" for pid in strangers])
 
     credited_ids = _write_attendance(session, cls, class_session, persons)
     credited = [p for p in persons if p.id in credited_ids]
@@ -62,10 +62,6 @@ def record(class_id, fields: dict) -> tuple[dict, bool]:
               "already_recorded": [p.id for p in persons if p.id not in credited_ids]}
     return result, bool(credited)
 
-
-def _invalid(field: str, *messages: str) -> Problem:
-    return Problem(422, "Unprocessable Content", "the request has invalid fields; see errors", kind="validation",
-                   errors={"json": {field: list(messages)}})
 
 
 def _write_attendance(session, cls: TrainingClass, class_session: ClassSession, persons: list[Person]) -> set[str]:
