@@ -58,19 +58,25 @@ def csv_response(rows, columns: list[Column], filename: str) -> Response:
 
 
 def xlsx_response(sheets: dict[str, tuple[list[Column], list[dict]]], filename: str) -> Response:
+    """One sheet per entry, header row in bold. Written in openpyxl's write-only mode, which streams rows
+    instead of keeping every cell object in memory (a province-wide ledger has 330,000 rows)."""
     from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
     from openpyxl.styles import Font
 
-    book = Workbook(write_only=False)
-    book.remove(book.active)
+    book = Workbook(write_only=True)
+    bold = Font(bold=True)
     for title, (columns, rows) in sheets.items():
         sheet = book.create_sheet(title=title[:31])
-        sheet.append([c.header for c in columns])
-        for cell in sheet[1]:
-            cell.font = Font(bold=True)
+        header = []
+        for column in columns:
+            cell = WriteOnlyCell(sheet, value=column.header)
+            cell.font = bold
+            header.append(cell)
+        sheet.append(header)
         for row in rows:
             sheet.append([_cell(row.get(c.key)) for c in columns])
-    if not book.sheetnames:
+    if not sheets:
         book.create_sheet("Sheet1")
     out = io.BytesIO()
     book.save(out)
