@@ -242,7 +242,26 @@ class ProblemComment(Base):
 
 # ----------------------------------------------------------------------------- results
 
-class Assessment(Base):
+class Outcome:
+    """What an assessment concludes and a published rating keeps: score, stars, category and their reasons."""
+
+    score: Mapped[float] = mapped_column(Float)
+    stars_by_score: Mapped[int] = mapped_column(Integer)
+    stars: Mapped[int] = mapped_column(Integer)
+    category: Mapped[str] = mapped_column(String(20))
+    previous_stars: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    change: Mapped[str] = mapped_column(String(10))
+    weak: Mapped[bool] = mapped_column(Boolean)
+    #: {"values": [...], "points": [...]} in the order of the scorecard version's (or batch's) criteria
+    breakdown: Mapped[dict] = mapped_column(JSON)
+    #: manual inputs used: {name: {"id", "value", "entered_by", "entered_at"}}
+    inputs: Mapped[dict] = mapped_column(JSON)
+    vetoes: Mapped[list] = mapped_column(JSON)
+    signs: Mapped[list] = mapped_column(JSON)
+    limits: Mapped[list] = mapped_column(JSON)
+
+
+class Assessment(Outcome, Base):
     """A branch's computed standing for a year: replaced by every recompute of its county."""
 
     __tablename__ = "assessments"
@@ -256,20 +275,6 @@ class Assessment(Base):
     #: the county (or the city / province for branches under no county) whose quota and ledger it is in
     region_id: Mapped[str] = mapped_column(String(36))
     scorecard_version_id: Mapped[str | None] = mapped_column(String(36), nullable=True)
-    score: Mapped[float] = mapped_column(Float)
-    stars_by_score: Mapped[int] = mapped_column(Integer)
-    stars: Mapped[int] = mapped_column(Integer)
-    category: Mapped[str] = mapped_column(String(20))
-    previous_stars: Mapped[int | None] = mapped_column(Integer, nullable=True)
-    change: Mapped[str] = mapped_column(String(10))
-    weak: Mapped[bool] = mapped_column(Boolean)
-    #: {"values": [...], "points": [...]} in the order of the scorecard version's criteria
-    breakdown: Mapped[dict] = mapped_column(JSON)
-    #: manual inputs used: {name: {"id", "value", "entered_by", "entered_at"}}
-    inputs: Mapped[dict] = mapped_column(JSON)
-    vetoes: Mapped[list] = mapped_column(JSON)
-    signs: Mapped[list] = mapped_column(JSON)
-    limits: Mapped[list] = mapped_column(JSON)
     # the figures the dashboard adds up
     members: Mapped[int] = mapped_column(Integer)
     members_trained: Mapped[int] = mapped_column(Integer)
@@ -305,7 +310,7 @@ class RatingBatch(Base):
     published_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
-class Rating(Base):
+class Rating(Outcome, Base):
     """A published rating: immutable. ``org_path`` is the branch's path when it was published."""
 
     __tablename__ = "ratings"
@@ -321,19 +326,6 @@ class Rating(Base):
     code: Mapped[str] = mapped_column(String(64))
     region_id: Mapped[str] = mapped_column(String(36))
     region_name: Mapped[str] = mapped_column(String(200))
-    score: Mapped[float] = mapped_column(Float)
-    stars_by_score: Mapped[int] = mapped_column(Integer)
-    stars: Mapped[int] = mapped_column(Integer)
-    category: Mapped[str] = mapped_column(String(20))
-    previous_stars: Mapped[int | None] = mapped_column(Integer, nullable=True)
-    change: Mapped[str] = mapped_column(String(10))
-    weak: Mapped[bool] = mapped_column(Boolean)
-    #: {"values": [...], "points": [...]} in the order of the batch's criteria
-    breakdown: Mapped[dict] = mapped_column(JSON)
-    inputs: Mapped[dict] = mapped_column(JSON)
-    vetoes: Mapped[list] = mapped_column(JSON)
-    signs: Mapped[list] = mapped_column(JSON)
-    limits: Mapped[list] = mapped_column(JSON)
     as_of: Mapped[date] = mapped_column(Date)
     published_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
