@@ -39,10 +39,6 @@ def _bool(value: str | None, default: bool = False) -> bool:
     return value.strip().lower() in {"1", "true", "yes", "on"}
 
 
-def default_broker_url() -> str:
-    return "filesystem://"
-
-
 @dataclass(frozen=True)
 class Config:
     """Settings of one process (a service's web or worker process, or the gateway)."""
@@ -89,7 +85,7 @@ class Config:
         values = dict(
             service=service,
             database_url=database_url,
-            broker_url=env.get("ZHIBU_BROKER_URL", default_broker_url()),
+            broker_url=env.get("ZHIBU_BROKER_URL", "filesystem://"),
             bus_folder=env.get("ZHIBU_BUS_FOLDER", str(var_dir() / "bus")),
             bus_namespace=env.get("ZHIBU_BUS_NAMESPACE", "zhibu"),
             jwt_algorithm=algorithm,

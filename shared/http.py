@@ -140,11 +140,6 @@ def etag_of(entity_id: Any, version: int) -> str:
     return f'"{entity_id}.{version}"'
 
 
-def set_etag(response: Response, entity_id: Any, version: int) -> Response:
-    response.headers["ETag"] = etag_of(entity_id, version)
-    return response
-
-
 def check_if_match(entity_id: Any, version: int) -> None:
     """Updates must name the version they change: 428 without If-Match, 412 when it is stale."""
     given = request.headers.get("If-Match")

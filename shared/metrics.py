@@ -14,8 +14,6 @@ REQUESTS = Counter("zhibu_http_requests_total", "HTTP requests answered",
                    ["service", "method", "endpoint", "status"])
 LATENCY = Histogram("zhibu_http_request_seconds", "HTTP request latency", ["service", "method", "endpoint"],
                     buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10))
-EVENTS_PUBLISHED = Counter("zhibu_events_published_total", "Events published from the outbox", ["service"])
-EVENTS_CONSUMED = Counter("zhibu_events_consumed_total", "Events consumed", ["service", "outcome"])
 
 
 def render() -> tuple[bytes, str]:
