@@ -23,7 +23,7 @@ from .config import Config
 from .consumer import Handlers
 from .context import principal_var, request_id_var
 from .db import Database
-from .errors import Problem, from_http_exception, problem_response, register_error_handlers
+from .errors import Problem, from_http_exception, not_found, problem_response, register_error_handlers
 from .events import BackgroundPublisher, Outbox, Relay, broker_connection
 from .logs import configure_logging
 from .models import KitModels
@@ -75,6 +75,15 @@ def current_principal() -> Principal:
     if principal is None:
         raise Problem(401, "Unauthorized", "an Authorization: Bearer token is required", kind="unauthorized")
     return principal
+
+
+def unit_in_scope(unit_id, what: str = "unit"):
+    """An org unit from this service's read-model, inside the caller's subtree; 404 when it is unknown here
+    or outside the scope (the same answer for both)."""
+    unit = db_session().get(current_kit().models.OrgUnitView, str(unit_id))
+    if unit is None or not current_principal().sees(unit.path):
+        raise not_found(what)
+    return unit
 
 
 def emit(type_: str, data: dict, *, org_path: str | None):

@@ -15,7 +15,7 @@ from fractions import Fraction
 from flask import current_app
 from sqlalchemy import JSON, and_, delete, func, or_, select
 
-from shared.app import audit, db_session
+from shared.app import audit, db_session, unit_in_scope
 from shared.bulk import copy_rows
 from shared.dates import today
 from shared.db import utcnow
@@ -24,7 +24,7 @@ from shared.http import paginate, under_clause
 
 from . import indicators, rules, scorecards, scoring
 from .models import Assessment, OrgUnitView, Rating, ScorecardVersion
-from .units import check_year, deepest_region, load_regions, region_in_scope, subtree, unit_in_scope
+from .units import check_year, deepest_region, load_regions, region_in_scope, subtree
 
 
 #: PostgreSQL memory for the recompute's hash joins and aggregates, for its transaction only: with the

@@ -13,7 +13,7 @@ from datetime import date
 from flask import current_app
 from sqlalchemy import and_, case, func, or_, select, true
 
-from shared.app import db_session
+from shared.app import db_session, unit_in_scope
 from shared.dates import add_years, today
 from shared.errors import not_found
 from shared.http import paginate, under_clause
@@ -22,7 +22,7 @@ from . import rules
 from .models import (CommitteeFact, ManualInput, MeetingTally, OrgUnitView, PersonFact, PersonYear, Problem,
                      ReviewFact, SupportFact)
 from .scoring import MANUAL_INPUTS
-from .units import check_year, subtree, unit_in_scope
+from .units import check_year, subtree
 
 STAGES = ("applicant", "activist", "target", "probationary", "full")
 

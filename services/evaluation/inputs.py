@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import current_app
 from sqlalchemy import select
 
-from shared.app import audit, current_principal, db_session
+from shared.app import audit, current_principal, db_session, unit_in_scope
 from shared.db import utcnow
 from shared.errors import Problem, invalid, not_found
 from shared.http import check_if_match, paginate, under_clause
@@ -13,7 +13,7 @@ from shared.http import check_if_match, paginate, under_clause
 from .models import ManualInput
 from .scorecards import cards_for
 from .scoring import MANUAL_INPUTS
-from .units import check_year, subtree, unit_in_scope
+from .units import check_year, subtree
 
 
 def allowed_range(unit_path: str, name: str) -> tuple[float, float]:

@@ -8,7 +8,7 @@ from __future__ import annotations
 from flask import current_app
 from sqlalchemy import or_, select
 
-from shared.app import audit, current_principal, db_session, emit, require
+from shared.app import audit, current_principal, db_session, emit, require, unit_in_scope
 from shared.audit import diff
 from shared.dates import today
 from shared.errors import invalid, not_found
@@ -17,7 +17,7 @@ from shared.violations import RuleViolation
 
 from . import rules
 from .models import OrgUnitView, Problem, ProblemComment
-from .units import check_year, subtree, unit_in_scope
+from .units import check_year, subtree
 
 VERIFIERS = ("admin", "organizer")
 

@@ -9,13 +9,13 @@ from __future__ import annotations
 from flask import current_app
 from sqlalchemy import select
 
-from shared.app import audit, current_principal, db_session
+from shared.app import audit, current_principal, db_session, unit_in_scope
 from shared.errors import Problem, not_found
 from shared.http import check_if_match, paginate, under_clause
 
 from .models import Scorecard, ScorecardVersion
 from .scoring import Card
-from .units import prefixes, region_in_scope, subtree, unit_in_scope
+from .units import prefixes, region_in_scope, subtree
 
 
 def default_card(config: dict) -> Card:

@@ -7,23 +7,15 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from shared.app import current_principal, db_session
+from shared.app import current_principal, unit_in_scope
 from shared.dates import today
-from shared.errors import invalid, not_found
+from shared.errors import invalid
 from shared.http import subtree_path
 
 from .models import OrgUnitView
 
 REGION_KINDS = ("province", "city", "county")
 
-
-
-def unit_in_scope(unit_id, what: str = "unit") -> OrgUnitView:
-    """A unit inside the caller's subtree; 404 when it is unknown here or outside the scope."""
-    unit = db_session().get(OrgUnitView, str(unit_id))
-    if unit is None or not current_principal().sees(unit.path):
-        raise not_found(what)
-    return unit
 
 
 def subtree(under) -> str:

@@ -10,11 +10,11 @@ from datetime import date, timedelta
 from sqlalchemy import String, cast, select, update
 
 from shared import dates
-from shared.app import current_principal, db_session
+from shared.app import current_principal, db_session, unit_in_scope
 from shared.http import paginate, subtree_path, under_clause
 
 from .models import Deadline, Person
-from .people import config, unit_in_scope
+from .people import config
 
 #: kind -> (rule code, what is due in English, in Chinese)
 KINDS = {

@@ -6,13 +6,13 @@ from flask import current_app
 from sqlalchemy import select
 
 from shared import dates
-from shared.app import current_kit, current_principal, db_session, emit
+from shared.app import current_kit, current_principal, db_session, emit, unit_in_scope
 from shared.errors import Problem, invalid_fields, not_found
 from shared.http import paginate, require_in_scope, subtree_path, under_clause
 from shared.pii import PiiCipher
 
 from . import rules
-from .models import OrgUnitView, Person
+from .models import Person
 
 #: the columns a response shows as they are (PII is added by ``present``)
 SHOWN = ("id", "unit_id", "org_path", "name", "gender", "ethnicity", "birth_date", "education", "occupation",
@@ -37,13 +37,6 @@ def cipher() -> PiiCipher:
 def invalid(location: str = "json", **errors) -> Problem:
     """422 with field errors: ``invalid(date=["..."])``."""
     return invalid_fields(errors, location)
-
-
-def unit_in_scope(unit_id) -> OrgUnitView:
-    unit = db_session().get(OrgUnitView, str(unit_id))
-    if unit is None or not current_principal().sees(unit.path):
-        raise not_found("unit")
-    return unit
 
 
 def get_in_scope(person_id, *, for_update: bool = False) -> Person:

@@ -5,14 +5,14 @@ from __future__ import annotations
 from sqlalchemy import and_, func, select
 
 from shared import dates
-from shared.app import audit, current_principal, db_session, emit
+from shared.app import audit, current_principal, db_session, emit, unit_in_scope
 from shared.errors import Problem
 from shared.http import paginate, subtree_path, under_clause
 from shared.violations import RuleViolation
 
 from . import rules
 from .models import OrgUnitView, PointAward, Person
-from .people import config, get_in_scope, invalid, unit_in_scope
+from .people import config, get_in_scope, invalid
 
 
 def ancestors(path: str) -> list[str]:

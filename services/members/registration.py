@@ -11,7 +11,7 @@ from datetime import date
 from sqlalchemy import select
 
 from shared import dates
-from shared.app import audit, current_principal, db_session
+from shared.app import audit, current_principal, db_session, unit_in_scope
 from shared.errors import Problem
 from shared.http import check_if_match
 from shared.pii import PiiCipher, birth_date_of, mask_id_number, mask_phone
@@ -19,7 +19,7 @@ from shared.violations import RuleViolation, Violation
 
 from . import deadlines, procedure, rules
 from .models import Person
-from .people import cipher, config, emit_person, invalid, present, unit_in_scope
+from .people import cipher, config, emit_person, invalid, present
 
 STAGE_DATES = ("applied_on", "activist_since", "target_since", "probationary_since", "full_member_since")
 #: the date each stage needs

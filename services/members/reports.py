@@ -12,13 +12,13 @@ from sqlalchemy import and_, case, func, or_, select
 from sqlalchemy.orm import aliased
 
 from shared import dates
-from shared.app import current_principal, db_session
+from shared.app import current_principal, db_session, unit_in_scope
 from shared.catalog.members import STAGES
 from shared.http import subtree_path, under_clause
 
 from . import rules
 from .models import Deadline, OrgUnitView, Person
-from .people import config, unit_in_scope
+from .people import config
 
 
 def _subtree(args: dict) -> tuple[str, OrgUnitView | None]:

@@ -7,14 +7,14 @@ from collections import Counter
 from sqlalchemy import select
 
 from shared import dates
-from shared.app import audit, current_principal, db_session, emit
+from shared.app import audit, current_principal, db_session, emit, unit_in_scope
 from shared.errors import Problem, not_found
 from shared.http import paginate, require_in_scope, subtree_path, under_clause
 from shared.violations import RuleViolation
 
 from . import rules
 from .models import Person, Review, ReviewGrade
-from .people import config, invalid, unit_in_scope
+from .people import config, invalid
 
 
 def view(review: Review, grades: list[ReviewGrade] | None = None) -> dict:

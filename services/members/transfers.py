@@ -10,14 +10,14 @@ from datetime import date
 from sqlalchemy import or_, select, update
 
 from shared import dates
-from shared.app import audit, current_principal, db_session
+from shared.app import audit, current_principal, db_session, unit_in_scope
 from shared.errors import Problem, not_found
 from shared.http import check_if_match, paginate, subtree_path, under_clause
 from shared.violations import RuleViolation
 
 from . import rules
 from .models import Deadline, ManagementAction, OrgUnitView, Person, StepRecord, Transfer
-from .people import emit_person, get_in_scope, invalid, unit_in_scope
+from .people import emit_person, get_in_scope, invalid
 
 OPEN = ("requested", "accepted")
 #: status -> (statuses it may come from, the side that decides it)

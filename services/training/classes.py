@@ -12,7 +12,7 @@ from datetime import date
 from flask import current_app
 from sqlalchemy import select
 
-from shared.app import audit, current_principal, db_session, emit
+from shared.app import audit, current_principal, db_session, emit, unit_in_scope
 from shared.db import utcnow
 from shared.errors import Problem, not_found
 from shared.http import paginate, require_in_scope, subtree_path, under_clause
@@ -98,7 +98,7 @@ def add_session(cls: TrainingClass, fields: dict) -> TrainingClass:
 
 
 def list_classes(args: dict) -> dict:
-    under_path = units.unit_in_scope(args["under"]).path if args.get("under") else None
+    under_path = unit_in_scope(args["under"]).path if args.get("under") else None
     stmt = select(TrainingClass).where(
         under_clause(TrainingClass.org_path, subtree_path(current_principal(), under_path)))
     if args.get("kind"):

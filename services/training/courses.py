@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from shared.app import audit, current_principal, db_session
+from shared.app import audit, current_principal, db_session, unit_in_scope
 from shared.errors import not_found
 from shared.http import paginate, require_in_scope, subtree_path, under_clause
 
@@ -31,7 +31,7 @@ def create(fields: dict) -> Course:
 
 
 def list_courses(args: dict) -> dict:
-    under_path = units.unit_in_scope(args["under"]).path if args.get("under") else None
+    under_path = unit_in_scope(args["under"]).path if args.get("under") else None
     stmt = select(Course).where(under_clause(Course.org_path, subtree_path(current_principal(), under_path)))
     return paginate(db_session(), stmt, [Course.org_path, Course.id], cursor=args.get("cursor"),
                     limit=args["limit"])

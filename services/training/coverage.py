@@ -17,13 +17,13 @@ from __future__ import annotations
 from flask import current_app
 from sqlalchemy import and_, false, func, literal_column, or_, select, union_all
 
-from shared.app import current_principal, db_session
+from shared.app import current_principal, db_session, unit_in_scope
 from shared.dates import today
 from shared.errors import Problem
 from shared.export import Column, csv_response, wanted_format, xlsx_response
 from shared.http import paginate, subtree_path, under_clause
 
-from . import hours, rules, units
+from . import hours, rules
 from .models import OrgUnitView, Person, PersonYearHours
 from .sqlfn import without_jit
 
@@ -40,7 +40,7 @@ def report(args: dict):
     """The coverage as JSON (figures + the first page of uncovered people), CSV or XLSX."""
     fmt = wanted_format()
     principal = current_principal()
-    under = units.unit_in_scope(args["under"]) if args.get("under") else None
+    under = unit_in_scope(args["under"]) if args.get("under") else None
     path = subtree_path(principal, under.path if under else None)
     year = args.get("year") or today().year
     config = current_app.config["RULES"]

@@ -4,11 +4,11 @@ from __future__ import annotations
 from flask import current_app
 from sqlalchemy import and_, select
 
-from shared.app import current_principal, db_session
+from shared.app import current_principal, db_session, unit_in_scope
 from shared.dates import today
 from shared.http import paginate, subtree_path, under_clause
 
-from . import people, rules, units
+from . import people, rules
 from .models import Attendance, OrgUnitView, Person, PersonYearHours, TrainingClass
 
 
@@ -67,7 +67,7 @@ def person_year(person_id, year: int | None) -> dict:
 def list_people(args: dict) -> dict:
     """People in the subtree with their hours for the year (TRAIN.MEMBER_HOURS / TRAIN.LEADER_HOURS)."""
     year = args.get("year") or today().year
-    under_path = units.unit_in_scope(args["under"]).path if args.get("under") else None
+    under_path = unit_in_scope(args["under"]).path if args.get("under") else None
     stmt = people_with_hours(year).where(under_clause(Person.org_path, subtree_path(current_principal(), under_path)))
     if args.get("category"):
         stmt = stmt.where(Person.category == args["category"])

@@ -10,17 +10,17 @@ from __future__ import annotations
 from flask import current_app
 from sqlalchemy import exists, select
 
-from shared.app import current_principal, db_session
+from shared.app import current_principal, db_session, unit_in_scope
 from shared.dates import add_months, today
 from shared.http import paginate, subtree_path, under_clause
 
-from . import rules, units
+from . import rules
 from .models import Attendance, Person
 
 
 def list_overdue(args: dict) -> dict:
     config = current_app.config["RULES"]
-    under_path = units.unit_in_scope(args["under"]).path if args.get("under") else None
+    under_path = unit_in_scope(args["under"]).path if args.get("under") else None
     path = subtree_path(current_principal(), under_path)
     on = today()
     if args["rule"] == "TRAIN.NEW_SECRETARY":

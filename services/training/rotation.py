@@ -15,20 +15,20 @@ from datetime import date
 from flask import current_app
 from sqlalchemy import delete, exists, select, true
 
-from shared.app import audit, current_principal, db_session
+from shared.app import audit, current_principal, db_session, unit_in_scope
 from shared.dates import today
 from shared.db import utcnow
 from shared.errors import Problem, not_found
 from shared.http import check_if_match, require_in_scope, under_clause
 
-from . import classes, people, planner, units
+from . import classes, people, planner
 from .models import Enrollment, Person, PersonYearHours, RotationPlan, RotationPlanItem, TrainingClass
 
 
 def propose(fields: dict) -> tuple[RotationPlan, bool]:
     """Plan a county's year; returns the proposal and whether anything was written."""
     session = db_session()
-    county = units.unit_in_scope(fields["county_id"])
+    county = unit_in_scope(fields["county_id"])
     if county.kind != "county":
         raise Problem(422, "Unprocessable Content", "rotation is planned for a county", kind="validation",
                       errors={"json": {"county_id": [f"a {county.kind}, not a county"]}})

@@ -1,18 +1,11 @@
 """Org units as training sees them (the kit's read-model): visible ones only, else 404."""
 from __future__ import annotations
 
-from shared.app import current_principal, db_session
-from shared.errors import Problem, not_found
+from shared.app import unit_in_scope
+from shared.errors import Problem
 
 from . import rules
 from .models import OrgUnitView
-
-
-def unit_in_scope(unit_id) -> OrgUnitView:
-    unit = db_session().get(OrgUnitView, str(unit_id))
-    if unit is None or not current_principal().sees(unit.path):
-        raise not_found("unit")
-    return unit
 
 
 def organizer_in_scope(unit_id, field: str = "organizer_unit_id") -> OrgUnitView:
