@@ -5,9 +5,6 @@ import os
 import re
 import shutil
 import subprocess
-import time
-import urllib.error
-import urllib.request
 
 PG_ADMIN_URL = os.environ.get("ZHIBU_BENCH_PG_URL", "postgresql://postgres@127.0.0.1:5432/test")
 AMQP_URL = os.environ.get("ZHIBU_BENCH_AMQP_URL", "amqp://guest:guest@127.0.0.1:5672//")
@@ -36,17 +33,6 @@ def machine() -> str:
     except OSError:
         pass
     return f"{cores} cores ({model}), {kb / 1024 / 1024:.0f} GiB memory"
-
-
-def wait_for(url: str, seconds: float = 30) -> None:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        try:
-            with urllib.request.urlopen(url, timeout=2):
-                return
-        except (urllib.error.URLError, OSError):
-            time.sleep(0.2)
-    raise RuntimeError(f"{url} never answered")
 
 
 def wrk(url: str, headers: dict, seconds: int, connections: int = 16, threads: int = 2) -> dict:

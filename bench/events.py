@@ -22,9 +22,9 @@ from shared.auth import mint_token
 from shared.config import Config
 from shared.db import normalize_url
 from shared.migrations import upgrade
-from shared.supervisor import start_suite, stop_suite
+from shared.supervisor import start_suite, stop_suite, wait_for
 
-from .common import AMQP_URL, PG_ADMIN_URL, fresh_database, wait_for
+from .common import AMQP_URL, PG_ADMIN_URL, fresh_database
 
 PORTS = {"gateway": 18910, "org": 18911, "members": 18912, "training": 18913, "evaluation": 18914}
 

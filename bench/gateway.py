@@ -14,9 +14,9 @@ import uuid
 from shared.auth import mint_token
 from shared.config import Config
 from shared.migrations import upgrade
-from shared.supervisor import start_suite, stop_suite
+from shared.supervisor import start_suite, stop_suite, wait_for
 
-from .common import PG_ADMIN_URL, fresh_database, wait_for, wrk
+from .common import PG_ADMIN_URL, fresh_database, wrk
 
 PORTS = {"gateway": 18900, "org": 18901, "members": 18902, "training": 18903, "evaluation": 18904}
 

@@ -24,9 +24,9 @@ from shared.auth import mint_token
 from shared.config import SERVICES, Config
 from shared.db import normalize_url
 from shared.migrations import upgrade
-from shared.supervisor import start_suite, stop_suite
+from shared.supervisor import start_suite, stop_suite, wait_for
 
-from .common import AMQP_URL, PG_ADMIN_URL, fresh_database, wait_for
+from .common import AMQP_URL, PG_ADMIN_URL, fresh_database
 
 PORTS = {"gateway": 18920, "org": 18921, "members": 18922, "training": 18923, "evaluation": 18924}
 

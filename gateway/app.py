@@ -27,6 +27,7 @@ from prometheus_client import Counter, Histogram
 from shared import metrics
 from shared.auth import AuthError, TokenVerifier
 from shared.config import DEFAULT_PORTS, SERVICES, Config
+from shared.errors import problem_body
 from shared.logs import configure_logging
 
 from .clients import ClientRegistry
@@ -129,8 +130,7 @@ class TokenCache:
 
 def _problem(start_response, status: int, title: str, detail: str, request_id: str, *, kind: str | None = None,
              headers: list | None = None, path: str = "") -> list[bytes]:
-    body = json.dumps({"type": f"https://zhibu.example/problems/{kind or status}", "title": title,
-                       "status": status, "detail": detail, "instance": path, "request_id": request_id},
+    body = json.dumps(problem_body(status, title, detail, kind, instance=path, request_id=request_id),
                       ensure_ascii=False).encode()
     start_response(f"{status} {title}", [("Content-Type", "application/problem+json"),
                                          ("Content-Length", str(len(body))), ("X-Request-Id", request_id),

@@ -27,6 +27,20 @@ def _spawn(args: list[str], env: dict, log_path) -> subprocess.Popen:
                             start_new_session=True)
 
 
+def wait_for(url: str, seconds: float = 30) -> None:
+    """Return once ``url`` answers at all (a booting process may first refuse or time out)."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(url, timeout=2):
+                return
+        except urllib.error.HTTPError:
+            return
+        except (urllib.error.URLError, OSError):
+            time.sleep(0.2)
+    raise RuntimeError(f"{url} never answered")
+
+
 def _wait_ready(url: str, seconds: float) -> dict | None:
     deadline = time.monotonic() + seconds
     last = None

@@ -18,7 +18,7 @@ import pytest
 from shared.auth import mint_token
 from shared.config import Config
 from shared.migrations import upgrade
-from shared.supervisor import start_suite, stop_suite
+from shared.supervisor import start_suite, stop_suite, wait_for
 from tests.conftest import TEST_SECRET
 
 NAMES = ("org", "members", "gateway")
@@ -36,17 +36,6 @@ def call(method, url, token=None, body=None):
             return resp.status, json.loads(resp.read() or b"null"), dict(resp.headers)
     except urllib.error.HTTPError as exc:
         return exc.code, json.loads(exc.read() or b"null"), dict(exc.headers)
-
-
-def wait_for(url, seconds=30):
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        try:
-            with urllib.request.urlopen(url, timeout=2):
-                return
-        except (urllib.error.URLError, OSError):
-            time.sleep(0.2)
-    raise AssertionError(f"{url} never answered")
 
 
 def run_slice(tmp_path, base_port: int, env_overrides: dict):
