@@ -2,29 +2,36 @@
 
 - ``copy_rows``: COPY through psycopg's ``cursor.copy`` on PostgreSQL, executemany elsewhere;
 - ``existing``: which of many values a unique column already holds, in one query;
+- ``copy_text_lines``: rows encoded for a text COPY, so that another process can prepare them;
+- ``Pipeline``: a pure preparation step over chunks of a file, in a pool of processes, results in order;
 - ``BackgroundWriter``: the database writes one batch while the caller checks the next;
 - ``EventBatch`` + ``Outbox.emit_many``: the outbox events of many changes of one type. The first
-  envelope goes through ``make_envelope`` (the catalog checks its data, the request id and actor are
-  taken); the others must carry the same fields (the same code built them) and are made JSON-ready as
-  the catalog schema dumps them, because one envelope at a time costs tens of microseconds and an
-  import writes tens of thousands a second.
+  event's data is checked against the catalog; the others must carry the same fields (the same code
+  built them) and are made JSON-ready as the catalog schema dumps them, because one envelope at a time
+  costs tens of microseconds and an import writes tens of thousands a second. They are written packed,
+  up to ``PACK`` events an outbox row with the members they share stored once (the relay publishes
+  each as a whole envelope): one row per event cost the database as much as the people rows themselves.
 """
 from __future__ import annotations
 
 import contextvars
+import functools
 import json
+import multiprocessing
 import os
 import queue
 import threading
-import uuid
+from collections import deque
+from concurrent.futures import ProcessPoolExecutor
 from datetime import date, datetime, timezone
+from typing import NamedTuple
 
 from marshmallow import fields
 from sqlalchemy import ARRAY, JSON, any_, bindparam, select, text
 from sqlalchemy.exc import IntegrityError
 
 from . import catalog
-from .events import make_envelope
+from .events import checked_data, envelope_head
 from .http import is_unique_violation
 
 
@@ -41,14 +48,23 @@ def new_ids(n: int) -> list[str]:
     return out
 
 
-def copy_rows(session, table, columns: tuple[str, ...], rows: list[tuple]) -> int:
+def copy_rows(session, table, columns: tuple[str, ...], rows: list[tuple] | bytes) -> int | None:
     """Insert ``rows`` (tuples in ``columns`` order) into ``table`` in the session's transaction: a binary COPY
     on PostgreSQL (the cheapest way in for both sides), executemany elsewhere. A JSON column takes a
-    Python value, or on PostgreSQL its ready JSON text."""
+    Python value, or on PostgreSQL its ready JSON text. On PostgreSQL ``rows`` may also be the ready
+    lines of a text COPY (``copy_text_lines``), written as they are."""
     if not rows:
         return 0
     session.flush()
     connection = session.connection()
+    if isinstance(rows, bytes):
+        if connection.dialect.name != "postgresql":
+            raise TypeError("COPY lines are for PostgreSQL; give rows elsewhere")
+        raw = connection.connection.driver_connection
+        with raw.cursor() as cursor:
+            with cursor.copy(f"COPY {table.name} ({', '.join(columns)}) FROM STDIN") as copy:
+                copy.write(rows)
+        return None
     if connection.dialect.name == "postgresql":
         raw = connection.connection.driver_connection
         types = _copy_types(raw, table.name, columns)
@@ -66,6 +82,45 @@ def copy_rows(session, table, columns: tuple[str, ...], rows: list[tuple]) -> in
     else:
         connection.execute(table.insert(), [dict(zip(columns, row)) for row in rows])
     return len(rows)
+
+
+_COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
+
+
+def _copy_str(value: str) -> str:
+    if "\\" in value or "\t" in value or "\n" in value or "\r" in value:
+        return value.translate(_COPY_ESCAPES)
+    return value
+
+
+def _copy_other(value) -> str:
+    if isinstance(value, (dict, list)):
+        return _copy_str(json.dumps(value, ensure_ascii=False))
+    if isinstance(value, bool):
+        return "t" if value else "f"
+    if isinstance(value, str):
+        return _copy_str(value)
+    if isinstance(value, (date, datetime)):
+        return value.isoformat()
+    return _copy_str(str(value))
+
+
+class _Encoders(dict):
+    def __missing__(self, _type):
+        return _copy_other
+
+
+_COPY_TEXT = _Encoders({str: _copy_str, type(None): lambda _: "\\N", date: date.isoformat,
+                        datetime: datetime.isoformat, int: int.__repr__, float: float.__repr__,
+                        bool: lambda value: "t" if value else "f"})
+
+
+def copy_text_lines(rows) -> bytes:
+    """``rows`` (tuples) as the lines of a PostgreSQL text COPY: ``\\N`` for None, dates in ISO form,
+    backslashes and control characters escaped, JSON values as their text. (One encoder per value type,
+    looked up by exact type: an import encodes tens of millions of values.)"""
+    encoders = _COPY_TEXT
+    return "".join(["\t".join([encoders[type(value)](value) for value in row]) + "\n" for row in rows]).encode()
 
 
 def _is_json(column_type) -> bool:
@@ -111,41 +166,71 @@ def existing(session, column, values: list) -> set:
     return found
 
 
+PACK = 1000
+
+
+class Pack(NamedTuple):
+    """Envelopes of one type as one outbox row: the first one's id (the row's ``event_id``), how many, the JSON."""
+
+    first_id: str
+    count: int
+    json: str
+
+
+def _json_value(value):
+    """What the catalog's schemas dump a date, a datetime or a UUID as (``json.dumps``'s ``default``)."""
+    if isinstance(value, (date, datetime)):
+        return value.isoformat()
+    return str(value)
+
+
 class EventBatch:
-    """Events of one type for many changes: ``add(data, org_path)`` with Python values as for ``emit``."""
+    """Events of one type for many changes: ``add(data, org_path)`` with Python values as for ``emit``
+    (the batch keeps ``data`` as it is: pass a fresh dict).
 
-    VARYING = ("id", "org_path", "data")
+    ``head`` (``events.envelope_head``) carries the request's actor and id: build it in the request and
+    hand it to whoever fills the batch (a worker process, say); the batch is plain data and pickles."""
 
-    def __init__(self, type_: str):
+    def __init__(self, type_: str, head: dict | None = None):
         self.type = type_
-        self.common: dict | None = None
+        self.head = head if head is not None else envelope_head(type_)
         self.fields = None
-        self.textual = [name for name, field in catalog.lookup(type_).schema._declared_fields.items()
-                        if isinstance(field, (fields.Date, fields.DateTime, fields.UUID))]
         self.rows: list[tuple[str, str | None, dict]] = []
+        self._ids: list[str] = []
 
     def add(self, data: dict, org_path: str | None) -> None:
-        if self.common is None:
-            envelope = make_envelope(self.type, data, source=self.type.split(".", 1)[0], org_path=org_path).as_dict()
-            self.common = {k: v for k, v in envelope.items() if k not in self.VARYING}
+        if self.fields is None:
             self.fields = data.keys()
-            self.rows.append((envelope["id"], org_path, envelope["data"]))
-            return
-        if data.keys() != self.fields:
+            data = checked_data(self.type, data)
+        elif data.keys() != self.fields:
             raise ValueError(f"{self.type}: every event of a batch has the same fields")
-        data = dict(data)
-        for name in self.textual:
-            value = data.get(name)
-            if value is not None and not isinstance(value, str):
-                data[name] = value.isoformat() if isinstance(value, (date, datetime)) else str(value)
-        self.rows.append((str(uuid.uuid4()), org_path, data))
+        if not self._ids:
+            self._ids = new_ids(PACK)
+        self.rows.append((self._ids.pop(), org_path, data))
 
     def __len__(self) -> int:
         return len(self.rows)
 
-    def envelopes(self) -> list[dict]:
-        return [{**self.common, "id": event_id, "org_path": org_path, "data": data}
-                for event_id, org_path, data in self.rows]
+    def packs(self, size: int = PACK) -> list[Pack]:
+        """The events, ``size`` to a pack (one outbox row each), as JSON text: the members they share once
+        (``head``), then each one's ``[id, org_path, data]`` (``events.stored_envelopes`` unpacks them)."""
+        return _packed(self.head, self.rows, size)
+
+
+def repack(packs: list[Pack], keep, size: int = PACK) -> list[Pack]:
+    """The events of ``packs`` whose envelope ``keep(envelope)`` accepts, packed again."""
+    if not packs:
+        return []
+    stored = [json.loads(pack.json) for pack in packs]
+    rows = [tuple(row) for pack in stored for row in pack["events"]
+            if keep({**pack["head"], "id": row[0], "org_path": row[1], "data": row[2]})]
+    return _packed(stored[0]["head"], rows, size)
+
+
+def _packed(head: dict, rows: list, size: int) -> list[Pack]:
+    return [Pack(part[0][0], len(part), json.dumps({"head": head, "events": part}, ensure_ascii=False,
+                                                   default=_json_value))
+            for part in (rows[start:start + size] for start in range(0, len(rows), size))]
 
 
 OUTBOX_COLUMNS = ("event_id", "type", "envelope", "created_at", "attempts")
@@ -153,21 +238,19 @@ OUTBOX_COLUMNS = ("event_id", "type", "envelope", "created_at", "attempts")
 
 def write_events(session, outbox_model, batch: EventBatch) -> int:
     """Add the batch to the outbox in the session's transaction; it is published after the commit."""
-    if not batch.rows:
+    return write_packs(session, outbox_model, batch.type, batch.packs())
+
+
+def write_packs(session, outbox_model, type_: str, packs: list[Pack]) -> int:
+    """Add packs of envelopes (``EventBatch.packs``) to the outbox, one row each; returns the count of events."""
+    if not packs:
         return 0
     now = datetime.now(timezone.utc)
-    if session.get_bind().dialect.name == "postgresql":
-        # the envelope as JSON text: the common members rendered once, the varying ones per event
-        head = json.dumps(batch.common, ensure_ascii=False)[:-1]
-        dumps = json.dumps
-        rows = [(event_id, batch.type,
-                 f'{head}, "id": "{event_id}", "org_path": {dumps(org_path)}, "data": {dumps(data)}}}', now, 0)
-                for event_id, org_path, data in batch.rows]
-    else:
-        rows = [(e["id"], batch.type, e, now, 0) for e in batch.envelopes()]
+    postgres = session.get_bind().dialect.name == "postgresql"
+    rows = [(pack.first_id, type_, pack.json if postgres else json.loads(pack.json), now, 0) for pack in packs]
     copy_rows(session, outbox_model.__table__, OUTBOX_COLUMNS, rows)
     session.info["outbox_written"] = True  # wakes the web process's background publisher after the commit
-    return len(rows)
+    return sum(pack.count for pack in packs)
 
 
 class BackgroundWriter:
@@ -205,3 +288,75 @@ class BackgroundWriter:
         self._thread.join()
         if self.failure is not None:
             raise self.failure
+
+
+_POOLS: dict[tuple[int, int], ProcessPoolExecutor] = {}
+_POOLS_LOCK = threading.Lock()
+
+
+def process_pool(processes: int) -> ProcessPoolExecutor:
+    """This process's pool of ``processes`` workers, started on first use and kept (spawned, not forked: a
+    web process runs threads)."""
+    key = (os.getpid(), processes)
+    with _POOLS_LOCK:
+        pool = _POOLS.get(key)
+        if pool is None:
+            pool = _POOLS[key] = ProcessPoolExecutor(processes, mp_context=multiprocessing.get_context("spawn"))
+        return pool
+
+
+def _drop_pool(processes: int) -> None:
+    with _POOLS_LOCK:
+        pool = _POOLS.pop((os.getpid(), processes), None)
+    if pool is not None:
+        pool.shutdown(wait=False, cancel_futures=True)
+
+
+class Pipeline:
+    """``work(chunk, context)`` over a stream of chunks: in a pool of ``processes`` worker processes, at most
+    ``ahead`` chunks in flight, results handed back in the order the chunks came; or, with no processes,
+    at once in the caller (``inline`` stands in for ``work`` there, e.g. with the request's session bound).
+
+    ``work`` must be a module-level function and chunks, context and results plain picklable data. The
+    caller writes each result as it comes back while the workers prepare the next chunks: with a
+    database that writes in its own process, the import uses every core."""
+
+    def __init__(self, work, context, processes: int = 0, *, inline=None, ahead: int | None = None):
+        self.work = work
+        self.context = context
+        self.processes = processes
+        self.inline = inline or work
+        self.ahead = ahead or 2 * processes
+        self._pool = process_pool(processes) if processes > 0 else None
+        self._flight: deque = deque()
+
+    def submit(self, chunk) -> list:
+        """Hand over one chunk; returns the results now due (oldest first)."""
+        if self._pool is None:
+            return [self.inline(chunk, self.context)]
+        self._flight.append(self._pool.submit(self.work, chunk, self.context))
+        due = []
+        while len(self._flight) > self.ahead:
+            due.append(self._result(self._flight.popleft()))
+        return due
+
+    def finish(self):
+        """Yield the results still in flight, in order."""
+        while self._flight:
+            yield self._result(self._flight.popleft())
+
+    def abandon(self) -> None:
+        for future in self._flight:
+            future.cancel()
+        self._flight.clear()
+
+    def _result(self, future):
+        try:
+            return future.result()
+        except Exception as exc:
+            from concurrent.futures.process import BrokenProcessPool
+
+            if isinstance(exc, BrokenProcessPool):  # a worker died: the next import starts a fresh pool
+                _drop_pool(self.processes)
+            self.abandon()
+            raise

@@ -62,6 +62,10 @@ class Config:
     relay_interval_seconds: float = 1.0
     relay_batch: int = 500
     publish_in_web: bool = True
+    #: worker processes that check and prepare the rows of a large import (0: in the web process itself)
+    import_processes: int = field(default_factory=lambda: os.cpu_count() or 1)
+    #: an import body of at least this many bytes goes to the worker processes (smaller ones are done inline)
+    import_parallel_bytes: int = 4 << 20
     log_level: str = "INFO"
     testing: bool = False
     rules: dict = field(default_factory=dict)
@@ -99,6 +103,8 @@ class Config:
             retry_backoff_seconds=float(env.get("ZHIBU_RETRY_BACKOFF_SECONDS", "0.5")),
             relay_interval_seconds=float(env.get("ZHIBU_RELAY_INTERVAL_SECONDS", "1.0")),
             publish_in_web=_bool(env.get("ZHIBU_PUBLISH_IN_WEB"), True),
+            import_processes=int(env.get("ZHIBU_IMPORT_PROCESSES", str(os.cpu_count() or 1))),
+            import_parallel_bytes=int(env.get("ZHIBU_IMPORT_PARALLEL_BYTES", str(4 << 20))),
             log_level=env.get("ZHIBU_LOG_LEVEL", "INFO"),
             rules=rules,
         )

@@ -28,8 +28,12 @@ def today() -> date:
     return datetime.now(SHANGHAI).date()
 
 
+@lru_cache(maxsize=1 << 16)
 def add_months(start: date, months: int) -> date:
-    """The corresponding day ``months`` later, or the last day of that month when it has none."""
+    """The corresponding day ``months`` later, or the last day of that month when it has none. (Kept for
+    the dates asked most: an import asks it of every stage date of every row, and they repeat.)"""
+    if not months:
+        return start
     month_index = start.month - 1 + months
     year = start.year + month_index // 12
     month = month_index % 12 + 1

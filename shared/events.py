@@ -87,27 +87,45 @@ def _schema_of(type_: str):
     return catalog.lookup(type_).schema()
 
 
-def make_envelope(type_: str, data: dict, *, source: str, org_path: str | None,
-                  actor: str | None = None, correlation_id: str | None = None,
-                  occurred_at: datetime | None = None) -> Envelope:
-    """Build an envelope whose ``data`` is checked against the catalog (a mismatch is a bug: it raises)."""
-    event_type = catalog.lookup(type_)
+def checked_data(type_: str, data: dict) -> dict:
+    """``data`` as the catalog schema dumps it, validated (a mismatch is a bug: it raises)."""
     schema = _schema_of(type_)
     dumped = schema.dump(data)
     errors = schema.validate(dumped)
     if errors:
         raise ValidationError({"event": type_, "errors": errors})
-    return Envelope(
-        id=str(uuid.uuid4()),
-        type=type_,
-        version=event_type.version,
-        occurred_at=(occurred_at or datetime.now(timezone.utc)).isoformat(),
-        source=event_type.service,
-        org_path=org_path,
-        correlation_id=correlation_id if correlation_id is not None else current_request_id(),
-        actor=actor if actor is not None else current_actor(),
-        data=dumped,
-    )
+    return dumped
+
+
+def envelope_head(type_: str, *, actor: str | None = None, correlation_id: str | None = None,
+                  occurred_at: datetime | None = None) -> dict:
+    """The members every envelope of one change shares: all but ``id``, ``org_path`` and ``data``."""
+    event_type = catalog.lookup(type_)
+    return {
+        "type": type_,
+        "version": event_type.version,
+        "occurred_at": (occurred_at or datetime.now(timezone.utc)).isoformat(),
+        "source": event_type.service,
+        "correlation_id": correlation_id if correlation_id is not None else current_request_id(),
+        "actor": actor if actor is not None else current_actor(),
+    }
+
+
+def make_envelope(type_: str, data: dict, *, source: str, org_path: str | None,
+                  actor: str | None = None, correlation_id: str | None = None,
+                  occurred_at: datetime | None = None) -> Envelope:
+    """Build an envelope whose ``data`` is checked against the catalog (a mismatch is a bug: it raises)."""
+    head = envelope_head(type_, actor=actor, correlation_id=correlation_id, occurred_at=occurred_at)
+    return Envelope(id=str(uuid.uuid4()), org_path=org_path, data=checked_data(type_, data), **head)
+
+
+def stored_envelopes(stored: dict) -> list[dict]:
+    """The envelopes of one outbox row: a change writes one envelope; a bulk write packs many events of one
+    type into a row (``bulk.EventBatch.packs``): ``{"head": shared members, "events": [[id, org_path, data]]}``."""
+    if "events" not in stored:
+        return [stored]
+    head = stored["head"]
+    return [{**head, "id": event_id, "org_path": org_path, "data": data} for event_id, org_path, data in stored["events"]]
 
 
 class Outbox:
@@ -185,6 +203,9 @@ def publish_envelope(producer: Producer, exchange: Exchange, envelope: dict) -> 
 class Relay:
     """Publishes unsent outbox rows, oldest first, and marks each sent once confirmed.
 
+    A row packed by a bulk write holds many envelopes: it is marked sent once all are confirmed (a
+    failure half-way publishes the whole pack again later; the inboxes drop the repeats).
+
     Several publishers may sweep at once (each web process and the worker); on
     PostgreSQL they skip each other's locked rows, on SQLite the write lock
     serializes them. A duplicate publish is harmless: consumers keep an inbox.
@@ -230,7 +251,8 @@ class Relay:
             try:
                 producer = self._producer_ready()
                 for row in rows:
-                    publish_envelope(producer, self._exchange, row.envelope)
+                    for envelope in stored_envelopes(row.envelope):
+                        publish_envelope(producer, self._exchange, envelope)
                     row.sent_at = utcnow()
                     sent += 1
             except Exception as exc:

@@ -48,36 +48,88 @@ def format_of(content_type: str | None) -> str:
                   kind="unsupported-media-type")
 
 
-class _RawReader(io.RawIOBase):
-    """Any object with ``read(n)`` (a WSGI server's request body need not be a full io stream) as raw I/O."""
+@dataclass
+class Block:
+    """Whole records of an import file as its raw bytes: ``first_line`` is the file line its data starts on.
+    Blocks are cut at line ends outside quoted CSV fields, so each can be parsed on its own (in another
+    process, say) and still report the file's line numbers."""
 
-    def __init__(self, stream):
-        self._stream = stream
-
-    def readable(self) -> bool:
-        return True
-
-    def readinto(self, buffer) -> int:
-        data = self._stream.read(len(buffer))
-        buffer[:len(data)] = data
-        return len(data)
+    first_line: int
+    data: bytes
 
 
-def read_records(stream, fmt: str, report: ImportReport):
-    """Yield (line_number, record). Lines that are not parseable go into the report."""
-    text = io.TextIOWrapper(io.BufferedReader(_RawReader(stream), 1 << 16), encoding="utf-8-sig", newline="")
+def read_blocks(stream, fmt: str, size: int = 1 << 20):
+    """Yield ``(header, block)``: the CSV header's column names (``None`` for NDJSON), then each block of
+    about ``size`` bytes. ``stream`` needs only ``read(n)`` (a WSGI server's request body may be no more)."""
+    header, line, rest = None, 1, b""
+    first = True
+    while True:
+        chunk = stream.read(size)
+        data = rest + chunk if rest else chunk
+        if first and data:
+            first = False
+            if data.startswith(b"\xef\xbb\xbf"):
+                data = data[3:]
+            if fmt == "csv":
+                end = _first_record_end(data)
+                while end < 0 and chunk:  # a header longer than a block
+                    chunk = stream.read(size)
+                    data += chunk
+                    end = _first_record_end(data) if chunk else len(data)
+                head = data[:end + 1] if end >= 0 else data
+                row = next(csv.reader(io.StringIO(head.decode("utf-8"), newline="")), [])
+                header = [name.strip() for name in row]
+                line += head.count(b"\n")
+                data = data[len(head):]
+        if not chunk:
+            if data.strip():
+                yield header, Block(line, data)
+            return
+        cut = _record_end(data, len(data)) if fmt == "csv" else data.rfind(b"\n")
+        if cut < 0:
+            rest = data
+            continue
+        block, rest = data[:cut + 1], data[cut + 1:]
+        yield header, Block(line, block)
+        line += block.count(b"\n")
+
+
+def _first_record_end(data: bytes) -> int:
+    """The first line end outside a quoted field; -1 when there is none."""
+    end = data.find(b"\n")
+    while end >= 0 and data.count(b'"', 0, end) % 2:
+        end = data.find(b"\n", end + 1)
+    return end
+
+
+def _record_end(data: bytes, limit: int) -> int:
+    """The last line end before ``limit`` that is outside a quoted field (an even number of quotes before it:
+    a doubled quote inside a field keeps the count even); -1 when there is none."""
+    end = data.rfind(b"\n", 0, limit)
+    while end >= 0 and data.count(b'"', 0, end) % 2:
+        end = data.rfind(b"\n", 0, end)
+    return end
+
+
+def records_of(block: Block, header: list[str] | None, fmt: str, report: ImportReport):
+    """Yield ``(line_number, record)`` of one block; unparseable lines go into the report (``report.total``
+    counts every record). Raises ``UnicodeDecodeError`` when the block is not UTF-8."""
+    text = block.data.decode("utf-8")
+    offset = block.first_line - 1
     if fmt == "csv":
-        reader = csv.DictReader(text)
-        for record in reader:
-            line = reader.line_num
+        reader = csv.reader(io.StringIO(text, newline=""))
+        width = len(header)
+        for row in reader:
+            if not row:
+                continue
+            line = offset + reader.line_num
             report.total += 1
-            if None in record:
+            if len(row) > width:
                 report.add(line, "*", "more values than header columns")
                 continue
-            yield line, {k.strip(): (v.strip() if isinstance(v, str) else v) for k, v in record.items()
-                         if k is not None and v not in ("", None)}
+            yield line, {name: value for name, value in zip(header, [value.strip() for value in row]) if value and name}
         return
-    for line, raw in enumerate(text, start=1):
+    for line, raw in enumerate(text.split("\n"), start=block.first_line):
         if not raw.strip():
             continue
         report.total += 1
@@ -90,6 +142,12 @@ def read_records(stream, fmt: str, report: ImportReport):
             report.add(line, "*", "each line must be one JSON object")
             continue
         yield line, record
+
+
+def read_records(stream, fmt: str, report: ImportReport):
+    """Yield (line_number, record) of the whole file. Lines that are not parseable go into the report."""
+    for header, block in read_blocks(stream, fmt):
+        yield from records_of(block, header, fmt, report)
 
 
 def validate_records(records, schema: Schema, report: ImportReport) -> list[tuple[int, dict]]:

@@ -59,7 +59,7 @@ class PiiCipher:
         return self._aead.decrypt(raw[:12], raw[12:], b"zhibu").decode()
 
     def keyed_hash(self, value: str) -> str:
-        return hmac.new(self._mac_key, value.upper().encode(), hashlib.sha256).hexdigest()
+        return hmac.digest(self._mac_key, value.upper().encode(), "sha256").hex()
 
 
 def id_check_digit(first17: str) -> str:

@@ -12,7 +12,7 @@ from sqlalchemy import select
 from .auth import mint_token
 from .consumer import apply_event
 from .db import utcnow
-from .events import Envelope
+from .events import Envelope, stored_envelopes
 
 
 def kit_of(app):
@@ -33,7 +33,7 @@ def pending_events(app) -> list[Envelope]:
     Outbox = kit.models.OutboxEvent
     with kit.db.Session() as session:
         rows = session.scalars(select(Outbox).where(Outbox.sent_at.is_(None)).order_by(Outbox.id)).all()
-        return [Envelope.from_dict(r.envelope) for r in rows]
+        return [Envelope.from_dict(e) for r in rows for e in stored_envelopes(r.envelope)]
 
 
 def deliver(producers, consumers) -> int:
@@ -45,11 +45,12 @@ def deliver(producers, consumers) -> int:
         with kit.db.Session() as session:
             rows = session.scalars(select(Outbox).where(Outbox.sent_at.is_(None)).order_by(Outbox.id)).all()
             for row in rows:
-                envelope = Envelope.from_dict(row.envelope)
-                for consumer in consumers:
-                    ckit = kit_of(consumer)
-                    apply_event(ckit.db, ckit.handlers, ckit.models.InboxEvent, envelope)
+                for stored in stored_envelopes(row.envelope):
+                    envelope = Envelope.from_dict(stored)
+                    for consumer in consumers:
+                        ckit = kit_of(consumer)
+                        apply_event(ckit.db, ckit.handlers, ckit.models.InboxEvent, envelope)
+                    delivered += 1
                 row.sent_at = utcnow()
-                delivered += 1
             session.commit()
     return delivered

@@ -9,27 +9,30 @@ already registered is left as it is, so importing the same file again changes no
 """
 from __future__ import annotations
 
+import functools
 import operator
 import uuid
+from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
+from typing import Callable
 
 from sqlalchemy import or_, select
 
-from shared import dates
-from shared.app import audit, current_principal, db_session
+from shared import bulk, dates
+from shared.app import audit, current_kit, current_principal, db_session
+from shared.db import make_engine
 from shared.errors import Problem
+from shared.events import envelope_head
 from shared.http import paginate, subtree_path, under_clause
-from shared.imports import ImportReport, body_stream, format_of, read_records
-from shared.pii import valid_id_number
+from shared.imports import Block, ImportReport, body_stream, format_of, read_blocks, records_of
+from shared.pii import PiiCipher, valid_id_number
 
-from shared import bulk
 from .deadlines import KINDS
 from .models import Deadline, ImportRun, OrgUnitView, Person, kit
-from .people import cipher, config
+from .people import config
 from .registration import STAGE_DATES, age_violation, columns, opening_deadlines, registration_errors
 from .schemas import BAD_ID, CLASSIFICATIONS, PHONE_RE
 
-BATCH = 5000
 STAGES = {"applicant": "applicant", "activist": "activist", "target": "target", "probationary": "probationary",
           "full": "full", "入党申请人": "applicant", "入党积极分子": "activist", "发展对象": "target",
           "预备党员": "probationary", "正式党员": "full"}
@@ -111,138 +114,242 @@ def parse(raw: dict) -> tuple[dict, list[tuple[str, str]]]:
     return v, errors
 
 
-class Importer:
-    """Checks rows as they stream in; a background writer writes them set-wise, a batch at a time, while the
-    next batch is being checked (the request's session is the writer's alone until ``finish``)."""
+@dataclass(frozen=True)
+class Context:
+    """What preparing rows needs, as plain data: it travels to the import's worker processes."""
 
-    def __init__(self, fmt: str):
+    today: date
+    cfg: dict
+    pii_key: str
+    database_url: str
+    copy_lines: bool  # PostgreSQL: rows go back as ready text-COPY lines
+    scope_path: str | None  # the caller's subtree (None sees nothing)
+    run_id: str
+    now: datetime
+    event_head: dict
+    fmt: str
+    header: tuple[str, ...] | None
+
+
+@dataclass
+class Prepared:
+    """One block's rows checked and ready to write. ``lines`` and ``hashes`` follow the people prepared, in
+    order (a duplicate ID number across blocks is found by the caller)."""
+
+    total: int = 0
+    errors: list[tuple[int, str, str]] = field(default_factory=list)
+    lines: list[int] = field(default_factory=list)
+    hashes: list[str] = field(default_factory=list)
+    people: bytes | list[tuple] = b""
+    deadlines: bytes | list[tuple] = b""
+    events: list[bulk.Pack] = field(default_factory=list)
+    not_utf8: bool = False
+
+
+def prepare(chunk: tuple[Block, bool], ctx: Context, units: Callable | None = None) -> Prepared:
+    """Check a block's rows (as a registration by the API is checked, and their units in scope) and, when
+    ``write``, prepare their people rows (PII encrypted, masked, hashed), running deadlines and
+    ``members.person.created`` events. Pure but for the unit lookup: it runs in a worker process."""
+    block, write = chunk
+    report = ImportReport()
+    out = Prepared()
+    pii = _cipher(ctx.pii_key)
+    checked = []
+    try:
+        for line, raw in records_of(block, ctx.header, ctx.fmt, report):
+            v, errors = parse(raw)
+            if not errors:
+                errors = registration_errors(v, ctx.today, ctx.cfg)
+            if not errors:
+                violation = age_violation(v, ctx.cfg)
+                if violation:
+                    first = next(name for name in STAGE_DATES if v.get(name))
+                    errors = [(first, f"{violation.code}: {violation.en}")]
+            if errors:
+                for name, message in errors:
+                    report.add(line, name, message)
+            else:
+                checked.append((line, v))
+    except UnicodeDecodeError:
+        out.not_utf8 = True
+        return out
+    found = (units or _worker_units(ctx))({v["unit_ref"] for _, v in checked})
+    people, due, events = [], [], bulk.EventBatch("members.person.created", ctx.event_head)
+    ids = bulk.new_ids(len(checked)) if write else []
+    for line, v in checked:
+        ref = v["unit_ref"]
+        unit = found.get(ref)
+        field_name = "unit_id" if ref[0] == "id" else "unit_code"
+        if unit is None or ctx.scope_path is None or not unit[1].startswith(ctx.scope_path):
+            report.add(line, field_name, "no such unit in your scope")
+            continue
+        if unit[2] != "active":
+            report.add(line, field_name, "the unit is dissolved")
+            continue
+        v["_hash"] = pii.keyed_hash(v["id_number"])
+        out.lines.append(line)
+        out.hashes.append(v["_hash"])
+        if not write or report.errors:
+            continue
+        unit_id, path = unit[0], unit[1]
+        row = columns(v, pii, ctx.cfg)
+        person_id = ids.pop()
+        row.update(id=person_id, unit_id=unit_id, org_path=path, import_id=ctx.run_id, created_at=ctx.now,
+                   updated_at=ctx.now)
+        people.append(PEOPLE_ROW(row))
+        for kind, opened_on, due_on in opening_deadlines(row, ctx.today, ctx.cfg):
+            due.append((person_id, path, kind, KINDS[kind][0], opened_on, due_on, False))
+        events.add({"id": person_id, "unit_id": unit_id, "name": row["name"], "stage": row["stage"],
+                    "status": "active", "full_member_since": row["full_member_since"],
+                    "probationary_since": row["probationary_since"], "classification": row["classification"],
+                    "person_version": 1}, path)
+    out.total = report.total
+    out.errors = [(e["line"], e["field"], e["message"]) for e in report.errors]
+    if not out.errors and write:
+        out.people = bulk.copy_text_lines(people) if ctx.copy_lines else people
+        out.deadlines = bulk.copy_text_lines(due) if ctx.copy_lines else due
+        out.events = events.packs()
+    return out
+
+
+def unit_lookup(connection) -> Callable:
+    """``refs -> {ref: (id, path, status)}`` for ``("id", ...)`` and ``("code", ...)`` references, one query."""
+    table = OrgUnitView.__table__
+
+    def lookup(refs: set) -> dict:
+        ids = [ref for kind, ref in refs if kind == "id"]
+        codes = [ref for kind, ref in refs if kind == "code"]
+        found = {}
+        if ids or codes:
+            for unit_id, code, path, status in connection.execute(
+                    select(table.c.id, table.c.code, table.c.path, table.c.status)
+                    .where(or_(table.c.id.in_(ids), table.c.code.in_(codes)))):
+                found[("id", unit_id)] = found[("code", code)] = (unit_id, path, status)
+        return found
+    return lookup
+
+
+_WORKER: dict = {}
+
+
+def _cipher(key: str):
+    if _WORKER.get("pii_key") != key:
+        _WORKER.update(pii_key=key, pii=PiiCipher(key))
+    return _WORKER["pii"]
+
+
+def _worker_units(ctx: Context) -> Callable:
+    """In a worker process: its own connection to the service's database (the org read-model is only read),
+    and what it found kept for the rest of the same import."""
+    if _WORKER.get("url") != ctx.database_url:
+        if _WORKER.get("engine") is not None:
+            _WORKER["engine"].dispose()
+        _WORKER.update(url=ctx.database_url, engine=make_engine(ctx.database_url), run=None)
+    if _WORKER.get("run") != ctx.run_id:
+        _WORKER.update(run=ctx.run_id, units={})
+    cache = _WORKER["units"]
+
+    def lookup(refs: set) -> dict:
+        wanted = refs - cache.keys()
+        if wanted:
+            with _WORKER["engine"].connect() as connection:
+                found = unit_lookup(connection)(wanted)
+            for ref in wanted:
+                cache[ref] = found.get(ref)
+        return {ref: cache[ref] for ref in refs if cache[ref] is not None}
+    return lookup
+
+
+class Importer:
+    """Reads the file in blocks; each block's rows are checked and prepared (in worker processes for a large
+    file, see ``Config.import_processes``) while this process writes the blocks already prepared, in order,
+    with COPY, in the request's one transaction."""
+
+    def __init__(self, fmt: str, body_bytes: int | None):
+        kit = current_kit()
         self.session = db_session()
         self.principal = current_principal()
-        self.cfg = config()
-        self.today = dates.today()
-        self.pii = cipher()
         self.fmt = fmt
         self.report = ImportReport()
         self.run_id = str(uuid.uuid4())
-        self.now = datetime.now(timezone.utc)
-        self.units: dict[tuple[str, str], OrgUnitView | None] = {}
+        self.postgres = self.session.get_bind().dialect.name == "postgresql"
+        self.base = dict(today=dates.today(), cfg=dict(config()), pii_key=kit.config.pii_key,
+                         database_url=kit.config.database_url, copy_lines=self.postgres,
+                         scope_path=self.principal.scope_path, run_id=self.run_id,
+                         now=datetime.now(timezone.utc), event_head=envelope_head("members.person.created"),
+                         fmt=fmt)
+        parallel = body_bytes is not None and body_bytes >= kit.config.import_parallel_bytes
+        self.processes = kit.config.import_processes if parallel else 0
+        self.pipeline: bulk.Pipeline | None = None
         self.seen: dict[str, int] = {}
-        self.pending: list[tuple[int, dict, dict]] = []
         self.created = self.existing = 0
-        self.ids: list[str] = []
         self.optimistic = True
-        self.session.flush()
-        self.writer = bulk.BackgroundWriter(self._write)
+        self.not_utf8 = False
 
-    def add(self, line: int, raw: dict) -> None:
-        """Check one row (no database needed) and prepare its people row: PII encrypted, masked, hashed."""
-        v, errors = parse(raw)
-        if not errors:
-            errors = registration_errors(v, self.today, self.cfg)
-        if not errors:
-            violation = age_violation(v, self.cfg)
-            if violation:
-                first = next(name for name in STAGE_DATES if v.get(name))
-                errors = [(first, f"{violation.code}: {violation.en}")]
-        if not errors:
-            v["_hash"] = self.pii.keyed_hash(v["id_number"])
-            if v["_hash"] in self.seen:
-                errors = [("id_number", f"the same ID number as line {self.seen[v['_hash']]}")]
-            else:
-                self.seen[v["_hash"]] = line
-        if errors:
-            for name, message in errors:
-                self.report.add(line, name, message)
-            return
-        row = None
-        if not self.report.errors:  # once a row failed nothing will be written: only the checks go on
-            if not self.ids:
-                self.ids = bulk.new_ids(BATCH)
-            row = columns(v, self.pii, self.cfg)
-            row.update(id=self.ids.pop(), import_id=self.run_id, created_at=self.now, updated_at=self.now)
-        self.pending.append((line, v["unit_ref"], row))
-        if len(self.pending) >= BATCH:
-            self.writer.put(self.pending)
-            self.pending = []
+    def add(self, header, block: Block) -> None:
+        if self.pipeline is None:
+            ctx = Context(header=tuple(header) if header is not None else None, **self.base)
+            self.pipeline = bulk.Pipeline(prepare, ctx, self.processes,
+                                          inline=functools.partial(prepare, units=unit_lookup(self.session)))
+        for prepared in self.pipeline.submit((block, not self.report.errors)):
+            self._take(prepared)
 
-    def _resolve_units(self, refs: set) -> None:
-        wanted = refs - set(self.units)
-        if not wanted:
-            return
-        ids = [ref for kind, ref in wanted if kind == "id"]
-        codes = [ref for kind, ref in wanted if kind == "code"]
-        found = self.session.scalars(select(OrgUnitView).where(
-            or_(OrgUnitView.id.in_(ids), OrgUnitView.code.in_(codes)))).all()
-        for unit in found:
-            self.units[("id", unit.id)] = unit
-            self.units[("code", unit.code)] = unit
-        for ref in wanted:
-            self.units.setdefault(ref, None)
+    def _take(self, prepared: Prepared) -> None:
+        """Merge a block's report; find ID numbers seen earlier in the file; write the block if all is well."""
+        self.not_utf8 = self.not_utf8 or prepared.not_utf8
+        self.report.total += prepared.total
+        for line, name, message in prepared.errors:
+            self.report.add(line, name, message)
+        seen = self.seen
+        for line, key in zip(prepared.lines, prepared.hashes):
+            first = seen.setdefault(key, line)
+            if first != line:
+                self.report.add(line, "id_number", f"the same ID number as line {first}")
+        if not self.report.errors and not self.not_utf8:
+            self._write(prepared)
 
-    def _write(self, batch: list[tuple[int, tuple, dict]]) -> None:
-        """In the writer: check the batch's units (one query), skip the people already registered, then COPY the
-        people, their running deadlines and their ``members.person.created`` events."""
-        self._resolve_units({ref for _, ref, _ in batch})
-        ready = []
-        for line, ref, row in batch:
-            unit = self.units[ref]
-            if unit is None or not self.principal.sees(unit.path):
-                self.report.add(line, "unit_id" if ref[0] == "id" else "unit_code", "no such unit in your scope")
-            elif unit.status != "active":
-                self.report.add(line, "unit_id" if ref[0] == "id" else "unit_code", "the unit is dissolved")
-            else:
-                ready.append((row, unit))
-        if self.report.errors:
-            return
+    def _write(self, prepared: Prepared) -> None:
         if self.optimistic:
             # a first import meets nobody already registered: write at once, and only when the unique index
-            # says otherwise go back (to the savepoint) and look each batch up from then on
+            # says otherwise go back (to the savepoint) and look each block up from then on
             try:
                 with self.session.begin_nested():
-                    self._copy(ready, set())
+                    self._copy(prepared, set())
                 return
             except Exception as exc:  # noqa: BLE001 - only a unique violation is expected here
                 if not bulk.unique_violation(exc):
                     raise
                 self.optimistic = False
-        self._copy(ready, bulk.existing(self.session, Person.id_number_hash,
-                                        [row["id_number_hash"] for row, _ in ready]))
+        self._copy(prepared, bulk.existing(self.session, Person.id_number_hash, prepared.hashes))
 
-    def _copy(self, ready: list, known: set) -> None:
-        people, due, events = [], [], bulk.EventBatch("members.person.created")
-        existing = 0
-        for row, unit in ready:
-            if row["id_number_hash"] in known:
-                existing += 1
-                continue
-            row["unit_id"], row["org_path"] = unit.id, unit.path
-            people.append(PEOPLE_ROW(row))
-            for kind, opened_on, due_on in opening_deadlines(row, self.today, self.cfg):
-                due.append((row["id"], unit.path, kind, KINDS[kind][0], opened_on, due_on, False))
-            events.add({"id": row["id"], "unit_id": unit.id, "name": row["name"], "stage": row["stage"],
-                        "status": "active", "full_member_since": row["full_member_since"],
-                        "probationary_since": row["probationary_since"], "classification": row["classification"],
-                        "person_version": 1}, unit.path)
+    def _copy(self, prepared: Prepared, known: set) -> None:
+        people, due, events = prepared.people, prepared.deadlines, prepared.events
+        count = len(prepared.hashes)
+        if known:
+            keep = [key not in known for key in prepared.hashes]
+            people = _kept(people, keep)
+            ids = {row[0] for row in _rows(people)}
+            due = _kept(due, [row[0] in ids for row in _rows(due)])
+            events = bulk.repack(events, lambda envelope: envelope["data"]["id"] in ids)
         bulk.copy_rows(self.session, Person.__table__, PEOPLE_COLUMNS, people)
         bulk.copy_rows(self.session, Deadline.__table__, DEADLINE_COLUMNS, due)
-        bulk.write_events(self.session, kit.OutboxEvent, events)
-        self.created += len(people)
+        bulk.write_packs(self.session, kit.OutboxEvent, "members.person.created", events)
+        existing = sum(1 for key in prepared.hashes if key in known)
+        self.created += count - existing
         self.existing += existing
 
     def abandon(self) -> None:
-        """Stop the writer without writing more (the request fails and its transaction rolls back)."""
-        self.pending = []
-        self.report.add(0, "*", "the import was abandoned")
-        try:
-            self.writer.close()
-        except BaseException:  # noqa: BLE001 - the original error is the one reported
-            pass
+        """Stop the workers' remaining blocks (the request fails and its transaction rolls back)."""
+        if self.pipeline is not None:
+            self.pipeline.abandon()
 
     def finish(self) -> ImportRun:
-        if self.pending:
-            self.writer.put(self.pending)
-            self.pending = []
-        self.writer.close()
+        if self.pipeline is not None:
+            for prepared in self.pipeline.finish():
+                self._take(prepared)
+        if self.not_utf8:
+            raise Problem(422, "Unprocessable Content", "the file is not UTF-8 text", kind="validation",
+                          errors={"body": ["not UTF-8"]})
         if self.report.errors:
             self.report.errors.sort(key=lambda e: e["line"])
             raise Problem(422, "Unprocessable Content",
@@ -259,13 +366,26 @@ class Importer:
         return run
 
 
+def _rows(rows: bytes | list[tuple]) -> list:
+    """Rows as tuples (text-COPY lines split into their values, as far as the first is needed)."""
+    if isinstance(rows, bytes):
+        return [line.decode().split("\t", 1) for line in rows.splitlines()]
+    return rows
+
+
+def _kept(rows: bytes | list[tuple], keep: list[bool]):
+    if isinstance(rows, bytes):
+        return b"".join(line + b"\n" for line, wanted in zip(rows.splitlines(), keep) if wanted)
+    return [row for row, wanted in zip(rows, keep) if wanted]
+
+
 def run(request) -> ImportRun:
     """Import the request's body; 422 with the line-and-field report when any row fails."""
     fmt = format_of(request.content_type)
-    importer = Importer(fmt)
+    importer = Importer(fmt, request.content_length)
     try:
-        for line, raw in read_records(body_stream(request), fmt, importer.report):
-            importer.add(line, raw)
+        for header, block in read_blocks(body_stream(request), fmt):
+            importer.add(header, block)
     except BaseException as exc:
         importer.abandon()
         if isinstance(exc, UnicodeDecodeError):
