@@ -21,6 +21,7 @@ import multiprocessing
 import os
 import queue
 import threading
+import time
 from collections import deque
 from concurrent.futures import ProcessPoolExecutor
 from datetime import date, datetime, timezone
@@ -36,14 +37,17 @@ from .http import is_unique_violation
 
 
 def new_ids(n: int) -> list[str]:
-    """``n`` random (version 4) UUIDs as text from one read of the system's randomness: one call instead of
-    ``n``, because every system call hands the interpreter lock to the other thread of an import."""
-    pool = bytearray(os.urandom(16 * n))
+    """``n`` new UUIDs as text, in ascending order: version 7 (RFC 9562), the time in milliseconds first, then
+    a counter and 62 random bits. Rows written together land side by side in a primary-key index instead
+    of on random pages all over it; the randomness comes from one read of the system's (one call instead
+    of ``n``: each system call hands the interpreter lock to the other threads)."""
+    now_ms = time.time_ns() // 1_000_000
+    pool = os.urandom(8 * n)
     out = []
-    for start in range(0, 16 * n, 16):
-        pool[start + 6] = (pool[start + 6] & 0x0F) | 0x40
-        pool[start + 8] = (pool[start + 8] & 0x3F) | 0x80
-        h = pool[start:start + 16].hex()
+    for i in range(n):
+        high = ((now_ms + (i >> 12)) << 16) | 0x7000 | (i & 0xFFF)
+        low = int.from_bytes(pool[8 * i:8 * i + 8], "big") & 0x3FFFFFFFFFFFFFFF | 0x8000000000000000
+        h = f"{high:016x}{low:016x}"
         out.append(f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}")
     return out
 
@@ -115,12 +119,14 @@ _COPY_TEXT = _Encoders({str: _copy_str, type(None): lambda _: "\\N", date: date.
                         bool: lambda value: "t" if value else "f"})
 
 
-def copy_text_lines(rows) -> bytes:
+def copy_text_lines(rows, tail: tuple = ()) -> bytes:
     """``rows`` (tuples) as the lines of a PostgreSQL text COPY: ``\\N`` for None, dates in ISO form,
-    backslashes and control characters escaped, JSON values as their text. (One encoder per value type,
-    looked up by exact type: an import encodes tens of millions of values.)"""
+    backslashes and control characters escaped, JSON values as their text; ``tail``, values every row
+    ends with, encoded once. (One encoder per value type, looked up by exact type: an import encodes
+    tens of millions of values.)"""
     encoders = _COPY_TEXT
-    return "".join(["\t".join([encoders[type(value)](value) for value in row]) + "\n" for row in rows]).encode()
+    end = "".join("\t" + encoders[type(value)](value) for value in tail) + "\n"
+    return "".join(["\t".join([encoders[type(value)](value) for value in row]) + end for row in rows]).encode()
 
 
 def _is_json(column_type) -> bool:
@@ -205,7 +211,7 @@ class EventBatch:
         elif data.keys() != self.fields:
             raise ValueError(f"{self.type}: every event of a batch has the same fields")
         if not self._ids:
-            self._ids = new_ids(PACK)
+            self._ids = new_ids(PACK)[::-1]
         self.rows.append((self._ids.pop(), org_path, data))
 
     def __len__(self) -> int:

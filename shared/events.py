@@ -237,9 +237,13 @@ class Relay:
         self._producer = None
 
     def sweep(self, limit: int | None = None) -> int:
-        """Publish up to ``limit`` unsent rows; return how many were sent. Raises if the broker fails."""
+        """Publish up to ``limit`` unsent rows; return how many events went out. Raises if the broker fails."""
+        return self._sweep(limit)[1]
+
+    def _sweep(self, limit: int | None = None) -> tuple[int, int]:
+        """(rows marked sent, events published)."""
         limit = limit or self.config.relay_batch
-        sent = 0
+        sent = published = 0
         with self.db.Session() as session:
             stmt = select(self.model).where(self.model.sent_at.is_(None)).order_by(self.model.id).limit(limit)
             if self.db.is_postgres:
@@ -247,12 +251,13 @@ class Relay:
             rows = session.scalars(stmt).all()
             if not rows:
                 session.rollback()
-                return 0
+                return 0, 0
             try:
                 producer = self._producer_ready()
                 for row in rows:
                     for envelope in stored_envelopes(row.envelope):
                         publish_envelope(producer, self._exchange, envelope)
+                        published += 1
                     row.sent_at = utcnow()
                     sent += 1
             except Exception as exc:
@@ -260,18 +265,19 @@ class Relay:
                 for row in rows[sent:sent + 1]:
                     row.attempts += 1
                     row.last_error = f"{type(exc).__name__}: {exc}"[:500]
-                log.warning("publish failed after %d of %d events: %s", sent, len(rows), exc)
+                log.warning("publish failed after %d of %d outbox rows: %s", sent, len(rows), exc)
                 session.commit()
                 raise
             session.commit()
-        return sent
+        return sent, published
 
     def drain(self) -> int:
+        """Publish every unsent row; return how many events went out."""
         total = 0
         while True:
-            n = self.sweep()
-            total += n
-            if n < self.config.relay_batch:
+            rows, published = self._sweep()
+            total += published
+            if rows < self.config.relay_batch:
                 return total
 
 

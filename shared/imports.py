@@ -119,10 +119,11 @@ def records_of(block: Block, header: list[str] | None, fmt: str, report: ImportR
     if fmt == "csv":
         reader = csv.reader(io.StringIO(text, newline=""))
         width = len(header)
+        ended = 0
         for row in reader:
+            line, ended = offset + ended + 1, reader.line_num  # a record's line is the one it starts on
             if not row:
                 continue
-            line = offset + reader.line_num
             report.total += 1
             if len(row) > width:
                 report.add(line, "*", "more values than header columns")

@@ -40,11 +40,13 @@ GENDERS = {"male": "male", "female": "female", "男": "male", "女": "female"}
 CLASSES = {**{c: c for c in CLASSIFICATIONS}, "在职": "in_work", "离退休": "retired", "流动": "mobile"}
 TEXTS = {"name": 100, "ethnicity": 40, "education": 40, "occupation": 100, "party_group": 100}
 
-PEOPLE_COLUMNS = ("id", "unit_id", "org_path", "name", "gender", "ethnicity", "birth_date", "id_number_enc",
+#: the columns of the people rows an import writes: those that differ by row, then those all rows share
+PEOPLE_VARYING = ("id", "unit_id", "org_path", "name", "gender", "ethnicity", "birth_date", "id_number_enc",
                   "id_number_hash", "id_number_masked", "phone_enc", "phone_masked", "education", "occupation",
-                  "party_group", "stage", "status", "classification", "reached_step", "extensions", "version",
-                  *STAGE_DATES, "probation_ends_on", "import_id", "created_at", "updated_at")
-PEOPLE_ROW = operator.itemgetter(*PEOPLE_COLUMNS)
+                  "party_group", "stage", "classification", "reached_step", *STAGE_DATES, "probation_ends_on")
+PEOPLE_SHARED = ("status", "extensions", "version", "import_id", "created_at", "updated_at")
+PEOPLE_COLUMNS = PEOPLE_VARYING + PEOPLE_SHARED
+PEOPLE_ROW = operator.itemgetter(*PEOPLE_VARYING)
 DEADLINE_COLUMNS = ("person_id", "org_path", "kind", "code", "opened_on", "due_on", "breached")
 
 
@@ -175,7 +177,7 @@ def prepare(chunk: tuple[Block, bool], ctx: Context, units: Callable | None = No
         return out
     found = (units or _worker_units(ctx))({v["unit_ref"] for _, v in checked})
     people, due, events = [], [], bulk.EventBatch("members.person.created", ctx.event_head)
-    ids = bulk.new_ids(len(checked)) if write else []
+    ids = iter(bulk.new_ids(len(checked)) if write else ())
     for line, v in checked:
         ref = v["unit_ref"]
         unit = found.get(ref)
@@ -193,9 +195,8 @@ def prepare(chunk: tuple[Block, bool], ctx: Context, units: Callable | None = No
             continue
         unit_id, path = unit[0], unit[1]
         row = columns(v, pii, ctx.cfg)
-        person_id = ids.pop()
-        row.update(id=person_id, unit_id=unit_id, org_path=path, import_id=ctx.run_id, created_at=ctx.now,
-                   updated_at=ctx.now)
+        person_id = next(ids)
+        row.update(id=person_id, unit_id=unit_id, org_path=path)
         people.append(PEOPLE_ROW(row))
         for kind, opened_on, due_on in opening_deadlines(row, ctx.today, ctx.cfg):
             due.append((person_id, path, kind, KINDS[kind][0], opened_on, due_on, False))
@@ -206,7 +207,9 @@ def prepare(chunk: tuple[Block, bool], ctx: Context, units: Callable | None = No
     out.total = report.total
     out.errors = [(e["line"], e["field"], e["message"]) for e in report.errors]
     if not out.errors and write:
-        out.people = bulk.copy_text_lines(people) if ctx.copy_lines else people
+        # PEOPLE_SHARED: what ``columns`` gives every new person, and this run's id and time
+        shared = ("active", 0, 1, ctx.run_id, ctx.now, ctx.now)
+        out.people = bulk.copy_text_lines(people, shared) if ctx.copy_lines else [row + shared for row in people]
         out.deadlines = bulk.copy_text_lines(due) if ctx.copy_lines else due
         out.events = events.packs()
     return out

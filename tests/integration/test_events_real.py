@@ -1,8 +1,9 @@
 """The event scenarios on PostgreSQL + RabbitMQ (CI runs these; they never skip there)."""
 import pytest
 
-from tests.kit.test_events import (kit, scenario_broker_down_then_back, scenario_duplicate_delivery,
-                                   scenario_poison_goes_to_dead_letters, scenario_separate_processes)
+from tests.kit.test_events import (kit, scenario_a_pack_goes_out_as_separate_events, scenario_broker_down_then_back,
+                                   scenario_duplicate_delivery, scenario_poison_goes_to_dead_letters,
+                                   scenario_separate_processes)
 
 pytestmark = pytest.mark.infra
 
@@ -38,6 +39,10 @@ def test_broker_unreachable_then_back_rabbitmq(real_pair):
 
 def test_duplicate_delivery_rabbitmq(real_pair):
     scenario_duplicate_delivery(*real_pair)
+
+
+def test_a_pack_goes_out_as_separate_events_rabbitmq(real_pair):
+    scenario_a_pack_goes_out_as_separate_events(*real_pair)
 
 
 def test_poison_message_rabbitmq(real_pair):

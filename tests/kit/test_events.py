@@ -103,6 +103,33 @@ def scenario_duplicate_delivery(org, members, headers):
     assert apply_event(k.db, k.handlers, k.models.InboxEvent, Envelope.from_dict(envelope)) is False
 
 
+def scenario_a_pack_goes_out_as_separate_events(org, members, headers):
+    """A bulk write (org's import) packs its events into one outbox row; each reaches the consumer as its
+    own event, and a pack sent again after a crash is applied once."""
+    View = kit(members).models.OrgUnitView
+    consumer = consumer_for(members)
+    consumer.consume_for(0.2)
+    body = "code,name,kind,parent_code\nP,省,province,\nC1,市一,city,P\nC2,市二,city,P\n".encode()
+    resp = org.test_client().post("/api/org/v1/imports", data=body, headers={**headers, "Content-Type": "text/csv"})
+    assert resp.status_code == 201, resp.get_json()
+    assert count(org, kit(org).models.OutboxEvent) == 1
+    assert kit(org).relay.drain() == 3
+    consume_until(consumer, lambda: count(members, View) == 3)
+    assert {v.code for v in _all(members, View)} == {"P", "C1", "C2"}
+    Outbox = kit(org).models.OutboxEvent
+    with kit(org).db.Session() as session:  # the relay died before marking the pack sent
+        session.scalars(select(Outbox)).one().sent_at = None
+        session.commit()
+    assert kit(org).relay.drain() == 3
+    consume_until(consumer, lambda: consumer.processed >= 6)
+    assert count(members, View) == 3 and count(members, kit(members).models.InboxEvent) == 3
+
+
+def _all(app, model):
+    with kit(app).db.Session() as session:
+        return session.scalars(select(model)).all()
+
+
 def scenario_poison_goes_to_dead_letters(org, members, headers):
     k = kit(members)
     View = k.models.OrgUnitView
@@ -193,6 +220,10 @@ def test_broker_down_then_back_memory(pair):
 
 def test_duplicate_delivery_memory(pair):
     scenario_duplicate_delivery(*pair())
+
+
+def test_a_pack_goes_out_as_separate_events_memory(pair):
+    scenario_a_pack_goes_out_as_separate_events(*pair())
 
 
 def test_poison_message_memory(pair):

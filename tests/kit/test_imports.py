@@ -1,7 +1,7 @@
 """The import reader: CSV and NDJSON from any body with read(n), errors named by line and field."""
 from marshmallow import Schema, fields
 
-from shared.imports import ImportReport, read_records, validate_records
+from shared.imports import ImportReport, read_blocks, read_records, records_of, validate_records
 
 
 class OnlyRead:
@@ -37,3 +37,28 @@ def test_ndjson_lines_and_blank_lines():
     assert [(line, r["code"]) for line, r in good] == [(1, "A"), (5, "B")]
     assert [(e["line"], e["field"]) for e in report.errors] == [(3, "*"), (4, "*")]
     assert report.total == 4
+
+
+def test_blocks_are_cut_outside_quoted_fields_and_keep_the_file_line_numbers():
+    # quoted fields with line ends and doubled quotes, small blocks: every cut falls between records
+    lines = ["code,note"] + [f'U{i},"line one\nline two, ""quoted"" {i}"' if i % 3 == 0 else f"U{i},plain {i}"
+                             for i in range(40)]
+    body = ("\n".join(lines) + "\n").encode()
+    report = ImportReport()
+    blocks = list(read_blocks(OnlyRead(body), "csv", size=64))
+    assert len(blocks) > 5 and {tuple(header) for header, _ in blocks} == {("code", "note")}
+    records = [(line, r) for header, block in blocks for line, r in records_of(block, header, "csv", report)]
+    assert [r["code"] for _, r in records] == [f"U{i}" for i in range(40)]
+    assert records[3][1]["note"] == 'line one\nline two, "quoted" 3'
+    first_line = {r["code"]: line for line, r in records}   # a record's line is where it starts
+    assert (first_line["U0"], first_line["U1"], first_line["U3"], first_line["U4"]) == (2, 4, 6, 8)
+    assert report.total == 40 and report.errors == []
+
+
+def test_ndjson_blocks_keep_the_file_line_numbers():
+    body = b"".join(b'{"code": "U%d"}\n' % i for i in range(30)) + b"\nnot json"
+    report = ImportReport()
+    records = [(line, r["code"]) for header, block in read_blocks(OnlyRead(body), "ndjson", size=50)
+               for line, r in records_of(block, header, "ndjson", report)]
+    assert records == [(i + 1, f"U{i}") for i in range(30)]
+    assert report.errors == [{"line": 32, "field": "*", "message": "not JSON: Expecting value"}]

@@ -8,7 +8,7 @@ import uuid
 import pytest
 from sqlalchemy import func, select, text
 
-from services.members.models import Person
+from services.members.models import Deadline, Person
 from shared.consumer import EventConsumer
 from shared.testing import auth, pending_events
 
@@ -93,15 +93,20 @@ def test_the_whole_procedure_on_postgresql_with_events_through_rabbitmq(suite):
     consume_until(to_org, counted)             # org's member counts follow the members events
 
 
-def test_the_import_copies_rows_and_events_on_postgresql(make_app, pg_url):
+@pytest.mark.parametrize("processes", [0, 2], ids=["inline", "worker-processes"])
+def test_the_import_copies_rows_and_events_on_postgresql(make_app, pg_url, processes):
     from .conftest import TREE, Tree
 
-    members = make_app("members", database_url=pg_url("members"))
+    members = make_app("members", database_url=pg_url("members"), import_processes=processes,
+                       import_parallel_bytes=0)
     tree = Tree(members)
     for key, parent, kind, domain in TREE:
         tree.add(key, parent, kind, domain)
     client, county = members.test_client(), auth(members, "organizer", scope=tree.id("a"))
     data = rows(tree, 50)
+    data[7]["name"] = "王\\五\t(临时)"  # a backslash and a tab travel through the COPY text as they are
+    data[8].update(stage="probationary", full_member_since="", probationary_since="2025-12-01",
+                   target_since="2025-06-01", activist_since="2024-06-01", applied_on="2024-01-01")
     bad = [dict(r) for r in data]
     bad[40]["unit_id"] = tree.id("bz")
     failed = client.post("/api/members/v1/imports", data=as_csv(bad), headers={**county, "Content-Type": "text/csv"})
@@ -110,14 +115,22 @@ def test_the_import_copies_rows_and_events_on_postgresql(make_app, pg_url):
     with kit.db.Session() as s:
         assert s.scalar(select(func.count()).select_from(Person)) == 0
         assert s.scalar(select(func.count()).select_from(kit.models.OutboxEvent)) == 0
+    first = client.post("/api/members/v1/imports", data=as_csv(data[:30]), headers={**county, "Content-Type": "text/csv"})
+    assert first.status_code == 201 and first.json["created"] == 30
+    # the whole file: the 30 already registered are left alone, their events and clocks are not written twice
     ok = client.post("/api/members/v1/imports", data=as_csv(data), headers={**county, "Content-Type": "text/csv"})
-    assert ok.status_code == 201 and ok.json["created"] == 50
+    assert ok.status_code == 201 and (ok.json["created"], ok.json["existing"]) == (20, 30)
     again = client.post("/api/members/v1/imports", data=as_csv(data), headers={**county, "Content-Type": "text/csv"})
     assert (again.json["created"], again.json["existing"]) == (0, 50)
     with kit.db.Session() as s:
-        assert s.scalar(select(func.count()).select_from(Person)) == 50
-        assert s.scalar(select(func.count()).select_from(kit.models.OutboxEvent)
-                        .where(kit.models.OutboxEvent.type == "members.person.created")) == 50
+        people = s.scalars(select(Person)).all()
+        assert len(people) == 50 and len({p.id for p in people}) == 50
+        assert s.scalar(select(func.count()).select_from(Deadline)) == 1  # the one probation running
+        named = {p.name: p for p in people}
+        assert "王\\五\t(临时)" in named and named["王\\五\t(临时)"].org_path == tree.path("v")
+    created = [e for e in pending_events(members) if e.type == "members.person.created"]
+    assert sorted(e.data["id"] for e in created) == sorted(p.id for p in people)
+    assert len({e.id for e in created}) == 50 and {e.org_path for e in created} == {tree.path("v")}
     listed = client.get(f"/api/members/v1/people?under={tree.id('v')}&limit=20", headers=county).json
     assert len(listed["items"]) == 20 and listed["next_cursor"]
     assert listed["items"][0]["id_number"] in {r["id_number"] for r in data}

@@ -1,0 +1,97 @@
+"""The kit's bulk writing: ids in index order, rows encoded for a text COPY, a pool of processes that
+hands results back in order, packed outbox events."""
+from __future__ import annotations
+
+import json
+import uuid
+from datetime import date, datetime, timezone
+
+import pytest
+
+from shared import bulk
+from shared.events import stored_envelopes
+
+
+def test_new_ids_are_version_7_uuids_in_ascending_order_and_distinct():
+    ids = bulk.new_ids(10_000)          # more than one millisecond's counter holds
+    assert ids == sorted(ids) and len(set(ids)) == 10_000
+    first = uuid.UUID(ids[0])
+    assert first.version == 7 and first.variant == uuid.RFC_4122
+    millis = int(ids[0].replace("-", "")[:12], 16)
+    assert abs(millis / 1000 - datetime.now(timezone.utc).timestamp()) < 60
+
+
+def test_copy_text_lines_escape_what_copy_would_misread():
+    rows = [("a\\b", "tab\there", "two\nlines", None, 7, 2.5, True, date(2024, 2, 29),
+             datetime(2026, 1, 2, 3, 4, 5, tzinfo=timezone.utc), {"k": "v\\"})]
+    line = bulk.copy_text_lines(rows, tail=("run", None)).decode()
+    assert line == ("a\\\\b\ttab\\there\ttwo\\nlines\t\\N\t7\t2.5\tt\t2024-02-29\t2026-01-02T03:04:05+00:00\t"
+                    '{"k": "v\\\\\\\\"}\trun\t\\N\n')
+
+
+def test_copy_text_lines_round_trip_through_postgresql(pg_url):
+    import psycopg
+
+    url = pg_url("bulk", migrate=False)
+    rows = [("王\\五\t(临时)", None, date(2024, 2, 29), 3, "line\r\nend")]
+    with psycopg.connect(url) as conn:
+        conn.execute("CREATE TEMP TABLE t (a text, b text, c date, d int, e text)")
+        with conn.cursor().copy("COPY t FROM STDIN") as copy:
+            copy.write(bulk.copy_text_lines(rows))
+        assert conn.execute("SELECT * FROM t").fetchall() == rows
+
+
+def _square(n, context):
+    if n == 13:
+        raise ValueError("thirteen")
+    return n * n + context
+
+
+def test_a_pipeline_hands_results_back_in_order_from_worker_processes():
+    pipeline = bulk.Pipeline(_square, 1, processes=2)
+    results = []
+    for n in range(12):
+        results.extend(pipeline.submit(n))
+    assert len(results) <= 12 - 2      # the rest are still in flight
+    results.extend(pipeline.finish())
+    assert results == [n * n + 1 for n in range(12)]
+
+
+def test_a_failure_in_a_worker_process_reaches_the_caller():
+    pipeline = bulk.Pipeline(_square, 0, processes=2, ahead=1)
+    with pytest.raises(ValueError, match="thirteen"):
+        for n in range(10, 20):
+            pipeline.submit(n)
+        list(pipeline.finish())
+
+
+def test_without_processes_the_pipeline_runs_in_the_caller():
+    seen = []
+    pipeline = bulk.Pipeline(_square, 0, inline=lambda n, ctx: seen.append(n) or n)
+    assert pipeline.submit(5) == [5] and seen == [5] and list(pipeline.finish()) == []
+
+
+def test_packed_events_unpack_into_whole_envelopes(make_app):
+    app = make_app("members")
+    with app.app_context():
+        batch = bulk.EventBatch("members.person.created")
+        people = [str(uuid.uuid4()) for _ in range(5)]
+        for person_id in people:
+            batch.add({"id": person_id, "unit_id": uuid.uuid4(), "name": "甲", "stage": "full", "status": "active",
+                       "full_member_since": date(2020, 7, 1), "probationary_since": None,
+                       "classification": None, "person_version": 1}, "/1/2/")
+        packs = batch.packs(size=2)
+    assert [pack.count for pack in packs] == [2, 2, 1]
+    envelopes = [e for pack in packs for e in stored_envelopes(json.loads(pack.json))]
+    assert [e["data"]["id"] for e in envelopes] == people
+    assert [pack.first_id for pack in packs] == [envelopes[0]["id"], envelopes[2]["id"], envelopes[4]["id"]]
+    assert {e["type"] for e in envelopes} == {"members.person.created"} and {e["org_path"] for e in envelopes} == {"/1/2/"}
+    assert envelopes[0]["data"]["full_member_since"] == "2020-07-01" and len({e["id"] for e in envelopes}) == 5
+    kept = bulk.repack(packs, lambda e: e["data"]["id"] != people[1])
+    assert [e["data"]["id"] for p in kept for e in stored_envelopes(json.loads(p.json))] == people[:1] + people[2:]
+
+
+def test_a_batch_refuses_data_its_catalog_schema_refuses(make_app):
+    app = make_app("members")
+    with app.app_context(), pytest.raises(Exception):
+        bulk.EventBatch("members.person.created").add({"id": "not-a-uuid", "unit_id": "x"}, "/1/")
