@@ -111,9 +111,10 @@ def _record_end(data: bytes, limit: int) -> int:
     return end
 
 
-def records_of(block: Block, header: list[str] | None, fmt: str, report: ImportReport):
+def records_of(block: Block, header: list[str] | None, fmt: str, report: ImportReport, as_read: bool = False):
     """Yield ``(line_number, record)`` of one block; unparseable lines go into the report (``report.total``
-    counts every record). Raises ``UnicodeDecodeError`` when the block is not UTF-8."""
+    counts every record). A CSV record's values are stripped and the blank ones left out, unless
+    ``as_read`` (the caller strips what it uses). Raises ``UnicodeDecodeError`` when the block is not UTF-8."""
     text = block.data.decode("utf-8")
     offset = block.first_line - 1
     if fmt == "csv":
@@ -128,7 +129,10 @@ def records_of(block: Block, header: list[str] | None, fmt: str, report: ImportR
             if len(row) > width:
                 report.add(line, "*", "more values than header columns")
                 continue
-            yield line, {name: value for name, value in zip(header, [value.strip() for value in row]) if value and name}
+            if as_read:
+                yield line, dict(zip(header, row))
+            else:
+                yield line, {name: value for name, value in zip(header, [value.strip() for value in row]) if value and name}
         return
     for line, raw in enumerate(text.split("\n"), start=block.first_line):
         if not raw.strip():

@@ -50,69 +50,84 @@ PEOPLE_ROW = operator.itemgetter(*PEOPLE_VARYING)
 DEADLINE_COLUMNS = ("person_id", "org_path", "kind", "code", "opened_on", "due_on", "breached")
 
 
+CHOICES = (("gender", GENDERS), ("stage", STAGES), ("classification", CLASSES))
+DATES = ("birth_date", *STAGE_DATES)
+
+
 def parse(raw: dict) -> tuple[dict, list[tuple[str, str]]]:
-    """One record's values, typed, and the field errors found on the way."""
+    """One record's values, typed, and the field errors found on the way. Blank values count as absent and
+    text is stripped (a record from a CSV file comes as it was read)."""
     v: dict = {}
     errors: list[tuple[str, str]] = []
-    id_number = raw.get("id_number")
-    if id_number is None or id_number == "":
+    get = raw.get
+    id_number = get("id_number")
+    id_number = str(id_number).strip().upper() if id_number is not None else ""
+    if not id_number:
         errors.append(("id_number", "required"))
+    elif valid_id_number(id_number):
+        v["id_number"] = id_number
     else:
-        id_number = str(id_number).strip().upper()
-        if valid_id_number(id_number):
-            v["id_number"] = id_number
-        else:
-            errors.append(("id_number", BAD_ID))
+        errors.append(("id_number", BAD_ID))
     for name, most in TEXTS.items():
-        value = raw.get(name)
-        if value is None or value == "":
+        value = get(name)
+        if value is None:
             continue
-        if not isinstance(value, str) or len(value) > most:
+        if not isinstance(value, str):
             errors.append((name, f"text of at most {most} characters"))
-        else:
+            continue
+        value = value.strip()
+        if len(value) > most:
+            errors.append((name, f"text of at most {most} characters"))
+        elif value:
             v[name] = value
-    if "name" not in v and not any(e[0] == "name" for e in errors):
-        errors.append(("name", "required"))
-    for name, table in (("gender", GENDERS), ("stage", STAGES), ("classification", CLASSES)):
-        value = raw.get(name)
+    for name, table in CHOICES:
+        value = get(name)
         if value is None or value == "":
             continue
-        if value not in table:
+        choice = table.get(value.strip() if isinstance(value, str) else value)
+        if choice is None:
             errors.append((name, f"one of: {', '.join(k for k in table if k.isascii())}"))
         else:
-            v[name] = table[value]
-    if "stage" not in v and not any(e[0] == "stage" for e in errors):
-        errors.append(("stage", "required"))
+            v[name] = choice
     if "gender" not in v and "id_number" in v:
-        v["gender"] = "male" if int(v["id_number"][16]) % 2 else "female"
-    for name in ("birth_date", *STAGE_DATES):
-        value = raw.get(name)
+        v["gender"] = "male" if int(id_number[16]) % 2 else "female"
+    for name in DATES:
+        value = get(name)
         if value is None or value == "":
             continue
         try:
-            v[name] = date.fromisoformat(value)
-        except (TypeError, ValueError):
+            v[name] = date.fromisoformat(value.strip())
+        except (AttributeError, TypeError, ValueError):
             errors.append((name, "a date as YYYY-MM-DD"))
-    phone = raw.get("phone")
+    phone = get("phone")
     if phone:
         phone = str(phone).strip()
         if PHONE_RE.match(phone):
             v["phone"] = phone
         else:
             errors.append(("phone", "not a phone number"))
-    reached = raw.get("reached_step")
-    if reached not in (None, ""):
+    reached = get("reached_step")
+    if reached is not None and reached != "":
         try:
             v["reached_step"] = int(reached)
         except (TypeError, ValueError):
             errors.append(("reached_step", "a whole number from 0 to 25"))
-    unit_id, unit_code = raw.get("unit_id"), raw.get("unit_code")
+    unit_id = get("unit_id")
+    unit_id = str(unit_id).strip() if unit_id is not None else ""
     if unit_id:
-        v["unit_ref"] = ("id", str(unit_id).strip())
-    elif unit_code:
-        v["unit_ref"] = ("code", str(unit_code).strip())
+        v["unit_ref"] = ("id", unit_id)
     else:
-        errors.append(("unit_id", "unit_id or unit_code is required"))
+        unit_code = get("unit_code")
+        unit_code = str(unit_code).strip() if unit_code is not None else ""
+        if unit_code:
+            v["unit_ref"] = ("code", unit_code)
+        else:
+            errors.append(("unit_id", "unit_id or unit_code is required"))
+    if "name" not in v or "stage" not in v:
+        failed = {e[0] for e in errors}
+        for name in ("name", "stage"):
+            if name not in v and name not in failed:
+                errors.append((name, "required"))
     return v, errors
 
 
@@ -158,7 +173,7 @@ def prepare(chunk: tuple[Block, bool], ctx: Context, units: Callable | None = No
     pii = _cipher(ctx.pii_key)
     checked = []
     try:
-        for line, raw in records_of(block, ctx.header, ctx.fmt, report):
+        for line, raw in records_of(block, ctx.header, ctx.fmt, report, as_read=True):
             v, errors = parse(raw)
             if not errors:
                 errors = registration_errors(v, ctx.today, ctx.cfg)
