@@ -180,8 +180,7 @@ def idempotent(view):
         subject = current_principal().subject
         digest = hashlib.sha256(request.method.encode() + request.path.encode() + b"\0"
                                 + request.get_data()).hexdigest()
-        with kit.db.Session() as lookup:
-            found = lookup.get(Record, (subject, key))
+        found = db_session().get(Record, (subject, key))  # in the request's transaction (SQLite: its write lock)
         if found is not None:
             if found.request_hash != digest:
                 raise Problem(422, "Unprocessable Content",

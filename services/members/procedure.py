@@ -404,6 +404,11 @@ def _approval(c: Context) -> Effect:
     cfg, move = c.cfg, _move(c.cfg)
     late = rules.approval_deadline(voted_on, c.on, c.step["special_case"], cfg["approval_months"],
                                    cfg["approval_special_months"], move)
+    if c.step["decision"] == "not_approved":
+        # 不批准: the decision is taken (the clock is met, late or not); the person stays a development
+        # target, and the next step is a new general meeting vote
+        return Effect(changes={"reached_step": rules.STEP_BY_KIND["admission_vote"].number - 1},
+                      meets=[("approval", late)])
     ends = rules.probation_ends(voted_on, cfg["probation_years"])
     return Effect(changes={"stage": "probationary", "probationary_since": voted_on, "probation_ends_on": ends},
                   meets=[("approval", late)],
@@ -539,7 +544,9 @@ def timeline(person: Person, as_of: date | None = None) -> dict:
         spec = rules.STEP_BY_KIND[kind]
         records = by_kind.get(kind, [])
         effective = [r for r in records if r.reversed_by_id is None]
-        done = bool(effective) or (spec.number is not None and spec.number <= reached)
+        # a spine step is done up to the last step reached: after a refusal or an extended probation, the
+        # steps after it are to be done again (their earlier records stay listed)
+        done = bool(effective) if spec.number is None else spec.number <= reached
         if spec.number is None:
             low, high = rules.SIDE_WINDOWS[kind]
             is_open = not done and person.status == "active" and low <= reached <= high
@@ -549,7 +556,7 @@ def timeline(person: Person, as_of: date | None = None) -> dict:
         due_by, can_from, rule = hints.get(kind, (None, None, None))
         steps.append({
             "number": spec.number, "kind": kind, "title_zh": spec.zh, "title_en": spec.en, "status": status,
-            "done_on": effective[-1].occurred_on if effective else None,
+            "done_on": effective[-1].occurred_on if effective and done else None,
             "due_by": due_by if status != "done" else None,
             "can_happen_from": can_from if status != "done" else None, "rule": rule,
             "records": [{"id": r.id, "occurred_on": r.occurred_on, "breaches": r.breaches,

@@ -347,11 +347,18 @@ class ApprovalStep(_Step):
     special_case = fields.Boolean(load_default=False, metadata={
         "description": "a special case: approval within 6 months instead of 3"})
     special_reason = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=500))
+    decision = fields.String(load_default="approved", validate=validate.OneOf(("approved", "not_approved")),
+                             metadata={"description": "not_approved (不批准): the person stays a development "
+                                                      "target and the branch may put them to a general meeting "
+                                                      "again (step 15)"})
+    refusal_reason = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=500))
 
     @validates_schema
     def _reason(self, data, **kwargs):
         if data.get("special_case") and not data.get("special_reason"):
             raise ValidationError({"special_reason": ["a special case states its reason"]})
+        if data.get("decision") == "not_approved" and not data.get("refusal_reason"):
+            raise ValidationError({"refusal_reason": ["a refusal states its reason"]})
 
 
 class PlacementStep(_Step):

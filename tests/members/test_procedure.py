@@ -356,3 +356,33 @@ def test_the_person_row_is_locked_and_versioned_by_each_step(walk, client, count
     with kit.db.Session() as s:
         person = s.get(Person, walk.person["id"])
         assert person.version == 3 and person.reached_step == 2
+
+
+def test_an_approval_refused_keeps_a_target_who_may_be_put_to_a_new_vote(walk, client, county, members):
+    walk.step(walk.until("admission_vote", date="2025-01-01"))
+    walk.done += 1
+    walk.step(walk.until("upper_talk", date="2025-01-20"))
+    walk.done += 1
+    body = walk.until("approval", date="2025-04-03")
+    missing = client.post(walk.url, json={**body, "decision": "not_approved"}, headers=county)
+    assert missing.status_code == 422 and "refusal_reason" in missing.json["errors"]["json"]
+    refused = walk.step({**body, "decision": "not_approved", "refusal_reason": "政治审查材料不全"})
+    # recorded as it happened: a decision on day 92 is late, and the refusal changes no stage
+    assert [b["code"] for b in refused["breaches"]] == ["MEMBERS.APPROVAL_DEADLINE"]
+    assert (refused["person"]["stage"], refused["person"]["reached_step"]) == ("target", 14)
+    timeline = client.get(f"/api/members/v1/people/{walk.person['id']}/timeline", headers=county).json
+    by_kind = {s["kind"]: s for s in timeline["steps"]}
+    assert by_kind["admission_vote"]["status"] == "open" and by_kind["approval"]["status"] == "pending"
+    assert by_kind["upper_talk"]["status"] == "pending" and by_kind["upper_talk"]["done_on"] is None
+    assert [r["occurred_on"] for r in by_kind["approval"]["records"]] == ["2025-04-03"]   # history kept
+    alerts = client.get(f"/api/members/v1/alerts?under={walk.tree.id('v')}", headers=county).json["items"]
+    assert "approval" not in {a["kind"] for a in alerts}                                # the clock is met
+    early_oath = client.post(walk.url, json={"kind": "oath", "date": "2025-04-10"}, headers=county)
+    assert early_oath.status_code == 409 and early_oath.json["code"] == "MEMBERS.STEP_ORDER"
+    # a new general meeting, a new talk, and this time the approval
+    planned = {p["kind"]: p for p in walk.plan}
+    walk.step({**planned["admission_vote"], "date": "2025-06-01"})
+    walk.step({**planned["upper_talk"], "date": "2025-06-10"})
+    approved = walk.step({**body, "date": "2025-07-01"})
+    person = client.get(f"/api/members/v1/people/{walk.person['id']}", headers=county).json
+    assert approved["person"]["stage"] == "probationary" and person["probationary_since"] == "2025-06-01"
