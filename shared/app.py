@@ -146,6 +146,7 @@ def create_service_app(name: str, *, config: Config | None, base, models: KitMod
     if config.publish_in_web:
         kit.publisher = BackgroundPublisher(relay)
         db.on_outbox_commit(kit.publisher.notify)
+    all_handlers.context = app.app_context
     app.extensions["zhibu"] = kit
     app.extensions["zhibu_base"] = base
 

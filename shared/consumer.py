@@ -14,6 +14,7 @@ dead-letter queue.
 """
 from __future__ import annotations
 
+import contextlib
 import heapq
 import itertools
 import logging
@@ -33,10 +34,13 @@ log = logging.getLogger("zhibu.consumer")
 
 
 class Handlers:
-    """Event type -> function(session, event)."""
+    """Event type -> function(session, event). ``context`` (set by the kit to the service app's
+    ``app_context``) is entered around the handlers, so that they read the service's configuration as
+    a request does."""
 
     def __init__(self):
         self._by_type: dict[str, list] = {}
+        self.context = contextlib.nullcontext
 
     def on(self, *event_types: str):
         def register(fn):
@@ -71,8 +75,9 @@ def apply_event(db: Database, handlers: Handlers, inbox_model, envelope: Envelop
                 return False
             session.add(inbox_model(event_id=envelope.id, type=envelope.type))
             session.flush()
-            for fn in fns:
-                fn(session, envelope)
+            with handlers.context():
+                for fn in fns:
+                    fn(session, envelope)
             try:
                 session.commit()
             except IntegrityError:

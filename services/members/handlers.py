@@ -4,7 +4,8 @@ which run before these).
 - ``org.unit.dissolved`` with ``members_moved_to``: the unit's people move there, each with its
   ``members.member.transferred`` event, set-wise;
 - ``org.unit.moved``: people (and the records carrying their path) follow their unit's new path;
-- ``training.requirement.met`` for ``target_training``: the credit MEMBERS.TARGET_TRAINING looks for.
+- ``training.requirement.met`` for ``target_training``: the credit MEMBERS.TARGET_TRAINING looks for;
+- ``training.attendance.recorded``: the quantified points a member earns for class hours (MEMBERS.POINTS).
 """
 from __future__ import annotations
 
@@ -20,6 +21,7 @@ from shared.http import under_clause
 from .models import (Deadline, ManagementAction, OrgUnitView, Person, PointAward, Review, StepRecord, TrainingCredit,
                      Transfer, kit)
 from .people import person_state
+from .points import award_for_training
 from .transfers import follow_paths
 
 handlers = Handlers()
@@ -96,3 +98,9 @@ def record_training_credit(session, event):
                                    met_on=met_on, hours=data["hours"], days=data.get("days"), event_id=event.id))
     elif met_on >= row.met_on:
         row.met_on, row.hours, row.days, row.event_id = met_on, data["hours"], data.get("days"), event.id
+
+
+@handlers.on("training.attendance.recorded")
+def points_for_training(session, event):
+    """Class hours credited to a member earn the city scheme's training points, once per session."""
+    award_for_training(session, event.loaded())

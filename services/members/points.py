@@ -5,14 +5,19 @@ from __future__ import annotations
 from sqlalchemy import and_, func, select
 
 from shared import dates
-from shared.app import audit, current_principal, db_session, emit, unit_in_scope
+from shared.app import current_principal, db_session, unit_in_scope
+from shared.audit import record as audit_record
 from shared.errors import Problem
+from shared.events import Outbox
 from shared.http import paginate, subtree_path, under_clause
 from shared.violations import RuleViolation
 
 from . import rules
-from .models import OrgUnitView, PointAward, Person
+from .models import OrgUnitView, PointAward, Person, kit
 from .people import config, get_in_scope, invalid
+
+
+outbox = Outbox(kit.OutboxEvent, "members")
 
 
 def ancestors(path: str) -> list[str]:
@@ -21,11 +26,11 @@ def ancestors(path: str) -> list[str]:
     return ["/" + "/".join(parts[:i]) + "/" for i in range(1, len(parts) + 1)]
 
 
-def scheme_for(path: str) -> tuple[str, dict]:
+def scheme_for(path: str, session=None) -> tuple[str, dict]:
     """The points scheme of the city the path lies in (by the city's code), else the default."""
     schemes = config()["points_schemes"]
-    city = db_session().scalar(select(OrgUnitView.code).where(OrgUnitView.path.in_(ancestors(path)),
-                                                              OrgUnitView.kind == "city"))
+    city = (session or db_session()).scalar(select(OrgUnitView.code).where(
+        OrgUnitView.path.in_(ancestors(path)), OrgUnitView.kind == "city"))
     if city is not None and city in schemes:
         return city, schemes[city]
     return "default", schemes["default"]
@@ -37,38 +42,78 @@ def award_view(a: PointAward) -> dict:
             "reference": a.reference}
 
 
+def _points_so_far(session, person: Person, year: int, category: str | None) -> float:
+    return float(session.scalar(select(func.coalesce(func.sum(PointAward.points), 0.0)).where(
+        PointAward.person_id == person.id, PointAward.year == year, PointAward.category == category)) or 0.0)
+
+
+def _referenced(session, person: Person, reference: str | None) -> bool:
+    return bool(reference) and session.scalar(select(PointAward.id).where(
+        PointAward.person_id == person.id, PointAward.reference == reference)) is not None
+
+
+def _write(session, person: Person, *, year: int, on, source: str, category: str, points: float, scheme: str,
+           note: str | None, reference: str | None, recorded_by: str) -> PointAward:
+    """The award in the ledger, its audit entry and its ``members.points.awarded``, in ``session``."""
+    row = PointAward(person_id=person.id, unit_id=person.unit_id, org_path=person.org_path, year=year,
+                     awarded_on=on, source=source, category=category, points=points, note=note,
+                     reference=reference, recorded_by=recorded_by)
+    session.add(row)
+    session.flush()
+    audit_record(session, kit.AuditEntry, entity="points", entity_id=row.id, action="awarded",
+                 change={"person_id": person.id, "points": row.points, "source": row.source, "scheme": scheme},
+                 actor=recorded_by)
+    outbox.emit(session, "members.points.awarded", {
+        "award_id": row.id, "person_id": person.id, "unit_id": person.unit_id, "year": row.year,
+        "points": row.points, "source": row.source}, org_path=person.org_path)
+    return row
+
+
 def award(fields: dict) -> dict:
     session = db_session()
     person = get_in_scope(fields["person_id"], for_update=True)
     on = fields["awarded_on"]
     if on > dates.today():
         raise invalid(awarded_on=["is after today"])
-    if fields.get("reference") and session.scalar(select(PointAward.id).where(
-            PointAward.person_id == person.id, PointAward.reference == fields["reference"])):
+    if _referenced(session, person, fields.get("reference")):
         raise Problem(409, "Conflict", "points for this reference were already awarded to this member",
                       kind="conflict")
     name, scheme = scheme_for(person.org_path)
     category = scheme["sources"].get(fields["source"])
     cap = scheme["caps"].get(category) if category else None
-    already = session.scalar(select(func.coalesce(func.sum(PointAward.points), 0.0)).where(
-        PointAward.person_id == person.id, PointAward.year == on.year, PointAward.category == category)) or 0.0
+    already = _points_so_far(session, person, on.year, category)
     for violation in (rules.member_for_points(person.stage, person.status),
-                      rules.points_cap(category or fields["source"], float(already), fields["points"], cap, on.year,
+                      rules.points_cap(category or fields["source"], already, fields["points"], cap, on.year,
                                        fields["source"])):
         if violation:
             raise RuleViolation(violation)
-    row = PointAward(person_id=person.id, unit_id=person.unit_id, org_path=person.org_path, year=on.year,
-                     awarded_on=on, source=fields["source"], category=category, points=fields["points"],
-                     note=fields.get("note"), reference=fields.get("reference"),
-                     recorded_by=current_principal().subject)
-    session.add(row)
-    session.flush()
-    audit("points", row.id, "awarded", {"person_id": person.id, "points": row.points, "source": row.source,
-                                        "scheme": name})
-    emit("members.points.awarded", {"award_id": row.id, "person_id": person.id, "unit_id": person.unit_id,
-                                    "year": row.year, "points": row.points, "source": row.source},
-         org_path=person.org_path)
+    row = _write(session, person, year=on.year, on=on, source=fields["source"], category=category,
+                 points=fields["points"], scheme=name, note=fields.get("note"), reference=fields.get("reference"),
+                 recorded_by=current_principal().subject)
     return award_view(row)
+
+
+def award_for_training(session, attendance: dict) -> PointAward | None:
+    """MEMBERS.POINTS from the training service: a member credited a session's class hours earns the city's
+    ``training_points_per_hour`` (source ``training``, once per session), as far as the year's cap leaves
+    room; people who are not members on the roll earn none."""
+    person = session.get(Person, str(attendance["person_id"]))
+    if person is None or rules.member_for_points(person.stage, person.status) is not None:
+        return None
+    name, scheme = scheme_for(person.org_path, session)
+    per_hour = scheme.get("training_points_per_hour") or 0
+    category = scheme["sources"].get("training")
+    reference = f"training-session:{attendance['session_id']}"
+    if not per_hour or category is None or _referenced(session, person, reference):
+        return None
+    year = attendance["year"]
+    points = rules.points_within_cap(attendance["hours"] * per_hour,
+                                     _points_so_far(session, person, year, category), scheme["caps"].get(category))
+    if points <= 0:
+        return None
+    return _write(session, person, year=year, on=attendance["attended_on"], source="training", category=category,
+                  points=points, scheme=name, note=f"{attendance['hours']:g} class hours", reference=reference,
+                  recorded_by="event:training.attendance.recorded")
 
 
 def list_awards(args: dict) -> dict:

@@ -54,6 +54,8 @@ DEFAULTS: dict = {
             "caps": {"base": 20, "tasks": 70, "bonus": 10},
             "sources": {"base": "base", "attendance": "tasks", "training": "tasks",
                         "volunteer_service": "tasks", "commitment": "tasks", "bonus": "bonus"},
+            #: points for each class hour credited by the training service (0: awarded by hand only)
+            "training_points_per_hour": 0.25,
         },
     },
     #: Counting dates: a deadline on a holiday moves to the next working day only if this is on
@@ -706,6 +708,13 @@ def points_cap(category: str, already: float, points: float, cap: float | None, 
                         f"already awarded in {year}, {points:g} more would exceed it",
                      zh=f"积分方案中{category}部分每年最高{cap:g}分，{year}年已得{already:g}分，再加{points:g}分将超出上限",
                      facts={"category": category, "cap": cap, "already": already, "points": points})
+
+
+def points_within_cap(points: float, already: float, cap: float | None) -> float:
+    """MEMBERS.POINTS: what an automatic award may add, the year's cap of its part not exceeded (*config*)."""
+    if cap is None:
+        return 0.0
+    return round(max(0.0, min(points, cap - already)), 2)
 
 
 def member_for_points(stage: str, status: str) -> Violation | None:

@@ -57,6 +57,42 @@ def test_a_city_may_configure_its_own_scheme(make_app):
     assert refused["code"] == "MEMBERS.POINTS" and "base" in refused["detail"]
 
 
+def attended(members, person_id, unit_id, session_id, hours, on="2026-03-02"):
+    from datetime import date
+
+    from shared.consumer import apply_event
+    from shared.events import make_envelope
+    from shared.testing import kit_of
+
+    kit = kit_of(members)
+    event = make_envelope("training.attendance.recorded", {
+        "class_id": "00000000-0000-4000-8000-000000000001", "session_id": session_id, "kind": "member_training",
+        "person_id": person_id, "unit_id": unit_id, "attended_on": date.fromisoformat(on), "year": int(on[:4]),
+        "hours": hours, "year_hours": hours}, source="training", org_path=None)
+    return apply_event(kit.db, kit.handlers, kit.models.InboxEvent, event)
+
+
+def test_class_hours_from_the_training_service_earn_points_once_within_the_cap(client, county, tree, members):
+    member = full_member(client, county, tree.id("v"), "学习")
+    applicant = register(client, county, tree.id("v"), name="旁听")
+    s1, s2, s3 = ("00000000-0000-4000-8000-0000000000%02d" % i for i in (11, 12, 13))
+    assert attended(members, member["id"], tree.id("v"), s1, 8.0)
+    assert attended(members, applicant["id"], tree.id("v"), s1, 8.0)       # applied, but no points: not a member
+    mine = client.get(f"/api/members/v1/people/{member['id']}/points?year=2026", headers=county).json
+    assert [(a["source"], a["points"], a["reference"]) for a in mine["awards"]] == [
+        ("training", 2.0, f"training-session:{s1}")]                       # 8 h x 0.25 (the default scheme)
+    award(client, county, member, source="volunteer_service", points=67)
+    assert attended(members, member["id"], tree.id("v"), s2, 8.0)          # 2 more would pass the cap of 70
+    assert attended(members, member["id"], tree.id("v"), s3, 4.0)          # the part is full: nothing
+    mine = client.get(f"/api/members/v1/people/{member['id']}/points?year=2026", headers=county).json
+    assert mine["by_category"]["tasks"] == 70 and sorted(a["points"] for a in mine["awards"]) == [1.0, 2.0, 67]
+    assert client.get(f"/api/members/v1/people/{applicant['id']}/points?year=2026",
+                      headers=county).json["awards"] == []
+    awarded = [e for e in pending_events(members) if e.type == "members.points.awarded"]
+    assert [(e.data["source"], e.data["points"]) for e in awarded] == [("training", 2.0), ("volunteer_service", 67),
+                                                                       ("training", 1.0)]
+
+
 def test_points_are_for_members_only(client, county, tree):
     applicant = register(client, county, tree.id("v"), name="申请人")
     assert award(client, county, applicant, 409, source="base", points=5)["code"] == "MEMBERS.POINTS"
