@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import base64
 import hashlib
-import hmac
 import operator
 import os
 import re
@@ -21,7 +20,7 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 _ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 _ID_CHECK = "10X98765432"
-_ID_RE = re.compile(r"^\d{17}[\dX]$")
+_ID_RE = re.compile(r"^[0-9]{17}[0-9X]$")  # ASCII digits only: \d would take any script's digits
 
 
 class PiiCipher:
@@ -31,6 +30,11 @@ class PiiCipher:
         self._enc_key = hashlib.sha256(b"zhibu-pii-enc\0" + secret.encode()).digest()
         self._mac_key = hashlib.sha256(b"zhibu-pii-mac\0" + secret.encode()).digest()
         self._aead = AESGCM(self._enc_key)
+        # HMAC (RFC 2104) with its two keyed states made once: a copy of each per value costs a third of
+        # what ``hmac.digest`` does when it sets the key up again for every value
+        block = self._mac_key.ljust(64, b"\0")
+        self._mac_inner = hashlib.sha256(bytes(b ^ 0x36 for b in block))
+        self._mac_outer = hashlib.sha256(bytes(b ^ 0x5C for b in block))
         self._nonces = b""
         self._nonce_at = 0
         self._nonce_lock = threading.Lock()
@@ -59,11 +63,19 @@ class PiiCipher:
         return self._aead.decrypt(raw[:12], raw[12:], b"zhibu").decode()
 
     def keyed_hash(self, value: str) -> str:
-        return hmac.digest(self._mac_key, value.upper().encode(), "sha256").hex()
+        inner = self._mac_inner.copy()
+        inner.update(value.upper().encode())
+        outer = self._mac_outer.copy()
+        outer.update(inner.digest())
+        return outer.hexdigest()
+
+
+_ID_ZERO = ord("0") * sum(_ID_WEIGHTS)
 
 
 def id_check_digit(first17: str) -> str:
-    total = sum(map(operator.mul, map(int, first17), _ID_WEIGHTS))
+    """The GB 11643 check character of 17 digits (the digits' character codes, less those of "0")."""
+    total = sum(map(operator.mul, first17.encode(), _ID_WEIGHTS)) - _ID_ZERO
     return _ID_CHECK[total % 11]
 
 
