@@ -7,7 +7,7 @@
 - ``BackgroundWriter``: the database writes one batch while the caller checks the next;
 - ``EventBatch`` + ``Outbox.emit_many``: the outbox events of many changes of one type. The first
   event's data is checked against the catalog; the others must carry the same fields (the same code
-  built them) and are made JSON-ready as the catalog schema dumps them, because one envelope at a time
+  built them) and are rendered as the catalog schema dumps them (orjson), because one envelope at a time
   costs tens of microseconds and an import writes tens of thousands a second. They are written packed,
   up to ``PACK`` events an outbox row with the members they share stored once (the relay publishes
   each as a whole envelope): one row per event cost the database as much as the people rows themselves.
@@ -27,11 +27,10 @@ from concurrent.futures import ProcessPoolExecutor
 from datetime import date, datetime, timezone
 from typing import NamedTuple
 
-from marshmallow import fields
+import orjson
 from sqlalchemy import ARRAY, JSON, any_, bindparam, select, text
 from sqlalchemy.exc import IntegrityError
 
-from . import catalog
 from .events import checked_data, envelope_head
 from .http import is_unique_violation
 
@@ -183,13 +182,6 @@ class Pack(NamedTuple):
     json: str
 
 
-def _json_value(value):
-    """What the catalog's schemas dump a date, a datetime or a UUID as (``json.dumps``'s ``default``)."""
-    if isinstance(value, (date, datetime)):
-        return value.isoformat()
-    return str(value)
-
-
 class EventBatch:
     """Events of one type for many changes: ``add(data, org_path)`` with Python values as for ``emit``
     (the batch keeps ``data`` as it is: pass a fresh dict).
@@ -234,8 +226,8 @@ def repack(packs: list[Pack], keep, size: int = PACK) -> list[Pack]:
 
 
 def _packed(head: dict, rows: list, size: int) -> list[Pack]:
-    return [Pack(part[0][0], len(part), json.dumps({"head": head, "events": part}, ensure_ascii=False,
-                                                   default=_json_value))
+    # orjson: dates, datetimes and UUIDs as the catalog dumps them, seven times faster than the json module
+    return [Pack(part[0][0], len(part), orjson.dumps({"head": head, "events": part}).decode())
             for part in (rows[start:start + size] for start in range(0, len(rows), size))]
 
 
