@@ -37,18 +37,19 @@ from .http import is_unique_violation
 
 def new_ids(n: int) -> list[str]:
     """``n`` new UUIDs as text, in ascending order: version 7 (RFC 9562), the time in milliseconds first, then
-    a counter and 62 random bits. Rows written together land side by side in a primary-key index instead
+    a counter and 60 random bits. Rows written together land side by side in a primary-key index instead
     of on random pages all over it; the randomness comes from one read of the system's (one call instead
     of ``n``: each system call hands the interpreter lock to the other threads)."""
     now_ms = time.time_ns() // 1_000_000
-    pool = bytearray(os.urandom(16 * n))
-    for i in range(n):
-        start = 16 * i
-        pool[start:start + 8] = (((now_ms + (i >> 12)) << 16) | 0x7000 | (i & 0xFFF)).to_bytes(8, "big")
-        pool[start + 8] = pool[start + 8] & 0x3F | 0x80
-    h = pool.hex()
-    return [f"{h[k:k + 8]}-{h[k + 8:k + 12]}-{h[k + 12:k + 16]}-{h[k + 16:k + 20]}-{h[k + 20:k + 32]}"
-            for k in range(0, 32 * n, 32)]
+    random_hex = os.urandom(8 * n).hex()
+    out = []
+    for first in range(0, n, 4096):  # 4,096 a millisecond: the counter's 12 bits
+        stamp = f"{now_ms + (first >> 12):012x}"
+        head = f"{stamp[:8]}-{stamp[8:]}-7"
+        for i in range(first, min(n, first + 4096)):
+            tail = random_hex[16 * i + 1:16 * i + 16]
+            out.append(f"{head}{i & 0xFFF:03x}-{'89ab'[i & 3]}{tail[:3]}-{tail[3:]}")
+    return out
 
 
 def copy_rows(session, table, columns: tuple[str, ...], rows: list[tuple] | bytes) -> int | None:

@@ -9,6 +9,7 @@
 from __future__ import annotations
 
 import base64
+import binascii
 import hashlib
 import operator
 import os
@@ -54,7 +55,7 @@ class PiiCipher:
             return None
         nonce = self._nonce()
         sealed = self._aead.encrypt(nonce, plaintext.encode(), b"zhibu")
-        return base64.b64encode(nonce + sealed).decode()
+        return binascii.b2a_base64(nonce + sealed, newline=False).decode()
 
     def decrypt(self, token: str | None) -> str | None:
         if token is None:
