@@ -3,7 +3,8 @@
 A county's org tree (townships and their branches) is loaded into the members service's org read-model
 with COPY. A CSV of people (all fields: ID number, phone, stage dates) is then imported through the
 service's real code path: ``POST /api/members/v1/imports`` on the Flask test client, which checks every
-row, encrypts and hashes the PII, and writes the people, their running deadlines and their
+row, encrypts and hashes the PII (in the service's import worker processes, as a large file is; their
+start is inside the measured time), and writes the people, their running deadlines and their
 ``members.person.created`` events with COPY, in one transaction.
 
 Baseline, same run: a raw ``COPY people FROM STDIN`` of the very rows the import wrote (dumped with
@@ -26,7 +27,7 @@ from shared.pii import id_check_digit
 from .common import PG_ADMIN_URL, fresh_database
 
 SIZES = {"small": 20_000, "province": 500_000}
-RUNS = {"small": 3, "province": 1}
+RUNS = {"small": 3, "province": 3}
 BRANCHES = 400
 COLUMNS = ["id_number", "name", "gender", "ethnicity", "phone", "education", "occupation", "unit_id", "stage",
            "classification", "applied_on", "activist_since", "target_since", "probationary_since",
@@ -168,7 +169,8 @@ def run(size: str = "small", pg_admin_url: str = PG_ADMIN_URL) -> list[dict]:
     copy_rate = max(r[1] for r in runs)
     csv_rate = max(r[4] for r in runs)
     ratios = [round(r[0] / r[1], 3) for r in runs]
-    data = f"{n:,} people (CSV {runs[0][2] / 1e6:.0f} MB), {runs[0][3]} branches; best of {len(runs)} runs"
+    data = (f"{n:,} people (CSV {runs[0][2] / 1e6:.0f} MB), {runs[0][3]} branches; best of {len(runs)} runs: "
+            f"{', '.join(f'{r[0]:,.0f}' for r in runs)} rows/s")
     return [
         {"name": "members import (CSV, all checks, PII encrypted, events via outbox)", "figure": round(rate),
          "unit": "rows/s", "target": ">= 20,000 rows/s", "baseline_name": "raw COPY of the same rows",
