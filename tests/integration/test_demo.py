@@ -52,7 +52,9 @@ def test_the_small_demo_loads_through_the_gateway(tmp_path):
     env = dict(os.environ)
     env.update({"ZHIBU_VAR_DIR": str(tmp_path), "ZHIBU_JWT_SECRET": TEST_SECRET, "ZHIBU_PII_KEY": "demo-pii",
                 "ZHIBU_BROKER_URL": "filesystem://", "ZHIBU_BUS_FOLDER": str(tmp_path / "bus"),
-                "ZHIBU_RATE_LIMIT_PER_SECOND": "1000", "ZHIBU_RATE_LIMIT_BURST": "2000"})
+                "ZHIBU_RATE_LIMIT_PER_SECOND": "1000", "ZHIBU_RATE_LIMIT_BURST": "2000",
+                # every import, however small, through the import worker processes a gunicorn worker spawns
+                "ZHIBU_IMPORT_PARALLEL_BYTES": "0"})
     for service in SERVICES:
         env[f"{service.upper()}_DATABASE_URL"] = f"sqlite:///{tmp_path / (service + '.db')}"
         upgrade(service, env[f"{service.upper()}_DATABASE_URL"])
