@@ -120,3 +120,83 @@ def test_slice_through_the_gateway_postgres_rabbitmq(tmp_path, pg_url, amqp_url)
     run_slice(tmp_path, 18650, {"ZHIBU_BROKER_URL": amqp_url,
                                 "ORG_DATABASE_URL": pg_url("org", migrate=False),
                                 "MEMBERS_DATABASE_URL": pg_url("members", migrate=False)})
+
+
+class GatewayClient:
+    """The Flask test client's ``post``/``get`` over HTTP through the gateway: the members tests' ``Walk``
+    runs the procedure through the real processes with it."""
+
+    class Response:
+        def __init__(self, status, body):
+            self.status_code, self.json = status, body
+
+    def __init__(self, base: str):
+        self.base = base
+
+    def _call(self, method, url, json=None, headers=None):
+        token = (headers or {}).get("Authorization", "").removeprefix("Bearer ") or None
+        status, body, _ = call(method, self.base + url, token, json)
+        return self.Response(status, body)
+
+    def post(self, url, json=None, headers=None):
+        return self._call("POST", url, json, headers)
+
+    def get(self, url, headers=None):
+        return self._call("GET", url, None, headers)
+
+
+@pytest.mark.infra
+def test_the_whole_procedure_through_the_gateway_on_postgresql_and_rabbitmq(tmp_path, pg_url, amqp_url):
+    """Application to full member, every step through the gateway to the members service, on PostgreSQL with
+    the events through RabbitMQ: members learns of the branch from org, org counts the new full member."""
+    from tests.members.conftest import Walk
+
+    ports = {"org": 18751, "members": 18752, "training": 18753, "evaluation": 18754, "gateway": 18750}
+    env = dict(os.environ)
+    env.update({"ZHIBU_VAR_DIR": str(tmp_path), "ZHIBU_JWT_SECRET": TEST_SECRET, "ZHIBU_PII_KEY": "e2e-pii-key",
+                "ZHIBU_BUS_NAMESPACE": f"e2e{uuid.uuid4().hex[:8]}", "ZHIBU_BROKER_URL": amqp_url,
+                "ORG_DATABASE_URL": pg_url("org"), "MEMBERS_DATABASE_URL": pg_url("members")})
+    processes = start_suite(env, names=NAMES, ports=ports, logs=tmp_path / "logs", workers="2")
+    try:
+        gateway = f"http://127.0.0.1:{ports['gateway']}"
+        for name in NAMES:
+            wait_for(f"http://127.0.0.1:{ports[name]}/healthz")
+        config = Config(service="gateway", jwt_secret=TEST_SECRET)
+        admin = mint_token(config, subject="e2e-admin", roles=["admin"])
+        ids = {}
+        for key, parent, kind, domain in (("p", None, "province", None), ("c", "p", "city", None),
+                                          ("a", "c", "county", None), ("t", "a", "township", None),
+                                          ("v", "t", "branch", "village")):
+            body = {"kind": kind, "name": f"单位{key}", "code": f"E2E-{key}", "domain": domain,
+                    **({"parent_id": ids[parent]} if parent else {})}
+            status, unit, _ = call("POST", f"{gateway}/api/org/v1/units", admin, body)
+            assert status == 201, unit
+            ids[key] = unit["id"]
+
+        class Tree:
+            def id(self, key):
+                return ids[key]
+
+        county = mint_token(config, subject="county", roles=["organizer"], scope=ids["a"])
+        deadline = time.monotonic() + 30
+        while call("GET", f"{gateway}/api/members/v1/people?under={ids['v']}", county)[0] != 200:
+            assert time.monotonic() < deadline, "members did not learn of the branch through RabbitMQ"
+            time.sleep(0.2)
+        walk = Walk(GatewayClient(gateway), {"Authorization": f"Bearer {county}"}, Tree())
+        walk.through("archive")
+        status, person, _ = call("GET", f"{gateway}/api/members/v1/people/{walk.person['id']}", county)
+        assert status == 200
+        assert (person["stage"], person["full_member_since"], person["reached_step"]) == ("full", "2025-08-05", 25)
+        status, timeline, _ = call("GET", f"{gateway}/api/members/v1/people/{walk.person['id']}/timeline", county)
+        assert status == 200 and timeline["next"] == [] and timeline["breaches"] == []
+        deadline = time.monotonic() + 30
+        while True:  # org's member count follows the members events through RabbitMQ
+            branch = call("GET", f"{gateway}/api/org/v1/units/{ids['v']}", admin)[1]
+            if branch["full_members"] == 3:
+                break
+            assert time.monotonic() < deadline, branch
+            time.sleep(0.2)
+    finally:
+        stop_suite(processes)
+    for label, proc in processes:
+        assert proc.returncode in (0, -15), f"{label} exited with {proc.returncode}"
