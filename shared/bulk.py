@@ -4,7 +4,6 @@
 - ``existing``: which of many values a unique column already holds, in one query;
 - ``copy_text_lines``: rows encoded for a text COPY, so that another process can prepare them;
 - ``Pipeline``: a pure preparation step over chunks of a file, in a pool of processes, results in order;
-- ``BackgroundWriter``: the database writes one batch while the caller checks the next;
 - ``EventBatch`` + ``Outbox.emit_many``: the outbox events of many changes of one type. The first
   event's data is checked against the catalog; the others must carry the same fields (the same code
   built them) and are rendered as the catalog schema dumps them (orjson), because one envelope at a time
@@ -14,12 +13,10 @@
 """
 from __future__ import annotations
 
-import contextvars
 import gc
 import json
 import multiprocessing
 import os
-import queue
 import threading
 import time
 from collections import deque
@@ -250,43 +247,6 @@ def write_packs(session, outbox_model, type_: str, packs: list[Pack]) -> int:
     copy_rows(session, outbox_model.__table__, OUTBOX_COLUMNS, rows)
     session.info["outbox_written"] = True  # wakes the web process's background publisher after the commit
     return sum(pack.count for pack in packs)
-
-
-class BackgroundWriter:
-    """Runs ``write(batch)`` for each batch handed over, one at a time, in a thread that carries the
-    request's context (request id, actor): the database works on one batch while the caller checks the
-    next. The caller must not use the session between the first ``put`` and ``close``."""
-
-    def __init__(self, write):
-        self.write = write
-        self.failure: BaseException | None = None
-        self._queue: queue.Queue = queue.Queue(maxsize=2)
-        context = contextvars.copy_context()
-        self._thread = threading.Thread(target=context.run, args=(self._run,), name="import-writer", daemon=True)
-        self._thread.start()
-
-    def _run(self) -> None:
-        while True:
-            batch = self._queue.get()
-            if batch is None:
-                return
-            if self.failure is None:
-                try:
-                    self.write(batch)
-                except BaseException as exc:  # noqa: BLE001 - handed to the caller by ``close``
-                    self.failure = exc
-
-    def put(self, batch) -> None:
-        if self.failure is not None:
-            raise self.failure
-        self._queue.put(batch)
-
-    def close(self) -> None:
-        """Wait for every batch to be written; re-raise the first failure in the caller's thread."""
-        self._queue.put(None)
-        self._thread.join()
-        if self.failure is not None:
-            raise self.failure
 
 
 _POOLS: dict[tuple[int, int], ProcessPoolExecutor] = {}
