@@ -20,6 +20,7 @@ import os
 import threading
 import time
 from collections import deque
+from contextlib import contextmanager
 from concurrent.futures import ProcessPoolExecutor
 from datetime import date, datetime, timezone
 from typing import NamedTuple
@@ -271,16 +272,22 @@ def _drop_pool(processes: int) -> None:
         pool.shutdown(wait=False, cancel_futures=True)
 
 
-def _without_gc(work, chunk, context):
-    """``work`` with the cycle collector paused: preparing a chunk makes tens of thousands of short-lived
-    containers and no cycles, and the collector would otherwise walk them all again and again."""
-    enabled = gc.isenabled()
+@contextmanager
+def collector_paused():
+    """Python's cycle collector paused while set-wise work makes millions of short-lived lists, dicts and
+    tuples and no cycles: otherwise each generation-2 pass walks all of them again and again."""
+    was_enabled = gc.isenabled()
     gc.disable()
     try:
-        return work(chunk, context)
+        yield
     finally:
-        if enabled:
+        if was_enabled:
             gc.enable()
+
+
+def _without_gc(work, chunk, context):
+    with collector_paused():
+        return work(chunk, context)
 
 
 class Pipeline:

@@ -7,16 +7,14 @@ the province), because a county's five-star quota and bottom share need all its 
 """
 from __future__ import annotations
 
-import gc
 import json
-from contextlib import contextmanager
 from fractions import Fraction
 
 from flask import current_app
 from sqlalchemy import JSON, and_, delete, func, or_, select
 
 from shared.app import audit, db_session, unit_in_scope
-from shared.bulk import copy_rows
+from shared.bulk import collector_paused, copy_rows
 from shared.dates import today
 from shared.db import utcnow
 from shared.errors import not_found
@@ -58,19 +56,6 @@ def previous_stars(session, universe, year: int, branches) -> list:
         if i is not None:
             found[i] = stars
     return found
-
-
-@contextmanager
-def collector_paused():
-    """Pause Python's cyclic garbage collector while a recompute builds millions of small lists and dicts
-    (none of them cyclic): otherwise each generation-2 pass walks all of them again, many times over."""
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
 
 
 def assess_subtree(session, path: str, year: int, as_of_today, config: dict) -> dict:
