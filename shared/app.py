@@ -46,6 +46,7 @@ class ServiceKit:
     scope_resolver: object
     relay: Relay
     publisher: BackgroundPublisher | None = None
+    jobs: list = field(default_factory=list)  # worker.DailyJob: run by the service's worker process
     extras: dict = field(default_factory=dict)
 
 
@@ -106,7 +107,7 @@ def require(*roles: str):
 
 def create_service_app(name: str, *, config: Config | None, base, models: KitModels, blueprints: list,
                        handlers: Handlers | None = None, scope_resolver=None, title: str | None = None,
-                       description: str = "", rule_defaults: dict | None = None) -> Flask:
+                       description: str = "", rule_defaults: dict | None = None, jobs: list | None = None) -> Flask:
     config = config or Config.from_env(name)
     configure_logging(name, config.log_level)
     app = Flask(name)
@@ -141,7 +142,7 @@ def create_service_app(name: str, *, config: Config | None, base, models: KitMod
         verifier=TokenVerifier(config), handlers=all_handlers,
         scope_resolver=scope_resolver or (lambda session, unit_id: resolve_view_path(
             session, models.OrgUnitView, unit_id)),
-        relay=relay,
+        relay=relay, jobs=list(jobs or ()),
     )
     if config.publish_in_web:
         kit.publisher = BackgroundPublisher(relay)

@@ -199,3 +199,16 @@ def test_a_province_recompute_agrees_with_county_recomputes(evaluation, feed, tr
     summary = recompute(evaluation, admin, tree["province"])
     assert summary["branches"] == 4 and summary["regions"] == 2
     assert snapshot() == by_county
+
+
+def test_the_nightly_job_recomputes_this_years_assessments_of_every_branch(evaluation, feed, tree, admin):
+    from services.evaluation.assessing import nightly_recompute
+    from shared.dates import today
+
+    jobs = evaluation.extensions["zhibu"].jobs
+    assert [job.name for job in jobs] == ["nightly-recompute"]
+    branches = [feed.healthy_branch(tree["township"], f"支部{i:02d}") for i in range(3)]
+    result = nightly_recompute(evaluation)                       # what the worker calls at 02:30
+    assert result["year"] == today().year and sum(result["branches"].values()) == 3
+    found = [assessment(evaluation, admin, b, year=today().year)["assessment"] for b in branches]
+    assert all(a["computed_at"] for a in found)

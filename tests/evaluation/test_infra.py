@@ -113,3 +113,21 @@ def test_events_through_rabbitmq_move_a_branchs_stars(make_app, auth_headers, pg
                     queue(channel).delete()
                 except Exception:  # noqa: BLE001 - already gone
                     pass
+
+
+def test_the_nightly_recompute_on_postgresql_leaves_the_night_to_the_worker_holding_its_lock(make_app, pg_url):
+    import psycopg
+
+    from services.evaluation.assessing import NIGHTLY_LOCK, nightly_recompute
+
+    url = pg_url("evaluation")
+    evaluation = make_app("evaluation", database_url=url)
+    feed = Feed(evaluation)
+    tree = feed.tree()
+    feed.healthy_branch(tree["township"], "支部")
+    with psycopg.connect(url) as other:             # another worker is in the middle of tonight's run
+        other.execute("SELECT pg_advisory_lock(%s)", (NIGHTLY_LOCK,))
+        assert nightly_recompute(evaluation) == {"skipped": "another worker is recomputing"}
+        other.execute("SELECT pg_advisory_unlock(%s)", (NIGHTLY_LOCK,))
+    result = nightly_recompute(evaluation)
+    assert sum(result["branches"].values()) == 1
