@@ -22,6 +22,9 @@ BigId = BigInteger().with_variant(Integer, "sqlite")
 #: a text column compared byte-wise on every backend, so that ``path >= '/1/' AND path < '/10'``
 #: selects a subtree through an ordinary b-tree index
 PathString = String(512).with_variant(String(512, collation="C"), "postgresql")
+#: a keyed hash as hex: compared byte for byte on PostgreSQL too (its unique index takes an entry for every
+#: person imported, and comparing under the database's locale is a good part of that index's work)
+HashString = String(64).with_variant(String(64, collation="C"), "postgresql")
 
 
 def new_id() -> str:

@@ -10,7 +10,7 @@ from datetime import date, datetime
 from sqlalchemy import JSON, Boolean, Date, Float, Index, Integer, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-from shared.db import BigId, PathString, UTCDateTime, new_id, utcnow
+from shared.db import BigId, HashString, PathString, UTCDateTime, new_id, utcnow
 from shared.models import kit_models
 
 
@@ -43,7 +43,7 @@ class Person(Base):
     ethnicity: Mapped[str | None] = mapped_column(String(40), nullable=True)
     birth_date: Mapped[date] = mapped_column(Date)
     id_number_enc: Mapped[str | None] = mapped_column(Text, nullable=True)
-    id_number_hash: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    id_number_hash: Mapped[str | None] = mapped_column(HashString, nullable=True)
     id_number_masked: Mapped[str | None] = mapped_column(String(24), nullable=True)
     phone_enc: Mapped[str | None] = mapped_column(Text, nullable=True)
     phone_masked: Mapped[str | None] = mapped_column(String(24), nullable=True)
