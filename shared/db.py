@@ -60,7 +60,10 @@ def normalize_url(url: str) -> str:
     return parsed.render_as_string(hide_password=False)
 
 
-def make_engine(url: str, **kwargs) -> Engine:
+def make_engine(url: str, *, reader: bool = False, **kwargs) -> Engine:
+    """The engine for ``url``. On SQLite every transaction takes the write lock at its start (``BEGIN
+    IMMEDIATE``: no deadlock between two writers), except a ``reader``'s, which only reads and so never
+    waits for a writer (WAL)."""
     url = normalize_url(url)
     if url.startswith("sqlite"):
         engine = create_engine(
@@ -80,7 +83,7 @@ def make_engine(url: str, **kwargs) -> Engine:
 
         @event.listens_for(engine, "begin")
         def _sqlite_begin(conn):
-            conn.exec_driver_sql("BEGIN IMMEDIATE")
+            conn.exec_driver_sql("BEGIN" if reader else "BEGIN IMMEDIATE")
 
         return engine
     kwargs.setdefault("pool_size", 10)

@@ -50,6 +50,8 @@ PEOPLE_ROW = operator.itemgetter(*PEOPLE_VARYING)
 DEADLINE_COLUMNS = ("person_id", "org_path", "kind", "code", "opened_on", "due_on", "breached")
 
 
+#: the file goes to the worker processes in blocks of about this many bytes (some thousands of rows)
+BLOCK_BYTES = 1 << 20
 CHOICES = (("gender", GENDERS), ("stage", STAGES), ("classification", CLASSES))
 DATES = ("birth_date", *STAGE_DATES)
 
@@ -262,7 +264,7 @@ def _worker_units(ctx: Context) -> Callable:
     if _WORKER.get("url") != ctx.database_url:
         if _WORKER.get("engine") is not None:
             _WORKER["engine"].dispose()
-        _WORKER.update(url=ctx.database_url, engine=make_engine(ctx.database_url), run=None)
+        _WORKER.update(url=ctx.database_url, engine=make_engine(ctx.database_url, reader=True), run=None)
     if _WORKER.get("run") != ctx.run_id:
         _WORKER.update(run=ctx.run_id, units={})
     cache = _WORKER["units"]
@@ -402,7 +404,7 @@ def run(request) -> ImportRun:
     fmt = format_of(request.content_type)
     importer = Importer(fmt, request.content_length)
     try:
-        for header, block in read_blocks(body_stream(request), fmt):
+        for header, block in read_blocks(body_stream(request), fmt, BLOCK_BYTES):
             importer.add(header, block)
     except BaseException as exc:
         importer.abandon()

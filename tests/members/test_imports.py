@@ -6,6 +6,7 @@ import csv
 import io
 import json
 
+import pytest
 from sqlalchemy import func, select
 
 from services.members.models import Deadline, Person
@@ -148,3 +149,41 @@ def test_a_file_with_some_people_already_registered_adds_only_the_others(client,
     assert people_count(members) == 4
     created = [e for e in pending_events(members) if e.type == "members.person.created"]
     assert len(created) == 4 and len({e.data["id"] for e in created}) == 4
+
+
+@pytest.fixture
+def small_blocks(monkeypatch):
+    from services.members import imports
+
+    monkeypatch.setattr(imports, "BLOCK_BYTES", 300)   # a few rows a block: the file crosses many of them
+
+
+@pytest.mark.parametrize("processes", [0, 2], ids=["inline", "worker-processes"])
+def test_a_file_in_many_blocks_keeps_its_lines_finds_repeats_across_blocks_and_writes_nothing(
+        make_app, small_blocks, processes):
+    from .conftest import TREE, Tree
+
+    members = make_app("members", import_processes=processes, import_parallel_bytes=0)
+    tree = Tree(members)
+    for key, parent, kind, domain in TREE:
+        tree.add(key, parent, kind, domain)
+    client, county = members.test_client(), auth(members, "organizer", scope=tree.id("a"))
+    data = rows(tree, 30)
+    data[25]["id_number"] = data[2]["id_number"]                  # far apart: other blocks
+    data[17]["applied_on"] = "2000-13-01"
+    resp = post(client, county, as_csv(data), "text/csv")
+    assert resp.status_code == 422
+    assert [(e["line"], e["field"], e["message"]) for e in resp.json["report"]["errors"]] == [
+        (19, "applied_on", "a date as YYYY-MM-DD"), (27, "id_number", "the same ID number as line 4")]
+    assert people_count(members) == 0 and pending_events(members) == []
+    data[25]["id_number"], data[17]["applied_on"] = id_number("1980-02-02", serial=99), "2000-01-01"
+    ok = post(client, county, as_csv(data), "text/csv")
+    assert ok.status_code == 201 and ok.json["created"] == 30
+    assert len([e for e in pending_events(members) if e.type == "members.person.created"]) == 30
+
+
+def test_a_file_that_is_not_utf8_half_way_writes_nothing(client, county, tree, members, small_blocks):
+    body = as_csv(rows(tree, 20)) + "13,名字".encode("gb18030") + b"\n"
+    resp = post(client, county, body, "text/csv")
+    assert resp.status_code == 422 and resp.json["errors"] == {"body": ["not UTF-8"]}
+    assert people_count(members) == 0 and pending_events(members) == []
