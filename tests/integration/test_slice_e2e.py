@@ -6,6 +6,7 @@ on the embedded default (SQLite + filesystem bus), once on PostgreSQL + RabbitMQ
 """
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import time
@@ -38,7 +39,10 @@ def call(method, url, token=None, body=None):
         return exc.code, json.loads(exc.read() or b"null"), dict(exc.headers)
 
 
-def run_slice(tmp_path, base_port: int, env_overrides: dict):
+@contextlib.contextmanager
+def suite_through_the_gateway(tmp_path, base_port: int, env_overrides: dict):
+    """Org, members and the gateway as real processes (gunicorn web + worker each); yields the gateway's
+    address, a configuration that mints tokens it accepts, and an admin token."""
     ports = {"org": base_port + 1, "members": base_port + 2, "training": base_port + 3,
              "evaluation": base_port + 4, "gateway": base_port}
     env = dict(os.environ)
@@ -51,12 +55,19 @@ def run_slice(tmp_path, base_port: int, env_overrides: dict):
         upgrade(service, url)
     processes = start_suite(env, names=NAMES, ports=ports, logs=tmp_path / "logs", workers="2")
     try:
-        gateway = f"http://127.0.0.1:{ports['gateway']}"
         for name in NAMES:
             wait_for(f"http://127.0.0.1:{ports[name]}/healthz")
         config = Config(service="gateway", jwt_secret=TEST_SECRET)
-        admin = mint_token(config, subject="e2e-admin", roles=["admin"])
+        yield (f"http://127.0.0.1:{ports['gateway']}", config, mint_token(config, subject="e2e-admin", roles=["admin"]),
+               ports)
+    finally:
+        stop_suite(processes)
+    for label, proc in processes:
+        assert proc.returncode in (0, -15), f"{label} exited with {proc.returncode}"
 
+
+def run_slice(tmp_path, base_port: int, env_overrides: dict):
+    with suite_through_the_gateway(tmp_path, base_port, env_overrides) as (gateway, config, admin, ports):
         status, _, _ = call("GET", f"{gateway}/api/org/v1/units")
         assert status == 401
 
@@ -105,10 +116,6 @@ def run_slice(tmp_path, base_port: int, env_overrides: dict):
                     if line.startswith("zhibu_http_requests_total{") and 'method="POST"' in line
                     and 'endpoint="/api/org/v1/units"' in line)
         assert posts == 5
-    finally:
-        stop_suite(processes)
-    for label, proc in processes:
-        assert proc.returncode in (0, -15), f"{label} exited with {proc.returncode}"
 
 
 def test_slice_through_the_gateway_embedded(tmp_path):
@@ -151,18 +158,9 @@ def test_the_whole_procedure_through_the_gateway_on_postgresql_and_rabbitmq(tmp_
     the events through RabbitMQ: members learns of the branch from org, org counts the new full member."""
     from tests.members.conftest import Walk
 
-    ports = {"org": 18751, "members": 18752, "training": 18753, "evaluation": 18754, "gateway": 18750}
-    env = dict(os.environ)
-    env.update({"ZHIBU_VAR_DIR": str(tmp_path), "ZHIBU_JWT_SECRET": TEST_SECRET, "ZHIBU_PII_KEY": "e2e-pii-key",
-                "ZHIBU_BUS_NAMESPACE": f"e2e{uuid.uuid4().hex[:8]}", "ZHIBU_BROKER_URL": amqp_url,
-                "ORG_DATABASE_URL": pg_url("org"), "MEMBERS_DATABASE_URL": pg_url("members")})
-    processes = start_suite(env, names=NAMES, ports=ports, logs=tmp_path / "logs", workers="2")
-    try:
-        gateway = f"http://127.0.0.1:{ports['gateway']}"
-        for name in NAMES:
-            wait_for(f"http://127.0.0.1:{ports[name]}/healthz")
-        config = Config(service="gateway", jwt_secret=TEST_SECRET)
-        admin = mint_token(config, subject="e2e-admin", roles=["admin"])
+    with suite_through_the_gateway(tmp_path, 18750, {
+            "ZHIBU_BROKER_URL": amqp_url, "ORG_DATABASE_URL": pg_url("org", migrate=False),
+            "MEMBERS_DATABASE_URL": pg_url("members", migrate=False)}) as (gateway, config, admin, _):
         ids = {}
         for key, parent, kind, domain in (("p", None, "province", None), ("c", "p", "city", None),
                                           ("a", "c", "county", None), ("t", "a", "township", None),
@@ -196,7 +194,3 @@ def test_the_whole_procedure_through_the_gateway_on_postgresql_and_rabbitmq(tmp_
                 break
             assert time.monotonic() < deadline, branch
             time.sleep(0.2)
-    finally:
-        stop_suite(processes)
-    for label, proc in processes:
-        assert proc.returncode in (0, -15), f"{label} exited with {proc.returncode}"
