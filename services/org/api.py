@@ -409,7 +409,8 @@ class ComplianceRule(MethodView):
     @compliance_blp.arguments(ComplianceRuleArgs, location="query")
     @compliance_blp.response(200, OffenderPage)
     def get(self, args, code):
-        """Every unit breaking one rule, page by page in tree order."""
+        """Every unit breaking one rule, page by page in tree order; ``format=csv|xlsx`` gives them all as a
+        file (Chinese headers) for the departments' own records."""
         return compliance.offenders_page(code, args)
 
 

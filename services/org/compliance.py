@@ -20,6 +20,7 @@ from sqlalchemy.orm import aliased
 from shared.app import db_session
 from shared.dates import today
 from shared.errors import not_found
+from shared.export import Column, csv_response, wanted_format, xlsx_response
 from shared.http import paginate, under_clause
 
 from . import rules
@@ -226,10 +227,18 @@ def _first_offenders(session, wide: Wide, counts: dict, limit: int) -> dict[str,
     return listed
 
 
-def offenders_page(code: str, args: dict) -> dict:
-    """Every unit breaking one rule, page by page in tree order."""
+#: the columns of an offender list as a spreadsheet (Chinese headers: the departments read Chinese)
+EXPORT_COLUMNS = [Column("code", "单位编码"), Column("name", "单位名称"), Column("kind", "类型"),
+                  Column("path", "组织路径"), Column("problem", "问题"), Column("figures", "数据")]
+
+
+def offenders_page(code: str, args: dict):
+    """Every unit breaking one rule, page by page in tree order; or all of them as CSV or XLSX."""
     if code not in CODES:
         raise not_found("rule")
+    fmt = wanted_format()
+    if fmt != "json":
+        return _offenders_file(code, args, fmt)
     session = db_session()
     _no_jit(session)
     ctx = context(args)
@@ -246,6 +255,33 @@ def offenders_page(code: str, args: dict) -> dict:
     count = None if args.get("cursor") else wide.counts(session)[code]
     return {"code": code, "count": count, "items": explain(session, ctx, {code: page["items"]})[code],
             "next_cursor": page["next_cursor"]}
+
+
+def _offenders_file(code: str, args: dict, fmt: str):
+    """The whole list of one rule's offenders in the subtree, in tree order, as a file."""
+    session = db_session()
+    _no_jit(session)
+    ctx = context(args)
+    if code == "ORG.UNCOVERED":
+        items = [_entity_offender(e) for e in session.scalars(
+            _uncovered_offenders(ctx).order_by(UncoveredEntity.path, UncoveredEntity.id))]
+    else:
+        rows = session.execute(Wide(ctx).offenders([code]).order_by(Unit.path)).all()
+        items = explain(session, ctx, {code: rows})[code]
+    table = [{"code": item["code"], "name": item["name"], "kind": item["kind"], "path": item["path"],
+              "problem": item["message"].get("zh", ""),
+              "figures": "; ".join(f"{key}: {_cell_text(value)}" for key, value in item["figures"].items())}
+             for item in items]
+    filename = f"compliance-{code.lower().replace('.', '-')}-{ctx.on.isoformat()}"
+    if fmt == "csv":
+        return csv_response(table, EXPORT_COLUMNS, filename)
+    return xlsx_response({code: (EXPORT_COLUMNS, table)}, filename)
+
+
+def _cell_text(value) -> str:
+    if isinstance(value, (list, tuple)):
+        return ", ".join(str(v) for v in value)
+    return value.isoformat() if hasattr(value, "isoformat") else str(value)
 
 
 # ----------------------------------------------------------------------------- wording the breaches

@@ -493,6 +493,8 @@ class ComplianceArgs(PeriodArgs):
 
 class ComplianceRuleArgs(PeriodArgs, PageArgs):
     under = fields.UUID(load_default=None)
+    format = fields.String(load_default=None, validate=validate.OneOf(("json", "csv", "xlsx")), metadata={
+        "description": "csv or xlsx: every offender of the rule in one file (or by the Accept header)"})
 
 
 class OffenderOut(Schema):

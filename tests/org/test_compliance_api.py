@@ -187,6 +187,27 @@ def test_the_drill_down_pages_through_every_offender(org, tree):
     assert org.get("/compliance/ORG.UNCOVERED").json["count"] == 0
 
 
+def test_the_offenders_of_a_rule_as_csv_and_xlsx_for_the_departments_records(org, tree):
+    import csv
+    import io
+
+    from openpyxl import load_workbook
+
+    for _ in range(3):
+        org.unit("branch", tree["township"])
+    listed = org.get("/compliance/ORG.BRANCH_MIN_MEMBERS", under=tree["township"]["id"], limit=100).json["items"]
+    as_csv = org.get("/compliance/ORG.BRANCH_MIN_MEMBERS", under=tree["township"]["id"], format="csv")
+    assert as_csv.status_code == 200 and as_csv.headers["Content-Type"].startswith("text/csv")
+    table = list(csv.reader(io.StringIO(as_csv.get_data(as_text=True).lstrip("\ufeff"))))
+    assert table[0] == ["单位编码", "单位名称", "类型", "组织路径", "问题", "数据"]
+    assert [row[3] for row in table[1:]] == [u["path"] for u in listed] and len(table) == 1 + len(listed)
+    assert table[1][4] == listed[0]["message"]["zh"] and "full_members: 0" in table[1][5]
+    as_xlsx = org.get("/compliance/ORG.BRANCH_MIN_MEMBERS", under=tree["township"]["id"], format="xlsx")
+    sheet = load_workbook(io.BytesIO(as_xlsx.get_data()))["ORG.BRANCH_MIN_MEMBERS"]
+    assert [[cell.value for cell in row] for row in sheet.iter_rows()] == table
+    assert org.get("/compliance/ORG.BRANCH_MIN_MEMBERS", format="pdf").status_code == 422
+
+
 @pytest.mark.parametrize("query", [{"limit": 5000}, {"from": "2025-06-01", "to": "2025-01-01"},
                                    {"from": "2015-01-01", "to": "2025-12-31"}, {"under": "not-a-uuid"}])
 def test_bad_report_queries_are_422(org, tree, query):
