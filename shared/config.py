@@ -66,6 +66,9 @@ class Config:
     import_processes: int = field(default_factory=lambda: os.cpu_count() or 1)
     #: an import body of at least this many bytes goes to the worker processes (smaller ones are done inline)
     import_parallel_bytes: int = 4 << 20
+    #: the most rows one import file may hold (one transaction; the web process remembers each row's ID
+    #: hash to find repeats): a province is imported county by county
+    import_max_rows: int = 2_000_000
     log_level: str = "INFO"
     testing: bool = False
     rules: dict = field(default_factory=dict)
@@ -105,6 +108,7 @@ class Config:
             publish_in_web=_bool(env.get("ZHIBU_PUBLISH_IN_WEB"), True),
             import_processes=int(env.get("ZHIBU_IMPORT_PROCESSES", str(os.cpu_count() or 1))),
             import_parallel_bytes=int(env.get("ZHIBU_IMPORT_PARALLEL_BYTES", str(4 << 20))),
+            import_max_rows=int(env.get("ZHIBU_IMPORT_MAX_ROWS", "2000000")),
             log_level=env.get("ZHIBU_LOG_LEVEL", "INFO"),
             rules=rules,
         )

@@ -300,6 +300,7 @@ class Importer:
                          fmt=fmt)
         parallel = body_bytes is not None and body_bytes >= kit.config.import_parallel_bytes
         self.processes = kit.config.import_processes if parallel else 0
+        self.max_rows = kit.config.import_max_rows
         self.pipeline: bulk.Pipeline | None = None
         self.seen: dict[str, int] = {}
         self.created = self.existing = 0
@@ -318,6 +319,10 @@ class Importer:
         """Merge a block's report; find ID numbers seen earlier in the file; write the block if all is well."""
         self.not_utf8 = self.not_utf8 or prepared.not_utf8
         self.report.total += prepared.total
+        if self.report.total > self.max_rows:
+            raise Problem(422, "Unprocessable Content",
+                          f"the file has more than {self.max_rows:,} rows; import it in parts (a county at a time)",
+                          kind="import-too-large", report={"total": self.report.total, "max_rows": self.max_rows})
         for line, name, message in prepared.errors:
             self.report.add(line, name, message)
         seen = self.seen
@@ -406,13 +411,13 @@ def run(request) -> ImportRun:
     try:
         for header, block in read_blocks(body_stream(request), fmt, BLOCK_BYTES):
             importer.add(header, block)
+        return importer.finish()
     except BaseException as exc:
-        importer.abandon()
+        importer.abandon()  # the blocks still in the worker processes are dropped
         if isinstance(exc, UnicodeDecodeError):
             raise Problem(422, "Unprocessable Content", "the file is not UTF-8 text", kind="validation",
                           errors={"body": ["not UTF-8"]}) from None
         raise
-    return importer.finish()
 
 
 def list_runs(args: dict) -> dict:

@@ -187,3 +187,18 @@ def test_a_file_that_is_not_utf8_half_way_writes_nothing(client, county, tree, m
     resp = post(client, county, body, "text/csv")
     assert resp.status_code == 422 and resp.json["errors"] == {"body": ["not UTF-8"]}
     assert people_count(members) == 0 and pending_events(members) == []
+
+
+def test_a_file_longer_than_the_limit_is_refused_whole(make_app, small_blocks):
+    from .conftest import TREE, Tree
+
+    members = make_app("members", import_max_rows=12)
+    tree = Tree(members)
+    for key, parent, kind, domain in TREE:
+        tree.add(key, parent, kind, domain)
+    client, county = members.test_client(), auth(members, "organizer", scope=tree.id("a"))
+    resp = post(client, county, as_csv(rows(tree, 30)), "text/csv")
+    assert resp.status_code == 422 and resp.json["type"].endswith("import-too-large")
+    assert "more than 12 rows" in resp.json["detail"]
+    assert people_count(members) == 0 and pending_events(members) == []
+    assert post(client, county, as_csv(rows(tree, 12)), "text/csv").json["created"] == 12
