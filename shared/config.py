@@ -39,6 +39,11 @@ def _bool(value: str | None, default: bool = False) -> bool:
     return value.strip().lower() in {"1", "true", "yes", "on"}
 
 
+def _default_import_processes() -> int:
+    """One per core, at most four: each gunicorn worker that imports a large file starts its own."""
+    return min(os.cpu_count() or 1, 4)
+
+
 @dataclass(frozen=True)
 class Config:
     """Settings of one process (a service's web or worker process, or the gateway)."""
@@ -63,7 +68,7 @@ class Config:
     relay_batch: int = 500
     publish_in_web: bool = True
     #: worker processes that check and prepare the rows of a large import (0: in the web process itself)
-    import_processes: int = field(default_factory=lambda: os.cpu_count() or 1)
+    import_processes: int = field(default_factory=lambda: _default_import_processes())
     #: an import body of at least this many bytes goes to the worker processes (smaller ones are done inline)
     import_parallel_bytes: int = 4 << 20
     #: the most rows one import file may hold (one transaction; the web process remembers each row's ID
@@ -106,7 +111,7 @@ class Config:
             retry_backoff_seconds=float(env.get("ZHIBU_RETRY_BACKOFF_SECONDS", "0.5")),
             relay_interval_seconds=float(env.get("ZHIBU_RELAY_INTERVAL_SECONDS", "1.0")),
             publish_in_web=_bool(env.get("ZHIBU_PUBLISH_IN_WEB"), True),
-            import_processes=int(env.get("ZHIBU_IMPORT_PROCESSES", str(os.cpu_count() or 1))),
+            import_processes=int(env.get("ZHIBU_IMPORT_PROCESSES", str(_default_import_processes()))),
             import_parallel_bytes=int(env.get("ZHIBU_IMPORT_PARALLEL_BYTES", str(4 << 20))),
             import_max_rows=int(env.get("ZHIBU_IMPORT_MAX_ROWS", "2000000")),
             log_level=env.get("ZHIBU_LOG_LEVEL", "INFO"),
