@@ -251,18 +251,55 @@ def write_packs(session, outbox_model, type_: str, packs: list[Pack]) -> int:
 
 
 _POOLS: dict[tuple[int, int], ProcessPoolExecutor] = {}
+_POOLS_USED: dict[tuple[int, int], float] = {}     # when each pool was last taken or given back
+_POOLS_BUSY: dict[tuple[int, int], int] = {}       # pipelines using each pool now
+_POOLS_IDLE: dict[tuple[int, int], float] = {}     # how long each may stay unused
 _POOLS_LOCK = threading.Lock()
+_REAPERS: set[int] = set()                          # the processes whose idle pools a thread shuts down
+_REAPER_WAKE = threading.Event()                    # a pool was taken or given back: look again
 
 
-def process_pool(processes: int) -> ProcessPoolExecutor:
-    """This process's pool of ``processes`` workers, started on first use and kept (spawned, not forked: a
-    web process runs threads)."""
+def process_pool(processes: int, idle_seconds: float = 300.0) -> ProcessPoolExecutor:
+    """This process's pool of ``processes`` workers, started on first use (spawned, not forked: a web process
+    runs threads) and shut down once no pipeline has used it for ``idle_seconds``. The caller holds it until
+    ``release_pool``."""
     key = (os.getpid(), processes)
     with _POOLS_LOCK:
         pool = _POOLS.get(key)
         if pool is None:
             pool = _POOLS[key] = ProcessPoolExecutor(processes, mp_context=multiprocessing.get_context("spawn"))
+        _POOLS_BUSY[key] = _POOLS_BUSY.get(key, 0) + 1
+        _POOLS_USED[key] = time.monotonic()
+        _POOLS_IDLE[key] = idle_seconds
+        _REAPER_WAKE.set()
+        if key[0] not in _REAPERS:
+            _REAPERS.add(key[0])
+            threading.Thread(target=_reap_idle_pools, name="pool-reaper", daemon=True).start()
         return pool
+
+
+def release_pool(processes: int) -> None:
+    key = (os.getpid(), processes)
+    with _POOLS_LOCK:
+        _POOLS_BUSY[key] = max(0, _POOLS_BUSY.get(key, 0) - 1)
+        _POOLS_USED[key] = time.monotonic()
+    _REAPER_WAKE.set()
+
+
+def _reap_idle_pools() -> None:
+    pid = os.getpid()
+    while True:
+        with _POOLS_LOCK:
+            waits = [_POOLS_IDLE.get(k, 30.0) for k in _POOLS if k[0] == pid]
+        _REAPER_WAKE.wait(min([30.0, *waits]) / 2)
+        _REAPER_WAKE.clear()
+        now, idle = time.monotonic(), []
+        with _POOLS_LOCK:
+            for key in [k for k in _POOLS if k[0] == pid]:
+                if not _POOLS_BUSY.get(key) and now - _POOLS_USED.get(key, now) >= _POOLS_IDLE.get(key, 300.0):
+                    idle.append(_POOLS.pop(key))
+        for pool in idle:
+            pool.shutdown(wait=False)
 
 
 def _drop_pool(processes: int) -> None:
@@ -299,13 +336,15 @@ class Pipeline:
     caller writes each result as it comes back while the workers prepare the next chunks: with a
     database that writes in its own process, the import uses every core."""
 
-    def __init__(self, work, context, processes: int = 0, *, inline=None, ahead: int | None = None):
+    def __init__(self, work, context, processes: int = 0, *, inline=None, ahead: int | None = None,
+                 idle_seconds: float = 300.0):
         self.work = work
         self.context = context
         self.processes = processes
         self.inline = inline or work
         self.ahead = ahead or 2 * processes
-        self._pool = process_pool(processes) if processes > 0 else None
+        self._pool = process_pool(processes, idle_seconds) if processes > 0 else None
+        self._holding = self._pool is not None
         self._flight: deque = deque()
 
     def submit(self, chunk) -> list:
@@ -319,14 +358,21 @@ class Pipeline:
         return due
 
     def finish(self):
-        """Yield the results still in flight, in order."""
+        """Yield the results still in flight, in order; then the pool is free for others (or to be shut)."""
         while self._flight:
             yield self._result(self._flight.popleft())
+        self._release()
 
     def abandon(self) -> None:
         for future in self._flight:
             future.cancel()
         self._flight.clear()
+        self._release()
+
+    def _release(self) -> None:
+        if self._holding:
+            self._holding = False
+            release_pool(self.processes)
 
     def _result(self, future):
         try:

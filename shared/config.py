@@ -74,6 +74,8 @@ class Config:
     #: the most rows one import file may hold (one transaction; the web process remembers each row's ID
     #: hash to find repeats): a province is imported county by county
     import_max_rows: int = 2_000_000
+    #: a web process shuts its import worker processes down after this long without an import
+    import_pool_idle_seconds: float = 300.0
     log_level: str = "INFO"
     testing: bool = False
     rules: dict = field(default_factory=dict)
@@ -114,6 +116,7 @@ class Config:
             import_processes=int(env.get("ZHIBU_IMPORT_PROCESSES", str(_default_import_processes()))),
             import_parallel_bytes=int(env.get("ZHIBU_IMPORT_PARALLEL_BYTES", str(4 << 20))),
             import_max_rows=int(env.get("ZHIBU_IMPORT_MAX_ROWS", "2000000")),
+            import_pool_idle_seconds=float(env.get("ZHIBU_IMPORT_POOL_IDLE_SECONDS", "300")),
             log_level=env.get("ZHIBU_LOG_LEVEL", "INFO"),
             rules=rules,
         )

@@ -301,6 +301,7 @@ class Importer:
         parallel = body_bytes is not None and body_bytes >= kit.config.import_parallel_bytes
         self.processes = kit.config.import_processes if parallel else 0
         self.max_rows = kit.config.import_max_rows
+        self.pool_idle_seconds = kit.config.import_pool_idle_seconds
         self.pipeline: bulk.Pipeline | None = None
         self.seen: dict[str, int] = {}
         self.created = self.existing = 0
@@ -311,7 +312,8 @@ class Importer:
         if self.pipeline is None:
             ctx = Context(header=tuple(header) if header is not None else None, **self.base)
             self.pipeline = bulk.Pipeline(prepare, ctx, self.processes,
-                                          inline=functools.partial(prepare, units=unit_lookup(self.session)))
+                                          inline=functools.partial(prepare, units=unit_lookup(self.session)),
+                                          idle_seconds=self.pool_idle_seconds)
         for prepared in self.pipeline.submit((block, not self.report.errors)):
             self._take(prepared)
 

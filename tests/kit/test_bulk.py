@@ -95,3 +95,19 @@ def test_a_batch_refuses_data_its_catalog_schema_refuses(make_app):
     app = make_app("members")
     with app.app_context(), pytest.raises(Exception):
         bulk.EventBatch("members.person.created").add({"id": "not-a-uuid", "unit_id": "x"}, "/1/")
+
+
+def test_an_idle_pool_is_shut_down_and_a_later_pipeline_starts_a_fresh_one():
+    import os
+    import time
+
+    first = bulk.Pipeline(_square, 0, processes=3, idle_seconds=0.2)
+    pool = first._pool
+    assert first.submit(2) == [] and list(first.finish()) == [4]
+    deadline = time.monotonic() + 10
+    while (os.getpid(), 3) in bulk._POOLS and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert (os.getpid(), 3) not in bulk._POOLS                    # its processes were let go
+    second = bulk.Pipeline(_square, 1, processes=3, idle_seconds=0.2)
+    assert second._pool is not pool and list(second.finish()) == [] and second.submit(3) == []
+    assert list(second.finish()) == [10]
