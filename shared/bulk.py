@@ -29,7 +29,7 @@ import orjson
 from sqlalchemy import ARRAY, JSON, any_, bindparam, select, text
 from sqlalchemy.exc import IntegrityError
 
-from .events import checked_data, envelope_head
+from .events import checked_data, envelope_head, stored_envelopes
 from .http import is_unique_violation
 
 
@@ -219,8 +219,8 @@ def repack(packs: list[Pack], keep, size: int = PACK) -> list[Pack]:
     if not packs:
         return []
     stored = [json.loads(pack.json) for pack in packs]
-    rows = [tuple(row) for pack in stored for row in pack["events"]
-            if keep({**pack["head"], "id": row[0], "org_path": row[1], "data": row[2]})]
+    rows = [tuple(row) for pack in stored for row, envelope in zip(pack["events"], stored_envelopes(pack))
+            if keep(envelope)]
     return _packed(stored[0]["head"], rows, size)
 
 

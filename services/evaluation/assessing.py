@@ -132,7 +132,8 @@ def nightly_recompute(app) -> dict:
     """The daily job (worker): every branch's assessment of this year recomputed from the live facts, each
     province at a time, so that dashboards and ledgers are never older than a night."""
     kit = app.extensions["zhibu"]
-    year = today().year
+    on = today()
+    year = on.year
     summaries = {}
     with kit.db.Session() as session:
         if kit.db.is_postgres and not session.scalar(select(func.pg_try_advisory_xact_lock(NIGHTLY_LOCK))):
@@ -141,7 +142,7 @@ def nightly_recompute(app) -> dict:
                                 .where(OrgUnitView.parent_id.is_(None), OrgUnitView.status == "active")
                                 .order_by(OrgUnitView.path)).all()
         for unit_id, path in roots:
-            summary = assess_subtree(session, path, year, today(), app.config["RULES"])
+            summary = assess_subtree(session, path, year, on, app.config["RULES"])
             audit_record(session, kit.models.AuditEntry, entity="assessments", entity_id=unit_id,
                          action="recomputed", change={"year": year, "branches": summary["branches"],
                                                       "by_stars": summary["by_stars"], "by": "nightly job"},

@@ -20,6 +20,7 @@ from sqlalchemy import or_, select
 
 from shared import bulk, dates
 from shared.app import audit, current_kit, current_principal, db_session
+from shared.auth import Principal
 from shared.db import make_engine
 from shared.errors import Problem
 from shared.events import envelope_head
@@ -142,7 +143,7 @@ class Context:
     pii_key: str
     database_url: str
     copy_lines: bool  # PostgreSQL: rows go back as ready text-COPY lines
-    scope_path: str | None  # the caller's subtree (None sees nothing)
+    principal: Principal  # whose subtree the units must lie in
     run_id: str
     now: datetime
     event_head: dict
@@ -199,7 +200,7 @@ def prepare(chunk: tuple[Block, bool], ctx: Context, units: Callable | None = No
         ref = v["unit_ref"]
         unit = found.get(ref)
         field_name = "unit_id" if ref[0] == "id" else "unit_code"
-        if unit is None or ctx.scope_path is None or not unit[1].startswith(ctx.scope_path):
+        if unit is None or not ctx.principal.sees(unit[1]):
             report.add(line, field_name, "no such unit in your scope")
             continue
         if unit[2] != "active":
@@ -295,7 +296,7 @@ class Importer:
         self.postgres = self.session.get_bind().dialect.name == "postgresql"
         self.base = dict(today=dates.today(), cfg=dict(config()), pii_key=kit.config.pii_key,
                          database_url=kit.config.database_url, copy_lines=self.postgres,
-                         scope_path=self.principal.scope_path, run_id=self.run_id,
+                         principal=self.principal, run_id=self.run_id,
                          now=datetime.now(timezone.utc), event_head=envelope_head("members.person.created"),
                          fmt=fmt)
         parallel = body_bytes is not None and body_bytes >= kit.config.import_parallel_bytes
@@ -375,8 +376,7 @@ class Importer:
             for prepared in self.pipeline.finish():
                 self._take(prepared)
         if self.not_utf8:
-            raise Problem(422, "Unprocessable Content", "the file is not UTF-8 text", kind="validation",
-                          errors={"body": ["not UTF-8"]})
+            raise not_utf8_problem()
         if self.report.errors:
             self.report.errors.sort(key=lambda e: e["line"])
             raise Problem(422, "Unprocessable Content",
@@ -391,6 +391,11 @@ class Importer:
         audit("import", run.id, "completed", {"format": self.fmt, "total": run.total, "created": run.created,
                                               "existing": run.existing})
         return run
+
+
+def not_utf8_problem() -> Problem:
+    return Problem(422, "Unprocessable Content", "the file is not UTF-8 text", kind="validation",
+                   errors={"body": ["not UTF-8"]})
 
 
 def _rows(rows: bytes | list[tuple]) -> list:
@@ -417,8 +422,7 @@ def run(request) -> ImportRun:
     except BaseException as exc:
         importer.abandon()  # the blocks still in the worker processes are dropped
         if isinstance(exc, UnicodeDecodeError):
-            raise Problem(422, "Unprocessable Content", "the file is not UTF-8 text", kind="validation",
-                          errors={"body": ["not UTF-8"]}) from None
+            raise not_utf8_problem() from None
         raise
 
 

@@ -5,19 +5,15 @@ from __future__ import annotations
 from sqlalchemy import and_, func, select
 
 from shared import dates
-from shared.app import current_principal, db_session, unit_in_scope
+from shared.app import current_kit, current_principal, db_session, unit_in_scope
 from shared.audit import record as audit_record
 from shared.errors import Problem
-from shared.events import Outbox
 from shared.http import paginate, subtree_path, under_clause
 from shared.violations import RuleViolation
 
 from . import rules
 from .models import OrgUnitView, PointAward, Person, kit
 from .people import config, get_in_scope, invalid
-
-
-outbox = Outbox(kit.OutboxEvent, "members")
 
 
 def ancestors(path: str) -> list[str]:
@@ -63,7 +59,7 @@ def _write(session, person: Person, *, year: int, on, source: str, category: str
     audit_record(session, kit.AuditEntry, entity="points", entity_id=row.id, action="awarded",
                  change={"person_id": person.id, "points": row.points, "source": row.source, "scheme": scheme},
                  actor=recorded_by)
-    outbox.emit(session, "members.points.awarded", {
+    current_kit().outbox.emit(session, "members.points.awarded", {
         "award_id": row.id, "person_id": person.id, "unit_id": person.unit_id, "year": row.year,
         "points": row.points, "source": row.source}, org_path=person.org_path)
     return row
