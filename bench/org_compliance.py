@@ -19,6 +19,7 @@ import uuid
 from datetime import date, timedelta
 
 from shared.config import Config
+from services.org.units import to_base36
 from shared.migrations import upgrade
 
 from .common import PG_ADMIN_URL, fresh_database
@@ -30,16 +31,6 @@ LIFE_TYPES = ("general_meeting", "committee_meeting", "party_lecture", "theme_da
 DOMAINS = ("village", "community", "state_owned_enterprise", "private_enterprise", "school", "hospital")
 
 
-def base36(number: int) -> str:
-    digits = "0123456789abcdefghijklmnopqrstuvwxyz"
-    out = ""
-    while True:
-        number, rem = divmod(number, 36)
-        out = digits[rem] + out
-        if number == 0:
-            return out
-
-
 def province_tree(total: int, seed: int = 7) -> list[dict]:
     """A province of ``total`` units in tree order: every parent comes before its children."""
     rnd = random.Random(seed)
@@ -47,7 +38,7 @@ def province_tree(total: int, seed: int = 7) -> list[dict]:
 
     def add(kind, parent, domain=None):
         seq = len(units) + 1
-        key = base36(seq)
+        key = to_base36(seq)
         unit = {"seq": seq, "id": str(uuid.UUID(int=rnd.getrandbits(128), version=4)), "key": key,
                 "path": (parent["path"] if parent else "/") + key + "/", "parent_id": parent["id"] if parent else None,
                 "kind": kind, "domain": domain, "name": f"{kind}-{seq}", "code": f"B{seq:07d}",

@@ -15,6 +15,7 @@ import statistics
 import time
 
 from shared.config import Config
+from services.org.units import to_base36
 from shared.migrations import upgrade
 
 from .common import PG_ADMIN_URL, fresh_database, machine
@@ -25,16 +26,6 @@ SIZES = {
     "small": (2, 2, 3, 275),
     "province": (16, 9, 12, 191),
 }
-
-
-def to_base36(number: int) -> str:
-    digits = "0123456789abcdefghijklmnopqrstuvwxyz"
-    out = ""
-    while True:
-        number, rem = divmod(number, 36)
-        out = digits[rem] + out
-        if number == 0:
-            return out
 
 
 def ordered_id(kind: int, number: int) -> str:
