@@ -7,17 +7,26 @@ is still empty: the reader fails to decode it and the message is lost. Here a
 message is written under a name no reader matches and renamed into place once
 complete (a rename is atomic on one filesystem), and a reader claims a file by
 renaming it inside the bus folder, so two consumers never take the same one.
+
+The exchange tables (which queues a topic exchange routes to) had the same
+flaw: a binding process created the table file empty and filled it afterwards,
+so a second worker starting at the same moment read an empty table and died,
+or truncated the first one's binding away. Here a table is changed under an
+exclusive lock on a lock file beside it and replaced by rename, so a reader
+always sees a whole table and no binding is lost.
 """
 from __future__ import annotations
 
+import fcntl
 import logging
 import os
 import uuid
+from contextlib import contextmanager
 from queue import Empty
 from time import monotonic
 
 from kombu.exceptions import ChannelError
-from kombu.transport import filesystem
+from kombu.transport import filesystem, virtual
 from kombu.utils.encoding import bytes_to_str, str_to_bytes
 from kombu.utils.json import dumps, loads
 
@@ -61,6 +70,44 @@ class Channel(filesystem.Channel):
                 log.error("skipped an undecodable message file %s", filename)
                 continue
         raise Empty()
+
+
+    @contextmanager
+    def _exchange_table(self, exchange):
+        """The exchange's bindings as a list to change in place; written back whole, under the lock."""
+        table_file = self._exchange_file(exchange)
+        self.control_folder.mkdir(parents=True, exist_ok=True)
+        try:
+            with open(f"{table_file}.lock", "a") as lock_file:
+                fcntl.flock(lock_file, fcntl.LOCK_EX)
+                try:
+                    bindings = [filesystem.exchange_queue_t(*b) for b in loads(table_file.read_bytes())]
+                except FileNotFoundError:
+                    bindings = []
+                before = list(bindings)
+                yield bindings
+                if bindings != before:
+                    partial = self.control_folder / f".partial-{uuid.uuid4()}"
+                    with open(partial, "wb") as fh:
+                        fh.write(str_to_bytes(dumps(bindings)))
+                        fh.flush()
+                        os.fsync(fh.fileno())
+                    os.replace(partial, table_file)
+        except OSError as exc:
+            raise ChannelError(f"cannot change the bindings of {exchange!r} in {self.control_folder}") from exc
+
+    def _queue_bind(self, exchange, routing_key, pattern, queue):
+        binding = filesystem.exchange_queue_t(routing_key or "", pattern or "", queue or "")
+        with self._exchange_table(exchange) as bindings:
+            if binding not in bindings:
+                bindings.insert(0, binding)
+
+    def _delete(self, queue, exchange, routing_key, pattern, *args, **kwargs):
+        virtual.Channel._delete(self, queue, exchange, routing_key, pattern, *args, **kwargs)
+        binding = filesystem.exchange_queue_t(routing_key or "", pattern or "", queue or "")
+        with self._exchange_table(exchange) as bindings:
+            if binding in bindings:
+                bindings.remove(binding)
 
 
 class Transport(filesystem.Transport):

@@ -63,7 +63,8 @@ def suite_through_the_gateway(tmp_path, base_port: int, env_overrides: dict):
     finally:
         stop_suite(processes)
     for label, proc in processes:
-        assert proc.returncode in (0, -15), f"{label} exited with {proc.returncode}"
+        log_tail = (tmp_path / "logs" / f"{label.replace(' ', '-')}.log").read_text()[-3000:]
+        assert proc.returncode in (0, -15), f"{label} exited with {proc.returncode}; its log ends:\n{log_tail}"
 
 
 def run_slice(tmp_path, base_port: int, env_overrides: dict):
