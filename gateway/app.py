@@ -3,7 +3,8 @@
 A plain WSGI application, kept lean on purpose: the body is passed through
 untouched (never re-parsed), upstream connections are pooled and kept alive,
 and gunicorn runs it on threaded workers. It adds or keeps ``X-Request-Id``,
-rate-limits each client (token bucket; 429 with ``Retry-After``), serves one
+rate-limits each client (token bucket, shared by every gateway process through
+Redis when one is configured: ``limits.py``; 429 with ``Retry-After``), serves one
 merged OpenAPI document and its docs page from local assets, and answers
 ``/healthz``, ``/readyz`` (every service's readiness) and ``/metrics``.
 """
@@ -31,6 +32,7 @@ from shared.errors import problem_body
 from shared.logs import configure_logging
 
 from .clients import ClientRegistry
+from .limits import make_limiter
 from .openapi import merge_documents
 from .upstream import UpstreamError, Upstreams
 
@@ -53,6 +55,8 @@ class GatewaySettings:
     upstream_timeout: float = 60.0
     token_cache_size: int = 10000
     clients_file: str | None = None
+    #: Redis keeping the rate-limit buckets shared by every gateway process; None: each process its own
+    rate_limit_redis_url: str | None = None
     extra: dict = field(default_factory=dict)
 
     @classmethod
@@ -67,37 +71,8 @@ class GatewaySettings:
             pool_size=int(env.get("ZHIBU_GATEWAY_POOL_SIZE", "32")),
             upstream_timeout=float(env.get("ZHIBU_GATEWAY_UPSTREAM_TIMEOUT", "60")),
             clients_file=env.get("ZHIBU_GATEWAY_CLIENTS_FILE"),
+            rate_limit_redis_url=env.get("ZHIBU_RATE_LIMIT_REDIS_URL") or None,
         )
-
-
-class RateLimiter:
-    """A token bucket per client: ``rate`` requests a second, bursts up to ``burst``."""
-
-    def __init__(self, rate: float, burst: int, max_clients: int = 100_000):
-        self.rate = rate
-        self.burst = burst
-        self.max_clients = max_clients
-        self._buckets: OrderedDict[str, list[float]] = OrderedDict()
-        self._lock = threading.Lock()
-
-    def take(self, client: str) -> float:
-        """0 when allowed, else the seconds until the next request would be."""
-        now = time.monotonic()
-        with self._lock:
-            bucket = self._buckets.get(client)
-            if bucket is None:
-                bucket = [float(self.burst), now]
-                self._buckets[client] = bucket
-                if len(self._buckets) > self.max_clients:
-                    self._buckets.popitem(last=False)
-            else:
-                self._buckets.move_to_end(client)
-                bucket[0] = min(self.burst, bucket[0] + (now - bucket[1]) * self.rate)
-                bucket[1] = now
-            if bucket[0] >= 1:
-                bucket[0] -= 1
-                return 0.0
-            return (1 - bucket[0]) / self.rate
 
 
 class TokenCache:
@@ -165,7 +140,8 @@ class Gateway:
         self.settings = settings or GatewaySettings.from_env()
         configure_logging("gateway", self.config.log_level)
         self.tokens = TokenCache(TokenVerifier(self.config), self.settings.token_cache_size)
-        self.limiter = RateLimiter(self.settings.rate_per_second, self.settings.burst)
+        self.limiter = make_limiter(self.settings.rate_per_second, self.settings.burst,
+                                    self.settings.rate_limit_redis_url)
         self.clients = ClientRegistry.from_file(self.settings.clients_file)
         self.upstreams = Upstreams(self.settings.upstreams, self.settings.upstream_timeout)
         self.pool = urllib3.PoolManager(

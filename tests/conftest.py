@@ -4,7 +4,8 @@
   its own Alembic history (migrated once per session, copied per test);
 - ``auth_headers(app, *roles, scope=unit_id)``: a Bearer token header;
 - ``deliver(producers, consumers)``: move outbox events into consumers through the inbox;
-- ``pg_url(service)`` / ``amqp_url``: the real PostgreSQL and RabbitMQ, for tests marked ``infra``.
+- ``pg_url(service)`` / ``amqp_url`` / ``redis_url``: the real PostgreSQL, RabbitMQ and Redis, for tests
+  marked ``infra``.
 
 The ``infra`` tests run when ``ZHIBU_TEST_INFRA=1`` (CI sets it; there an
 unreachable PostgreSQL or RabbitMQ fails the run). Without it they are skipped,
@@ -28,6 +29,7 @@ TEST_SECRET = "test-secret-which-is-long-enough-for-hs256"
 INFRA = os.environ.get("ZHIBU_TEST_INFRA") == "1"
 PG_ADMIN_URL = os.environ.get("ZHIBU_TEST_PG_URL", "postgresql://postgres@127.0.0.1:5432/test")
 AMQP_URL = os.environ.get("ZHIBU_TEST_AMQP_URL", "amqp://guest:guest@127.0.0.1:5672//")
+REDIS_URL = os.environ.get("ZHIBU_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 
 
 def pytest_collection_modifyitems(config, items):
@@ -150,3 +152,11 @@ def pg_url(infra):
 @pytest.fixture
 def amqp_url(infra):
     return AMQP_URL
+
+
+@pytest.fixture
+def redis_url(infra):
+    """The real Redis (the gateway's shared rate limits); its absence fails the test, as the others'."""
+    if not _reachable("127.0.0.1", 6379):
+        pytest.fail("Redis unreachable on 127.0.0.1:6379, and ZHIBU_TEST_INFRA=1 needs it")
+    return REDIS_URL

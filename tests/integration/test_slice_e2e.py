@@ -118,14 +118,20 @@ def run_slice(tmp_path, base_port: int, env_overrides: dict):
                     and 'endpoint="/api/org/v1/units"' in line)
         assert posts == 5
 
+        if env_overrides.get("ZHIBU_RATE_LIMIT_REDIS_URL"):  # both gateway workers draw on the bucket in Redis
+            import redis
+
+            bucket = redis.Redis.from_url(env_overrides["ZHIBU_RATE_LIMIT_REDIS_URL"]).hgetall("zhibu:rate:sub:e2e-admin")
+            assert 0 <= float(bucket[b"tokens"]) < 100
+
 
 def test_slice_through_the_gateway_embedded(tmp_path):
     run_slice(tmp_path, 18600, {"ZHIBU_BROKER_URL": "filesystem://"})
 
 
 @pytest.mark.infra
-def test_slice_through_the_gateway_postgres_rabbitmq(tmp_path, pg_url, amqp_url):
-    run_slice(tmp_path, 18650, {"ZHIBU_BROKER_URL": amqp_url,
+def test_slice_through_the_gateway_postgres_rabbitmq(tmp_path, pg_url, amqp_url, redis_url):
+    run_slice(tmp_path, 18650, {"ZHIBU_BROKER_URL": amqp_url, "ZHIBU_RATE_LIMIT_REDIS_URL": redis_url,
                                 "ORG_DATABASE_URL": pg_url("org", migrate=False),
                                 "MEMBERS_DATABASE_URL": pg_url("members", migrate=False)})
 
