@@ -2,12 +2,17 @@
 
 Both run in the same run with the same worker counts (gunicorn gthread, 2 workers
 x 16 threads each), on PostgreSQL; wrk drives the load from this machine. The
-two targets are measured alternately three times each and the medians compared.
+targets are measured alternately three times each and the best rounds compared:
+straight to org, the figure swings with how wrk's 16 connections happen to spread
+over org's two gunicorn workers (one round 660 req/s, the next 1,420), while the
+gateway's own kept-alive connections spread evenly; the best round of each is its
+capacity. A
+second gateway keeps its rate-limit buckets in Redis (``ZHIBU_RATE_LIMIT_REDIS_URL``,
+one script call per request), as a deployment with several gateway processes does.
 """
 from __future__ import annotations
 
 import os
-import statistics
 import tempfile
 import uuid
 
@@ -19,6 +24,8 @@ from shared.supervisor import start_suite, stop_suite, wait_for
 from .common import PG_ADMIN_URL, fresh_database, wrk
 
 PORTS = {"gateway": 18900, "org": 18901, "members": 18902, "training": 18903, "evaluation": 18904}
+SHARED_LIMITS_PORT = 18905
+REDIS_URL = os.environ.get("ZHIBU_BENCH_REDIS_URL", "redis://127.0.0.1:6379/0")
 
 
 def run(size: str = "small", pg_admin_url: str = PG_ADMIN_URL) -> list[dict]:
@@ -33,9 +40,12 @@ def run(size: str = "small", pg_admin_url: str = PG_ADMIN_URL) -> list[dict]:
                 "ZHIBU_WEB_THREADS": "16", "ZHIBU_LOG_LEVEL": "WARNING", "ZHIBU_BUS_NAMESPACE": uuid.uuid4().hex[:8],
                 "ZHIBU_RATE_LIMIT_PER_SECOND": "1000000", "ZHIBU_RATE_LIMIT_BURST": "1000000"})
     processes = start_suite(env, names=("org", "gateway"), ports=PORTS, workers="2")
+    processes += start_suite({**env, "ZHIBU_RATE_LIMIT_REDIS_URL": REDIS_URL,  # its own var dir: logs, metrics
+                              "ZHIBU_VAR_DIR": os.path.join(var, "shared-limits")}, names=("gateway",),
+                             ports={**PORTS, "gateway": SHARED_LIMITS_PORT}, workers="2")
     try:
-        for name in ("org", "gateway"):
-            wait_for(f"http://127.0.0.1:{PORTS[name]}/healthz")
+        for port in (PORTS["org"], PORTS["gateway"], SHARED_LIMITS_PORT):
+            wait_for(f"http://127.0.0.1:{port}/healthz")
         token = mint_token(Config(service="bench", jwt_secret=secret), subject="bench", roles=["admin"])
         headers = {"Authorization": f"Bearer {token}"}
         import json
@@ -48,19 +58,23 @@ def run(size: str = "small", pg_admin_url: str = PG_ADMIN_URL) -> list[dict]:
             unit_id = json.loads(resp.read())["id"]
         path = f"/api/org/v1/units/{unit_id}"
         direct_url, gateway_url = f"http://127.0.0.1:{PORTS['org']}{path}", f"http://127.0.0.1:{PORTS['gateway']}{path}"
-        wrk(direct_url, headers, 2)  # warm both paths
-        wrk(gateway_url, headers, 2)
-        direct, through = [], []
+        shared_url = f"http://127.0.0.1:{SHARED_LIMITS_PORT}{path}"
+        for target in (direct_url, gateway_url, shared_url):  # warm every path
+            wrk(target, headers, 2)
+        direct, through, shared = [], [], []
         for _ in range(3):
             d = wrk(direct_url, headers, seconds)
             g = wrk(gateway_url, headers, seconds)
-            if d["non_2xx"] or g["non_2xx"]:
-                raise RuntimeError(f"errors during the benchmark: direct {d['non_2xx']}, gateway {g['non_2xx']}")
+            r = wrk(shared_url, headers, seconds)
+            if d["non_2xx"] or g["non_2xx"] or r["non_2xx"]:
+                raise RuntimeError(f"errors during the benchmark: direct {d['non_2xx']}, gateway {g['non_2xx']}, "
+                                   f"gateway with limits in Redis {r['non_2xx']}")
             direct.append(d["rps"])
             through.append(g["rps"])
+            shared.append(r["rps"])
     finally:
         stop_suite(processes)
-    direct_rps, gateway_rps = statistics.median(direct), statistics.median(through)
+    direct_rps, gateway_rps, shared_rps = max(direct), max(through), max(shared)
     return [{
         "name": "GET /api/org/v1/units/{id} through the gateway",
         "figure": round(gateway_rps, 1), "unit": "req/s",
@@ -69,5 +83,14 @@ def run(size: str = "small", pg_admin_url: str = PG_ADMIN_URL) -> list[dict]:
         "baseline": round(direct_rps, 1),
         "ratio": round(gateway_rps / direct_rps, 3),
         "data_size": "1 unit; org and gateway each gunicorn 2 workers x 16 threads; wrk -t2 -c16, "
-                     f"{seconds} s x 3 alternating rounds, medians (direct {sorted(direct)}, gateway {sorted(through)})",
+                     f"{seconds} s x 3 alternating rounds, best of each (direct {sorted(direct)}, gateway {sorted(through)})",
+    }, {
+        "name": "GET /api/org/v1/units/{id} through the gateway, rate limits shared in Redis",
+        "figure": round(shared_rps, 1), "unit": "req/s",
+        "target": "ratio >= 0.5",
+        "baseline_name": "the same request straight to the org service",
+        "baseline": round(direct_rps, 1),
+        "ratio": round(shared_rps / direct_rps, 3),
+        "data_size": f"as above, the gateway's buckets in Redis (rounds: {sorted(shared)}; the in-process "
+                     f"gateway in the same rounds {round(gateway_rps, 1)}, ratio to it {shared_rps / gateway_rps:.3f})",
     }]
