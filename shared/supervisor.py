@@ -2,8 +2,10 @@
 
 It migrates every service, starts each service's web process (gunicorn) and
 worker, then the gateway; waits until the gateway reports every service ready;
-prints the URLs and an admin token. Ctrl-C (or SIGTERM) stops every process and
-waits for each. The data stays under ``var/``, so the next run reuses it.
+prints the URLs and an admin token. A process that exits on its own is started
+again (nothing is lost: events wait in the outbox and on the bus); one that exits
+three times within a minute stops the suite. Ctrl-C (or SIGTERM) stops every
+process and waits for each. The data stays under ``var/``, so the next run reuses it.
 """
 from __future__ import annotations
 
@@ -21,10 +23,37 @@ from pathlib import Path
 from .config import DEFAULT_PORTS, SERVICES, Config, var_dir
 
 
-def _spawn(args: list[str], env: dict, log_path) -> subprocess.Popen:
-    log = open(log_path, "ab")
-    return subprocess.Popen([sys.executable, "-m", "shared.cli", *args], env=env, stdout=log, stderr=log,
-                            start_new_session=True)
+class SuiteProcess(subprocess.Popen):
+    """``zhibu <args>`` in its own session, its output appended to its log; ``again()`` starts it anew."""
+
+    def __init__(self, args: list[str], env: dict, log_path):
+        self.command = (list(args), env, log_path)
+        with open(log_path, "ab") as log:
+            super().__init__([sys.executable, "-m", "shared.cli", *args], env=env, stdout=log, stderr=log,
+                             start_new_session=True)
+
+    def again(self) -> "SuiteProcess":
+        return SuiteProcess(*self.command)
+
+
+#: a process that exits this many times within RESTART_WINDOW seconds stops the suite
+RESTART_LIMIT = 3
+RESTART_WINDOW = 60.0
+
+
+def keep_running(processes: list, exits: dict, now: float | None = None) -> str | None:
+    """Start again each process that has exited; the reason to stop the suite when one keeps exiting."""
+    now = time.monotonic() if now is None else now
+    for index, (label, proc) in enumerate(processes):
+        if proc.poll() is None:
+            continue
+        recent = [t for t in exits.get(label, []) if now - t < RESTART_WINDOW] + [now]
+        exits[label] = recent
+        if len(recent) >= RESTART_LIMIT:
+            return f"{label} exited {len(recent)} times within {RESTART_WINDOW:.0f} s (last with {proc.returncode})"
+        print(f"{label} exited with {proc.returncode}; starting it again", file=sys.stderr, flush=True)
+        processes[index] = (label, proc.again())
+    return None
 
 
 def wait_for(url: str, seconds: float = 30) -> None:
@@ -77,9 +106,9 @@ def start_suite(env: dict, *, names=(*SERVICES, "gateway"), ports: dict | None =
         penv["ZHIBU_BIND"] = f"127.0.0.1:{ports[name]}"
         for service in SERVICES:
             penv[f"{service.upper()}_URL"] = f"http://127.0.0.1:{ports[service]}"
-        processes.append((f"{name} web", _spawn(["web", name], penv, logs / f"{name}-web.log")))
+        processes.append((f"{name} web", SuiteProcess(["web", name], penv, logs / f"{name}-web.log")))
         if name != "gateway":
-            processes.append((f"{name} worker", _spawn(["worker", name], penv, logs / f"{name}-worker.log")))
+            processes.append((f"{name} worker", SuiteProcess(["worker", name], penv, logs / f"{name}-worker.log")))
     return processes
 
 
@@ -155,13 +184,14 @@ def run_suite(with_demo: bool = True) -> int:
         code = _announce(gateway, ports, logs, var, with_demo)
         if code:
             stopping["flag"] = True
+        exits: dict = {}
         while not stopping["flag"]:
-            for label, proc in processes:
-                if proc.poll() is not None:
-                    print(f"{label} exited with {proc.returncode}; stopping (see {logs})", file=sys.stderr)
-                    stopping["flag"] = True
-                    code = 1
-                    break
+            reason = keep_running(processes, exits)
+            if reason:
+                print(f"{reason}; stopping (see {logs})", file=sys.stderr)
+                stopping["flag"] = True
+                code = 1
+                break
             time.sleep(0.5)
     finally:
         print("\nstopping ...", file=sys.stderr)

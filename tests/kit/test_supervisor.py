@@ -1,0 +1,58 @@
+"""``zhibu run`` keeps the suite up: a process that dies is started again; one that keeps dying stops it."""
+from __future__ import annotations
+
+import os
+import signal
+import time
+import uuid
+
+from shared.migrations import upgrade
+from shared.supervisor import RESTART_LIMIT, SuiteProcess, keep_running, start_suite, stop_suite, wait_for
+from tests.conftest import TEST_SECRET
+
+
+def suite_env(tmp_path) -> dict:
+    env = dict(os.environ)
+    env.update({"ZHIBU_VAR_DIR": str(tmp_path), "ZHIBU_JWT_SECRET": TEST_SECRET, "ZHIBU_PII_KEY": "sup-pii-key",
+                "ZHIBU_BROKER_URL": "filesystem://", "ZHIBU_BUS_FOLDER": str(tmp_path / "bus"),
+                "ZHIBU_BUS_NAMESPACE": f"sup{uuid.uuid4().hex[:8]}",
+                "ORG_DATABASE_URL": f"sqlite:///{tmp_path / 'org.db'}"})
+    return env
+
+
+def test_a_worker_that_dies_is_started_again(tmp_path):
+    env = suite_env(tmp_path)
+    upgrade("org", env["ORG_DATABASE_URL"])
+    ports = {"org": 18820, "members": 18821, "training": 18822, "evaluation": 18823, "gateway": 18824}
+    processes = start_suite(env, names=("org",), ports=ports, logs=tmp_path / "logs")
+    try:
+        wait_for(f"http://127.0.0.1:{ports['org']}/healthz")
+        (label, worker), = [p for p in processes if p[0] == "org worker"]
+        os.killpg(worker.pid, signal.SIGKILL)
+        worker.wait(timeout=10)
+        exits: dict = {}
+        assert keep_running(processes, exits) is None
+        (_, again), = [p for p in processes if p[0] == "org worker"]
+        assert again.pid != worker.pid
+        log = tmp_path / "logs" / "org-worker.log"
+        deadline = time.monotonic() + 20
+        while log.read_text().count("worker for org consuming") < 2 and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert log.read_text().count("worker for org consuming") == 2  # the new one is at work
+        assert again.poll() is None and keep_running(processes, exits) is None  # nothing else restarted
+        assert [p.pid for _, p in processes if p.poll() is not None] == []
+    finally:
+        stop_suite(processes)
+
+
+def test_a_process_that_keeps_exiting_stops_the_suite(tmp_path):
+    log = tmp_path / "broken.log"
+    processes = [("broken worker", SuiteProcess(["worker", "no-such-service"], suite_env(tmp_path), log))]
+    exits: dict = {}
+    reason = None
+    deadline = time.monotonic() + 60
+    while reason is None and time.monotonic() < deadline:
+        processes[0][1].wait(timeout=30)
+        reason = keep_running(processes, exits)
+    assert reason is not None and f"broken worker exited {RESTART_LIMIT} times" in reason and "with 2" in reason
+    assert log.read_text().count("invalid choice") == RESTART_LIMIT  # started, and started again twice
