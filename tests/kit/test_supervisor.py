@@ -20,6 +20,13 @@ def suite_env(tmp_path) -> dict:
     return env
 
 
+def wait_for_log(log, text: str, times: int, seconds: float = 20) -> int:
+    deadline = time.monotonic() + seconds
+    while (log.read_text() if log.exists() else "").count(text) < times and time.monotonic() < deadline:
+        time.sleep(0.1)
+    return log.read_text().count(text)
+
+
 def test_a_worker_that_dies_is_started_again(tmp_path):
     env = suite_env(tmp_path)
     upgrade("org", env["ORG_DATABASE_URL"])
@@ -27,6 +34,8 @@ def test_a_worker_that_dies_is_started_again(tmp_path):
     processes = start_suite(env, names=("org",), ports=ports, logs=tmp_path / "logs")
     try:
         wait_for(f"http://127.0.0.1:{ports['org']}/healthz")
+        log = tmp_path / "logs" / "org-worker.log"
+        assert wait_for_log(log, "worker for org consuming", 1) == 1
         (label, worker), = [p for p in processes if p[0] == "org worker"]
         os.killpg(worker.pid, signal.SIGKILL)
         worker.wait(timeout=10)
@@ -34,11 +43,7 @@ def test_a_worker_that_dies_is_started_again(tmp_path):
         assert keep_running(processes, exits) is None
         (_, again), = [p for p in processes if p[0] == "org worker"]
         assert again.pid != worker.pid
-        log = tmp_path / "logs" / "org-worker.log"
-        deadline = time.monotonic() + 20
-        while log.read_text().count("worker for org consuming") < 2 and time.monotonic() < deadline:
-            time.sleep(0.1)
-        assert log.read_text().count("worker for org consuming") == 2  # the new one is at work
+        assert wait_for_log(log, "worker for org consuming", 2) == 2  # the new one is at work
         assert again.poll() is None and keep_running(processes, exits) is None  # nothing else restarted
         assert [p.pid for _, p in processes if p.poll() is not None] == []
     finally:
