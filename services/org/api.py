@@ -14,7 +14,8 @@ from shared.imports import body_stream, format_of
 from . import committees, compliance, groups, importing, liaison, meetings, support, uncovered, units
 from .schemas import (ApprovalIn, ByElectionIn, CommitteeOut, CommitteePage, ComplianceArgs, ComplianceOut,
                       ComplianceRuleArgs, DissolveIn, ElectionIn, ExtensionIn, FundIn, GroupIn, GroupList,
-                      GroupMemberIn, GroupOut, ImportArgs, ImportOut, LiaisonIn, LiaisonListArgs, LiaisonOut,
+                      GroupMemberIn, GroupOut, ImportArgs, ImportOut, LeaderIn, LeaderListArgs, LeaderOut,
+                      LeaderPage, LeaderPatch, LiaisonIn, LiaisonListArgs, LiaisonOut,
                       LiaisonPage, LiaisonPatch, LifeOut, MeetingIn, MeetingListArgs, MeetingOut, MeetingPage,
                       MoveIn, OffenderPage, PeriodArgs, RosterPage, SupportIn, SupportOut, TermListArgs, TermPage,
                       UncoveredIn, UncoveredListArgs, UncoveredOut, UncoveredPage, UncoveredPatch, UnitIn,
@@ -36,7 +37,8 @@ meeting_blp = Blueprint("meetings", __name__, url_prefix=PREFIX,
                         description="Organizational life: meetings and their frequency (LIFE.*)")
 uncovered_blp = Blueprint("uncovered", __name__, url_prefix=PREFIX,
                           description="Uncovered entities and their instructors (ORG.UNCOVERED)")
-liaison_blp = Blueprint("liaison", __name__, url_prefix=PREFIX, description="Leaders' liaison points (ORG.LIAISON)")
+liaison_blp = Blueprint("liaison", __name__, url_prefix=PREFIX,
+                        description="Party committee leaders and their liaison points (ORG.LIAISON)")
 support_blp = Blueprint("support", __name__, url_prefix=PREFIX,
                         description="Support: organizers, activity funds, venue")
 compliance_blp = Blueprint("compliance", __name__, url_prefix=PREFIX,
@@ -319,7 +321,44 @@ class UncoveredItem(MethodView):
         return with_etag(uncovered.update(entity, fields))
 
 
-# ----------------------------------------------------------------------------- liaison points
+# ----------------------------------------------------------------------------- leaders and liaison points
+
+@liaison_blp.route("/leaders")
+class Leaders(MethodView):
+    @liaison_blp.arguments(LeaderListArgs, location="query")
+    @liaison_blp.response(200, LeaderPage)
+    def get(self, args):
+        """Party committee leaders in the subtree, each with the liaison points they keep."""
+        return liaison.list_leaders(args)
+
+    @idempotent
+    @liaison_blp.arguments(LeaderIn)
+    @liaison_blp.response(201, LeaderOut)
+    def post(self, fields):
+        """Register a party committee's secretary or team member."""
+        require(*WRITERS)
+        view = liaison.create_leader(fields)
+        return with_etag(view, view["id"], view["version"])
+
+
+@liaison_blp.route("/leaders/<uuid:leader_id>")
+class LeaderItem(MethodView):
+    @liaison_blp.response(200, LeaderOut)
+    def get(self, leader_id):
+        """One leader with the number of liaison points kept."""
+        leader = liaison.leader_in_scope(leader_id)
+        return with_etag(liaison.leader_view(leader), leader.id, leader.version)
+
+    @liaison_blp.arguments(LeaderPatch)
+    @liaison_blp.response(200, LeaderOut)
+    def patch(self, fields, leader_id):
+        """Change the title, role or member record, or record that the leader left (If-Match)."""
+        require(*WRITERS)
+        leader = liaison.leader_in_scope(leader_id)
+        check_if_match(leader.id, leader.version)
+        view = liaison.update_leader(leader, fields)
+        return with_etag(view, view["id"], view["version"])
+
 
 @liaison_blp.route("/liaison-points")
 class LiaisonPoints(MethodView):

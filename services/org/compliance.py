@@ -25,7 +25,8 @@ from shared.http import paginate, under_clause
 
 from . import rules
 from .meetings import period
-from .models import Committee, LifeYear, Meeting, Seat, UncoveredEntity, Unit
+from .liaison import keeps_a_point
+from .models import Committee, Leader, LiaisonPoint, LifeYear, Meeting, Seat, UncoveredEntity, Unit, UnitRating
 from .units import subtree_path_for
 
 SETUP = ("ORG.BRANCH_MIN_MEMBERS", "ORG.BRANCH_MAX_MEMBERS", "ORG.GENERAL_BRANCH", "ORG.GRASSROOTS_COMMITTEE")
@@ -34,9 +35,12 @@ LIFE_TYPES = ("general_meeting", "committee_meeting", "group_meeting", "party_le
               "review_meeting", "heart_to_heart_talk", "member_review")
 LIFE = tuple(rules.LIFE_CODES[t] for t in LIFE_TYPES)
 TYPE_OF = {code: t for t, code in rules.LIFE_CODES.items()}
-CODES = SETUP + COMMITTEE + ("ORG.UNCOVERED",) + LIFE
+CODES = SETUP + COMMITTEE + ("ORG.UNCOVERED", "ORG.LIAISON") + LIFE
 KIND_OF = {**{c: "setup" for c in SETUP}, "ORG.COMMITTEE_REQUIRED": "committee", "ORG.TERM_EXPIRED": "term",
-           "ORG.VACANCY": "committee", "ORG.UNCOVERED": "uncovered", **{c: "life" for c in LIFE}}
+           "ORG.VACANCY": "committee", "ORG.UNCOVERED": "uncovered", "ORG.LIAISON": "liaison",
+           **{c: "life" for c in LIFE}}
+#: the rules whose offenders are not units of the Wide query: their own lists, paged by (path, id)
+OWN_LISTS = ("ORG.UNCOVERED", "ORG.LIAISON")
 #: the units the report measures (higher committees have no setup rules of their own here)
 MEASURED_KINDS = ("grassroots_committee", "general_branch", "branch", "joint_branch", "party_group")
 #: a rule with at most this many offenders is listed from one read of them all
@@ -182,11 +186,11 @@ def report(args: dict) -> dict:
     counts = wide.counts(session)
     listed = _first_offenders(session, wide, counts, limit)
     explained = explain(session, ctx, listed)
-    uncovered = uncovered_report(session, ctx, limit)
+    own = {"ORG.UNCOVERED": uncovered_report(session, ctx, limit), "ORG.LIAISON": liaison_report(session, ctx, limit)}
     out = []
     for code in CODES:
-        if code == "ORG.UNCOVERED":
-            out.append(uncovered)
+        if code in own:
+            out.append(own[code])
             continue
         entry = {"code": code, "kind": KIND_OF[code], "count": counts[code], "units": explained[code]}
         if code == "ORG.TERM_EXPIRED":
@@ -242,12 +246,12 @@ def offenders_page(code: str, args: dict):
     session = db_session()
     _no_jit(session)
     ctx = context(args)
-    if code == "ORG.UNCOVERED":
-        page = paginate(session, _uncovered_offenders(ctx), [UncoveredEntity.path, UncoveredEntity.id],
-                        cursor=args.get("cursor"), limit=args["limit"])
-        count = None if args.get("cursor") else session.scalar(
-            select(func.count()).select_from(_uncovered_offenders(ctx).subquery()))
-        return {"code": code, "count": count, "items": [_entity_offender(e) for e in page["items"]],
+    if code in OWN_LISTS:
+        offenders, model, item = _own_list(code, ctx)
+        page = paginate(session, offenders, [model.path, model.id], cursor=args.get("cursor"), limit=args["limit"],
+                        row_key=lambda row: (row[0].path, row[0].id))
+        count = None if args.get("cursor") else session.scalar(select(func.count()).select_from(offenders.subquery()))
+        return {"code": code, "count": count, "items": [item(*row) for row in page["items"]],
                 "next_cursor": page["next_cursor"]}
     wide = Wide(ctx)
     page = paginate(session, wide.offenders([code]), [Unit.path], cursor=args.get("cursor"), limit=args["limit"],
@@ -262,9 +266,9 @@ def _offenders_file(code: str, args: dict, fmt: str):
     session = db_session()
     _no_jit(session)
     ctx = context(args)
-    if code == "ORG.UNCOVERED":
-        items = [_entity_offender(e) for e in session.scalars(
-            _uncovered_offenders(ctx).order_by(UncoveredEntity.path, UncoveredEntity.id))]
+    if code in OWN_LISTS:
+        offenders, model, item = _own_list(code, ctx)
+        items = [item(*row) for row in session.execute(offenders.order_by(model.path, model.id))]
     else:
         rows = session.execute(Wide(ctx).offenders([code]).order_by(Unit.path)).all()
         items = explain(session, ctx, {code: rows})[code]
@@ -378,6 +382,13 @@ def _life_violation(ctx: Context, t: str, unit_id: str, masks: dict, held: dict)
 
 # ----------------------------------------------------------------------------- uncovered entities
 
+def _own_list(code: str, ctx: Context):
+    """The offenders of a rule that lists entities or leaders: (select, its model, row -> item)."""
+    if code == "ORG.UNCOVERED":
+        return _uncovered_offenders(ctx), UncoveredEntity, _entity_offender
+    return _leaders_without_liaison(ctx), Leader, _leader_offender
+
+
 def _uncovered_offenders(ctx: Context):
     return select(UncoveredEntity).where(under_clause(UncoveredEntity.path, ctx.path),
                                          UncoveredEntity.status == "uncovered",
@@ -405,3 +416,42 @@ def uncovered_report(session, ctx: Context, limit: int) -> dict:
             "summary": {"with_instructor": by_status.get("with_instructor", 0),
                         "covered": by_status.get("covered", 0), "closed": by_status.get("closed", 0)},
             "units": [_entity_offender(e) for e in entities]}
+
+
+# ----------------------------------------------------------------------------- leaders' liaison points
+
+def _leaders_without_liaison(ctx: Context):
+    """Serving leaders in the subtree who keep no active liaison point, with their committee's code and name."""
+    return (select(Leader, Unit.code, Unit.name).join(Unit, Unit.id == Leader.unit_id)
+            .where(under_clause(Leader.path, ctx.path), Leader.active.is_(True), ~keeps_a_point()))
+
+
+def _leader_offender(leader: Leader, unit_code: str, unit_name: str) -> dict:
+    violation = rules.liaison(leader.role, 0)
+    return {"unit_id": leader.unit_id, "code": unit_code, "name": f"{leader.name}（{leader.title}）",
+            "kind": "leader", "path": leader.path,
+            "figures": {"leader_id": leader.id, "leader": leader.name, "title": leader.title, "role": leader.role,
+                        "committee": unit_name, "since": leader.since, **violation.as_dict()["facts"]},
+            "message": {"en": violation.en, "zh": violation.zh}}
+
+
+def liaison_report(session, ctx: Context, limit: int) -> dict:
+    """ORG.LIAISON: how many serving leaders keep a liaison branch, how many of the branches are backward
+    (the rule prefers those), and the first leaders who keep none."""
+    leaders = session.execute(
+        select(func.count(), func.sum(case((keeps_a_point(), 1), else_=0)))
+        .select_from(Leader).where(under_clause(Leader.path, ctx.path), Leader.active.is_(True))).one()
+    serving, keeping = leaders[0] or 0, int(leaders[1] or 0)
+    latest = (select(UnitRating.unit_id, func.max(UnitRating.year).label("year"))
+              .group_by(UnitRating.unit_id).subquery())
+    at_backward = session.scalar(
+        select(func.count()).select_from(LiaisonPoint)
+        .join(latest, latest.c.unit_id == LiaisonPoint.unit_id)
+        .join(UnitRating, and_(UnitRating.unit_id == latest.c.unit_id, UnitRating.year == latest.c.year))
+        .where(under_clause(LiaisonPoint.path, ctx.path), LiaisonPoint.active.is_(True),
+               LiaisonPoint.leader_id.is_not(None), UnitRating.category == "backward")) or 0
+    listed = session.execute(_leaders_without_liaison(ctx).order_by(Leader.path, Leader.id).limit(limit)).all() \
+        if limit else []
+    return {"code": "ORG.LIAISON", "kind": "liaison", "count": serving - keeping,
+            "summary": {"leaders": serving, "keeping_liaison": keeping, "liaison_points_at_backward": at_backward},
+            "units": [_leader_offender(*row) for row in listed]}

@@ -218,12 +218,35 @@ class UncoveredEntity(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
+class Leader(Base):
+    """A party committee's secretary or team member (党委书记、班子成员), who keeps a liaison branch
+    (ORG.LIAISON); registered at the committee's unit (province, city, county, township or a grassroots
+    committee) and carrying its path."""
+
+    __tablename__ = "leaders"
+    __table_args__ = (Index("ix_leaders_path", "path"),)
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    unit_id: Mapped[str] = mapped_column(String(36), ForeignKey("units.id"), index=True)
+    path: Mapped[str] = mapped_column(PathString)
+    name: Mapped[str] = mapped_column(String(100))
+    title: Mapped[str] = mapped_column(String(200))
+    role: Mapped[str] = mapped_column(String(30))  # secretary, deputy_secretary, member
+    #: the leader's record in the members service, when known
+    person_id: Mapped[str | None] = mapped_column(String(36), nullable=True)
+    since: Mapped[date] = mapped_column(Date)
+    ended_on: Mapped[date | None] = mapped_column(Date, nullable=True)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+
 class LiaisonPoint(Base):
     """A leader's liaison branch (联系点): the leader keeps contact with this branch (ORG.LIAISON)."""
 
     __tablename__ = "liaison_points"
     __table_args__ = (Index("ix_liaison_path", "path"),)
     id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    #: the registered leader keeping it (``leaders``); points recorded before the register name theirs only
+    leader_id: Mapped[str | None] = mapped_column(String(36), ForeignKey("leaders.id"), nullable=True, index=True)
     leader_name: Mapped[str] = mapped_column(String(100))
     leader_title: Mapped[str] = mapped_column(String(200))
     #: the committee the leader serves on (county committee, township committee, ...)

@@ -367,6 +367,23 @@ def uncovered(status: str, instructor_name: str | None) -> Violation | None:
                      zh="该单位尚未建立党组织，且未选派党建工作指导员", facts={})
 
 
+# ----------------------------------------------------------------------------- liaison points
+
+#: units whose secretary and team members (党委书记、班子成员) each keep a liaison branch
+LEADER_KINDS = ("province", "city", "county", "township", "grassroots_committee")
+LEADER_ROLES = {"secretary": "书记", "deputy_secretary": "副书记", "member": "班子成员"}
+
+
+def liaison(role: str, active_points: int) -> Violation | None:
+    """ORG.LIAISON: every party committee secretary and team member keeps a liaison branch (联系点),
+    preferably a backward one (条例, 领导和保障)."""
+    if active_points > 0:
+        return None
+    return Violation("ORG.LIAISON", en=f"this {role.replace('_', ' ')} keeps no liaison branch",
+                     zh=f"该{LEADER_ROLES.get(role, '班子成员')}未建立党支部工作联系点",
+                     facts={"role": role, "liaison_points": active_points})
+
+
 # ----------------------------------------------------------------------------- organizational life
 
 def quorum(meeting_type: str, entitled: int | None, present: int | None) -> Violation | None:

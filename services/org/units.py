@@ -11,11 +11,11 @@ from shared.http import paginate, require_in_scope, subtree_path, under_clause
 from shared.violations import RuleViolation
 
 from . import rules
-from .models import (Committee, Fund, GroupMember, LiaisonPoint, LifeYear, Meeting, RosterPerson, Support,
-                     UncoveredEntity, Unit)
+from .models import (Committee, Fund, GroupMember, Leader, LiaisonPoint, LifeYear, Meeting, RosterPerson,
+                     Support, UncoveredEntity, Unit)
 
 #: every table whose rows carry a unit's path: a move rewrites them all under the old prefix
-PATH_TABLES = (Unit, Committee, GroupMember, Meeting, LifeYear, UncoveredEntity, LiaisonPoint, Support, Fund)
+PATH_TABLES = (Unit, Committee, GroupMember, Meeting, LifeYear, UncoveredEntity, Leader, LiaisonPoint, Support, Fund)
 #: units that people can be registered in (and so can take over a dissolved unit's roll)
 MEMBER_KINDS = ("grassroots_committee", "general_branch", "branch", "joint_branch")
 EDITABLE = ("kind", "domain", "name", "code", "external_id", "established_on", "covered_units")

@@ -125,3 +125,25 @@ def test_meetings_fill_the_month_masks_on_postgresql(pg_org):
     theme = rules["LIFE.THEME_DAY"]
     assert theme["count"] == 1 and theme["units"][0]["figures"]["missed"] == ["2025-02"]
     assert theme["units"][0]["figures"]["held"] == 3
+
+
+def test_leaders_without_a_liaison_branch_on_postgresql(pg_org):
+    """ORG.LIAISON's queries (the kept-point test inside the counts, the latest rating per branch) on PostgreSQL."""
+    from .test_leaders_api import leader, point
+    from .test_support_api import rating
+
+    org = pg_org
+    province = org.unit("province")
+    county = org.unit("county", org.unit("city", province))
+    township = org.unit("township", county)
+    branch = org.unit("branch", township, domain="village")
+    secretary = leader(org, county).json
+    leader(org, township, role="member", title="街道党工委委员")
+    point(org, secretary, branch)
+    rating(org, branch, 2024, 5)
+    rating(org, branch, 2025, 1)  # the latest year decides: backward now
+    entry = next(r for r in org.get("/compliance", under=province["id"]).json["rules"] if r["code"] == "ORG.LIAISON")
+    assert entry["count"] == 1 and entry["units"][0]["figures"]["role"] == "member"
+    assert entry["summary"] == {"leaders": 2, "keeping_liaison": 1, "liaison_points_at_backward": 1}
+    page = org.get("/compliance/ORG.LIAISON", under=county["id"]).json
+    assert page["count"] == 1 and page["items"][0]["name"] == "王书记（街道党工委委员）"

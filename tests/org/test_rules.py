@@ -241,3 +241,16 @@ def test_dissolving_with_people_on_the_roll(on_roll, moved_to, broken):
 def test_uncovered_entities_get_an_instructor(status, instructor, broken):
     violation = rules.uncovered(status, instructor)
     assert (violation.code if violation else None) == broken
+
+
+@pytest.mark.parametrize("role, points, broken", [
+    ("secretary", 0, "ORG.LIAISON"),
+    ("secretary", 1, None),
+    ("deputy_secretary", 0, "ORG.LIAISON"),
+    ("member", 2, None),                     # two branches are allowed; the rule asks for at least one
+])
+def test_every_leader_keeps_a_liaison_branch(role, points, broken):
+    violation = rules.liaison(role, points)
+    assert (violation.code if violation else None) == broken
+    if violation:
+        assert violation.facts == {"role": role, "liaison_points": points} and "联系点" in violation.zh
