@@ -33,17 +33,21 @@ from kombu.utils.json import dumps, loads
 log = logging.getLogger("zhibu.bus")
 
 
+def write_whole(folder, name: str, value) -> None:
+    """``value`` as JSON in ``folder/name``, written under a hidden name and renamed into place: a reader
+    sees the whole file or none (or the one it replaces)."""
+    partial = os.path.join(folder, f".partial-{uuid.uuid4()}")
+    with open(partial, "wb") as fh:
+        fh.write(str_to_bytes(dumps(value)))
+        fh.flush()
+        os.fsync(fh.fileno())
+    os.replace(partial, os.path.join(folder, name))
+
+
 class Channel(filesystem.Channel):
     def _put(self, queue, payload, **kwargs):
-        name = f"{int(round(monotonic() * 1000))}_{uuid.uuid4()}.{queue}.msg"
-        final = os.path.join(self.data_folder_out, name)
-        partial = os.path.join(self.data_folder_out, f".partial-{uuid.uuid4()}")
         try:
-            with open(partial, "wb") as fh:
-                fh.write(str_to_bytes(dumps(payload)))
-                fh.flush()
-                os.fsync(fh.fileno())
-            os.rename(partial, final)
+            write_whole(self.data_folder_out, f"{int(round(monotonic() * 1000))}_{uuid.uuid4()}.{queue}.msg", payload)
         except OSError as exc:
             raise ChannelError(f"cannot add a message to {self.data_folder_out}") from exc
 
@@ -87,12 +91,7 @@ class Channel(filesystem.Channel):
                 before = list(bindings)
                 yield bindings
                 if bindings != before:
-                    partial = self.control_folder / f".partial-{uuid.uuid4()}"
-                    with open(partial, "wb") as fh:
-                        fh.write(str_to_bytes(dumps(bindings)))
-                        fh.flush()
-                        os.fsync(fh.fileno())
-                    os.replace(partial, table_file)
+                    write_whole(self.control_folder, table_file.name, bindings)
         except OSError as exc:
             raise ChannelError(f"cannot change the bindings of {exchange!r} in {self.control_folder}") from exc
 
