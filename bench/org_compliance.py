@@ -3,7 +3,9 @@
 A synthetic province is loaded with COPY: 16 cities, 144 counties, 1,728 townships, and under
 each township grassroots committees, general branches and branches, 330,000 units in all; member
 counts per unit, a current committee with seats (some vacant, some terms expired) for most
-branches, a year of organizational life (month masks) for most, and uncovered entities. The
+branches, a year of organizational life (month masks) for most, uncovered entities, the leaders of
+every party committee above the branches (7 each, most keeping a liaison branch in their subtree)
+and a rating for a third of the branches. The
 report is then asked through the service's real code path (Flask test client, the org app on
 that database) for the whole province and for one county, over the whole previous year.
 
@@ -12,6 +14,7 @@ cost of merely reading the subtree once.
 """
 from __future__ import annotations
 
+import bisect
 import random
 import statistics
 import time
@@ -145,10 +148,40 @@ def load_province(url: str, total: int, seed: int = 7) -> dict:
                              date(2025, 3, 1) if instructor else None, 1, now))
         _copy(conn, "uncovered_entities", ["id", "unit_id", "path", "name", "domain", "status", "instructor_name",
                                            "instructor_assigned_on", "version", "created_at"], entities)
+        leaders, points = leaders_and_points(rnd, units, branches)
+        _copy(conn, "leaders", ["id", "unit_id", "path", "name", "title", "role", "since", "active", "version"], leaders)
+        _copy(conn, "liaison_points", ["id", "leader_id", "leader_name", "leader_title", "leader_unit_id", "unit_id",
+                                       "path", "since", "active", "version"], points)
+        categories = ("advanced", "middle", "middle", "backward")
+        _copy(conn, "unit_ratings", ["unit_id", "year", "rating_id", "score", "stars", "category", "rating_version"],
+              ((u["id"], YEAR, str(uuid.UUID(int=rnd.getrandbits(128), version=4)), 70, 3, rnd.choice(categories), 1)
+               for u in branches if rnd.random() < 0.33))
         conn.commit()
         conn.autocommit = True
         conn.execute("VACUUM ANALYZE")
-    return {"units": units, "committees": len(committees), "life_rows": len(life), "entities": len(entities)}
+    return {"units": units, "committees": len(committees), "life_rows": len(life), "entities": len(entities),
+            "leaders": len(leaders), "liaison_points": len(points)}
+
+
+def leaders_and_points(rnd: random.Random, units: list[dict], branches: list[dict]) -> tuple[list, list]:
+    """Seven leaders at each party committee above the branches; 9 in 10 keep a branch of their subtree."""
+    by_path = sorted(b["path"] for b in branches)
+    branch_of = {b["path"]: b for b in branches}
+    leaders, points = [], []
+    for unit in units:
+        if unit["kind"] not in ("province", "city", "county", "township"):
+            continue
+        lo = bisect.bisect_left(by_path, unit["path"])
+        hi = bisect.bisect_left(by_path, unit["path"][:-1] + "0")
+        for n, role in enumerate(("secretary", "deputy_secretary", "deputy_secretary") + ("member",) * 4):
+            leader_id = str(uuid.UUID(int=rnd.getrandbits(128), version=4))
+            leaders.append((leader_id, unit["id"], unit["path"], f"leader {n}", "班子成员", role, date(2022, 1, 1),
+                            True, 1))
+            if hi > lo and rnd.random() < 0.9:
+                branch = branch_of[by_path[rnd.randrange(lo, hi)]]
+                points.append((str(uuid.UUID(int=rnd.getrandbits(128), version=4)), leader_id, f"leader {n}",
+                               "班子成员", unit["id"], branch["id"], branch["path"], date(2023, 1, 1), True, 1))
+    return leaders, points
 
 
 def org_app(url: str):
@@ -216,7 +249,8 @@ def run(size: str = "small", pg_admin_url: str = PG_ADMIN_URL) -> list[dict]:
                      "baseline_name": "count(*) of the subtree's units", "baseline": round(base, 3),
                      "ratio": round(seconds / base, 1) if base else None,
                      "data_size": f"{n:,} units; {loaded['committees']:,} committees; {loaded['life_rows']:,} "
-                                  f"unit-years of life; {loaded['entities']:,} uncovered entities; offenders: "
+                                  f"unit-years of life; {loaded['entities']:,} uncovered entities; {loaded['leaders']:,} leaders "
+                                  f"with {loaded['liaison_points']:,} liaison points; offenders: "
                                   + ", ".join(f"{k.split('.')[1]} {v}" for k, v in offending.items())})
     engine.dispose()
     app.extensions["zhibu"].db.dispose()
