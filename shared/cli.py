@@ -70,6 +70,19 @@ def cmd_worker(args) -> int:
     return 0
 
 
+def cmd_dead_letters(args) -> int:
+    """One JSON line per dead-lettered event of the service (with ``--requeue``: each moved back to its queue)."""
+    from .consumer import dead_letters
+
+    kit = service_app(args.service).extensions["zhibu"]
+    listed = dead_letters(kit.config, kit.handlers.event_types, requeue=args.requeue, limit=args.limit)
+    for entry in listed:
+        print(json.dumps(entry, ensure_ascii=False, default=str))
+    what = "moved back to the work queue" if args.requeue else "in the dead-letter queue (left there)"
+    print(f"{len(listed)} events {what}", file=sys.stderr)
+    return 0
+
+
 def cmd_run(args) -> int:
     from .supervisor import run_suite
 
@@ -116,6 +129,12 @@ def main(argv: list[str] | None = None) -> int:
     p = sub.add_parser("worker", help="run a service's worker (relay + consumer)")
     p.add_argument("service", choices=SERVICES)
     p.set_defaults(func=cmd_worker)
+
+    p = sub.add_parser("dead-letters", help="list a service's dead-lettered events; --requeue moves them back")
+    p.add_argument("service", choices=SERVICES)
+    p.add_argument("--requeue", action="store_true", help="move them back to the work queue, to be applied again")
+    p.add_argument("--limit", type=int, default=100, help="at most this many (default 100)")
+    p.set_defaults(func=cmd_dead_letters)
 
     p = sub.add_parser("run", help="start the whole suite on the embedded default")
     p.add_argument("--no-demo", action="store_true", help="do not load the demo province on first start")

@@ -10,7 +10,11 @@ A service declares what it listens to next to each handler::
 The kit does the rest: the queue and its bindings, the inbox row written in the
 same transaction as the handler's effect (a second delivery changes nothing),
 bounded retries with backoff while other messages keep flowing, then the
-dead-letter queue.
+dead-letter queue. An event is not blamed for its service's database: while the
+database does not answer, the event waits (unacknowledged, its attempts not
+counted) and is applied once the database is back. ``dead_letters`` lists the
+dead-lettered events with their errors and moves them back to the work queue
+once the cause is mended (``zhibu dead-letters <service> [--requeue]``).
 """
 from __future__ import annotations
 
@@ -23,7 +27,7 @@ from dataclasses import dataclass, field
 
 from kombu import Producer
 from kombu.mixins import ConsumerMixin
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DBAPIError, DisconnectionError, IntegrityError, InterfaceError, OperationalError
 
 from .config import Config
 from .context import request_id_var
@@ -96,6 +100,13 @@ def _already_applied(db: Database, inbox_model, event_id: str) -> bool:
         return session.get(inbox_model, event_id) is not None
 
 
+def database_unavailable(exc: BaseException) -> bool:
+    """The service's own database did not answer: down, restarting, refusing connections, locked, or
+    not yet migrated. The event is not at fault, so it is not counted against it."""
+    return isinstance(exc, (OperationalError, InterfaceError, DisconnectionError)) or (
+        isinstance(exc, DBAPIError) and exc.connection_invalidated)
+
+
 @dataclass(order=True)
 class _Retry:
     due: float
@@ -144,6 +155,14 @@ class EventConsumer(ConsumerMixin):
         try:
             apply_event(self.db, self.handlers, self.inbox_model, envelope)
         except Exception as exc:  # noqa: BLE001 - any handler failure is retried, then dead-lettered
+            if database_unavailable(exc):
+                # not the event's fault: it waits, unacknowledged and uncounted, until the database answers
+                self._database_wait = min(self._database_wait * 2 or self.config.retry_backoff_seconds, 30.0)
+                log.warning("event %s (%s) waits %.1fs: the database is unavailable (%s)",
+                            envelope.id, envelope.type, self._database_wait, type(exc).__name__)
+                heapq.heappush(self._retries, _Retry(time.monotonic() + self._database_wait, next(self._seq),
+                                                     message, attempts))
+                return
             attempts += 1
             if attempts >= self.config.max_attempts:
                 log.error("event %s (%s) failed %d times, dead-lettered: %s",
@@ -157,6 +176,7 @@ class EventConsumer(ConsumerMixin):
             return
         message.ack()
         self.processed += 1
+        self._database_wait = 0.0
 
     def _dead_letter(self, body, message, reason: str, attempts: int) -> None:
         producer = Producer(message.channel)
@@ -178,6 +198,7 @@ class EventConsumer(ConsumerMixin):
             self.should_stop = True
 
     _deadline: float | None = None
+    _database_wait: float = 0.0
 
     def run_forever(self) -> None:
         self.run(safety_interval=0.1)
@@ -192,3 +213,42 @@ class EventConsumer(ConsumerMixin):
         finally:
             self._deadline = None
             self.should_stop = False
+
+
+# ----------------------------------------------------------------------------- the dead-letter queue
+
+def dead_letters(config: Config, event_types, *, requeue: bool = False, limit: int = 100) -> list[dict]:
+    """The first ``limit`` events in the service's dead-letter queue, with the error and attempts each ended
+    with. With ``requeue`` each goes back to the work queue (the consumer applies it afresh; the inbox drops
+    it if it was applied meanwhile) and leaves the dead-letter queue once the broker has it; without, all stay
+    where they are."""
+    work, dead = service_queues(config, event_types)
+    listed = []
+    with broker_connection(config) as conn:
+        channel = conn.channel()
+        work(channel).declare()
+        queue = dead(channel)
+        queue.declare()
+        producer = Producer(channel)
+        held = []
+        try:
+            while len(listed) < limit:
+                message = queue.get(no_ack=False, accept=["json"])
+                if message is None:
+                    break
+                body, headers = message.payload, message.headers or {}
+                body = body if isinstance(body, dict) else {"data": body}
+                listed.append({"id": body.get("id"), "type": body.get("type"), "occurred_at": body.get("occurred_at"),
+                               "error": headers.get("x-zhibu-error"), "attempts": headers.get("x-zhibu-attempts"),
+                               "requeued": requeue})
+                if requeue:
+                    producer.publish(body, exchange="", routing_key=work.name, serializer="json", delivery_mode=2,
+                                     headers={"x-zhibu-requeued-from": queue.name})
+                    message.ack()
+                else:
+                    held.append(message)  # taken back once all are read, or the next get would return it again
+        finally:
+            for message in held:
+                message.requeue()
+            channel.close()
+    return listed

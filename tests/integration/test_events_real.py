@@ -1,9 +1,14 @@
 """The event scenarios on PostgreSQL + RabbitMQ (CI runs these; they never skip there)."""
+import time
+
 import pytest
 
-from tests.kit.test_events import (kit, scenario_a_pack_goes_out_as_separate_events, scenario_broker_down_then_back,
-                                   scenario_duplicate_delivery, scenario_poison_goes_to_dead_letters,
-                                   scenario_separate_processes)
+from shared.consumer import dead_letters
+
+from tests.kit.test_events import (consume_until, consumer_for, count, kit, make_units,
+                                   scenario_a_pack_goes_out_as_separate_events, scenario_broker_down_then_back,
+                                   scenario_dead_letters_go_back_once_mended, scenario_duplicate_delivery,
+                                   scenario_poison_goes_to_dead_letters, scenario_separate_processes)
 
 pytestmark = pytest.mark.infra
 
@@ -51,3 +56,40 @@ def test_poison_message_rabbitmq(real_pair):
 
 def test_separate_processes_rabbitmq(real_pair):
     scenario_separate_processes(*real_pair, {})
+
+
+def test_dead_letters_go_back_once_mended_rabbitmq(real_pair):
+    scenario_dead_letters_go_back_once_mended(*real_pair)
+
+
+def test_events_wait_while_postgresql_refuses_connections(real_pair):
+    """The members database stops taking connections (as during a restart or failover): the events wait,
+    unacknowledged and not dead-lettered however long it lasts, and are applied once it is back."""
+    import psycopg
+
+    from tests.conftest import PG_ADMIN_URL
+
+    org, members, headers = real_pair
+    k = kit(members)
+    database = k.db.engine.url.database
+
+    def allow_connections(allowed: bool):
+        with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
+            conn.execute(f'ALTER DATABASE "{database}" ALLOW_CONNECTIONS {str(allowed).lower()}')
+            if not allowed:
+                conn.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s", (database,))
+
+    consumer = consumer_for(members)
+    consumer.consume_for(0.2)
+    allow_connections(False)
+    try:
+        make_units(org, headers, ["P", "C1"])
+        assert kit(org).relay.drain() == 2
+        waited = time.monotonic() + k.config.retry_backoff_seconds * 2 ** k.config.max_attempts + 1
+        while time.monotonic() < waited:  # longer than every attempt would have taken to dead-letter them
+            consumer.consume_for(0.2)
+        assert consumer.dead_lettered == 0 and consumer.processed == 0
+    finally:
+        allow_connections(True)
+    consume_until(consumer, lambda: count(members, k.models.OrgUnitView) == 2, seconds=60)
+    assert consumer.dead_lettered == 0 and dead_letters(k.config, k.handlers.event_types) == []

@@ -15,7 +15,7 @@ import time
 import pytest
 from sqlalchemy import func, select
 
-from shared.consumer import EventConsumer, apply_event
+from shared.consumer import EventConsumer, apply_event, dead_letters
 from shared.events import Envelope, Relay
 from tests.conftest import TEST_SECRET
 
@@ -169,6 +169,40 @@ def scenario_poison_goes_to_dead_letters(org, members, headers):
     assert dead[0].headers["x-zhibu-attempts"] == k.config.max_attempts
 
 
+def scenario_dead_letters_go_back_once_mended(org, members, headers):
+    """An event dead-lettered by a handler's fault is listed with its error, stays until asked, and once the
+    cause is mended goes back to the work queue and is applied."""
+    k = kit(members)
+    View = k.models.OrgUnitView
+    mended = []
+
+    @k.handlers.on("org.unit.created")
+    def refuse_until_mended(session, event):
+        if event.data["code"] == "POISON" and not mended:
+            raise RuntimeError("this handler cannot apply POISON yet")
+
+    consumer = consumer_for(members)
+    consumer.consume_for(0.2)
+    province = make_units(org, headers, ["P"])[0]
+    make_units(org, headers, ["POISON"], parent=province)
+    assert kit(org).relay.drain() == 2
+    consume_until(consumer, lambda: consumer.dead_lettered == 1 and count(members, View) == 1)
+
+    listed = dead_letters(k.config, k.handlers.event_types)
+    assert [(e["type"], e["attempts"], e["requeued"]) for e in listed] == [
+        ("org.unit.created", k.config.max_attempts, False)]
+    assert "cannot apply POISON yet" in listed[0]["error"]
+    assert [e["id"] for e in dead_letters(k.config, k.handlers.event_types)] == [listed[0]["id"]]  # still there
+
+    mended.append(True)
+    assert [e["id"] for e in dead_letters(k.config, k.handlers.event_types, requeue=True)] == [listed[0]["id"]]
+    assert dead_letters(k.config, k.handlers.event_types) == []
+    consume_until(consumer, lambda: count(members, View) == 2)
+    with k.db.Session() as session:
+        assert sorted(session.scalars(select(View.code))) == ["P", "POISON"]
+    assert consumer.dead_lettered == 1  # once, before it was mended
+
+
 def scenario_separate_processes(org, members, headers, env_overrides: dict):
     """The members worker runs as its own process (`zhibu worker members`); org publishes from this one."""
     k = kit(members)
@@ -269,3 +303,66 @@ def test_a_rolled_back_request_leaves_no_event(make_app, auth_headers):
     org.add_url_rule("/api/org/v1/emit-then-fail", "emit_then_fail", emit_then_fail, methods=["POST"])
     assert org.test_client().post("/api/org/v1/emit-then-fail", headers=headers).status_code == 409
     assert count(org, kit(org).models.OutboxEvent) == 0
+
+
+def test_dead_letters_go_back_once_mended_memory(pair):
+    scenario_dead_letters_go_back_once_mended(*pair())
+
+
+def test_dead_letters_go_back_once_mended_filesystem(pair, tmp_path):
+    scenario_dead_letters_go_back_once_mended(*pair(broker_url="filesystem://", bus_folder=str(tmp_path / "bus")))
+
+
+def test_an_event_waits_while_the_database_does_not_answer(pair, tmp_path):
+    """Failures of the service's own database are not counted against the event: it is applied once the
+    database answers, however many more times than max_attempts it had to wait."""
+    from sqlalchemy.exc import OperationalError
+
+    org, members, headers = pair(broker_url="filesystem://", bus_folder=str(tmp_path / "bus"))
+    k = kit(members)
+    outage = [k.config.max_attempts * 2]
+
+    @k.handlers.on("org.unit.created")
+    def database_down(session, event):
+        if outage[0]:
+            outage[0] -= 1
+            raise OperationalError("INSERT ...", {}, ConnectionRefusedError("connection refused"))
+
+    consumer = consumer_for(members)
+    consumer.consume_for(0.2)
+    make_units(org, headers, ["P"])
+    assert kit(org).relay.drain() == 1
+    consume_until(consumer, lambda: count(members, k.models.OrgUnitView) == 1, seconds=30)
+    assert outage == [0] and consumer.dead_lettered == 0
+
+
+def test_the_dead_letters_command_lists_and_requeues(pair, tmp_path):
+    """`zhibu dead-letters members [--requeue]` as an operator runs it, on the embedded bus."""
+    org, members, headers = pair(broker_url="filesystem://", bus_folder=str(tmp_path / "bus"))
+    k = kit(members)
+
+    @k.handlers.on("org.unit.created")
+    def refuse(session, event):
+        raise RuntimeError("no")
+
+    consumer = consumer_for(members)
+    consumer.consume_for(0.2)
+    make_units(org, headers, ["P"])
+    assert kit(org).relay.drain() == 1
+    consume_until(consumer, lambda: consumer.dead_lettered == 1)
+    env = dict(os.environ)
+    env.update({"MEMBERS_DATABASE_URL": k.config.database_url, "ZHIBU_BROKER_URL": "filesystem://",
+                "ZHIBU_BUS_FOLDER": k.config.bus_folder, "ZHIBU_BUS_NAMESPACE": k.config.bus_namespace,
+                "ZHIBU_JWT_SECRET": TEST_SECRET, "ZHIBU_PII_KEY": k.config.pii_key, "ZHIBU_VAR_DIR": str(tmp_path)})
+
+    def command(*args):
+        done = subprocess.run([sys.executable, "-m", "shared.cli", "dead-letters", "members", *args], cwd=ROOT,
+                              env=env, capture_output=True, text=True, timeout=60)
+        assert done.returncode == 0, done.stderr
+        return [line for line in done.stdout.splitlines() if line.startswith("{")], done.stderr
+
+    listed, said = command()
+    assert len(listed) == 1 and '"type": "org.unit.created"' in listed[0] and '"error": "RuntimeError: no"' in listed[0]
+    assert "1 events in the dead-letter queue (left there)" in said
+    assert len(command("--requeue")[0]) == 1
+    assert command() == ([], "0 events in the dead-letter queue (left there)\n")
