@@ -27,11 +27,11 @@ from dataclasses import dataclass, field
 
 from kombu import Producer
 from kombu.mixins import ConsumerMixin
-from sqlalchemy.exc import DBAPIError, DisconnectionError, IntegrityError, InterfaceError, OperationalError
+from sqlalchemy.exc import IntegrityError
 
 from .config import Config
 from .context import request_id_var
-from .db import Database
+from .db import Database, database_unavailable
 from .events import Envelope, broker_connection, service_queues
 
 log = logging.getLogger("zhibu.consumer")
@@ -98,13 +98,6 @@ def apply_event(db: Database, handlers: Handlers, inbox_model, envelope: Envelop
 def _already_applied(db: Database, inbox_model, event_id: str) -> bool:
     with db.Session() as session:
         return session.get(inbox_model, event_id) is not None
-
-
-def database_unavailable(exc: BaseException) -> bool:
-    """The service's own database did not answer: down, restarting, refusing connections, locked, or
-    not yet migrated. The event is not at fault, so it is not counted against it."""
-    return isinstance(exc, (OperationalError, InterfaceError, DisconnectionError)) or (
-        isinstance(exc, DBAPIError) and exc.connection_invalidated)
 
 
 @dataclass(order=True)

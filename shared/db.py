@@ -14,6 +14,7 @@ from datetime import datetime, timezone
 
 from sqlalchemy import BigInteger, DateTime, Integer, String, create_engine, event
 from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.exc import DBAPIError, DisconnectionError, InterfaceError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
@@ -58,6 +59,13 @@ def normalize_url(url: str) -> str:
     if parsed.drivername in ("postgresql", "postgres"):
         parsed = parsed.set(drivername="postgresql+psycopg")
     return parsed.render_as_string(hide_password=False)
+
+
+def database_unavailable(exc: BaseException) -> bool:
+    """The service's own database did not answer: down, restarting, refusing connections, locked, or not
+    yet migrated (SQLAlchemy's ``OperationalError`` family); not the fault of the request or the event."""
+    return isinstance(exc, (OperationalError, InterfaceError, DisconnectionError)) or (
+        isinstance(exc, DBAPIError) and exc.connection_invalidated)
 
 
 def make_engine(url: str, *, reader: bool = False, **kwargs) -> Engine:

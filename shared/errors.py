@@ -9,6 +9,7 @@ from sqlalchemy.exc import IntegrityError
 from werkzeug.exceptions import HTTPException
 
 from .context import current_request_id
+from .db import database_unavailable
 from .violations import RuleViolation
 
 log = logging.getLogger("zhibu.errors")
@@ -125,6 +126,12 @@ def register_error_handlers(app) -> None:
 
     @app.errorhandler(Exception)
     def _unexpected(exc: Exception):
+        if database_unavailable(exc):
+            log.warning("database unavailable on %s %s: %s", request.method, request.path, type(exc).__name__)
+            return problem_response(503, "Service Unavailable",
+                                    "the service's database is not answering; try again shortly (a creating "
+                                    "request repeated with its Idempotency-Key is applied once)",
+                                    kind="unavailable", headers={"Retry-After": "5"})
         log.exception("unhandled error on %s %s", request.method, request.path)
         return problem_response(500, "Internal Server Error",
                                 "the server failed; the request id identifies it in the logs")
