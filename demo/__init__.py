@@ -223,8 +223,25 @@ def load(province: Province, client: Client, threads: int = 6) -> dict:
                                 ok=None)
         published += status in (200, 201)
     _say(f"ratings published for {published} counties")
+
+    # 8. leaders of each county and township committee, most keeping a liaison branch under their committee
+    leaders = points = 0
+    committees_above = [u for u in province.units if u.kind in ("county", "township")]
+    for unit in committees_above:
+        under = [b for b in active if unit.code in (parent[b.code], parent[parent[b.code]])]
+        for role, title in (("secretary", "书记"), ("deputy_secretary", "副书记"), ("member", "委员")):
+            _, leader = client.call("POST", "/api/org/v1/leaders", {
+                "unit_id": ids[unit.code], "name": f"{unit.name[:4]}{title}", "title": f"{unit.name}{title}",
+                "role": role, "since": date(year - 2, 1, 1).isoformat()})
+            leaders += 1
+            if under and rng.random() < province.shares["leaders_with_liaison"]:
+                client.call("POST", "/api/org/v1/liaison-points", {
+                    "leader_id": leader["id"], "unit_id": ids[rng.choice(under).code],
+                    "since": date(year - 1, 3, 1).isoformat()})
+                points += 1
+    _say(f"{leaders} leaders, {points} liaison points")
     return {"units": len(ids), "people": len(province.people), "committees": committees, "meetings": meetings,
-            "attendances": attended, "problems": problems}
+            "attendances": attended, "problems": problems, "leaders": leaders, "liaison points": points}
 
 
 def _class(client: Client, organizer_id: str, kind: str, title: str, start: date, people: list[str], share: float,

@@ -35,6 +35,7 @@ DEFAULT_SHARES = {
     "secretaries_rotated": 0.6,  # secretaries already through rotation training this year
     "problems": 0.15,            # branches with an open problem
     "overdue_problems": 0.4,     # of those, past their deadline
+    "leaders_with_liaison": 0.8,  # county and township leaders keeping a liaison branch
 }
 
 CITY_NAMES = ["济南", "青岛", "淄博", "枣庄", "东营", "烟台", "潍坊", "济宁", "泰安", "威海", "日照", "临沂",

@@ -79,6 +79,11 @@ def test_the_small_demo_loads_through_the_gateway(tmp_path):
         assert dashboard["training"]["members_trained"] > 0 and dashboard["meetings"]["due"] > 0
         _, compliance, _ = call("GET", f"{gateway}/api/org/v1/compliance?under={province}", token)
         assert any(rule["count"] for rule in compliance["rules"])
+        liaison = next(rule for rule in compliance["rules"] if rule["code"] == "ORG.LIAISON")
+        assert liaison["summary"]["leaders"] == 3 * sum(1 for u in generate("small").units
+                                                       if u.kind in ("county", "township"))
+        assert 0 < liaison["summary"]["keeping_liaison"] and liaison["count"] == (
+            liaison["summary"]["leaders"] - liaison["summary"]["keeping_liaison"])
         _, people, _ = call("GET", f"{gateway}/api/members/v1/people?under={province}&limit=1000", token)
         assert len(people["items"]) == len(generate("small").people)
     finally:
