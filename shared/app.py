@@ -151,8 +151,10 @@ def create_service_app(name: str, *, config: Config | None, base, models: KitMod
     app.extensions["zhibu"] = kit
     app.extensions["zhibu_base"] = base
 
+    from .audit_api import audit_blueprint
+
     api = ZhibuApi(app)
-    for blp in blueprints:
+    for blp in [*blueprints, audit_blueprint(name)]:
         api.register_blueprint(blp)
     register_error_handlers(app)
     _install_request_cycle(app, kit)
