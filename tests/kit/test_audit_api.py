@@ -12,7 +12,16 @@ def org(make_app, auth_headers):
 
 
 def test_a_unit_s_history_is_read_from_the_audit_log(org):
-    app, client, admin = org
+    unit_history(*org)
+
+
+@pytest.mark.infra
+def test_a_unit_s_history_on_postgresql(make_app, auth_headers, pg_url):
+    app = make_app("org", database_url=pg_url("org"))
+    unit_history(app, app.test_client(), auth_headers(app, "admin"))
+
+
+def unit_history(app, client, admin):
     unit = client.post("/api/org/v1/units", json={"kind": "province", "name": "山东省委", "code": "37"},
                        headers=admin).json
     etag = client.get(f"/api/org/v1/units/{unit['id']}", headers=admin).headers["ETag"]
