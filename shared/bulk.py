@@ -22,6 +22,7 @@ import time
 from collections import deque
 from contextlib import contextmanager
 from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
 from typing import NamedTuple
 
@@ -250,10 +251,17 @@ def write_packs(session, outbox_model, type_: str, packs: list[Pack]) -> int:
     return sum(pack.count for pack in packs)
 
 
-_POOLS: dict[tuple[int, int], ProcessPoolExecutor] = {}
-_POOLS_USED: dict[tuple[int, int], float] = {}     # when each pool was last taken or given back
-_POOLS_BUSY: dict[tuple[int, int], int] = {}       # pipelines using each pool now
-_POOLS_IDLE: dict[tuple[int, int], float] = {}     # how long each may stay unused
+@dataclass
+class _Pool:
+    """A process pool of this process, with what its reaper needs to know."""
+
+    executor: ProcessPoolExecutor
+    idle_seconds: float            # how long it may stay unused
+    busy: int = 0                  # pipelines using it now
+    used: float = field(default_factory=time.monotonic)  # when it was last taken or given back
+
+
+_POOLS: dict[tuple[int, int], _Pool] = {}           # by (pid, processes): a forked child starts its own
 _POOLS_LOCK = threading.Lock()
 _REAPERS: set[int] = set()                          # the processes whose idle pools a thread shuts down
 _REAPER_WAKE = threading.Event()                    # a pool was taken or given back: look again
@@ -267,22 +275,24 @@ def process_pool(processes: int, idle_seconds: float = 300.0) -> ProcessPoolExec
     with _POOLS_LOCK:
         pool = _POOLS.get(key)
         if pool is None:
-            pool = _POOLS[key] = ProcessPoolExecutor(processes, mp_context=multiprocessing.get_context("spawn"))
-        _POOLS_BUSY[key] = _POOLS_BUSY.get(key, 0) + 1
-        _POOLS_USED[key] = time.monotonic()
-        _POOLS_IDLE[key] = idle_seconds
+            pool = _POOLS[key] = _Pool(ProcessPoolExecutor(processes, mp_context=multiprocessing.get_context("spawn")),
+                                       idle_seconds)
+        pool.busy += 1
+        pool.used = time.monotonic()
+        pool.idle_seconds = idle_seconds
         _REAPER_WAKE.set()
         if key[0] not in _REAPERS:
             _REAPERS.add(key[0])
             threading.Thread(target=_reap_idle_pools, name="pool-reaper", daemon=True).start()
-        return pool
+        return pool.executor
 
 
 def release_pool(processes: int) -> None:
-    key = (os.getpid(), processes)
     with _POOLS_LOCK:
-        _POOLS_BUSY[key] = max(0, _POOLS_BUSY.get(key, 0) - 1)
-        _POOLS_USED[key] = time.monotonic()
+        pool = _POOLS.get((os.getpid(), processes))
+        if pool is not None:
+            pool.busy = max(0, pool.busy - 1)
+            pool.used = time.monotonic()
     _REAPER_WAKE.set()
 
 
@@ -290,23 +300,23 @@ def _reap_idle_pools() -> None:
     pid = os.getpid()
     while True:
         with _POOLS_LOCK:
-            waits = [_POOLS_IDLE.get(k, 30.0) for k in _POOLS if k[0] == pid]
+            waits = [pool.idle_seconds for key, pool in _POOLS.items() if key[0] == pid]
         _REAPER_WAKE.wait(min([30.0, *waits]) / 2)
         _REAPER_WAKE.clear()
-        now, idle = time.monotonic(), []
+        now = time.monotonic()
         with _POOLS_LOCK:
-            for key in [k for k in _POOLS if k[0] == pid]:
-                if not _POOLS_BUSY.get(key) and now - _POOLS_USED.get(key, now) >= _POOLS_IDLE.get(key, 300.0):
-                    idle.append(_POOLS.pop(key))
-        for pool in idle:
-            pool.shutdown(wait=False)
+            idle = [key for key, pool in _POOLS.items()
+                    if key[0] == pid and not pool.busy and now - pool.used >= pool.idle_seconds]
+            executors = [_POOLS.pop(key).executor for key in idle]
+        for executor in executors:
+            executor.shutdown(wait=False)
 
 
 def _drop_pool(processes: int) -> None:
     with _POOLS_LOCK:
         pool = _POOLS.pop((os.getpid(), processes), None)
     if pool is not None:
-        pool.shutdown(wait=False, cancel_futures=True)
+        pool.executor.shutdown(wait=False, cancel_futures=True)
 
 
 @contextmanager

@@ -68,7 +68,7 @@ class Config:
     relay_batch: int = 500
     publish_in_web: bool = True
     #: worker processes that check and prepare the rows of a large import (0: in the web process itself)
-    import_processes: int = field(default_factory=lambda: _default_import_processes())
+    import_processes: int = field(default_factory=_default_import_processes)
     #: an import body of at least this many bytes goes to the worker processes (smaller ones are done inline)
     import_parallel_bytes: int = 4 << 20
     #: the most rows one import file may hold (one transaction; the web process remembers each row's ID
