@@ -13,6 +13,7 @@ and the summary says so.
 """
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import socket
@@ -147,6 +148,25 @@ def pg_url(infra):
     with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
         for name in created:
             conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@contextlib.contextmanager
+def database_refusing_connections(database: str):
+    """PostgreSQL stops taking connections to ``database`` and drops those it has, as in a restart or a
+    failover, until the block ends."""
+    import psycopg
+
+    def allow_connections(allowed: bool):
+        with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
+            conn.execute(f'ALTER DATABASE "{database}" ALLOW_CONNECTIONS {str(allowed).lower()}')
+            if not allowed:
+                conn.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s", (database,))
+
+    allow_connections(False)
+    try:
+        yield
+    finally:
+        allow_connections(True)
 
 
 @pytest.fixture

@@ -65,31 +65,18 @@ def test_dead_letters_go_back_once_mended_rabbitmq(real_pair):
 def test_events_wait_while_postgresql_refuses_connections(real_pair):
     """The members database stops taking connections (as during a restart or failover): the events wait,
     unacknowledged and not dead-lettered however long it lasts, and are applied once it is back."""
-    import psycopg
-
-    from tests.conftest import PG_ADMIN_URL
+    from tests.conftest import database_refusing_connections
 
     org, members, headers = real_pair
     k = kit(members)
-    database = k.db.engine.url.database
-
-    def allow_connections(allowed: bool):
-        with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
-            conn.execute(f'ALTER DATABASE "{database}" ALLOW_CONNECTIONS {str(allowed).lower()}')
-            if not allowed:
-                conn.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s", (database,))
-
     consumer = consumer_for(members)
     consumer.consume_for(0.2)
-    allow_connections(False)
-    try:
+    with database_refusing_connections(k.db.engine.url.database):
         make_units(org, headers, ["P", "C1"])
         assert kit(org).relay.drain() == 2
         waited = time.monotonic() + k.config.retry_backoff_seconds * 2 ** k.config.max_attempts + 1
         while time.monotonic() < waited:  # longer than every attempt would have taken to dead-letter them
             consumer.consume_for(0.2)
         assert consumer.dead_lettered == 0 and consumer.processed == 0
-    finally:
-        allow_connections(True)
     consume_until(consumer, lambda: count(members, k.models.OrgUnitView) == 2, seconds=60)
     assert consumer.dead_lettered == 0 and dead_letters(k.config, k.handlers.event_types) == []

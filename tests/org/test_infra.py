@@ -152,29 +152,16 @@ def test_leaders_without_a_liaison_branch_on_postgresql(pg_org):
 def test_while_postgresql_refuses_connections_requests_get_503_and_then_work(pg_org):
     """The service's database stops taking connections (a restart, a failover): 503 problem+json with
     Retry-After, not a 500; the request repeated once it is back succeeds."""
-    import psycopg
-
-    from tests.conftest import PG_ADMIN_URL
+    from tests.conftest import database_refusing_connections
 
     org = pg_org
-    database = org.app.extensions["zhibu"].db.engine.url.database
     province = org.unit("province")
-
-    def allow_connections(allowed: bool):
-        with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
-            conn.execute(f'ALTER DATABASE "{database}" ALLOW_CONNECTIONS {str(allowed).lower()}')
-            if not allowed:
-                conn.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s", (database,))
-
-    allow_connections(False)
-    try:
+    with database_refusing_connections(org.app.extensions["zhibu"].db.engine.url.database):
         for resp in (org.get(f"/units/{province['id']}"),
                      org.post("/units", {"kind": "city", "name": "济宁市委", "code": "3708",
                                          "parent_id": province["id"]}, **{"Idempotency-Key": "city-3708"})):
             assert resp.status_code == 503 and resp.headers["Content-Type"] == "application/problem+json"
             assert resp.headers["Retry-After"] == "5" and resp.json["type"].endswith("unavailable")
-    finally:
-        allow_connections(True)
     created = org.post("/units", {"kind": "city", "name": "济宁市委", "code": "3708", "parent_id": province["id"]},
                        **{"Idempotency-Key": "city-3708"})
     assert created.status_code == 201
