@@ -43,8 +43,9 @@ def run(size: str = "small", pg_admin_url: str = PG_ADMIN_URL) -> list[dict]:
     processes += start_suite({**env, "ZHIBU_RATE_LIMIT_REDIS_URL": REDIS_URL,  # its own var dir: logs, metrics
                               "ZHIBU_VAR_DIR": os.path.join(var, "shared-limits")}, names=("gateway",),
                              ports={**PORTS, "gateway": SHARED_LIMITS_PORT}, workers="2")
+    targets = {"direct": PORTS["org"], "gateway": PORTS["gateway"], "gateway with limits in Redis": SHARED_LIMITS_PORT}
     try:
-        for port in (PORTS["org"], PORTS["gateway"], SHARED_LIMITS_PORT):
+        for port in targets.values():
             wait_for(f"http://127.0.0.1:{port}/healthz")
         token = mint_token(Config(service="bench", jwt_secret=secret), subject="bench", roles=["admin"])
         headers = {"Authorization": f"Bearer {token}"}
@@ -57,40 +58,32 @@ def run(size: str = "small", pg_admin_url: str = PG_ADMIN_URL) -> list[dict]:
         with urllib.request.urlopen(request) as resp:
             unit_id = json.loads(resp.read())["id"]
         path = f"/api/org/v1/units/{unit_id}"
-        direct_url, gateway_url = f"http://127.0.0.1:{PORTS['org']}{path}", f"http://127.0.0.1:{PORTS['gateway']}{path}"
-        shared_url = f"http://127.0.0.1:{SHARED_LIMITS_PORT}{path}"
-        for target in (direct_url, gateway_url, shared_url):  # warm every path
-            wrk(target, headers, 2)
-        direct, through, shared = [], [], []
+        urls = {name: f"http://127.0.0.1:{port}{path}" for name, port in targets.items()}
+        for url in urls.values():  # warm every path
+            wrk(url, headers, 2)
+        rounds: dict[str, list] = {name: [] for name in urls}
         for _ in range(3):
-            d = wrk(direct_url, headers, seconds)
-            g = wrk(gateway_url, headers, seconds)
-            r = wrk(shared_url, headers, seconds)
-            if d["non_2xx"] or g["non_2xx"] or r["non_2xx"]:
-                raise RuntimeError(f"errors during the benchmark: direct {d['non_2xx']}, gateway {g['non_2xx']}, "
-                                   f"gateway with limits in Redis {r['non_2xx']}")
-            direct.append(d["rps"])
-            through.append(g["rps"])
-            shared.append(r["rps"])
+            results = {name: wrk(url, headers, seconds) for name, url in urls.items()}  # alternating, in order
+            failed = {name: r["non_2xx"] for name, r in results.items() if r["non_2xx"]}
+            if failed:
+                raise RuntimeError(f"errors during the benchmark: {failed}")
+            for name, r in results.items():
+                rounds[name].append(r["rps"])
     finally:
         stop_suite(processes)
+    direct, through, shared = rounds["direct"], rounds["gateway"], rounds["gateway with limits in Redis"]
     direct_rps, gateway_rps, shared_rps = max(direct), max(through), max(shared)
-    return [{
-        "name": "GET /api/org/v1/units/{id} through the gateway",
-        "figure": round(gateway_rps, 1), "unit": "req/s",
-        "target": "ratio >= 0.5",
-        "baseline_name": "the same request straight to the org service",
-        "baseline": round(direct_rps, 1),
-        "ratio": round(gateway_rps / direct_rps, 3),
-        "data_size": "1 unit; org and gateway each gunicorn 2 workers x 16 threads; wrk -t2 -c16, "
-                     f"{seconds} s x 3 alternating rounds, best of each (direct {sorted(direct)}, gateway {sorted(through)})",
-    }, {
-        "name": "GET /api/org/v1/units/{id} through the gateway, rate limits shared in Redis",
-        "figure": round(shared_rps, 1), "unit": "req/s",
-        "target": "ratio >= 0.5",
-        "baseline_name": "the same request straight to the org service",
-        "baseline": round(direct_rps, 1),
-        "ratio": round(shared_rps / direct_rps, 3),
-        "data_size": f"as above, the gateway's buckets in Redis (rounds: {sorted(shared)}; the in-process "
-                     f"gateway in the same rounds {round(gateway_rps, 1)}, ratio to it {shared_rps / gateway_rps:.3f})",
-    }]
+
+    def row(name: str, rps: float, data_size: str) -> dict:
+        return {"name": name, "figure": round(rps, 1), "unit": "req/s", "target": "ratio >= 0.5",
+                "baseline_name": "the same request straight to the org service", "baseline": round(direct_rps, 1),
+                "ratio": round(rps / direct_rps, 3), "data_size": data_size}
+
+    return [
+        row("GET /api/org/v1/units/{id} through the gateway", gateway_rps,
+            "1 unit; org and gateway each gunicorn 2 workers x 16 threads; wrk -t2 -c16, "
+            f"{seconds} s x 3 alternating rounds, best of each (direct {sorted(direct)}, gateway {sorted(through)})"),
+        row("GET /api/org/v1/units/{id} through the gateway, rate limits shared in Redis", shared_rps,
+            f"as above, the gateway's buckets in Redis (rounds: {sorted(shared)}; the in-process "
+            f"gateway in the same rounds {round(gateway_rps, 1)}, ratio to it {shared_rps / gateway_rps:.3f})"),
+    ]
