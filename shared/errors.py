@@ -10,6 +10,7 @@ from werkzeug.exceptions import HTTPException
 
 from .context import current_request_id
 from .db import database_unavailable
+from .messages import Message
 from .violations import RuleViolation
 
 log = logging.getLogger("zhibu.errors")
@@ -47,14 +48,18 @@ def invalid_fields(errors: dict, location: str = "json") -> Problem:
                    errors={location: errors})
 
 
-def problem_body(status: int, title: str, detail: str | None = None, kind: str | None = None,
+def problem_body(status: int, title: str, detail: str | Message | None = None, kind: str | None = None,
                  **extra) -> dict:
     body = {
         "type": PROBLEM_TYPE + (kind or str(status)),
         "title": title,
         "status": status,
     }
-    if detail:
+    if isinstance(detail, Message):  # the catalog's message: "中文 / English", and each language on its own
+        body["detail"] = str(detail)
+        body["detail_zh"] = detail.zh
+        body["detail_en"] = detail.en
+    elif detail:
         body["detail"] = detail
     try:
         body["instance"] = request.path
