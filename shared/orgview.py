@@ -59,15 +59,16 @@ def org_view_handlers(OrgUnitView) -> Handlers:
                                     kind=data["kind"], domain=data.get("domain"), name=data["name"],
                                     code=data["code"], status=data["status"], version=data["unit_version"]))
             session.flush()
+        if row is not None:
+            row.parent_id = data.get("parent_id")
+            row.version = data["unit_version"]
+            session.flush()  # written before the paths are rewritten: expire_all below would discard them
         session.execute(
             update(OrgUnitView)
             .where(under_clause(OrgUnitView.path, old_path))
             .values(path=literal(new_path, String).concat(func.substr(OrgUnitView.path, len(old_path) + 1)))
             .execution_options(synchronize_session=False)
         )
-        if row is not None:
-            row.parent_id = data.get("parent_id")
-            row.version = data["unit_version"]
         session.expire_all()
 
     return handlers

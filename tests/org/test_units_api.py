@@ -235,3 +235,19 @@ def test_a_party_group_stays_in_its_branch(org, tree):
     group = org.unit("party_group", tree["branch"])
     resp = move(org, group, tree["other_branch"])
     assert resp.status_code == 422 and "parent_id" in resp.json["errors"]["json"]
+
+
+def test_every_read_model_holds_the_moved_units_new_parent_and_version(org, tree, make_app):
+    """Issue 11 defect 2: the kit's read-model set parent_id and version, then expire_all() discarded them."""
+    readers = [make_app(service) for service in ("members", "training", "evaluation")]
+    deliver([org.app], readers)
+    resp = move(org, tree["township"], tree["other_county"])
+    assert resp.status_code == 200, resp.json
+    deliver([org.app], readers)
+    for app in readers:
+        kit = app.extensions["zhibu"]
+        with kit.db.Session() as session:
+            view = session.get(kit.models.OrgUnitView, tree["township"]["id"])
+            assert view.parent_id == tree["other_county"]["id"], app.name
+            assert view.version == resp.json["version"], app.name
+            assert view.path == resp.json["path"], app.name
