@@ -16,6 +16,7 @@ from flask import Flask, Response, current_app, g, request
 from flask_smorest import Api
 from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.exc import StaleDataError
 
 from . import metrics
 from .auth import AuthError, Principal, TokenVerifier
@@ -23,7 +24,8 @@ from .config import Config
 from .consumer import Handlers
 from .context import principal_var, request_id_var
 from .db import Database
-from .errors import Problem, from_http_exception, not_found, problem_response, register_error_handlers
+from .errors import (Problem, from_http_exception, not_found, problem_response, register_error_handlers,
+                     stale_write_response)
 from .events import BackgroundPublisher, Outbox, Relay, broker_connection
 from .logs import configure_logging
 from .models import KitModels
@@ -201,6 +203,9 @@ def _install_request_cycle(app: Flask, kit: ServiceKit) -> None:
                 session.rollback()
                 response = problem_response(409, "Conflict", "the change conflicts with an existing record",
                                             kind="conflict")
+            except StaleDataError:
+                session.rollback()
+                response = stale_write_response()
             finally:
                 session.close()
         response.headers["X-Request-Id"] = g.get("request_id", "")

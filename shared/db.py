@@ -7,12 +7,13 @@ through psycopg 3.
 """
 from __future__ import annotations
 
+import hashlib
 import threading
 import uuid
 from contextlib import contextmanager
 from datetime import datetime, timezone
 
-from sqlalchemy import BigInteger, DateTime, Integer, String, create_engine, event
+from sqlalchemy import BigInteger, DateTime, Integer, String, create_engine, event, text
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import DBAPIError, DisconnectionError, InterfaceError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
@@ -26,6 +27,24 @@ PathString = String(512).with_variant(String(512, collation="C"), "postgresql")
 #: a keyed hash as hex: compared byte for byte on PostgreSQL too (its unique index takes an entry for every
 #: person imported, and comparing under the database's locale is a good part of that index's work)
 HashString = String(64).with_variant(String(64, collation="C"), "postgresql")
+
+
+def compare_version(column) -> dict:
+    """``__mapper_args__`` for a row whose ``version`` column guards every UPDATE: the ORM writes
+    ``UPDATE ... WHERE id = :id AND version = :version_read`` and a write based on a stale read fails
+    (``StaleDataError``, answered 412) instead of silently overwriting a newer change. The code still sets
+    the new version itself (``version_id_generator=False``), as it puts that version in the events."""
+    return {"version_id_col": column, "version_id_generator": False}
+
+
+def advisory_lock(session, name: str) -> None:
+    """Serialize the transactions that take the lock ``name`` until each commits or rolls back (PostgreSQL:
+    ``pg_advisory_xact_lock``). On SQLite every writing transaction already holds the database (``BEGIN
+    IMMEDIATE``), so there is nothing more to take."""
+    if session.get_bind().dialect.name != "postgresql":
+        return
+    key = int.from_bytes(hashlib.blake2b(name.encode(), digest_size=8).digest(), "big", signed=True)
+    session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": key})
 
 
 def new_id() -> str:

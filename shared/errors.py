@@ -6,6 +6,7 @@ import logging
 
 from flask import Response, request
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException
 
 from .context import current_request_id
@@ -109,6 +110,15 @@ def from_violation(exc: RuleViolation) -> Response:
     )
 
 
+def stale_write_response() -> Response:
+    """Another request changed the row between this one's read and its write (the version compared in the
+    UPDATE did not match): nothing of this request is kept, as for a stale If-Match."""
+    log.info("stale write on %s", request.path)
+    return problem_response(412, "Precondition Failed",
+                            "the record changed while your change was being applied; read it again and "
+                            "re-apply your change", kind="precondition-failed")
+
+
 def register_error_handlers(app) -> None:
     @app.errorhandler(Problem)
     def _problem(exc: Problem):
@@ -124,6 +134,10 @@ def register_error_handlers(app) -> None:
         log.info("integrity conflict on %s", request.path)
         return problem_response(409, "Conflict", "the change conflicts with an existing record",
                                 kind="conflict")
+
+    @app.errorhandler(StaleDataError)
+    def _stale(exc: StaleDataError):
+        return stale_write_response()
 
     @app.errorhandler(HTTPException)
     def _http(exc: HTTPException):

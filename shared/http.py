@@ -18,7 +18,9 @@ from typing import Any
 from flask import Response, request
 from marshmallow import Schema, fields, validate
 from sqlalchemy import and_, tuple_
+from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import object_session
 
 from .errors import Problem, not_found
 
@@ -153,6 +155,29 @@ def check_if_match(entity_id: Any, version: int) -> None:
         raise Problem(412, "Precondition Failed",
                       "the record changed since you read it; read it again and re-apply your change",
                       kind="precondition-failed", current_etag=current)
+
+
+def locked(entity):
+    """``entity`` read again under its row lock (``SELECT ... FOR UPDATE`` on PostgreSQL; on SQLite the
+    writing transaction already holds the database), fresh from the database: writers of one row queue
+    here, so what the caller checks next is what its write will change."""
+    session = object_session(entity)
+    identity = sa_inspect(entity).identity
+    return session.get(type(entity), identity[0] if len(identity) == 1 else identity,
+                       with_for_update=True, populate_existing=True)
+
+
+def if_match(entity, *, etag_id: Any = None, version_of=None):
+    """The one way an update names what it changes: lock ``entity``'s row, then require ``If-Match`` to
+    carry its current ETag (428 without, 412 when stale). Of N writers sending the same ETag at once,
+    exactly one passes; the others wait for it here and then get 412. Returns the fresh entity.
+
+    ``etag_id`` and ``version_of(entity)`` give the ETag of an entity whose tag is not its own id and
+    version (a unit's support record answers under the unit's id)."""
+    entity = locked(entity)
+    check_if_match(entity.id if etag_id is None else etag_id,
+                   entity.version if version_of is None else version_of(entity))
+    return entity
 
 
 # ----------------------------------------------------------------------------- Idempotency-Key

@@ -54,3 +54,30 @@ def deliver(producers, consumers) -> int:
                 row.sent_at = utcnow()
             session.commit()
     return delivered
+
+
+def at_once(app, *calls) -> list:
+    """Run each ``call(client)`` in its own thread with its own test client, all released together by a
+    barrier: real concurrent requests against the app's database. Returns their responses, in order."""
+    import threading
+
+    barrier = threading.Barrier(len(calls))
+    responses: list = [None] * len(calls)
+    failures: list = []
+
+    def run(index, call):
+        client = app.test_client()
+        barrier.wait()
+        try:
+            responses[index] = call(client)
+        except BaseException as exc:  # noqa: BLE001 - re-raised in the caller's thread
+            failures.append(exc)
+
+    threads = [threading.Thread(target=run, args=(i, call)) for i, call in enumerate(calls)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    if failures:
+        raise failures[0]
+    return responses

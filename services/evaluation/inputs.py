@@ -8,7 +8,7 @@ from sqlalchemy import select
 from shared.app import audit, current_principal, db_session, unit_in_scope
 from shared.db import utcnow
 from shared.errors import Problem, invalid, not_found
-from shared.http import check_if_match, paginate, under_clause
+from shared.http import if_match, paginate, under_clause
 
 from .models import ManualInput
 from .scorecards import cards_for
@@ -62,8 +62,7 @@ def enter(fields: dict) -> ManualInput:
 
 
 def change(input_id, fields: dict) -> ManualInput:
-    row = get_in_scope(input_id)
-    check_if_match(row.id, row.version)
+    row = if_match(get_in_scope(input_id))
     _check_value(row.org_path, row.name, fields["value"])
     before = {"value": row.value, "note": row.note, "entered_by": row.entered_by}
     row.value = fields["value"]

@@ -17,7 +17,7 @@ from sqlalchemy import (JSON, Boolean, Date, Float, ForeignKey, Index, Integer, 
                         UniqueConstraint, event)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-from shared.db import BigId, PathString, UTCDateTime, new_id, utcnow
+from shared.db import BigId, PathString, UTCDateTime, compare_version, new_id, utcnow
 from shared.models import kit_models
 
 
@@ -154,6 +154,7 @@ class Scorecard(Base):
     name: Mapped[str] = mapped_column(String(200))
     #: the number of the version in force; every change adds a version, none is rewritten
     version: Mapped[int] = mapped_column(Integer, default=1)
+    __mapper_args__ = compare_version(version)
     created_by: Mapped[str] = mapped_column(String(200))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
@@ -191,6 +192,7 @@ class ManualInput(Base):
     entered_by: Mapped[str] = mapped_column(String(200))
     entered_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     version: Mapped[int] = mapped_column(Integer, default=1)
+    __mapper_args__ = compare_version(version)
 
 
 # ----------------------------------------------------------------------------- problem lists
@@ -223,6 +225,7 @@ class Problem(Base):
     verified_on: Mapped[date | None] = mapped_column(Date, nullable=True)
     created_by: Mapped[str] = mapped_column(String(200))
     version: Mapped[int] = mapped_column(Integer, default=1)
+    __mapper_args__ = compare_version(version)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 

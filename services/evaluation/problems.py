@@ -12,7 +12,7 @@ from shared.app import audit, current_principal, db_session, emit, require, unit
 from shared.audit import diff
 from shared.dates import today
 from shared.errors import invalid, not_found
-from shared.http import check_if_match, paginate, under_clause
+from shared.http import if_match, paginate, under_clause
 from shared.violations import RuleViolation
 
 from . import rules
@@ -70,8 +70,7 @@ EDITABLE = ("description", "responsible", "responsible_person_id", "measures", "
 
 
 def change(problem_id, fields: dict) -> Problem:
-    problem = get_in_scope(problem_id)
-    check_if_match(problem.id, problem.version)
+    problem = if_match(get_in_scope(problem_id))
     closed = rules.problem_closed(problem.status)
     if closed:
         raise RuleViolation(closed)
@@ -95,8 +94,7 @@ def _comment(problem: Problem, body: str, status_from: str | None = None, status
 
 def transition(problem_id, fields: dict) -> Problem:
     """open -> in_progress -> rectified -> verified (a failed check: rectified -> in_progress)."""
-    problem = get_in_scope(problem_id)
-    check_if_match(problem.id, problem.version)
+    problem = if_match(get_in_scope(problem_id))
     wanted = fields["status"]
     violation = rules.problem_transition(problem.status, wanted)
     if violation:
@@ -128,8 +126,7 @@ def transition(problem_id, fields: dict) -> Problem:
 def escalate(problem_id, fields: dict) -> Problem:
     """The level that answers for the problem moves one step up the tree."""
     session = db_session()
-    problem = get_in_scope(problem_id)
-    check_if_match(problem.id, problem.version)
+    problem = if_match(get_in_scope(problem_id))
     level = session.get(OrgUnitView, problem.level_unit_id)
     upper = session.get(OrgUnitView, level.parent_id) if level is not None and level.parent_id else None
     violation = rules.problem_escalation(problem.status, upper is not None)
@@ -147,8 +144,7 @@ def escalate(problem_id, fields: dict) -> Problem:
 
 def mark_weak_scope(problem_id, fields: dict) -> Problem:
     """Put a hard problem's branch inside (or take it out of) the weak-and-lax rectification scope."""
-    problem = get_in_scope(problem_id)
-    check_if_match(problem.id, problem.version)
+    problem = if_match(get_in_scope(problem_id))
     before = problem.in_weak_scope
     problem.in_weak_scope = fields["in_scope"]
     problem.weak_scope_reason = fields["reason"]

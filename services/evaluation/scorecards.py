@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from shared.app import audit, current_principal, db_session, unit_in_scope
 from shared.errors import Problem, not_found
-from shared.http import check_if_match, paginate, under_clause
+from shared.http import if_match, paginate, under_clause
 
 from .models import Scorecard, ScorecardVersion
 from .scoring import Card
@@ -68,8 +68,7 @@ def create(fields: dict) -> Scorecard:
 
 def change(card_id, fields: dict) -> Scorecard:
     """A new version; the old ones stay as they were, and so do the ratings published with them."""
-    card = get_in_scope(card_id)
-    check_if_match(card.id, card.version)
+    card = if_match(get_in_scope(card_id))
     card.version += 1
     card.name = fields["name"]
     db_session().add(ScorecardVersion(scorecard_id=card.id, number=card.version, name=fields["name"],

@@ -10,7 +10,7 @@ from datetime import date, datetime
 from sqlalchemy import JSON, Boolean, Date, Float, Index, Integer, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-from shared.db import BigId, HashString, PathString, UTCDateTime, new_id, utcnow
+from shared.db import BigId, HashString, PathString, UTCDateTime, compare_version, new_id, utcnow
 from shared.models import kit_models
 
 
@@ -76,6 +76,7 @@ class Person(Base):
     left_reason: Mapped[str | None] = mapped_column(String(20), nullable=True)
     import_id: Mapped[str | None] = mapped_column(String(36), nullable=True)
     version: Mapped[int] = mapped_column(Integer, default=1)
+    __mapper_args__ = compare_version(version)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
@@ -186,6 +187,7 @@ class Transfer(Base):
     completed_on: Mapped[date | None] = mapped_column(Date, nullable=True)
     closed_on: Mapped[date | None] = mapped_column(Date, nullable=True)
     version: Mapped[int] = mapped_column(Integer, default=1)
+    __mapper_args__ = compare_version(version)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 

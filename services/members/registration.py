@@ -13,7 +13,7 @@ from sqlalchemy import select
 from shared import dates
 from shared.app import audit, current_principal, db_session, unit_in_scope
 from shared.errors import Problem
-from shared.http import check_if_match
+from shared.http import if_match
 from shared.pii import PiiCipher, birth_date_of, mask_id_number, mask_phone
 from shared.violations import RuleViolation, Violation
 
@@ -185,7 +185,7 @@ DETAILS = ("name", "ethnicity", "education", "occupation", "party_group")
 
 def update(person: Person, fields: dict) -> dict:
     """Change a person's details (If-Match); the ID number only by a role that may see PII."""
-    check_if_match(person.id, person.version)
+    person = if_match(person)
     principal = current_principal()
     pii = cipher()
     changed = {}

@@ -12,7 +12,7 @@ from sqlalchemy import or_, select, update
 from shared import dates
 from shared.app import audit, current_principal, db_session, unit_in_scope
 from shared.errors import Problem, not_found
-from shared.http import check_if_match, paginate, subtree_path, under_clause
+from shared.http import if_match, paginate, subtree_path, under_clause
 from shared.violations import RuleViolation
 
 from . import rules
@@ -75,7 +75,7 @@ def get_visible(transfer_id) -> Transfer:
 
 def change(transfer: Transfer, fields: dict) -> Transfer:
     """Accept, reject, complete (the receiving side) or cancel (the sending side) a transfer."""
-    check_if_match(transfer.id, transfer.version)
+    transfer = if_match(transfer)
     status, on = fields["status"], fields["on"]
     sources, side = TRANSITIONS[status]
     if transfer.status not in sources:

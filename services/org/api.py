@@ -8,7 +8,7 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from shared.app import require
-from shared.http import PageArgs, check_if_match, idempotent, with_etag
+from shared.http import PageArgs, idempotent, if_match, with_etag
 from shared.imports import body_stream, format_of
 
 from . import committees, compliance, groups, importing, liaison, meetings, support, uncovered, units
@@ -80,9 +80,7 @@ class UnitItem(MethodView):
     def patch(self, fields, unit_id):
         """Change name, code, domain, external id, establishment date or kind (If-Match)."""
         require(*WRITERS)
-        unit = units.get_in_scope(unit_id)
-        check_if_match(unit.id, unit.version)
-        return with_etag(units.change(unit, fields))
+        return with_etag(units.change(if_match(units.get_in_scope(unit_id)), fields))
 
 
 @blp.route("/units/<uuid:unit_id>/move")
@@ -92,9 +90,7 @@ class UnitMove(MethodView):
     def post(self, fields, unit_id):
         """Re-parent a unit: its whole subtree moves, every path in one transaction (If-Match)."""
         require(*WRITERS)
-        unit = units.get_in_scope(unit_id)
-        check_if_match(unit.id, unit.version)
-        return with_etag(units.move(unit, fields["parent_id"]))
+        return with_etag(units.move(units.for_tree_change(unit_id), fields["parent_id"]))
 
 
 @blp.route("/units/<uuid:unit_id>/dissolve")
@@ -105,9 +101,7 @@ class UnitDissolve(MethodView):
         """Dissolve a unit; refused while people are on its roll unless ``members_moved_to`` takes them
         (ORG.DISSOLVE_MEMBERS) or while it leads active units (ORG.UNIT_NESTING). If-Match."""
         require(*WRITERS)
-        unit = units.get_in_scope(unit_id)
-        check_if_match(unit.id, unit.version)
-        return with_etag(units.dissolve(unit, fields))
+        return with_etag(units.dissolve(units.for_tree_change(unit_id), fields))
 
 
 @blp.route("/units/<uuid:unit_id>/roster")
@@ -151,8 +145,7 @@ class Elections(MethodView):
 
 def _committee_change(unit_id, change, fields):
     unit = units.get_in_scope(unit_id)
-    committee = committees.current_of(unit)
-    check_if_match(committee.id, committee.version)
+    committee = if_match(committees.current_of(unit))
     view = change(unit, committee, fields)
     return with_etag(view, view["id"], view["version"])
 
@@ -316,9 +309,7 @@ class UncoveredItem(MethodView):
     def patch(self, fields, entity_id):
         """Assign the instructor, record the branch that now covers it, or its closing (If-Match)."""
         require(*WRITERS)
-        entity = uncovered.get_in_scope(entity_id)
-        check_if_match(entity.id, entity.version)
-        return with_etag(uncovered.update(entity, fields))
+        return with_etag(uncovered.update(if_match(uncovered.get_in_scope(entity_id)), fields))
 
 
 # ----------------------------------------------------------------------------- leaders and liaison points
@@ -354,9 +345,7 @@ class LeaderItem(MethodView):
     def patch(self, fields, leader_id):
         """Change the title, role or member record, or record that the leader left (If-Match)."""
         require(*WRITERS)
-        leader = liaison.leader_in_scope(leader_id)
-        check_if_match(leader.id, leader.version)
-        view = liaison.update_leader(leader, fields)
+        view = liaison.update_leader(if_match(liaison.leader_in_scope(leader_id)), fields)
         return with_etag(view, view["id"], view["version"])
 
 
@@ -391,9 +380,7 @@ class LiaisonItem(MethodView):
     def patch(self, fields, liaison_id):
         """Change the leader's title or note, or end the liaison point (If-Match)."""
         require(*WRITERS)
-        point = liaison.get_in_scope(liaison_id)
-        check_if_match(point.id, point.version)
-        view = liaison.update(point, fields)
+        view = liaison.update(if_match(liaison.get_in_scope(liaison_id)), fields)
         return with_etag(view, view["id"], view["version"])
 
 
@@ -412,8 +399,7 @@ class Support(MethodView):
     def put(self, fields, unit_id):
         """Set the venue and the organizers (If-Match; the first time the ETag ends in .0)."""
         require(*BRANCH_WRITERS)
-        unit = units.get_in_scope(unit_id)
-        check_if_match(unit.id, support.version_of(unit))
+        unit = if_match(units.get_in_scope(unit_id), version_of=support.version_of)
         view = support.replace(unit, fields)
         return with_etag(view, unit.id, view["version"])
 

@@ -24,7 +24,7 @@ from shared.imports import ImportReport, read_records, validate_records
 from . import rules
 from .models import ImportRun, Unit
 from .schemas import ImportRecord
-from .units import event_data, to_base36
+from .units import event_data, lock_tree, to_base36
 
 SIMPLE_FIELDS = ("name", "domain", "external_id", "established_on", "covered_units")
 CHUNK = 5000
@@ -37,6 +37,7 @@ def import_units(stream, fmt: str, mode: str) -> ImportRun:
     principal = current_principal()
     report = ImportReport()
     records = validate_records(read_records(stream, fmt, report), ImportRecord(), report)
+    lock_tree()  # the parents and codes read next stay as read until this import commits
     existing = _existing(session, {r["code"] for _, r in records} | {r["parent_code"] for _, r in records
                                                                      if r.get("parent_code")})
     code_of = {unit.id: unit.code for unit in existing.values()}

@@ -13,7 +13,7 @@ from decimal import Decimal
 from sqlalchemy import JSON, Boolean, Date, ForeignKey, Index, Integer, Numeric, String, Text, text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-from shared.db import BigId, PathString, UTCDateTime, new_id, utcnow
+from shared.db import BigId, PathString, UTCDateTime, compare_version, new_id, utcnow
 from shared.models import kit_models
 
 
@@ -54,6 +54,7 @@ class Unit(Base):
     full_members: Mapped[int] = mapped_column(Integer, default=0)
     probationary_members: Mapped[int] = mapped_column(Integer, default=0)
     version: Mapped[int] = mapped_column(Integer, default=1)
+    __mapper_args__ = compare_version(version)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
@@ -108,6 +109,7 @@ class Committee(Base):
     seats: Mapped[int] = mapped_column(Integer, default=0)
     vacant_seats: Mapped[int] = mapped_column(Integer, default=0)
     version: Mapped[int] = mapped_column(Integer, default=1)
+    __mapper_args__ = compare_version(version)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
@@ -215,6 +217,7 @@ class UncoveredEntity(Base):
     covered_on: Mapped[date | None] = mapped_column(Date, nullable=True)
     closed_on: Mapped[date | None] = mapped_column(Date, nullable=True)
     version: Mapped[int] = mapped_column(Integer, default=1)
+    __mapper_args__ = compare_version(version)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
@@ -237,6 +240,7 @@ class Leader(Base):
     ended_on: Mapped[date | None] = mapped_column(Date, nullable=True)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     version: Mapped[int] = mapped_column(Integer, default=1)
+    __mapper_args__ = compare_version(version)
 
 
 class LiaisonPoint(Base):
@@ -258,6 +262,7 @@ class LiaisonPoint(Base):
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     note: Mapped[str | None] = mapped_column(Text, nullable=True)
     version: Mapped[int] = mapped_column(Integer, default=1)
+    __mapper_args__ = compare_version(version)
 
 
 class UnitRating(Base):
@@ -284,6 +289,7 @@ class Support(Base):
     venue_name: Mapped[str | None] = mapped_column(String(200), nullable=True)
     venue_area_m2: Mapped[Decimal | None] = mapped_column(Numeric(10, 2), nullable=True)
     version: Mapped[int] = mapped_column(Integer, default=1)
+    __mapper_args__ = compare_version(version)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
 

@@ -7,7 +7,8 @@ from sqlalchemy import String, func, literal, select, update
 from shared.app import audit, current_principal, db_session, emit
 from shared.audit import diff
 from shared.errors import Problem, invalid, not_found
-from shared.http import paginate, require_in_scope, subtree_path, under_clause
+from shared.db import advisory_lock
+from shared.http import if_match, locked, paginate, require_in_scope, subtree_path, under_clause
 from shared.violations import RuleViolation
 
 from . import rules
@@ -59,6 +60,19 @@ def active_in_scope(unit_id, field: str) -> Unit:
 
 
 
+def lock_tree() -> None:
+    """Changes to the tree's shape (create, move, dissolve, import) run one at a time: each reads the
+    paths and parents it builds on only after the one before it has committed, so two moves can never
+    leave a unit's path under one parent and its ``parent_id`` under another, nor make a cycle."""
+    advisory_lock(db_session(), "org.tree")
+
+
+def for_tree_change(unit_id) -> Unit:
+    """The unit a move or dissolve changes: the tree locked first, then the unit's row, then If-Match."""
+    lock_tree()
+    return if_match(get_in_scope(unit_id))
+
+
 def require_active(unit: Unit) -> None:
     if unit.status != "active":
         raise Problem(409, "Conflict", f"the unit was dissolved on {unit.dissolved_on}", kind="dissolved")
@@ -73,6 +87,9 @@ def subtree_path_for(under_id) -> str:
 def create(fields: dict, *, parent: Unit | None = None) -> Unit:
     session = db_session()
     principal = current_principal()
+    lock_tree()
+    if parent is not None:
+        parent = locked(parent)
     if parent is None and fields.get("parent_id") is not None:
         parent = active_in_scope(fields["parent_id"], "parent_id")
     elif parent is None and not principal.province_wide:

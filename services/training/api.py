@@ -5,7 +5,7 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from shared.app import require
-from shared.http import check_if_match, etag_of, idempotent, with_etag
+from shared.http import etag_of, idempotent, if_match, with_etag
 
 from . import attendance, classes, courses, coverage, hours, overdue, rotation
 from .schemas import (AttendanceIn, AttendanceListArgs, AttendancePage, AttendanceResult, ClassIn, ClassListArgs,
@@ -90,8 +90,7 @@ class ClassItem(MethodView):
     def patch(self, changes, class_id):
         """Change title, capacity, place or online (If-Match); capacity never below the enrolled (TRAIN.CAPACITY)."""
         require(*WRITERS)
-        cls = classes.get_in_scope(class_id, for_update=True)
-        check_if_match(cls.id, cls.version)
+        cls = if_match(classes.get_in_scope(class_id))
         return with_etag(classes.update(cls, changes))
 
 
@@ -102,8 +101,7 @@ class ClassSessions(MethodView):
     def post(self, fields, class_id):
         """Add a session within the class dates (If-Match: the class's ETag)."""
         require(*WRITERS)
-        cls = classes.get_in_scope(class_id, for_update=True)
-        check_if_match(cls.id, cls.version)
+        cls = if_match(classes.get_in_scope(class_id))
         return with_etag(classes.add_session(cls, fields))
 
 

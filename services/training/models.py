@@ -18,7 +18,7 @@ from datetime import date, datetime
 from sqlalchemy import JSON, Boolean, Date, Float, ForeignKey, Index, Integer, String, UniqueConstraint, text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
-from shared.db import BigId, PathString, UTCDateTime, new_id, utcnow
+from shared.db import BigId, PathString, UTCDateTime, compare_version, new_id, utcnow
 from shared.models import kit_models
 
 
@@ -108,6 +108,7 @@ class Course(Base):
     topics: Mapped[list] = mapped_column(JSON, default=list)
     hours: Mapped[float] = mapped_column(Float)
     version: Mapped[int] = mapped_column(Integer, default=1)
+    __mapper_args__ = compare_version(version)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
@@ -135,6 +136,7 @@ class TrainingClass(Base):
     place: Mapped[str | None] = mapped_column(String(200), nullable=True)
     online: Mapped[bool] = mapped_column(Boolean, default=False)
     version: Mapped[int] = mapped_column(Integer, default=1)
+    __mapper_args__ = compare_version(version)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     sessions: Mapped[list["ClassSession"]] = relationship(order_by="ClassSession.starts_at", lazy="selectin")
 
@@ -263,6 +265,7 @@ class RotationPlan(Base):
     #: the planner's answer in short (a digest); equal digests = nothing to change
     digest: Mapped[str] = mapped_column(String(64))
     version: Mapped[int] = mapped_column(Integer, default=1)
+    __mapper_args__ = compare_version(version)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
 

@@ -19,7 +19,7 @@ from shared.app import audit, current_principal, db_session, unit_in_scope
 from shared.dates import today
 from shared.db import utcnow
 from shared.errors import Problem, not_found
-from shared.http import check_if_match, require_in_scope, under_clause
+from shared.http import if_match, require_in_scope, under_clause
 
 from . import classes, people, planner
 from .models import Enrollment, Person, PersonYearHours, RotationPlan, RotationPlanItem, TrainingClass
@@ -114,7 +114,7 @@ def confirm(plan: RotationPlan) -> RotationPlan:
     """Enrol the proposal's people in their classes. Those covered meanwhile (or no longer the
     county's secretaries) are skipped; a class that has filled up meanwhile refuses the whole
     confirmation (TRAIN.CAPACITY, nothing written): plan again."""
-    check_if_match(plan.id, plan.version)
+    plan = if_match(plan)
     if plan.status != "proposed":
         raise Problem(409, "Conflict", "this plan was confirmed already", kind="conflict")
     session = db_session()

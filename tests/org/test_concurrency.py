@@ -1,0 +1,113 @@
+"""Issue 11 defect 1, on the real PostgreSQL with real concurrent requests: of two writers sending the same
+ETag exactly one wins (the other gets 412), and two changes to the tree's shape never leave a unit's path
+under one parent and its ``parent_id`` under another, in org or in any read-model."""
+import pytest
+from sqlalchemy import select
+
+from services.org.models import Unit
+from shared.testing import at_once, deliver
+
+from .conftest import API, Org
+
+pytestmark = pytest.mark.infra
+
+
+@pytest.fixture
+def pg_org(make_app, pg_url, auth_headers):
+    app = make_app("org", database_url=pg_url("org"))
+    return Org(app, auth_headers(app, "admin"))
+
+
+def patch_name(org, unit_id, etag, name):
+    return lambda client: client.patch(f"{API}/units/{unit_id}", json={"name": name},
+                                       headers={**org.headers, "If-Match": etag})
+
+
+def move_to(org, unit_id, etag, parent_id):
+    return lambda client: client.post(f"{API}/units/{unit_id}/move", json={"parent_id": parent_id},
+                                      headers={**org.headers, "If-Match": etag})
+
+
+def etag(org, unit) -> str:
+    return org.client.get(f"{API}/units/{unit['id']}", headers=org.headers).headers["ETag"]
+
+
+def assert_paths_follow_parents(app) -> None:
+    """Every unit's path is its parent's path and its own key: the tree scope is decided by."""
+    kit = app.extensions["zhibu"]
+    with kit.db.Session() as session:
+        units = {u.id: u for u in session.scalars(select(Unit))}
+    for unit in units.values():
+        expected = (units[unit.parent_id].path if unit.parent_id else "/") + unit.key + "/"
+        assert unit.path == expected, (unit.name, unit.path, expected)
+
+
+def test_of_two_patches_with_one_etag_exactly_one_wins_every_round(pg_org):
+    county = pg_org.unit("county", pg_org.unit("city", pg_org.unit("province")))
+    for round_ in range(40):
+        tag = etag(pg_org, county)
+        first, second = at_once(pg_org.app, patch_name(pg_org, county["id"], tag, f"甲{round_}"),
+                                patch_name(pg_org, county["id"], tag, f"乙{round_}"))
+        assert sorted([first.status_code, second.status_code]) == [200, 412], (round_, first.json, second.json)
+        winner = first if first.status_code == 200 else second
+        assert pg_org.refresh(county)["name"] == winner.json["name"]
+        assert pg_org.refresh(county)["version"] == round_ + 2
+
+
+def test_of_two_moves_with_one_etag_one_wins_and_every_path_follows_its_parent(pg_org, make_app):
+    readers = [make_app(service) for service in ("members", "training", "evaluation")]
+    county = pg_org.unit("county", pg_org.unit("city", pg_org.unit("province")))
+    townships = [pg_org.unit("township", county) for _ in range(3)]
+    branch = pg_org.unit("branch", townships[0])
+    pg_org.unit("party_group", branch)
+    for round_ in range(20):
+        here = pg_org.refresh(branch)["parent_id"]
+        there = [t["id"] for t in townships if t["id"] != here]
+        tag = etag(pg_org, branch)
+        first, second = at_once(pg_org.app, move_to(pg_org, branch["id"], tag, there[0]),
+                                move_to(pg_org, branch["id"], tag, there[1]))
+        assert sorted([first.status_code, second.status_code]) == [200, 412], (round_, first.json, second.json)
+        winner = first if first.status_code == 200 else second
+        assert pg_org.refresh(branch)["parent_id"] == winner.json["parent_id"]
+        assert_paths_follow_parents(pg_org.app)
+    deliver([pg_org.app], readers)
+    moved = pg_org.refresh(branch)
+    for app in readers:
+        kit = app.extensions["zhibu"]
+        with kit.db.Session() as session:
+            view = session.get(kit.models.OrgUnitView, branch["id"])
+            assert (view.parent_id, view.path, view.version) == (moved["parent_id"], moved["path"],
+                                                                 moved["version"]), app.name
+
+
+def test_two_units_moved_under_each_other_at_once_never_make_a_cycle(pg_org):
+    township = pg_org.unit("township", pg_org.unit("county", pg_org.unit("city", pg_org.unit("province"))))
+    for round_ in range(10):
+        left, right = pg_org.unit("grassroots_committee", township), pg_org.unit("grassroots_committee", township)
+        pg_org.unit("branch", left)
+        first, second = at_once(pg_org.app, move_to(pg_org, left["id"], etag(pg_org, left), right["id"]),
+                                move_to(pg_org, right["id"], etag(pg_org, right), left["id"]))
+        # each move alone is legal; together they would make a cycle: the second to run sees the first
+        assert sorted([first.status_code, second.status_code]) == [200, 422], (round_, first.json, second.json)
+        assert_paths_follow_parents(pg_org.app)
+
+
+def test_a_unit_moved_into_a_township_being_dissolved_leaves_no_active_unit_under_a_dissolved_one(pg_org):
+    county = pg_org.unit("county", pg_org.unit("city", pg_org.unit("province")))
+    for round_ in range(10):
+        doomed, home = pg_org.unit("township", county), pg_org.unit("township", county)
+        branch = pg_org.unit("branch", home)
+        dissolve = (lambda client, tag=etag(pg_org, doomed): client.post(
+            f"{API}/units/{doomed['id']}/dissolve", json={"dissolved_on": "2026-12-01", "reason": "合并"},
+            headers={**pg_org.headers, "If-Match": tag}))
+        moved, dissolved = at_once(pg_org.app, move_to(pg_org, branch["id"], etag(pg_org, branch), doomed["id"]),
+                                   dissolve)
+        assert moved.status_code in (200, 409, 422) and dissolved.status_code in (200, 409), round_
+        assert not (moved.status_code == 200 and dissolved.status_code == 200), (round_, moved.json, dissolved.json)
+        kit = pg_org.app.extensions["zhibu"]
+        with kit.db.Session() as session:
+            parent = session.scalar(select(Unit).where(Unit.id == doomed["id"]))
+            children = session.scalars(select(Unit).where(Unit.parent_id == parent.id,
+                                                          Unit.status == "active")).all()
+            assert parent.status == "active" or not children, round_
+        assert_paths_follow_parents(pg_org.app)
