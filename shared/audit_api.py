@@ -9,7 +9,7 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
-from .app import current_kit, current_principal, db_session
+from .request import current_kit, current_principal, db_session
 from .errors import Problem
 from .http import PageArgs, page_schema, paginate
 

@@ -4,18 +4,15 @@
 - ``under=<unit id>`` subtree filters;
 - cursor (keyset) pagination;
 - ETag on reads and If-Match on updates;
-- Idempotency-Key on creating POSTs: a replay returns the first answer and writes nothing.
 """
 from __future__ import annotations
 
 import base64
-import functools
-import hashlib
 import json
 from datetime import date, datetime
 from typing import Any
 
-from flask import Response, request
+from flask import request
 from marshmallow import Schema, fields, validate
 from sqlalchemy import and_, tuple_
 from sqlalchemy import inspect as sa_inspect
@@ -178,55 +175,6 @@ def if_match(entity, *, etag_id: Any = None, version_of=None):
     check_if_match(entity.id if etag_id is None else etag_id,
                    entity.version if version_of is None else version_of(entity))
     return entity
-
-
-# ----------------------------------------------------------------------------- Idempotency-Key
-
-def idempotent(view):
-    """Decorate a creating POST (outermost, above flask-smorest's decorators).
-
-    The first answer is stored in the same transaction as the write; a replay
-    with the same key and body returns it unchanged and writes nothing. The same
-    key with a different body is refused (422).
-    """
-
-    @functools.wraps(view)
-    def wrapper(*args, **kwargs):
-        from .app import current_kit, current_principal, db_session
-
-        key = request.headers.get("Idempotency-Key")
-        if not key:
-            return view(*args, **kwargs)
-        if len(key) > 200:
-            raise Problem(422, "Unprocessable Content", "Idempotency-Key is at most 200 characters",
-                          kind="validation", errors={"headers": {"Idempotency-Key": ["too long"]}})
-        kit = current_kit()
-        Record = kit.models.IdempotencyRecord
-        subject = current_principal().subject
-        digest = hashlib.sha256(request.method.encode() + request.path.encode() + b"\0"
-                                + request.get_data()).hexdigest()
-        found = db_session().get(Record, (subject, key))  # in the request's transaction (SQLite: its write lock)
-        if found is not None:
-            if found.request_hash != digest:
-                raise Problem(422, "Unprocessable Content",
-                              "this Idempotency-Key was used for a different request",
-                              kind="idempotency-mismatch")
-            replay = Response(found.body, status=found.status, headers=found.headers)
-            replay.headers["Idempotent-Replayed"] = "true"
-            return replay
-        response = view(*args, **kwargs)
-        if not isinstance(response, Response):
-            from flask import make_response
-            response = make_response(response)
-        if response.status_code < 400:
-            headers = {k: v for k, v in response.headers.items()
-                       if k.lower() in ("content-type", "location", "etag")}
-            db_session().add(Record(subject=subject, key=key, request_hash=digest,
-                                    status=response.status_code, body=response.get_data(as_text=True),
-                                    headers=headers))
-        return response
-
-    return wrapper
 
 
 def is_unique_violation(exc: IntegrityError) -> bool:

@@ -4,9 +4,10 @@ from __future__ import annotations
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
-from shared.app import require
+from shared.request import require
 from shared.export import XLSX_MIME
-from shared.http import PageArgs, idempotent, with_etag
+from shared.http import PageArgs, with_etag
+from shared.idempotency import idempotent
 
 from . import assessing, dashboard, indicators, inputs, problems, ratings, scorecards
 from .schemas import (AssessmentDetailOut, AssessmentListArgs, AssessmentPage, BottomPage, CommentIn, CommentOut,

@@ -13,7 +13,7 @@ from fractions import Fraction
 from flask import current_app
 from sqlalchemy import JSON, and_, delete, func, or_, select
 
-from shared.app import audit, db_session, unit_in_scope
+from shared.request import audit, db_session, unit_in_scope
 from shared.audit import record as audit_record
 from shared.bulk import collector_paused, copy_rows
 from shared.dates import today

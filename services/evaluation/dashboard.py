@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from sqlalchemy import case, func, select
 
-from shared.app import db_session
+from shared.request import db_session
 from shared.dates import today
 from shared.http import under_clause
 

@@ -13,7 +13,7 @@ from datetime import date
 from flask import current_app
 from sqlalchemy import and_, case, func, or_, select, true
 
-from shared.app import db_session, unit_in_scope
+from shared.request import db_session, unit_in_scope
 from shared.dates import add_years, today
 from shared.errors import not_found
 from shared.http import paginate, under_clause

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import current_app
 from sqlalchemy import select
 
-from shared.app import audit, current_principal, db_session, unit_in_scope
+from shared.request import audit, current_principal, db_session, unit_in_scope
 from shared.db import utcnow
 from shared.errors import Problem, invalid, not_found
 from shared.http import if_match, paginate, under_clause

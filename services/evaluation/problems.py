@@ -8,7 +8,7 @@ from __future__ import annotations
 from flask import current_app
 from sqlalchemy import or_, select
 
-from shared.app import audit, current_principal, db_session, emit, require, unit_in_scope
+from shared.request import audit, current_principal, db_session, emit, require, unit_in_scope
 from shared.audit import diff
 from shared.dates import today
 from shared.errors import invalid, not_found

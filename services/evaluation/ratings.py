@@ -9,7 +9,7 @@ from __future__ import annotations
 from flask import current_app
 from sqlalchemy import func, select
 
-from shared.app import audit, current_principal, db_session, emit_many
+from shared.request import audit, current_principal, db_session, emit_many
 from shared.dates import today
 from shared.db import new_id
 from shared.errors import invalid, not_found

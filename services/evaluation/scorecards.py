@@ -9,7 +9,7 @@ from __future__ import annotations
 from flask import current_app
 from sqlalchemy import select
 
-from shared.app import audit, current_principal, db_session, unit_in_scope
+from shared.request import audit, current_principal, db_session, unit_in_scope
 from shared.errors import Problem, not_found
 from shared.http import if_match, paginate, under_clause
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from shared.app import current_principal, unit_in_scope
+from shared.request import current_principal, unit_in_scope
 from shared.dates import today
 from shared.errors import invalid
 from shared.http import subtree_path

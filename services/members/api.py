@@ -6,8 +6,9 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields
 
-from shared.app import require
-from shared.http import PageArgs, idempotent, with_etag
+from shared.request import require
+from shared.http import PageArgs, with_etag
+from shared.idempotency import idempotent
 
 from . import deadlines, imports, management, people, points, procedure, registration, reports, reviews, transfers
 from .schemas import (ActionIn, ActionOut, ActionPage, AlertArgs, AlertPage, AwardIn, AwardListArgs, AwardOut,

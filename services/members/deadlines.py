@@ -10,7 +10,7 @@ from datetime import date, timedelta
 from sqlalchemy import String, cast, select, update
 
 from shared import dates
-from shared.app import current_principal, db_session, unit_in_scope
+from shared.request import current_principal, db_session, unit_in_scope
 from shared.http import paginate, subtree_path, under_clause
 
 from .models import Deadline, Person

@@ -19,7 +19,7 @@ from typing import Callable
 from sqlalchemy import or_, select
 
 from shared import bulk, dates
-from shared.app import audit, current_kit, current_principal, db_session
+from shared.request import audit, current_kit, current_principal, db_session
 from shared.auth import Principal
 from shared.db import make_engine
 from shared.errors import Problem

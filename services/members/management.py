@@ -10,7 +10,7 @@ from datetime import date
 from sqlalchemy import select
 
 from shared import dates
-from shared.app import audit, current_principal, db_session
+from shared.request import audit, current_principal, db_session
 from shared.errors import Problem
 from shared.http import paginate
 from shared.violations import RuleViolation, Violation

@@ -6,10 +6,10 @@ from flask import current_app
 from sqlalchemy import select
 
 from shared import dates
-from shared.app import current_kit, current_principal, db_session, emit, unit_in_scope
+from shared.request import current_principal, db_session, emit, unit_in_scope
+from shared.request import pii_cipher as cipher  # noqa: F401 - the members modules reach it as people.cipher
 from shared.errors import Problem, invalid_fields, not_found
 from shared.http import paginate, require_in_scope, subtree_path, under_clause
-from shared.pii import PiiCipher
 
 from . import rules
 from .models import Person
@@ -25,13 +25,6 @@ SHOWN = ("id", "unit_id", "org_path", "name", "gender", "ethnicity", "birth_date
 def config() -> dict:
     """The *config* values of RULES.md for this service (rules.DEFAULTS with the operator's overrides)."""
     return current_app.config["RULES"]
-
-
-def cipher() -> PiiCipher:
-    kit = current_kit()
-    if "pii" not in kit.extras:
-        kit.extras["pii"] = PiiCipher(kit.config.pii_key)
-    return kit.extras["pii"]
 
 
 def invalid(location: str = "json", **errors) -> Problem:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import and_, func, select
 
 from shared import dates
-from shared.app import current_kit, current_principal, db_session, unit_in_scope
+from shared.request import current_kit, current_principal, db_session, unit_in_scope
 from shared.audit import record as audit_record
 from shared.errors import Problem
 from shared.http import paginate, subtree_path, under_clause

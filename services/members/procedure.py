@@ -14,7 +14,7 @@ from uuid import UUID
 from sqlalchemy import select
 
 from shared import dates
-from shared.app import audit, current_principal, db_session, emit
+from shared.request import audit, current_principal, db_session, emit
 from shared.dates import CalendarNotPublished
 from shared.errors import Problem, not_found
 from shared.http import paginate

@@ -11,7 +11,7 @@ from datetime import date
 from sqlalchemy import select
 
 from shared import dates
-from shared.app import audit, current_principal, db_session, unit_in_scope
+from shared.request import audit, current_principal, db_session, unit_in_scope
 from shared.errors import Problem
 from shared.http import if_match
 from shared.pii import PiiCipher, birth_date_of, mask_id_number, mask_phone

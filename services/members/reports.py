@@ -12,7 +12,7 @@ from sqlalchemy import and_, case, func, or_, select
 from sqlalchemy.orm import aliased
 
 from shared import dates
-from shared.app import current_principal, db_session, unit_in_scope
+from shared.request import current_principal, db_session, unit_in_scope
 from shared.catalog.members import STAGES
 from shared.http import subtree_path, under_clause
 

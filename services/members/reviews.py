@@ -7,7 +7,7 @@ from collections import Counter
 from sqlalchemy import select
 
 from shared import dates
-from shared.app import audit, current_principal, db_session, emit, unit_in_scope
+from shared.request import audit, current_principal, db_session, emit, unit_in_scope
 from shared.errors import Problem, not_found
 from shared.http import paginate, require_in_scope, subtree_path, under_clause
 from shared.violations import RuleViolation

@@ -10,7 +10,7 @@ from datetime import date
 from sqlalchemy import or_, select, update
 
 from shared import dates
-from shared.app import audit, current_principal, db_session, unit_in_scope
+from shared.request import audit, current_principal, db_session, unit_in_scope
 from shared.errors import Problem, not_found
 from shared.http import if_match, paginate, subtree_path, under_clause
 from shared.violations import RuleViolation

@@ -7,8 +7,9 @@ from flask import request
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
-from shared.app import require
-from shared.http import PageArgs, idempotent, if_match, with_etag
+from shared.request import require
+from shared.http import PageArgs, if_match, with_etag
+from shared.idempotency import idempotent
 from shared.imports import body_stream, format_of
 
 from . import committees, compliance, groups, importing, liaison, meetings, support, uncovered, units

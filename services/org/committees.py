@@ -7,7 +7,7 @@ from datetime import timedelta
 from flask import current_app
 from sqlalchemy import func, select
 
-from shared.app import audit, current_principal, db_session, emit
+from shared.request import audit, current_principal, db_session, emit
 from shared.dates import today
 from shared.errors import Problem, invalid, not_found
 from shared.http import paginate, under_clause

@@ -17,7 +17,7 @@ from flask import current_app
 from sqlalchemy import and_, case, false, func, or_, select, text
 from sqlalchemy.orm import aliased
 
-from shared.app import db_session
+from shared.request import db_session
 from shared.dates import today
 from shared.errors import not_found
 from shared.export import Column, csv_response, wanted_format, xlsx_response

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import select, update
 
-from shared.app import audit, db_session
+from shared.request import audit, db_session
 from shared.dates import today
 from shared.errors import invalid, not_found
 

@@ -15,7 +15,7 @@ from sqlalchemy import String, any_, bindparam, func, select, text
 from sqlalchemy import update as sql_update
 from sqlalchemy.dialects import postgresql
 
-from shared.app import audit, current_principal, db_session, emit_many
+from shared.request import audit, current_principal, db_session, emit_many
 from shared.bulk import copy_rows
 from shared.db import new_id, utcnow
 from shared.errors import Problem, not_found

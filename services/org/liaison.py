@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
-from shared.app import audit, current_principal, db_session, emit
+from shared.request import audit, current_principal, db_session, emit
 from shared.audit import diff
 from shared.errors import Problem, invalid, not_found
 from shared.http import paginate, require_in_scope, under_clause

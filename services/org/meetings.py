@@ -8,7 +8,7 @@ from flask import current_app
 from sqlalchemy import func, select
 from sqlalchemy.dialects import postgresql, sqlite
 
-from shared.app import audit, current_principal, db_session, emit
+from shared.request import audit, current_principal, db_session, emit
 from shared.dates import today
 from shared.errors import invalid, not_found
 from shared.http import paginate, require_in_scope, under_clause

@@ -5,7 +5,7 @@ from decimal import Decimal
 
 from sqlalchemy import delete, select
 
-from shared.app import audit, db_session, emit
+from shared.request import audit, db_session, emit
 from shared.dates import today
 from shared.errors import invalid
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from shared.app import audit, current_principal, db_session
+from shared.request import audit, current_principal, db_session
 from shared.audit import diff
 from shared.errors import Problem, invalid, not_found
 from shared.http import paginate, require_in_scope, under_clause

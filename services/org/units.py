@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import String, func, literal, select, update
 
-from shared.app import audit, current_principal, db_session, emit
+from shared.request import audit, current_principal, db_session, emit
 from shared.audit import diff
 from shared.errors import Problem, invalid, not_found
 from shared.db import advisory_lock

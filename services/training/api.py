@@ -4,8 +4,9 @@ from __future__ import annotations
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
-from shared.app import require
-from shared.http import etag_of, idempotent, if_match, with_etag
+from shared.request import require
+from shared.http import etag_of, if_match, with_etag
+from shared.idempotency import idempotent
 
 from . import attendance, classes, courses, coverage, hours, overdue, rotation
 from .schemas import (AttendanceIn, AttendanceListArgs, AttendancePage, AttendanceResult, ClassIn, ClassListArgs,

@@ -13,7 +13,7 @@ from __future__ import annotations
 from flask import current_app
 from sqlalchemy import distinct, func, or_, select
 
-from shared.app import audit, current_principal, db_session, emit
+from shared.request import audit, current_principal, db_session, emit
 from shared.dates import add_months, today
 from shared.db import utcnow
 from shared.errors import invalid

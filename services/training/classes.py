@@ -12,7 +12,7 @@ from datetime import date
 from flask import current_app
 from sqlalchemy import select
 
-from shared.app import audit, current_principal, db_session, emit, unit_in_scope
+from shared.request import audit, current_principal, db_session, emit, unit_in_scope
 from shared.db import utcnow
 from shared.errors import Problem, not_found
 from shared.http import paginate, require_in_scope, subtree_path, under_clause

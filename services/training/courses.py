@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from shared.app import audit, current_principal, db_session, unit_in_scope
+from shared.request import audit, current_principal, db_session, unit_in_scope
 from shared.errors import not_found
 from shared.http import paginate, require_in_scope, subtree_path, under_clause
 

@@ -17,7 +17,7 @@ from __future__ import annotations
 from flask import current_app
 from sqlalchemy import and_, false, func, literal_column, or_, select, union_all
 
-from shared.app import current_principal, db_session, unit_in_scope
+from shared.request import current_principal, db_session, unit_in_scope
 from shared.dates import today
 from shared.errors import Problem
 from shared.export import Column, csv_response, wanted_format, xlsx_response

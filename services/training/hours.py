@@ -4,7 +4,7 @@ from __future__ import annotations
 from flask import current_app
 from sqlalchemy import and_, select
 
-from shared.app import current_principal, db_session, unit_in_scope
+from shared.request import current_principal, db_session, unit_in_scope
 from shared.dates import today
 from shared.http import paginate, subtree_path, under_clause
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from flask import current_app
 from sqlalchemy import exists, select
 
-from shared.app import current_principal, db_session, unit_in_scope
+from shared.request import current_principal, db_session, unit_in_scope
 from shared.dates import add_months, today
 from shared.http import paginate, subtree_path, under_clause
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from sqlalchemy import and_, select, update
 
-from shared.app import current_principal, db_session
+from shared.request import current_principal, db_session
 from shared.errors import not_found
 from shared.http import require_in_scope, under_clause
 

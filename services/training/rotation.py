@@ -15,7 +15,7 @@ from datetime import date
 from flask import current_app
 from sqlalchemy import delete, exists, select, true
 
-from shared.app import audit, current_principal, db_session, unit_in_scope
+from shared.request import audit, current_principal, db_session, unit_in_scope
 from shared.dates import today
 from shared.db import utcnow
 from shared.errors import Problem, not_found

@@ -1,7 +1,7 @@
 """Org units as training sees them (the kit's read-model): visible ones only, else 404."""
 from __future__ import annotations
 
-from shared.app import unit_in_scope
+from shared.request import unit_in_scope
 from shared.errors import Problem
 
 from . import rules

@@ -288,7 +288,7 @@ def test_an_event_whose_data_breaks_its_schema_cannot_be_emitted(make_app):
 
 
 def test_a_rolled_back_request_leaves_no_event(make_app, auth_headers):
-    from shared.app import emit
+    from shared.request import emit
     from shared.errors import Problem
 
     org = make_app("org")

@@ -1,0 +1,100 @@
+"""Issue 11 defect 3: an Idempotency-Key replay is bound to the principal (subject, roles, scope) and the
+request, passes the same role and scope checks as the first request, stores no clear ID number or phone,
+expires, and concurrent duplicates wait for the first and get its answer."""
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import func, select, update
+
+from services.members.models import Person
+from shared.db import utcnow
+from shared.idempotency import purge_expired
+from shared.testing import at_once, auth
+
+from .conftest import Tree, id_number
+
+PEOPLE = "/api/members/v1/people"
+NUMBER = id_number("1988-05-17", serial=31, male=True)
+PHONE = "13912345678"
+
+
+def body(tree) -> dict:
+    return {"unit_id": tree.id("v"), "name": "重放者", "id_number": NUMBER, "phone": PHONE, "gender": "male",
+            "birth_date": "1988-05-17"}
+
+
+def people(app) -> int:
+    with app.extensions["zhibu"].db.Session() as session:
+        return session.scalar(select(func.count()).select_from(Person))
+
+
+def stored_records(app) -> list:
+    kit = app.extensions["zhibu"]
+    with kit.db.Session() as session:
+        return session.scalars(select(kit.models.IdempotencyRecord)).all()
+
+
+def test_a_viewer_with_the_same_subject_and_key_is_refused_not_replayed(client, members, tree, county):
+    first = client.post(PEOPLE, json=body(tree), headers={**county, "Idempotency-Key": "k-pii"})
+    assert first.status_code == 201 and first.json["id_number"] == NUMBER
+    viewer = {**auth(members, "viewer", scope=tree.id("a")), "Idempotency-Key": "k-pii"}
+    again = client.post(PEOPLE, json=body(tree), headers=viewer)
+    assert again.status_code == 403, again.json
+    assert NUMBER not in again.get_data(as_text=True) and PHONE not in again.get_data(as_text=True)
+
+
+def test_another_countys_token_with_the_same_subject_and_key_is_refused(client, members, tree, county):
+    assert client.post(PEOPLE, json=body(tree), headers={**county, "Idempotency-Key": "k-scope"}).status_code == 201
+    elsewhere = {**auth(members, "organizer", scope=tree.id("z")), "Idempotency-Key": "k-scope"}
+    again = client.post(PEOPLE, json=body(tree), headers=elsewhere)
+    assert again.status_code == 404
+    assert NUMBER not in again.get_data(as_text=True)
+    assert people(members) == 1
+
+
+def test_the_stored_answer_holds_no_clear_id_number_or_phone_and_still_replays(client, members, tree, county):
+    headers = {**county, "Idempotency-Key": "k-stored"}
+    first = client.post(PEOPLE, json=body(tree), headers=headers)
+    [record] = stored_records(members)
+    assert NUMBER not in record.body and PHONE not in record.body and "重放者" not in record.body
+    again = client.post(PEOPLE, json=body(tree), headers=headers)
+    assert again.headers["Idempotent-Replayed"] == "true" and again.json == first.json
+
+
+def test_an_expired_key_is_not_replayed_and_the_daily_job_purges_it(client, members, tree, county):
+    plain = {k: v for k, v in body(tree).items() if k not in ("id_number", "phone")}
+    headers = {**county, "Idempotency-Key": "k-old"}
+    assert client.post(PEOPLE, json=plain, headers=headers).status_code == 201
+    kit = members.extensions["zhibu"]
+    with kit.db.transaction() as session:
+        session.execute(update(kit.models.IdempotencyRecord).values(created_at=utcnow() - timedelta(hours=25)))
+    fresh = client.post(PEOPLE, json=plain, headers=headers)
+    assert fresh.status_code == 201 and "Idempotent-Replayed" not in fresh.headers
+    assert people(members) == 2
+    with kit.db.transaction() as session:
+        session.execute(update(kit.models.IdempotencyRecord).values(created_at=utcnow() - timedelta(hours=25)))
+    assert purge_expired(members) == {"deleted": 1}
+    assert stored_records(members) == []
+
+
+def test_a_key_that_is_not_printable_ascii_is_422(client, tree, county):
+    resp = client.post(PEOPLE, json=body(tree), headers={**county, "Idempotency-Key": "键 with space"})
+    assert resp.status_code == 422 and "Idempotency-Key" in resp.json["errors"]["headers"]
+
+
+@pytest.mark.infra
+def test_eight_identical_requests_at_once_create_one_person_and_all_get_its_answer(make_app, pg_url):
+    members = make_app("members", database_url=pg_url("members"))
+    tree = Tree(members)
+    for key, parent, kind, domain in [("p", None, "province", None), ("a", "p", "county", None),
+                                      ("v", "a", "branch", "village")]:
+        tree.add(key, parent, kind, domain)
+    headers = {**auth(members, "organizer", scope=tree.id("a")), "Idempotency-Key": "k-at-once"}
+    for round_ in range(5):
+        headers["Idempotency-Key"] = f"k-at-once-{round_}"
+        plain = {"unit_id": tree.id("v"), "name": f"同时{round_}", "gender": "female", "birth_date": "1991-02-03"}
+        answers = at_once(members, *[lambda client: client.post(PEOPLE, json=plain, headers=headers)] * 8)
+        assert [a.status_code for a in answers] == [201] * 8, [a.json for a in answers]
+        assert len({a.json["id"] for a in answers}) == 1
+        assert sum(a.headers.get("Idempotent-Replayed") == "true" for a in answers) == 7
+        assert people(members) == round_ + 1
