@@ -12,7 +12,7 @@ import time
 import uuid
 from dataclasses import dataclass, field
 
-from flask import Flask, Response, current_app, g, request
+from flask import Flask, Response, g, request
 from flask_smorest import Api
 from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError
@@ -24,12 +24,12 @@ from .config import Config
 from .consumer import Handlers
 from .context import principal_var, request_id_var
 from .db import Database
-from .errors import (Problem, from_http_exception, not_found, problem_response, register_error_handlers,
-                     stale_write_response)
+from .errors import from_http_exception, problem_response, register_error_handlers, stale_write_response
 from .events import BackgroundPublisher, Outbox, Relay, broker_connection
 from .logs import configure_logging
 from .models import KitModels
 from .orgview import org_view_handlers, resolve_view_path
+from .idempotency import PURGE_JOB
 
 log = logging.getLogger("zhibu.http")
 
@@ -60,51 +60,6 @@ class ZhibuApi(Api):
 
     def handle_http_exception(self, error):
         return from_http_exception(error)
-
-
-def current_kit() -> ServiceKit:
-    return current_app.extensions["zhibu"]
-
-
-def db_session():
-    """The request's session. The kit commits it after a successful view, else rolls it back."""
-    if "db_session" not in g:
-        g.db_session = current_kit().db.Session()
-    return g.db_session
-
-
-def current_principal() -> Principal:
-    principal = g.get("principal")
-    if principal is None:
-        raise Problem(401, "Unauthorized", "an Authorization: Bearer token is required", kind="unauthorized")
-    return principal
-
-
-def unit_in_scope(unit_id, what: str = "unit"):
-    """An org unit from this service's read-model, inside the caller's subtree; 404 when it is unknown here
-    or outside the scope (the same answer for both)."""
-    unit = db_session().get(current_kit().models.OrgUnitView, str(unit_id))
-    if unit is None or not current_principal().sees(unit.path):
-        raise not_found(what)
-    return unit
-
-
-def emit(type_: str, data: dict, *, org_path: str | None):
-    """Write an event to the outbox in the request's transaction."""
-    return current_kit().outbox.emit(db_session(), type_, data, org_path=org_path)
-
-
-def emit_many(type_: str, items) -> int:
-    """Many events of one type, ``items`` = [(data, org_path)], into the outbox in the request's transaction."""
-    return current_kit().outbox.emit_many(db_session(), type_, items)
-
-
-def require(*roles: str):
-    """The caller must hold one of ``roles`` (403 otherwise)."""
-    principal = current_principal()
-    if not principal.has(*roles):
-        raise Problem(403, "Forbidden", f"this needs one of the roles: {', '.join(roles)}", kind="forbidden")
-    return principal
 
 
 def create_service_app(name: str, *, config: Config | None, base, models: KitModels, blueprints: list,
@@ -144,7 +99,7 @@ def create_service_app(name: str, *, config: Config | None, base, models: KitMod
         verifier=TokenVerifier(config), handlers=all_handlers,
         scope_resolver=scope_resolver or (lambda session, unit_id: resolve_view_path(
             session, models.OrgUnitView, unit_id)),
-        relay=relay, jobs=list(jobs or ()),
+        relay=relay, jobs=[*(jobs or ()), PURGE_JOB],
     )
     if config.publish_in_web:
         kit.publisher = BackgroundPublisher(relay)
@@ -268,11 +223,3 @@ def _install_probes(app: Flask, kit: ServiceKit) -> None:
     def metrics_view():
         body, content_type = metrics.render()
         return Response(body, mimetype=content_type.split(";")[0], content_type=content_type)
-
-
-def audit(entity: str, entity_id, action: str, change: dict | None = None) -> None:
-    """Record this request's write in the audit log, in the request's transaction."""
-    from .audit import record
-
-    record(db_session(), current_kit().models.AuditEntry, entity=entity, entity_id=entity_id,
-           action=action, change=change)
