@@ -25,7 +25,8 @@ from .consumer import Handlers
 from .context import principal_var, request_id_var
 from .db import Database
 from .errors import from_http_exception, problem_response, register_error_handlers, stale_write_response
-from .events import BackgroundPublisher, Outbox, Relay, broker_connection
+from .events import broker_connection
+from .outbox import BackgroundPublisher, Outbox, Relay
 from .logs import configure_logging
 from .models import KitModels
 from .orgview import org_view_handlers, resolve_view_path
@@ -109,8 +110,9 @@ def create_service_app(name: str, *, config: Config | None, base, models: KitMod
     app.extensions["zhibu_base"] = base
 
     from .audit_api import audit_blueprint
+    from .openapi import ContractPlugin
 
-    api = ZhibuApi(app)
+    api = ZhibuApi(app, spec_kwargs={"extra_plugins": [ContractPlugin(app)]})  # the document as the contract
     for blp in [*blueprints, audit_blueprint(name)]:
         api.register_blueprint(blp)
     register_error_handlers(app)

@@ -4,12 +4,9 @@
 - ``existing``: which of many values a unique column already holds, in one query;
 - ``copy_text_lines``: rows encoded for a text COPY, so that another process can prepare them;
 - ``Pipeline``: a pure preparation step over chunks of a file, in a pool of processes, results in order;
-- ``EventBatch`` + ``Outbox.emit_many``: the outbox events of many changes of one type. The first
-  event's data is checked against the catalog; the others must carry the same fields (the same code
-  built them) and are rendered as the catalog schema dumps them (orjson), because one envelope at a time
-  costs tens of microseconds and an import writes tens of thousands a second. They are written packed,
-  up to ``PACK`` events an outbox row with the members they share stored once (the relay publishes
-  each as a whole envelope): one row per event cost the database as much as the people rows themselves.
+- ``new_ids``: many random UUIDs at once.
+
+The outbox events of such writes are packed by ``outbox.EventBatch``.
 """
 from __future__ import annotations
 
@@ -23,15 +20,12 @@ from collections import deque
 from contextlib import contextmanager
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
-from datetime import date, datetime, timezone
-from typing import NamedTuple
+from datetime import date, datetime
 
-import orjson
 from sqlalchemy import ARRAY, JSON, any_, bindparam, select, text
 from sqlalchemy.exc import IntegrityError
 
-from .events import checked_data, envelope_head, stored_envelopes
-from .http import is_unique_violation
+from .db import is_unique_violation
 
 
 def new_ids(n: int) -> list[str]:
@@ -169,86 +163,6 @@ def existing(session, column, values: list) -> set:
         column == any_(bindparam("values", values, type_=ARRAY(column.type))))))
     session.execute(text("SET LOCAL enable_seqscan = on"))
     return found
-
-
-PACK = 1000
-
-
-class Pack(NamedTuple):
-    """Envelopes of one type as one outbox row: the first one's id (the row's ``event_id``), how many, the JSON."""
-
-    first_id: str
-    count: int
-    json: str
-
-
-class EventBatch:
-    """Events of one type for many changes: ``add(data, org_path)`` with Python values as for ``emit``
-    (the batch keeps ``data`` as it is: pass a fresh dict).
-
-    ``head`` (``events.envelope_head``) carries the request's actor and id: build it in the request and
-    hand it to whoever fills the batch (a worker process, say); the batch is plain data and pickles."""
-
-    def __init__(self, type_: str, head: dict | None = None):
-        self.type = type_
-        self.head = head if head is not None else envelope_head(type_)
-        self.fields = None
-        self.rows: list[tuple[str, str | None, dict]] = []
-        self._ids: list[str] = []
-
-    def add(self, data: dict, org_path: str | None) -> None:
-        if self.fields is None:
-            self.fields = data.keys()
-            data = checked_data(self.type, data)
-        elif data.keys() != self.fields:
-            raise ValueError(f"{self.type}: every event of a batch has the same fields")
-        if not self._ids:
-            self._ids = new_ids(PACK)[::-1]
-        self.rows.append((self._ids.pop(), org_path, data))
-
-    def __len__(self) -> int:
-        return len(self.rows)
-
-    def packs(self, size: int = PACK) -> list[Pack]:
-        """The events, ``size`` to a pack (one outbox row each), as JSON text: the members they share once
-        (``head``), then each one's ``[id, org_path, data]`` (``events.stored_envelopes`` unpacks them)."""
-        return _packed(self.head, self.rows, size)
-
-
-def repack(packs: list[Pack], keep, size: int = PACK) -> list[Pack]:
-    """The events of ``packs`` whose envelope ``keep(envelope)`` accepts, packed again."""
-    if not packs:
-        return []
-    stored = [json.loads(pack.json) for pack in packs]
-    rows = [tuple(row) for pack in stored for row, envelope in zip(pack["events"], stored_envelopes(pack))
-            if keep(envelope)]
-    return _packed(stored[0]["head"], rows, size)
-
-
-def _packed(head: dict, rows: list, size: int) -> list[Pack]:
-    # orjson: dates, datetimes and UUIDs as the catalog dumps them, seven times faster than the json module
-    return [Pack(part[0][0], len(part), orjson.dumps({"head": head, "events": part}).decode())
-            for part in (rows[start:start + size] for start in range(0, len(rows), size))]
-
-
-OUTBOX_COLUMNS = ("event_id", "type", "envelope", "created_at", "attempts")
-
-
-def write_events(session, outbox_model, batch: EventBatch) -> int:
-    """Add the batch to the outbox in the session's transaction; it is published after the commit."""
-    return write_packs(session, outbox_model, batch.type, batch.packs())
-
-
-def write_packs(session, outbox_model, type_: str, packs: list[Pack]) -> int:
-    """Add packs of envelopes (``EventBatch.packs``) to the outbox, one row each; returns the count of events."""
-    if not packs:
-        return 0
-    now = datetime.now(timezone.utc)
-    postgres = session.get_bind().dialect.name == "postgresql"
-    rows = [(pack.first_id, type_, pack.json if postgres else json.loads(pack.json), now, 0) for pack in packs]
-    copy_rows(session, outbox_model.__table__, OUTBOX_COLUMNS, rows)
-    session.info["outbox_written"] = True  # wakes the web process's background publisher after the commit
-    return sum(pack.count for pack in packs)
 
 
 @dataclass

@@ -15,7 +15,7 @@ from datetime import datetime, timezone
 
 from sqlalchemy import BigInteger, DateTime, Integer, String, create_engine, event, text
 from sqlalchemy.engine import Engine, make_url
-from sqlalchemy.exc import DBAPIError, DisconnectionError, InterfaceError, OperationalError
+from sqlalchemy.exc import DBAPIError, DisconnectionError, IntegrityError, InterfaceError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
@@ -78,6 +78,12 @@ def normalize_url(url: str) -> str:
     if parsed.drivername in ("postgresql", "postgres"):
         parsed = parsed.set(drivername="postgresql+psycopg")
     return parsed.render_as_string(hide_password=False)
+
+
+def is_unique_violation(exc: IntegrityError) -> bool:
+    """A unique index refused the row (a duplicate code, key or ID number)."""
+    text_ = str(exc.orig).lower()
+    return "unique" in text_ or "duplicate key" in text_
 
 
 def database_unavailable(exc: BaseException) -> bool:

@@ -1,4 +1,4 @@
-"""Events: the envelope, the transactional outbox, the relay that publishes it.
+"""Events: the envelope checked against the catalog, and the broker it travels on.
 
 A request handler never talks to the broker. ``emit`` writes the event into the
 outbox table in the caller's transaction; after the commit the web process's
@@ -10,9 +10,6 @@ from __future__ import annotations
 
 import functools
 import logging
-import os
-import threading
-import time
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -20,13 +17,11 @@ from pathlib import Path
 
 from kombu import Connection, Exchange, Producer, Queue, binding
 from marshmallow import ValidationError
-from sqlalchemy import select
-from sqlalchemy.orm import Session
 
 from . import catalog
+from .bus import Transport
 from .config import Config
 from .context import current_actor, current_request_id
-from .db import Database, utcnow
 
 log = logging.getLogger("zhibu.events")
 
@@ -128,34 +123,6 @@ def stored_envelopes(stored: dict) -> list[dict]:
     return [{**head, "id": event_id, "org_path": org_path, "data": data} for event_id, org_path, data in stored["events"]]
 
 
-class Outbox:
-    """Writes events into a service's outbox table, inside the caller's transaction."""
-
-    def __init__(self, model, service: str):
-        self.model = model
-        self.service = service
-
-    def emit(self, session: Session, type_: str, data: dict, *, org_path: str | None,
-             actor: str | None = None) -> Envelope:
-        envelope = make_envelope(type_, data, source=self.service, org_path=org_path, actor=actor)
-        if envelope.source != self.service:
-            raise ValueError(f"{self.service} may not publish {type_}: it belongs to {envelope.source}")
-        session.add(self.model(event_id=envelope.id, type=type_, envelope=envelope.as_dict()))
-        session.info["outbox_written"] = True
-        return envelope
-
-    def emit_many(self, session, type_: str, items) -> int:
-        """One event per ``(data, org_path)`` of ``items``, written set-wise (COPY on PostgreSQL)."""
-        from .bulk import EventBatch, write_events
-
-        batch = EventBatch(type_)
-        if batch.type.split(".", 1)[0] != self.service:
-            raise ValueError(f"{self.service} may not publish {type_}")
-        for data, org_path in items:
-            batch.add(data, org_path)
-        return write_events(session, self.model, batch)
-
-
 # --------------------------------------------------------------------------- broker
 
 def broker_connection(config: Config) -> Connection:
@@ -165,8 +132,6 @@ def broker_connection(config: Config) -> Connection:
         folder = Path(config.bus_folder).resolve()
         for sub in ("messages", "control", "processed"):
             (folder / sub).mkdir(parents=True, exist_ok=True)
-        from .bus import Transport
-
         return Connection(url, transport=Transport, transport_options={
             "data_folder_in": str(folder / "messages"),
             "data_folder_out": str(folder / "messages"),
@@ -198,116 +163,3 @@ def publish_envelope(producer: Producer, exchange: Exchange, envelope: dict) -> 
                                   "interval_max": 2},
         declare=[exchange],
     )
-
-
-class Relay:
-    """Publishes unsent outbox rows, oldest first, and marks each sent once confirmed.
-
-    A row packed by a bulk write holds many envelopes: it is marked sent once all are confirmed (a
-    failure half-way publishes the whole pack again later; the inboxes drop the repeats).
-
-    Several publishers may sweep at once (each web process and the worker); on
-    PostgreSQL they skip each other's locked rows, on SQLite the write lock
-    serializes them. A duplicate publish is harmless: consumers keep an inbox.
-    """
-
-    def __init__(self, db: Database, outbox_model, config: Config):
-        self.db = db
-        self.model = outbox_model
-        self.config = config
-        self._connection: Connection | None = None
-        self._producer: Producer | None = None
-
-    def _producer_ready(self) -> Producer:
-        if self._producer is None:
-            self._connection = broker_connection(self.config)
-            self._connection.ensure_connection(max_retries=1)
-            self._producer = Producer(self._connection.channel())
-            self._exchange = events_exchange(self.config)
-            self._exchange.declare(channel=self._producer.channel)
-        return self._producer
-
-    def close(self) -> None:
-        if self._connection is not None:
-            try:
-                self._connection.release()
-            except Exception:  # noqa: BLE001 - closing a broken connection
-                pass
-        self._connection = None
-        self._producer = None
-
-    def sweep(self, limit: int | None = None) -> int:
-        """Publish up to ``limit`` unsent rows; return how many events went out. Raises if the broker fails."""
-        return self._sweep(limit)[1]
-
-    def _sweep(self, limit: int | None = None) -> tuple[int, int]:
-        """(rows marked sent, events published)."""
-        limit = limit or self.config.relay_batch
-        sent = published = 0
-        with self.db.Session() as session:
-            stmt = select(self.model).where(self.model.sent_at.is_(None)).order_by(self.model.id).limit(limit)
-            if self.db.is_postgres:
-                stmt = stmt.with_for_update(skip_locked=True)
-            rows = session.scalars(stmt).all()
-            if not rows:
-                session.rollback()
-                return 0, 0
-            try:
-                producer = self._producer_ready()
-                for row in rows:
-                    for envelope in stored_envelopes(row.envelope):
-                        publish_envelope(producer, self._exchange, envelope)
-                        published += 1
-                    row.sent_at = utcnow()
-                    sent += 1
-            except Exception as exc:
-                self.close()
-                for row in rows[sent:sent + 1]:
-                    row.attempts += 1
-                    row.last_error = f"{type(exc).__name__}: {exc}"[:500]
-                log.warning("publish failed after %d of %d outbox rows: %s", sent, len(rows), exc)
-                session.commit()
-                raise
-            session.commit()
-        return sent, published
-
-    def drain(self) -> int:
-        """Publish every unsent row; return how many events went out."""
-        total = 0
-        while True:
-            rows, published = self._sweep()
-            total += published
-            if rows < self.config.relay_batch:
-                return total
-
-
-class BackgroundPublisher:
-    """In the web process: publishes fresh outbox rows right after a commit, off the request thread."""
-
-    def __init__(self, relay: Relay):
-        self.relay = relay
-        self._wake = threading.Event()
-        self._thread: threading.Thread | None = None
-        self._pid = None
-
-    def notify(self) -> None:
-        if self._thread is None or self._pid != os.getpid() or not self._thread.is_alive():
-            self._start()
-        self._wake.set()
-
-    def _start(self) -> None:
-        self._pid = os.getpid()
-        self.relay._connection = None
-        self.relay._producer = None
-        self._thread = threading.Thread(target=self._run, name="outbox-publisher", daemon=True)
-        self._thread.start()
-
-    def _run(self) -> None:
-        while True:
-            self._wake.wait()
-            self._wake.clear()
-            try:
-                self.relay.drain()
-            except Exception as exc:  # noqa: BLE001 - the worker's relay retries these rows
-                log.info("background publish deferred to the relay: %s", exc)
-                time.sleep(1.0)

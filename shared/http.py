@@ -16,7 +16,6 @@ from flask import request
 from marshmallow import Schema, fields, validate
 from sqlalchemy import and_, tuple_
 from sqlalchemy import inspect as sa_inspect
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import object_session
 
 from .errors import Problem, not_found
@@ -175,11 +174,6 @@ def if_match(entity, *, etag_id: Any = None, version_of=None):
     check_if_match(entity.id if etag_id is None else etag_id,
                    entity.version if version_of is None else version_of(entity))
     return entity
-
-
-def is_unique_violation(exc: IntegrityError) -> bool:
-    text = str(exc.orig).lower()
-    return "unique" in text or "duplicate key" in text
 
 
 def with_etag(entity, entity_id: Any = None, version: int | None = None):

@@ -15,7 +15,7 @@ from sqlalchemy import and_, select, update
 
 from shared.audit import record as audit_record
 from shared.consumer import Handlers
-from shared import bulk
+from shared import outbox
 from shared.http import under_clause
 
 from .models import (Deadline, ManagementAction, OrgUnitView, Person, PointAward, Review, StepRecord, TrainingCredit,
@@ -43,7 +43,7 @@ def move_members_of_dissolved_unit(session, event):
     if not moved:
         return
     on = event.occurred.date()
-    events = bulk.EventBatch("members.member.transferred")
+    events = outbox.EventBatch("members.member.transferred")
     for person in moved:  # one executemany UPDATE at the flush
         person.unit_id, person.org_path, person.version = target.id, target.path, person.version + 1
         events.add({**person_state(person), "from_unit_id": data["id"], "transferred_on": on}, target.path)
@@ -52,7 +52,7 @@ def move_members_of_dissolved_unit(session, event):
                              "event_id": event.id}, actor=f"event:{event.type}")
     session.flush()
     follow_paths(session, [p.id for p in moved], target.path)
-    bulk.write_events(session, kit.OutboxEvent, events)
+    outbox.write_events(session, kit.OutboxEvent, events)
 
 
 @handlers.on("org.unit.moved")

@@ -18,7 +18,7 @@ from typing import Callable
 
 from sqlalchemy import or_, select
 
-from shared import bulk, dates
+from shared import bulk, dates, outbox
 from shared.request import audit, current_kit, current_principal, db_session
 from shared.auth import Principal
 from shared.db import make_engine
@@ -162,7 +162,7 @@ class Prepared:
     hashes: list[str] = field(default_factory=list)
     people: bytes | list[tuple] = b""
     deadlines: bytes | list[tuple] = b""
-    events: list[bulk.Pack] = field(default_factory=list)
+    events: list[outbox.Pack] = field(default_factory=list)
     not_utf8: bool = False
 
 
@@ -194,7 +194,7 @@ def prepare(chunk: tuple[Block, bool], ctx: Context, units: Callable | None = No
         out.not_utf8 = True
         return out
     found = (units or _worker_units(ctx))({v["unit_ref"] for _, v in checked})
-    people, due, events = [], [], bulk.EventBatch("members.person.created", ctx.event_head)
+    people, due, events = [], [], outbox.EventBatch("members.person.created", ctx.event_head)
     ids = iter(bulk.new_ids(len(checked)) if write else ())
     for line, v in checked:
         ref = v["unit_ref"]
@@ -358,10 +358,10 @@ class Importer:
             people = _kept(people, keep)
             ids = {row[0] for row in _rows(people)}
             due = _kept(due, [row[0] in ids for row in _rows(due)])
-            events = bulk.repack(events, lambda envelope: envelope["data"]["id"] in ids)
+            events = outbox.repack(events, lambda envelope: envelope["data"]["id"] in ids)
         bulk.copy_rows(self.session, Person.__table__, PEOPLE_COLUMNS, people)
         bulk.copy_rows(self.session, Deadline.__table__, DEADLINE_COLUMNS, due)
-        bulk.write_packs(self.session, kit.OutboxEvent, "members.person.created", events)
+        outbox.write_packs(self.session, kit.OutboxEvent, "members.person.created", events)
         existing = sum(1 for key in prepared.hashes if key in known)
         self.created += count - existing
         self.existing += existing

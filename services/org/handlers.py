@@ -14,7 +14,7 @@ from sqlalchemy import case, delete, func, select, update
 from shared.audit import record as audit_record
 from shared.consumer import Handlers
 from shared.dates import SHANGHAI
-from shared.events import Outbox
+from shared.outbox import Outbox
 
 from . import committees, rules
 from .models import Committee, GroupMember, RosterPerson, Seat, Unit, UnitRating, kit

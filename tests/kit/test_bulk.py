@@ -8,7 +8,7 @@ from datetime import date, datetime, timezone
 
 import pytest
 
-from shared import bulk
+from shared import bulk, outbox
 from shared.events import stored_envelopes
 
 
@@ -74,7 +74,7 @@ def test_without_processes_the_pipeline_runs_in_the_caller():
 def test_packed_events_unpack_into_whole_envelopes(make_app):
     app = make_app("members")
     with app.app_context():
-        batch = bulk.EventBatch("members.person.created")
+        batch = outbox.EventBatch("members.person.created")
         people = [str(uuid.uuid4()) for _ in range(5)]
         for person_id in people:
             batch.add({"id": person_id, "unit_id": uuid.uuid4(), "name": "甲", "stage": "full", "status": "active",
@@ -87,14 +87,14 @@ def test_packed_events_unpack_into_whole_envelopes(make_app):
     assert [pack.first_id for pack in packs] == [envelopes[0]["id"], envelopes[2]["id"], envelopes[4]["id"]]
     assert {e["type"] for e in envelopes} == {"members.person.created"} and {e["org_path"] for e in envelopes} == {"/1/2/"}
     assert envelopes[0]["data"]["full_member_since"] == "2020-07-01" and len({e["id"] for e in envelopes}) == 5
-    kept = bulk.repack(packs, lambda e: e["data"]["id"] != people[1])
+    kept = outbox.repack(packs, lambda e: e["data"]["id"] != people[1])
     assert [e["data"]["id"] for p in kept for e in stored_envelopes(json.loads(p.json))] == people[:1] + people[2:]
 
 
 def test_a_batch_refuses_data_its_catalog_schema_refuses(make_app):
     app = make_app("members")
     with app.app_context(), pytest.raises(Exception):
-        bulk.EventBatch("members.person.created").add({"id": "not-a-uuid", "unit_id": "x"}, "/1/")
+        outbox.EventBatch("members.person.created").add({"id": "not-a-uuid", "unit_id": "x"}, "/1/")
 
 
 def test_an_idle_pool_is_shut_down_and_a_later_pipeline_starts_a_fresh_one():

@@ -16,7 +16,8 @@ import pytest
 from sqlalchemy import func, select
 
 from shared.consumer import EventConsumer, apply_event, dead_letters
-from shared.events import Envelope, Relay
+from shared.events import Envelope
+from shared.outbox import Relay
 from tests.conftest import TEST_SECRET
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
