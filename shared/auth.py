@@ -8,6 +8,7 @@ without one sees the whole province), ``iss``, ``iat``, ``exp``.
 """
 from __future__ import annotations
 
+import math
 import time
 from dataclasses import dataclass, field
 
@@ -87,10 +88,20 @@ class TokenVerifier:
             raise AuthError(f"the token lacks the claim {exc.claim}") from None
         except jwt.InvalidTokenError:
             raise AuthError("the token is malformed or not acceptable") from None
+        for name in ("exp", "iat", "nbf"):  # PyJWT takes "1796390657" (a string) for a time: we do not
+            value = claims.get(name)
+            if name in claims and not (isinstance(value, (int, float)) and not isinstance(value, bool)
+                                       and math.isfinite(value)):
+                raise AuthError(f"the token's claim {name} is not a number of seconds")
+        if not isinstance(claims["sub"], str) or not claims["sub"]:
+            raise AuthError("the token's claim sub is not a string")
         roles = claims.get("roles")
-        if not isinstance(roles, list) or not roles or not set(roles) <= set(ROLES):
+        if (not isinstance(roles, list) or not roles or not all(isinstance(r, str) for r in roles)
+                or not set(roles) <= set(ROLES)):
             raise AuthError("the token's roles are missing or unknown")
         scope = claims.get("scope")
+        if scope is not None and not (isinstance(scope, str) and 0 < len(scope) <= 100 and scope.isprintable()):
+            raise AuthError("the token's claim scope is not an org unit id")
         if scope is None and "admin" not in roles:
             raise AuthError("only an admin token may be province-wide; this one has no scope")
         return claims

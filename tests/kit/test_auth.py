@@ -30,6 +30,21 @@ def test_service_refuses_bad_tokens(make_app, token, reason):
     assert reason in resp.get_json()["detail"]
 
 
+@pytest.mark.parametrize("claims", [
+    {"exp": str(int(time.time()) + 600)},  # PyJWT accepts a time given as a string of digits
+    {"iat": "1"}, {"nbf": "1"}, {"exp": True}, {"iat": [1]},
+    {"sub": 5}, {"sub": ""}, {"roles": "admin"}, {"roles": [{"admin": 1}]}, {"roles": [["admin"]]},
+    {"scope": {"id": 1}}, {"scope": 5}, {"scope": ""}, {"scope": "K1\u0000"},
+], ids=repr)
+def test_a_signed_token_with_a_claim_of_the_wrong_type_is_401(make_app, claims):
+    org = make_app("org")
+    headers = {"Authorization": f"Bearer {_token(**claims)}"}
+    for _ in range(2):  # the same answer every time (the gateway caches what verified once)
+        resp = org.test_client().get("/api/org/v1/units", headers=headers)
+        assert resp.status_code == 401, claims
+        assert resp.headers["Content-Type"] == "application/problem+json"
+
+
 def test_rs256_tokens_from_a_provincial_sso(make_app, tmp_path):
     from cryptography.hazmat.primitives import serialization
     from cryptography.hazmat.primitives.asymmetric import rsa
