@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import logging
 import time
-import uuid
 from dataclasses import dataclass, field
 
 from flask import Flask, Response, g, request
@@ -27,7 +26,7 @@ from .db import Database
 from .errors import from_http_exception, problem_response, register_error_handlers, stale_write_response
 from .events import broker_connection
 from .outbox import BackgroundPublisher, Outbox, Relay
-from .logs import configure_logging
+from .logs import accepted_request_id, configure_logging
 from .models import KitModels
 from .orgview import org_view_handlers, resolve_view_path
 from .idempotency import PURGE_JOB
@@ -126,8 +125,7 @@ def _install_request_cycle(app: Flask, kit: ServiceKit) -> None:
     @app.before_request
     def _begin():
         g.started = time.perf_counter()
-        rid = request.headers.get("X-Request-Id") or uuid.uuid4().hex
-        g.request_id = rid[:100]
+        g.request_id = accepted_request_id(request.headers.get("X-Request-Id"))
         g.rid_token = request_id_var.set(g.request_id)
         if request.path in PUBLIC_PATHS or request.path == openapi_path or not request.path.startswith("/api/"):
             return None
