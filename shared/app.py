@@ -109,8 +109,9 @@ def create_service_app(name: str, *, config: Config | None, base, models: KitMod
     app.extensions["zhibu_base"] = base
 
     from .audit_api import audit_blueprint
+    from .openapi import ContractPlugin
 
-    api = ZhibuApi(app)
+    api = ZhibuApi(app, spec_kwargs={"extra_plugins": [ContractPlugin(app)]})  # the document as the contract
     for blp in [*blueprints, audit_blueprint(name)]:
         api.register_blueprint(blp)
     register_error_handlers(app)

@@ -44,6 +44,7 @@ def audit_blueprint(service: str) -> Blueprint:
 
     @blp.route("/audit")
     class AuditLog(MethodView):
+        @blp.doc(operationId=f"list{service.title()}AuditEntries")  # unique in the gateway's merged document
         @blp.arguments(AuditArgs, location="query")
         @blp.response(200, AuditPage)
         def get(self, args):

@@ -8,6 +8,7 @@ from shared.request import require
 from shared.export import XLSX_MIME
 from shared.http import PageArgs, with_etag
 from shared.idempotency import idempotent
+from shared.openapi import requires_if_match
 
 from . import assessing, dashboard, indicators, inputs, problems, ratings, scorecards
 from .schemas import (AssessmentDetailOut, AssessmentListArgs, AssessmentPage, BottomPage, CommentIn, CommentOut,
@@ -55,6 +56,7 @@ class ScorecardItem(MethodView):
         card = scorecards.get_in_scope(card_id)
         return with_etag(scorecards.present(card), card.id, card.version)
 
+    @requires_if_match
     @scorecards_blp.arguments(ScorecardChange)
     @scorecards_blp.response(200, ScorecardOut)
     def put(self, fields, card_id):
@@ -119,6 +121,7 @@ class InputItem(MethodView):
         """One manual input."""
         return with_etag(inputs.get_in_scope(input_id))
 
+    @requires_if_match
     @inputs_blp.arguments(InputChange)
     @inputs_blp.response(200, InputOut)
     def patch(self, fields, input_id):
@@ -283,6 +286,7 @@ class ProblemItem(MethodView):
         """One problem."""
         return with_etag(problems.view(problems.get_in_scope(problem_id)))
 
+    @requires_if_match
     @problems_blp.arguments(ProblemChange)
     @problems_blp.response(200, ProblemOut)
     def patch(self, fields, problem_id):
@@ -293,6 +297,8 @@ class ProblemItem(MethodView):
 
 @problems_blp.route("/problems/<uuid:problem_id>/transitions")
 class ProblemTransitions(MethodView):
+    @problems_blp.doc(operationId="transitionProblem")
+    @requires_if_match
     @problems_blp.arguments(TransitionIn)
     @problems_blp.response(200, ProblemOut)
     def post(self, fields, problem_id):
@@ -303,6 +309,8 @@ class ProblemTransitions(MethodView):
 
 @problems_blp.route("/problems/<uuid:problem_id>/escalations")
 class ProblemEscalations(MethodView):
+    @problems_blp.doc(operationId="escalateProblem")
+    @requires_if_match
     @problems_blp.arguments(EscalationIn)
     @problems_blp.response(200, ProblemOut)
     def post(self, fields, problem_id):
@@ -313,6 +321,7 @@ class ProblemEscalations(MethodView):
 
 @problems_blp.route("/problems/<uuid:problem_id>/weak-scope")
 class ProblemWeakScope(MethodView):
+    @requires_if_match
     @problems_blp.arguments(WeakScopeIn)
     @problems_blp.response(200, ProblemOut)
     def put(self, fields, problem_id):

@@ -9,6 +9,7 @@ from marshmallow import Schema, fields
 from shared.request import require
 from shared.http import PageArgs, with_etag
 from shared.idempotency import idempotent
+from shared.openapi import IMPORT_BODY, requires_if_match
 
 from . import deadlines, imports, management, people, points, procedure, registration, reports, reviews, transfers
 from .schemas import (ActionIn, ActionOut, ActionPage, AlertArgs, AlertPage, AwardIn, AwardListArgs, AwardOut,
@@ -75,6 +76,7 @@ class PersonItem(MethodView):
         """One person; 404 outside the caller's subtree."""
         return tagged(people.present(people.get_in_scope(person_id)))
 
+    @requires_if_match
     @people_blp.arguments(PersonPatch)
     @people_blp.response(200, PersonOut)
     def patch(self, fields, person_id):
@@ -111,6 +113,7 @@ class Steps(MethodView):
         """Every record of the person's procedure, reversals included, in the order recorded."""
         return procedure.list_steps(people.get_in_scope(person_id), args)
 
+    @steps_blp.doc(operationId="recordStep")
     @idempotent
     @steps_blp.arguments(StepIn)
     @steps_blp.response(201, StepOut)
@@ -123,6 +126,7 @@ class Steps(MethodView):
 
 @steps_blp.route("/people/<uuid:person_id>/steps/<uuid:step_id>/reversal")
 class Reversal(MethodView):
+    @steps_blp.doc(operationId="reverseStep")
     @idempotent
     @steps_blp.arguments(ReversalIn)
     @steps_blp.response(201, StepOut)
@@ -142,6 +146,7 @@ class Management(MethodView):
         """The person's management actions, oldest first."""
         return management.list_actions(people.get_in_scope(person_id), args)
 
+    @management_blp.doc(operationId="recordManagementAction")
     @idempotent
     @management_blp.arguments(ActionIn)
     @management_blp.response(201, ActionOut)
@@ -177,6 +182,7 @@ class TransferItem(MethodView):
         """One transfer; both branches see it."""
         return tagged(transfers.view(transfers.get_visible(transfer_id)))
 
+    @requires_if_match
     @transfers_blp.arguments(TransferPatch)
     @transfers_blp.response(200, TransferOut)
     def patch(self, fields, transfer_id):
@@ -195,6 +201,7 @@ class Points(MethodView):
         """The points ledger of a subtree (or a person, or a year)."""
         return points.list_awards(args)
 
+    @points_blp.doc(operationId="awardPoints")
     @idempotent
     @points_blp.arguments(AwardIn)
     @points_blp.response(201, AwardOut)
@@ -280,12 +287,6 @@ class Breaches(MethodView):
 
 # ----------------------------------------------------------------------------- imports
 
-IMPORT_BODY = {"required": True, "content": {
-    "text/csv": {"schema": {"type": "string"}},
-    "application/x-ndjson": {"schema": {"type": "string"}},
-}}
-
-
 @imports_blp.route("/imports")
 class Imports(MethodView):
     @imports_blp.arguments(PageArgs, location="query")
@@ -294,7 +295,7 @@ class Imports(MethodView):
         """Imports done in the caller's subtree."""
         return imports.list_runs(args)
 
-    @imports_blp.doc(requestBody=IMPORT_BODY)
+    @imports_blp.doc(operationId="importPeople", requestBody=IMPORT_BODY)
     @imports_blp.response(201, ImportOut)
     def post(self):
         """Import people (CSV with a header row, or NDJSON). Any bad row: 422 with a report naming the line and

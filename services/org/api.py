@@ -10,9 +10,10 @@ from flask_smorest import Blueprint
 from shared.request import require
 from shared.http import PageArgs, if_match, with_etag
 from shared.idempotency import idempotent
+from shared.openapi import IMPORT_BODY, requires_if_match
 from shared.imports import body_stream, format_of
 
-from . import committees, compliance, groups, importing, liaison, meetings, support, uncovered, units
+from . import committees, compliance, dissolution, groups, importing, liaison, meetings, support, uncovered, units
 from .schemas import (ApprovalIn, ByElectionIn, CommitteeOut, CommitteePage, ComplianceArgs, ComplianceOut,
                       ComplianceRuleArgs, DissolveIn, ElectionIn, ExtensionIn, FundIn, GroupIn, GroupList,
                       GroupMemberIn, GroupOut, ImportArgs, ImportOut, LeaderIn, LeaderListArgs, LeaderOut,
@@ -76,6 +77,7 @@ class UnitItem(MethodView):
         """One unit; 404 outside the caller's subtree."""
         return with_etag(units.get_in_scope(unit_id))
 
+    @requires_if_match
     @blp.arguments(UnitPatch)
     @blp.response(200, UnitOut)
     def patch(self, fields, unit_id):
@@ -86,6 +88,7 @@ class UnitItem(MethodView):
 
 @blp.route("/units/<uuid:unit_id>/move")
 class UnitMove(MethodView):
+    @requires_if_match
     @blp.arguments(MoveIn)
     @blp.response(200, UnitOut)
     def post(self, fields, unit_id):
@@ -96,13 +99,14 @@ class UnitMove(MethodView):
 
 @blp.route("/units/<uuid:unit_id>/dissolve")
 class UnitDissolve(MethodView):
+    @requires_if_match
     @blp.arguments(DissolveIn)
     @blp.response(200, UnitOut)
     def post(self, fields, unit_id):
         """Dissolve a unit; refused while people are on its roll unless ``members_moved_to`` takes them
         (ORG.DISSOLVE_MEMBERS) or while it leads active units (ORG.UNIT_NESTING). If-Match."""
         require(*WRITERS)
-        return with_etag(units.dissolve(units.for_tree_change(unit_id), fields))
+        return with_etag(dissolution.dissolve(units.for_tree_change(unit_id), fields))
 
 
 @blp.route("/units/<uuid:unit_id>/roster")
@@ -153,6 +157,7 @@ def _committee_change(unit_id, change, fields):
 
 @committee_blp.route("/units/<uuid:unit_id>/committee/vacancies")
 class Vacancies(MethodView):
+    @requires_if_match
     @committee_blp.arguments(VacancyIn)
     @committee_blp.response(200, CommitteeOut)
     def post(self, fields, unit_id):
@@ -163,6 +168,7 @@ class Vacancies(MethodView):
 
 @committee_blp.route("/units/<uuid:unit_id>/committee/by-elections")
 class ByElections(MethodView):
+    @requires_if_match
     @committee_blp.arguments(ByElectionIn)
     @committee_blp.response(200, CommitteeOut)
     def post(self, fields, unit_id):
@@ -173,6 +179,7 @@ class ByElections(MethodView):
 
 @committee_blp.route("/units/<uuid:unit_id>/committee/approvals")
 class Approvals(MethodView):
+    @requires_if_match
     @committee_blp.arguments(ApprovalIn)
     @committee_blp.response(200, CommitteeOut)
     def post(self, fields, unit_id):
@@ -183,6 +190,7 @@ class Approvals(MethodView):
 
 @committee_blp.route("/units/<uuid:unit_id>/committee/extension")
 class Extension(MethodView):
+    @requires_if_match
     @committee_blp.arguments(ExtensionIn)
     @committee_blp.response(200, CommitteeOut)
     def post(self, fields, unit_id):
@@ -271,6 +279,7 @@ class MeetingItem(MethodView):
 
 @meeting_blp.route("/units/<uuid:unit_id>/life")
 class Life(MethodView):
+    @meeting_blp.doc(operationId="getUnitLife")
     @meeting_blp.arguments(PeriodArgs, location="query")
     @meeting_blp.response(200, LifeOut)
     def get(self, args, unit_id):
@@ -305,6 +314,7 @@ class UncoveredItem(MethodView):
         """One uncovered entity."""
         return with_etag(uncovered.get_in_scope(entity_id))
 
+    @requires_if_match
     @uncovered_blp.arguments(UncoveredPatch)
     @uncovered_blp.response(200, UncoveredOut)
     def patch(self, fields, entity_id):
@@ -341,6 +351,7 @@ class LeaderItem(MethodView):
         leader = liaison.leader_in_scope(leader_id)
         return with_etag(liaison.leader_view(leader), leader.id, leader.version)
 
+    @requires_if_match
     @liaison_blp.arguments(LeaderPatch)
     @liaison_blp.response(200, LeaderOut)
     def patch(self, fields, leader_id):
@@ -376,6 +387,7 @@ class LiaisonItem(MethodView):
         point = liaison.get_in_scope(liaison_id)
         return with_etag(liaison.view(point), point.id, point.version)
 
+    @requires_if_match
     @liaison_blp.arguments(LiaisonPatch)
     @liaison_blp.response(200, LiaisonOut)
     def patch(self, fields, liaison_id):
@@ -395,6 +407,7 @@ class Support(MethodView):
         unit = units.get_in_scope(unit_id)
         return with_etag(support.view(unit), unit.id, support.version_of(unit))
 
+    @requires_if_match
     @support_blp.arguments(SupportIn)
     @support_blp.response(200, SupportOut)
     def put(self, fields, unit_id):
@@ -432,6 +445,7 @@ class Compliance(MethodView):
 
 @compliance_blp.route("/compliance/<string:code>")
 class ComplianceRule(MethodView):
+    @compliance_blp.doc(operationId="listRuleOffenders")
     @compliance_blp.arguments(ComplianceRuleArgs, location="query")
     @compliance_blp.response(200, OffenderPage)
     def get(self, args, code):
@@ -444,6 +458,7 @@ class ComplianceRule(MethodView):
 
 @import_blp.route("/imports")
 class Imports(MethodView):
+    @import_blp.doc(operationId="importUnits", requestBody=IMPORT_BODY)
     @idempotent
     @import_blp.arguments(ImportArgs, location="query")
     @import_blp.response(201, ImportOut)

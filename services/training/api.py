@@ -7,6 +7,7 @@ from flask_smorest import Blueprint
 from shared.request import require
 from shared.http import etag_of, if_match, with_etag
 from shared.idempotency import idempotent
+from shared.openapi import requires_if_match
 
 from . import attendance, classes, courses, coverage, hours, overdue, rotation
 from .schemas import (AttendanceIn, AttendanceListArgs, AttendancePage, AttendanceResult, ClassIn, ClassListArgs,
@@ -86,6 +87,7 @@ class ClassItem(MethodView):
         """One class with its sessions; 404 outside the caller's subtree."""
         return with_etag(classes.get_in_scope(class_id))
 
+    @requires_if_match
     @class_blp.arguments(ClassPatch)
     @class_blp.response(200, ClassOut)
     def patch(self, changes, class_id):
@@ -97,6 +99,7 @@ class ClassItem(MethodView):
 
 @class_blp.route("/classes/<uuid:class_id>/sessions")
 class ClassSessions(MethodView):
+    @requires_if_match
     @class_blp.arguments(SessionIn)
     @class_blp.response(201, ClassOut)
     def post(self, fields, class_id):
@@ -127,6 +130,7 @@ class Enrollments(MethodView):
 
 @class_blp.route("/classes/<uuid:class_id>/enrollments/<uuid:person_id>")
 class EnrollmentItem(MethodView):
+    @class_blp.doc(operationId="withdrawEnrollment")
     @class_blp.response(204)
     def delete(self, class_id, person_id):
         """Withdraw a person from a class (hours already credited stay)."""
@@ -142,6 +146,7 @@ class ClassAttendance(MethodView):
         """Attendance recorded for a class (or one session)."""
         return attendance.list_attendance(class_id, args)
 
+    @class_blp.doc(operationId="recordAttendance")
     @idempotent
     @class_blp.arguments(AttendanceIn)
     @class_blp.response(201, AttendanceResult)
@@ -158,6 +163,7 @@ class ClassAttendance(MethodView):
 
 @people_blp.route("/people")
 class People(MethodView):
+    @people_blp.doc(operationId="listTrainingPeople")
     @people_blp.arguments(PeopleListArgs, location="query")
     @people_blp.response(200, PersonHoursPage)
     def get(self, args):
@@ -223,6 +229,7 @@ class RotationPlanItem(MethodView):
 
 @plan_blp.route("/rotation-plans/<uuid:plan_id>/confirm")
 class RotationPlanConfirm(MethodView):
+    @requires_if_match
     @plan_blp.response(200, PlanOut)
     def post(self, plan_id):
         """Confirm a proposal (If-Match): its people are enrolled in their classes."""
