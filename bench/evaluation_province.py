@@ -24,7 +24,7 @@ from sqlalchemy import create_engine, text
 from services.evaluation import rules
 from services.evaluation.assessing import RECOMPUTE_WORK_MEM
 from services.evaluation.rules import MEETING_TYPES
-from shared.cli import service_app
+from zhibu.cli import service_app
 from shared.config import Config
 from shared.db import normalize_url
 from shared.migrations import upgrade

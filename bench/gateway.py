@@ -19,7 +19,7 @@ import uuid
 from shared.auth import mint_token
 from shared.config import Config
 from shared.migrations import upgrade
-from shared.supervisor import start_suite, stop_suite, wait_for
+from zhibu.supervisor import start_suite, stop_suite, wait_for
 
 from .common import PG_ADMIN_URL, fresh_database, wrk
 

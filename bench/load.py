@@ -24,7 +24,7 @@ from shared.auth import mint_token
 from shared.config import SERVICES, Config
 from shared.db import normalize_url
 from shared.migrations import upgrade
-from shared.supervisor import start_suite, stop_suite, wait_for
+from zhibu.supervisor import start_suite, stop_suite, wait_for
 
 from .common import AMQP_URL, PG_ADMIN_URL, fresh_database
 

@@ -21,7 +21,7 @@ import uuid
 
 import pytest
 
-from shared.cli import service_app
+from zhibu.cli import service_app
 from shared.config import Config
 from shared.migrations import upgrade
 from shared.testing import auth, deliver  # noqa: F401  (re-exported for tests)

@@ -13,7 +13,7 @@ from shared.idempotency import idempotent
 from shared.openapi import IMPORT_BODY, requires_if_match
 from shared.imports import body_stream, format_of
 
-from . import committees, compliance, groups, importing, liaison, meetings, support, uncovered, units
+from . import committees, compliance, dissolution, groups, importing, liaison, meetings, support, uncovered, units
 from .schemas import (ApprovalIn, ByElectionIn, CommitteeOut, CommitteePage, ComplianceArgs, ComplianceOut,
                       ComplianceRuleArgs, DissolveIn, ElectionIn, ExtensionIn, FundIn, GroupIn, GroupList,
                       GroupMemberIn, GroupOut, ImportArgs, ImportOut, LeaderIn, LeaderListArgs, LeaderOut,
@@ -106,7 +106,7 @@ class UnitDissolve(MethodView):
         """Dissolve a unit; refused while people are on its roll unless ``members_moved_to`` takes them
         (ORG.DISSOLVE_MEMBERS) or while it leads active units (ORG.UNIT_NESTING). If-Match."""
         require(*WRITERS)
-        return with_etag(units.dissolve(units.for_tree_change(unit_id), fields))
+        return with_etag(dissolution.dissolve(units.for_tree_change(unit_id), fields))
 
 
 @blp.route("/units/<uuid:unit_id>/roster")

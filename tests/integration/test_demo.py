@@ -12,7 +12,7 @@ from shared.config import SERVICES
 from shared.dates import add_years, age_on
 from shared.migrations import upgrade
 from shared.pii import valid_id_number
-from shared.supervisor import start_suite, stop_suite, wait_for
+from zhibu.supervisor import start_suite, stop_suite, wait_for
 from tests.conftest import TEST_SECRET
 from tests.integration.test_slice_e2e import call
 

@@ -19,7 +19,7 @@ import pytest
 from shared.auth import mint_token
 from shared.config import Config
 from shared.migrations import upgrade
-from shared.supervisor import start_suite, stop_suite, wait_for
+from zhibu.supervisor import start_suite, stop_suite, wait_for
 from tests.conftest import TEST_SECRET
 
 NAMES = ("org", "members", "gateway")

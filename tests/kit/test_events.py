@@ -218,7 +218,7 @@ def scenario_separate_processes(org, members, headers, env_overrides: dict):
         "ZHIBU_VAR_DIR": os.path.dirname(k.config.bus_folder),
         **env_overrides,
     })
-    worker = subprocess.Popen([sys.executable, "-m", "shared.cli", "worker", "members"], cwd=ROOT, env=env,
+    worker = subprocess.Popen([sys.executable, "-m", "zhibu.cli", "worker", "members"], cwd=ROOT, env=env,
                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     try:
         time.sleep(2.0)  # the worker declares its queue and bindings
@@ -357,7 +357,7 @@ def test_the_dead_letters_command_lists_and_requeues(pair, tmp_path):
                 "ZHIBU_JWT_SECRET": TEST_SECRET, "ZHIBU_PII_KEY": k.config.pii_key, "ZHIBU_VAR_DIR": str(tmp_path)})
 
     def command(*args):
-        done = subprocess.run([sys.executable, "-m", "shared.cli", "dead-letters", "members", *args], cwd=ROOT,
+        done = subprocess.run([sys.executable, "-m", "zhibu.cli", "dead-letters", "members", *args], cwd=ROOT,
                               env=env, capture_output=True, text=True, timeout=60)
         assert done.returncode == 0, done.stderr
         return [line for line in done.stdout.splitlines() if line.startswith("{")], done.stderr

@@ -7,7 +7,7 @@ import time
 import uuid
 
 from shared.migrations import upgrade
-from shared.supervisor import RESTART_LIMIT, SuiteProcess, keep_running, start_suite, stop_suite, wait_for
+from zhibu.supervisor import RESTART_LIMIT, SuiteProcess, keep_running, start_suite, stop_suite, wait_for
 from tests.conftest import TEST_SECRET
 
 

@@ -15,7 +15,7 @@ import json
 import os
 import sys
 
-from .config import DEFAULT_PORTS, SERVICES, Config
+from shared.config import DEFAULT_PORTS, SERVICES, Config
 
 
 def service_app(service: str, config: Config | None = None):
@@ -24,7 +24,7 @@ def service_app(service: str, config: Config | None = None):
 
 
 def cmd_migrate(args) -> int:
-    from .migrations import upgrade
+    from shared.migrations import upgrade
 
     unknown = set(args.services) - set(SERVICES)
     if unknown:
@@ -38,7 +38,7 @@ def cmd_migrate(args) -> int:
 
 
 def cmd_token(args) -> int:
-    from .auth import ROLES, mint_token
+    from shared.auth import ROLES, mint_token
 
     for role in args.role:
         if role not in ROLES:
@@ -64,7 +64,7 @@ def cmd_web(args) -> int:
 
 
 def cmd_worker(args) -> int:
-    from .worker import run_worker
+    from shared.worker import run_worker
 
     run_worker(service_app(args.service))
     return 0
@@ -72,7 +72,7 @@ def cmd_worker(args) -> int:
 
 def cmd_dead_letters(args) -> int:
     """One JSON line per dead-lettered event of the service (with ``--requeue``: each moved back to its queue)."""
-    from .consumer import dead_letters
+    from shared.consumer import dead_letters
 
     kit = service_app(args.service).extensions["zhibu"]
     listed = dead_letters(kit.config, kit.handlers.event_types, requeue=args.requeue, limit=args.limit)
@@ -90,7 +90,7 @@ def cmd_run(args) -> int:
 
 
 def cmd_catalog(args) -> int:
-    from . import catalog
+    from shared import catalog
 
     if args.format == "json":
         print(json.dumps({name: {"version": et.version, "summary": et.summary}

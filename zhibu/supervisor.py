@@ -20,7 +20,7 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
-from .config import DEFAULT_PORTS, SERVICES, Config, var_dir
+from shared.config import DEFAULT_PORTS, SERVICES, Config, var_dir
 
 
 class SuiteProcess(subprocess.Popen):
@@ -29,7 +29,7 @@ class SuiteProcess(subprocess.Popen):
     def __init__(self, args: list[str], env: dict, log_path):
         self.command = (list(args), env, log_path)
         with open(log_path, "ab") as log:
-            super().__init__([sys.executable, "-m", "shared.cli", *args], env=env, stdout=log, stderr=log,
+            super().__init__([sys.executable, "-m", "zhibu.cli", *args], env=env, stdout=log, stderr=log,
                              start_new_session=True)
 
     def again(self) -> "SuiteProcess":
@@ -130,7 +130,7 @@ def stop_suite(processes, timeout: float = 15) -> None:
 
 def _announce(gateway: str, ports: dict, logs, var, with_demo: bool) -> int:
     """Wait until the gateway reports every service ready, load the demo on a first start, print the way in."""
-    from .auth import mint_token
+    from shared.auth import mint_token
 
     status = _wait_ready(gateway + "/readyz", 90)
     if not status or status.get("status") != "ready":
@@ -159,7 +159,7 @@ def _announce(gateway: str, ports: dict, logs, var, with_demo: bool) -> int:
 
 
 def run_suite(with_demo: bool = True) -> int:
-    from .migrations import upgrade
+    from shared.migrations import upgrade
 
     var = var_dir()
     logs = var / "logs"
