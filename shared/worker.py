@@ -5,22 +5,35 @@ backs off while the broker is down; the consumer applies the events the service
 handles; a daily job (``DailyJob``, given to ``create_service_app``) runs once a
 day at its time in Asia/Shanghai (``ZHIBU_JOB_<NAME>_AT=HH:MM`` moves it, ``off``
 stops it). SIGTERM / SIGINT stop them all cleanly.
+
+Every replica of a worker schedules the same jobs, and a job runs once a day for the
+service however many workers it has: before running, a worker claims the job's day
+(``claim_day``) in the service's database, under the advisory lock ``job:<name>`` on
+PostgreSQL (``BEGIN IMMEDIATE`` serializes it on SQLite), by writing the audit entry
+``daily-job <name>:<YYYY-MM-DD> started``. The worker that finds that entry already
+written leaves the day to the one that wrote it. A run that fails or whose worker dies
+is not taken over that day (at most once a day: the jobs catch up on the next run).
 """
 from __future__ import annotations
 
 import logging
 import os
 import signal
+import socket
 import threading
 import time
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from datetime import time as clock
 from pathlib import Path
 from typing import Callable
 
+from sqlalchemy import select
+
+from .audit import record as audit_record
 from .consumer import EventConsumer
 from .dates import SHANGHAI
+from .db import advisory_lock
 
 log = logging.getLogger("zhibu.worker")
 
@@ -91,17 +104,63 @@ class JobLoop(threading.Thread):
             if wait > 0:
                 self.stopping.wait(min(wait, 60.0))  # wakes each minute: a changed clock is noticed
                 continue
-            self.run_job(job)
+            self.run_job(job, due[job.name].date())
             due[job.name] = next_run(datetime.now(SHANGHAI), at)
 
-    def run_job(self, job: DailyJob):
+    def run_job(self, job: DailyJob, day: date | None = None) -> bool:
+        """Run ``job`` for ``day`` (its date in Asia/Shanghai) unless another worker of the service has
+        claimed that day; True when this worker ran it."""
+        day = day or datetime.now(SHANGHAI).date()
+        kit = self.app.extensions["zhibu"]
+        try:
+            claimed = claim_day(kit, job.name, day)
+        except Exception:  # noqa: BLE001 - the database did not answer: no claim, no run (nor a dead loop)
+            log.exception("job %s for %s: could not be claimed; not run", job.name, day)
+            return False
+        if not claimed:
+            log.info("job %s for %s: claimed by another worker", job.name, day)
+            return False
         started = time.monotonic()
         try:
             with self.app.app_context():
                 result = job.run(self.app)
             log.info("job %s done in %.1fs: %s", job.name, time.monotonic() - started, result)
-        except Exception:  # noqa: BLE001 - tomorrow is another run; the log says what failed
+            outcome = {"seconds": round(time.monotonic() - started, 3), "result": result}
+            action = "done"
+        except Exception as exc:  # noqa: BLE001 - tomorrow is another run; the log says what failed
             log.exception("job %s failed", job.name)
+            outcome, action = {"error": type(exc).__name__}, "failed"
+        try:
+            with kit.db.transaction() as session:
+                audit_record(session, kit.models.AuditEntry, entity=JOB_ENTITY, entity_id=f"{job.name}:{day}",
+                             action=action, change=outcome, actor=f"job:{job.name}")
+        except Exception:  # noqa: BLE001 - the run happened; only its record is missing
+            log.exception("job %s: its outcome was not recorded", job.name)
+        return True
+
+
+#: the audit log's entity for daily-job runs: ``entity_id`` is ``<job>:<YYYY-MM-DD>``
+JOB_ENTITY = "daily-job"
+
+
+def worker_identity() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+def claim_day(kit, name: str, day: date) -> bool:
+    """Claim the run of job ``name`` for ``day`` for this worker: True for exactly one worker of the service
+    (replicas included), which then runs it; the claim is an audit entry, so it also says who ran it."""
+    Entry = kit.models.AuditEntry
+    entity_id = f"{name}:{day.isoformat()}"
+    with kit.db.transaction() as session:
+        advisory_lock(session, f"job:{name}")  # two workers at the same moment: the second waits, then sees it
+        taken = session.scalar(select(Entry.id).where(Entry.entity == JOB_ENTITY, Entry.entity_id == entity_id,
+                                                       Entry.action == "started").limit(1))
+        if taken is not None:
+            return False
+        audit_record(session, Entry, entity=JOB_ENTITY, entity_id=entity_id, action="started",
+                     change={"worker": worker_identity()}, actor=f"job:{name}")
+    return True
 
 
 def run_worker(app) -> None:

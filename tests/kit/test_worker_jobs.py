@@ -3,8 +3,10 @@ the app's context, a failure logged and not fatal."""
 from __future__ import annotations
 
 import logging
-from datetime import datetime, time, timezone
+import threading
+from datetime import date, datetime, time, timedelta, timezone
 
+import pytest
 from flask import current_app
 
 from shared.dates import SHANGHAI
@@ -41,3 +43,98 @@ def test_a_job_runs_in_the_apps_context_and_a_failure_is_only_logged(make_app, c
     assert seen == ["org"]
     assert any("job remember done" in r.getMessage() for r in caplog.records)
     assert any(r.levelno == logging.ERROR and "job break failed" in r.getMessage() for r in caplog.records)
+
+
+def job_entries(app, name: str) -> list[tuple[str, str, str]]:
+    from sqlalchemy import select
+
+    kit = app.extensions["zhibu"]
+    Entry = kit.models.AuditEntry
+    with kit.db.Session() as session:
+        rows = session.execute(select(Entry.entity_id, Entry.action, Entry.actor)
+                               .where(Entry.entity == "daily-job", Entry.entity_id.like(f"{name}:%"))
+                               .order_by(Entry.id)).all()
+    return [tuple(row) for row in rows]
+
+
+def test_two_workers_of_a_service_run_a_daily_job_once_a_day(make_app, tmp_path):
+    """Two replicas of a worker (two apps, two engines) on one database: the job runs once for a day, by the
+    worker that claimed it, and again the next day; the audit log says who ran it and how it went."""
+    first = make_app("org")
+    second = make_app("org", database_url=first.extensions["zhibu"].config.database_url)
+    runs = []
+    job = DailyJob("count", time(1, 0), lambda a: runs.append(a) or {"counted": len(runs)})
+    day = datetime(2026, 12, 4).date()
+    assert JobLoop(first, [job]).run_job(job, day) is True
+    assert JobLoop(second, [job]).run_job(job, day) is False
+    assert JobLoop(first, [job]).run_job(job, day) is False  # nor the same worker twice
+    assert runs == [first]
+    assert JobLoop(second, [job]).run_job(job, day.replace(day=5)) is True
+    assert runs == [first, second]
+    assert job_entries(first, "count") == [("count:2026-12-04", "started", "job:count"),
+                                           ("count:2026-12-04", "done", "job:count"),
+                                           ("count:2026-12-05", "started", "job:count"),
+                                           ("count:2026-12-05", "done", "job:count")]
+
+
+def test_a_failed_run_is_recorded_and_not_run_again_that_day(make_app, caplog):
+    app = make_app("org")
+    calls = []
+
+    def broken(a):
+        calls.append(1)
+        raise RuntimeError("boom")
+
+    job = DailyJob("fragile", time(1, 0), broken)
+    day = datetime(2026, 12, 4).date()
+    with caplog.at_level(logging.ERROR, logger="zhibu.worker"):
+        assert JobLoop(app, [job]).run_job(job, day) is True
+    assert JobLoop(app, [job]).run_job(job, day) is False
+    assert calls == [1]
+    assert [action for _, action, _ in job_entries(app, "fragile")] == ["started", "failed"]
+
+
+def test_a_job_whose_database_does_not_answer_is_skipped_and_the_loop_lives_on(make_app, tmp_path, caplog):
+    app = make_app("org", database_url=f"sqlite:///{tmp_path / 'missing' / 'org.db'}")  # no such folder
+    runs = []
+    job = DailyJob("needs-db", time(1, 0), lambda a: runs.append(1))
+    with caplog.at_level(logging.ERROR, logger="zhibu.worker"):
+        assert JobLoop(app, [job]).run_job(job, datetime(2026, 12, 4).date()) is False
+    assert runs == []
+    assert any("could not be claimed" in r.getMessage() for r in caplog.records)
+
+
+@pytest.mark.infra
+def test_replicas_starting_a_job_at_the_same_moment_on_postgresql_run_it_once(make_app, pg_url):
+    """Four workers of one service wake at the job's time together (a barrier), on one PostgreSQL database,
+    for 25 days in a row: each day's job runs exactly once."""
+    url = pg_url("org")
+    apps = [make_app("org", database_url=url) for _ in range(4)]
+    runs: list[tuple] = []
+    lock = threading.Lock()
+
+    def work(a):
+        with lock:
+            runs.append((a.extensions["zhibu"], day_of[0]))
+
+    job = DailyJob("together", time(1, 0), work)
+    days = [date(2026, 12, 1) + timedelta(days=n) for n in range(25)]
+    day_of = [None]
+    for day in days:
+        day_of[0] = day
+        barrier = threading.Barrier(len(apps))
+        ran = []
+
+        def replica(a):
+            barrier.wait()
+            ran.append(JobLoop(a, [job]).run_job(job, day))
+
+        threads = [threading.Thread(target=replica, args=(a,)) for a in apps]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        assert sorted(ran) == [False, False, False, True], day
+    assert [d for _, d in runs] == days
+    started = [e for e in job_entries(apps[0], "together") if e[1] == "started"]
+    assert len(started) == len(days)
