@@ -19,6 +19,10 @@ class UpstreamError(Exception):
     pass
 
 
+class UpstreamTimeout(UpstreamError):
+    """The service took longer than the gateway's upstream timeout (504, not 502)."""
+
+
 class Upstreams:
     def __init__(self, urls: dict[str, str], timeout: float):
         self.targets = {}
@@ -56,6 +60,9 @@ class Upstreams:
                 self._drop(service)
                 if not reused or attempt == 2:
                     raise UpstreamError(type(exc).__name__) from exc
+            except TimeoutError as exc:
+                self._drop(service)
+                raise UpstreamTimeout(type(exc).__name__) from exc
             except (OSError, http.client.HTTPException) as exc:
                 self._drop(service)
                 raise UpstreamError(type(exc).__name__) from exc

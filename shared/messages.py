@@ -74,6 +74,22 @@ CATALOG: dict[str, tuple[str, str]] = {
                     "repeated with its Idempotency-Key is applied once)"),
     "server-error": ("服务器出错；可凭请求编号在日志中查到原因",
                      "the server failed; the request id identifies it in the logs"),
+    # --- the gateway ----------------------------------------------------------------------------------
+    "gateway-no-route": ("没有这个路径；接口位于 /api/<服务>/v1 之下", "no such route; APIs live under /api/<service>/v1"),
+    "gateway-no-service": ("没有名为 {service} 的服务", "there is no service named {service}"),
+    "gateway-no-asset": ("没有这个文档资源文件", "no such asset"),
+    "gateway-method": ("此路径只接受 {allow} 请求", "this path accepts only {allow}"),
+    "gateway-rate-limited": ("请求过于频繁：每秒最多 {rate} 个请求", "slow down: at most {rate} requests a second"),
+    "gateway-token-rate-limited": ("申请令牌过于频繁，请稍后再试", "too many token requests; try again shortly"),
+    "gateway-too-large": ("请求体超过上限 {limit} 字节", "the request body exceeds the limit of {limit} bytes"),
+    "gateway-bad-body": ("请求体不完整或无法读取", "the request body is incomplete or could not be read"),
+    "gateway-upstream-failed": ("{service} 服务没有应答", "the {service} service did not answer"),
+    "gateway-upstream-timeout": ("{service} 服务在 {seconds} 秒内没有应答",
+                                 "the {service} service did not answer within {seconds} s"),
+    "gateway-openapi-unavailable": ("某个服务的接口文档暂时无法获取", "a service's API document is unavailable"),
+    "gateway-token-request": ("请以 JSON 发送 {{\"client_id\": ..., \"client_secret\": ...}}",
+                              "send JSON {{\"client_id\": ..., \"client_secret\": ...}}"),
+    "gateway-bad-client": ("未知的客户端或密钥错误", "unknown client or wrong secret"),
 }
 
 
