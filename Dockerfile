@@ -1,5 +1,7 @@
 # One image for every Zhibu process; the command picks the role:
 #   zhibu web org | zhibu worker org | ... | zhibu web gateway | zhibu migrate
+# It runs as uid/gid 999 (deploy/k8s runs it with runAsUser 999 and a read-only root file system:
+# only /tmp and /var/lib/zhibu are written).
 FROM python:3.11-slim
 
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 \
@@ -11,8 +13,10 @@ COPY shared ./shared
 COPY services ./services
 COPY gateway ./gateway
 COPY demo ./demo
+COPY zhibu ./zhibu
 RUN pip install --no-cache-dir . \
- && useradd --system --home /var/lib/zhibu --create-home zhibu
-USER zhibu
+ && groupadd --system --gid 999 zhibu \
+ && useradd --system --uid 999 --gid 999 --home /var/lib/zhibu --create-home zhibu
+USER 999:999
 EXPOSE 8000 8001 8002 8003 8004
 CMD ["zhibu", "web", "gateway"]
