@@ -8,6 +8,8 @@ database per service and one RabbitMQ, under a write load through both org web r
   does): no acknowledged write lost, none doubled (a client retries on the other replica with the same
   Idempotency-Key), no event lost (a duplicate publish is allowed, and dropped by the inbox).
 
+- the daily job, due in every worker at the same minute, runs once per service (its claim in the audit log).
+
 A probe queue bound to ``org.#`` counts what reaches the exchange. The counts are printed
 (``-s``) for docs/scale.md.
 """
@@ -22,6 +24,7 @@ import urllib.error
 import urllib.request
 import uuid
 from collections import Counter
+from datetime import datetime, timedelta
 
 import pytest
 from kombu import Connection, Queue
@@ -29,6 +32,7 @@ from sqlalchemy import create_engine, text
 
 from shared.auth import mint_token
 from shared.config import Config
+from shared.dates import SHANGHAI
 from shared.db import normalize_url
 from shared.events import events_exchange
 from zhibu.supervisor import start_suite, stop_suite, wait_for
@@ -166,10 +170,14 @@ def wait_until(check, seconds: float = 60, what: str = ""):
 def test_two_replicas_of_every_process_publish_apply_and_survive_a_rolling_restart(tmp_path, pg_url, amqp_url,
                                                                                    capsys):
     namespace = f"rep{uuid.uuid4().hex[:8]}"
+    # the daily idempotency purge is due in every worker at the start of a minute at least 20 s from now
+    now = datetime.now(SHANGHAI)
+    due = (now + timedelta(seconds=80)).replace(second=0, microsecond=0)
     urls = {"org": pg_url("org"), "members": pg_url("members")}
     env = dict(os.environ)
     env.update({"ZHIBU_JWT_SECRET": TEST_SECRET, "ZHIBU_PII_KEY": "replica-pii-key", "ZHIBU_BROKER_URL": amqp_url,
                 "ZHIBU_BUS_NAMESPACE": namespace, "ZHIBU_RELAY_INTERVAL_SECONDS": "0.2",
+                "ZHIBU_JOB_IDEMPOTENCY_PURGE_AT": due.strftime("%H:%M"),
                 "ORG_DATABASE_URL": urls["org"], "MEMBERS_DATABASE_URL": urls["members"]})
     config = Config(service="org", jwt_secret=TEST_SECRET, broker_url=amqp_url, bus_namespace=namespace)
     token = mint_token(config, subject="replica-admin", roles=["admin"])
@@ -265,6 +273,19 @@ def test_two_replicas_of_every_process_publish_apply_and_survive_a_rolling_resta
                 applied = set(c.scalars(text("SELECT event_id FROM inbox WHERE type = 'org.unit.created'")))
             assert outbox_ids() <= applied
             duplicates = sum(n - 1 for n in seen_rolling.values())
+
+            # ---- the daily job: due in both workers of each service at the same minute; run once per service
+            def job_runs(engine) -> list:
+                with engine.connect() as c:
+                    return c.execute(text("SELECT entity_id, action FROM audit_log WHERE entity = 'daily-job' "
+                                          "ORDER BY id")).all()
+
+            day = f"idempotency-purge:{due.date().isoformat()}"
+            for engine in (org_db, members_db):
+                wait_until(lambda: len(job_runs(engine)) >= 2, seconds=120, what="the daily job run")
+            time.sleep(1)  # a second claim, were there one, would be written by now: the workers woke together
+            for engine in (org_db, members_db):
+                assert [tuple(r) for r in job_runs(engine)] == [(day, "started"), (day, "done")]
             with capsys.disabled():
                 print(f"\nreplicas: steady {STEADY} writes (4 clients) through 2 org web replicas, each event "
                       f"relayed and applied by members, in {steady_seconds:.1f} s; CPU per write (ms): Zhibu "
@@ -273,7 +294,8 @@ def test_two_replicas_of_every_process_publish_apply_and_survive_a_rolling_resta
                       f"once by 2 members workers; rolling restart of "
                       f"{len(restarted)} processes under 200 writes: {len(rolling.acknowledged)} acknowledged, "
                       f"0 lost, {rolling.retries} client retries on the other replica, "
-                      f"{len(published)} events, {duplicates} published twice, 0 lost")
+                      f"{len(published)} events, {duplicates} published twice, 0 lost; the daily job due in 2 workers "
+                      f"of each service ran once in each")
             org_db.dispose()
             members_db.dispose()
         finally:
