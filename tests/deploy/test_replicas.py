@@ -1,5 +1,6 @@
 """Replicas are safe: two of every process of org and members (web and worker) at once on one PostgreSQL
-database per service and one RabbitMQ, under a write load through both org web replicas.
+database per service and one RabbitMQ (its queues quorum queues, as a province runs them), under a write load
+through both org web replicas.
 
 - steady: every org.unit.created event reaches the exchange exactly once (the relays and background
   publishers skip each other's locked outbox rows) and is applied once by members (two competing consumers
@@ -17,13 +18,16 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import signal
+import subprocess
 import threading
 import time
 import urllib.error
 import urllib.request
 import uuid
 from collections import Counter
+from urllib.parse import urlsplit
 from datetime import datetime, timedelta
 
 import pytest
@@ -167,8 +171,31 @@ def wait_until(check, seconds: float = 60, what: str = ""):
     raise AssertionError(f"not reached in {seconds:.0f} s: {what}")
 
 
-def test_two_replicas_of_every_process_publish_apply_and_survive_a_rolling_restart(tmp_path, pg_url, amqp_url,
+def rabbitmqctl(*args: str) -> str:
+    found = shutil.which("rabbitmqctl")
+    if found is None:
+        pytest.fail("rabbitmqctl is needed to make the test's quorum-queue virtual host")
+    return subprocess.run([found, "-q", *args], capture_output=True, text=True, check=True).stdout
+
+
+@pytest.fixture
+def quorum_broker(amqp_url):
+    """A virtual host of the real RabbitMQ whose default queue type is quorum (what a province configures:
+    ``rabbitmqctl add_vhost zhibu --default-queue-type quorum``, or the topology operator's Vhost
+    ``defaultQueueType: quorum``): the kit's durable queues are declared there as quorum queues."""
+    vhost = f"zhibu-rep-{uuid.uuid4().hex[:8]}"
+    rabbitmqctl("add_vhost", vhost, "--default-queue-type", "quorum")
+    try:
+        parts = urlsplit(amqp_url)
+        rabbitmqctl("set_permissions", "-p", vhost, parts.username, ".*", ".*", ".*")
+        yield vhost, f"{parts.scheme}://{parts.netloc}/{vhost}"
+    finally:
+        rabbitmqctl("delete_vhost", vhost)
+
+
+def test_two_replicas_of_every_process_publish_apply_and_survive_a_rolling_restart(tmp_path, pg_url, quorum_broker,
                                                                                    capsys):
+    vhost, amqp_url = quorum_broker
     namespace = f"rep{uuid.uuid4().hex[:8]}"
     # the daily idempotency purge is due in every worker at the start of a minute at least 20 s from now
     now = datetime.now(SHANGHAI)
@@ -199,6 +226,9 @@ def test_two_replicas_of_every_process_publish_apply_and_survive_a_rolling_resta
                 wait_for(f"http://127.0.0.1:{ports['members']}/healthz")
                 wait_for_log(logs / "members-worker.log", "worker for members consuming")
                 wait_for_log(logs / "org-worker.log", "worker for org consuming")
+            types = dict(line.split("\t")[:2] for line in rabbitmqctl("list_queues", "-p", vhost, "name", "type")
+                         .splitlines()[1:] if line.strip())
+            assert types[f"{namespace}.members"] == "quorum" and types[f"{namespace}.members.dead"] == "quorum"
             webs = [f"http://127.0.0.1:{ports['org']}" for ports, _, _ in replicas]
             status, root = post(f"{webs[0]}/api/org/v1/units", token,
                                 {"kind": "province", "name": "副本省委", "code": "R37"}, "root")
