@@ -23,6 +23,12 @@ def current_kit() -> "ServiceKit":
     return current_app.extensions["zhibu"]
 
 
+def rule_config() -> dict:
+    """The *config* values of the rules (RULES.md) this service reads: the service's ``DEFAULTS`` in
+    ``rules.py``, overridden by its section of ``ZHIBU_RULES_FILE``. Passed to the pure rule functions."""
+    return current_app.config["RULES"]
+
+
 def db_session():
     """The request's session. The kit commits it after a successful view, else rolls it back."""
     if "db_session" not in g:

@@ -10,10 +10,9 @@ from __future__ import annotations
 import json
 from fractions import Fraction
 
-from flask import current_app
 from sqlalchemy import JSON, and_, delete, func, or_, select
 
-from shared.request import audit, db_session, unit_in_scope
+from shared.request import audit, db_session, rule_config, unit_in_scope
 from shared.audit import record as audit_record
 from shared.bulk import collector_paused, copy_rows
 from shared.dates import today
@@ -118,7 +117,7 @@ def recompute(fields: dict) -> dict:
     """POST /assessments/recompute: a county, a city or the province, for a year."""
     region = region_in_scope(fields["under"], "under")
     year = check_year(fields["year"], "json")
-    summary = assess_subtree(db_session(), region.path, year, today(), current_app.config["RULES"])
+    summary = assess_subtree(db_session(), region.path, year, today(), rule_config())
     audit("assessments", region.id, "recomputed", {"year": year, "branches": summary["branches"],
                                                    "by_stars": summary["by_stars"]})
     return {"under": region.id, **summary}
@@ -193,7 +192,7 @@ def assessment_of(unit_id, year: int | None) -> dict:
         criteria, card = version.criteria, {"id": version.id, "scorecard_id": version.scorecard_id,
                                             "number": version.number, "name": version.name}
     else:
-        default = scorecards.default_card(current_app.config["RULES"])
+        default = scorecards.default_card(rule_config())
         criteria, card = default.criteria, {"id": None, "built_in": True, "name": default.name}
     return {"assessment": row, "scorecard": card, "criteria": explain(row.breakdown, criteria, row.inputs)}
 
@@ -217,7 +216,7 @@ def list_bottom(args: dict) -> dict:
     """
     year = check_year(args.get("year") or today().year)
     path = subtree(args.get("under"))
-    low, high = (Fraction(str(s)) for s in current_app.config["RULES"]["EVAL.REVIEW_BOTTOM"])
+    low, high = (Fraction(str(s)) for s in rule_config()["EVAL.REVIEW_BOTTOM"])
     regions = (select(Assessment.region_id).where(Assessment.year == year, under_clause(Assessment.org_path, path))
                .distinct())
     ranked = (select(Assessment.unit_id, Assessment.name, Assessment.code, Assessment.org_path, Assessment.region_id,

@@ -10,10 +10,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 
-from flask import current_app
 from sqlalchemy import and_, case, func, or_, select, true
 
-from shared.request import db_session, unit_in_scope
+from shared.request import db_session, rule_config, unit_in_scope
 from shared.dates import add_years, today
 from shared.errors import not_found
 from shared.http import paginate, under_clause
@@ -343,7 +342,7 @@ def _rows(table: IndicatorTable) -> list[dict]:
 
 def live_page(args: dict) -> dict:
     """GET /indicators: a page of branches under a subtree, their indicators computed now from the facts."""
-    config = current_app.config["RULES"]
+    config = rule_config()
     year = check_year(args.get("year") or today().year)
     session = db_session()
     page = paginate(session, select(OrgUnitView).where(
@@ -358,7 +357,7 @@ def live_page(args: dict) -> dict:
 
 def live_unit(unit_id, year: int | None) -> dict:
     """GET /units/{id}/indicators: one branch's indicators now, with the evidence behind them."""
-    config = current_app.config["RULES"]
+    config = rule_config()
     unit = unit_in_scope(unit_id)
     if unit.kind not in config["EVAL.RATED_KINDS"]:
         raise not_found("branch")

@@ -2,10 +2,9 @@
 recorded with who entered it and audited."""
 from __future__ import annotations
 
-from flask import current_app
 from sqlalchemy import select
 
-from shared.request import audit, current_principal, db_session, unit_in_scope
+from shared.request import audit, current_principal, db_session, rule_config, unit_in_scope
 from shared.db import utcnow
 from shared.errors import Problem, invalid, not_found
 from shared.http import if_match, paginate, under_clause
@@ -19,7 +18,7 @@ from .units import check_year, subtree
 def allowed_range(unit_path: str, name: str) -> tuple[float, float]:
     """The input's own range, narrowed by the range the unit's scorecard gives its criterion."""
     low, high = MANUAL_INPUTS[name]["min"], MANUAL_INPUTS[name]["max"]
-    card = cards_for(db_session(), [unit_path], current_app.config["RULES"])[unit_path]
+    card = cards_for(db_session(), [unit_path], rule_config())[unit_path]
     for criterion in card.criteria:
         if criterion["source"].get("manual") == name:
             low, high = max(low, criterion["source"]["min"]), min(high, criterion["source"]["max"])
@@ -42,7 +41,7 @@ def get_in_scope(input_id) -> ManualInput:
 def enter(fields: dict) -> ManualInput:
     session = db_session()
     unit = unit_in_scope(fields["unit_id"])
-    rated = current_app.config["RULES"]["EVAL.RATED_KINDS"]
+    rated = rule_config()["EVAL.RATED_KINDS"]
     if unit.kind not in rated:
         raise invalid("unit_id", f"inputs are entered for rated branches ({', '.join(rated)}), not a {unit.kind}")
     check_year(fields["year"], "json")

@@ -5,10 +5,9 @@ A problem past its due date stays on the list, flagged overdue: a deadline is re
 """
 from __future__ import annotations
 
-from flask import current_app
 from sqlalchemy import or_, select
 
-from shared.request import audit, current_principal, db_session, emit, require, unit_in_scope
+from shared.request import audit, current_principal, db_session, emit, require, rule_config, unit_in_scope
 from shared.audit import diff
 from shared.dates import today
 from shared.errors import invalid, not_found
@@ -46,7 +45,7 @@ def view(problem: Problem) -> Problem:
 def open_problem(fields: dict) -> Problem:
     session = db_session()
     unit = unit_in_scope(fields["unit_id"])
-    rated = current_app.config["RULES"]["EVAL.RATED_KINDS"]
+    rated = rule_config()["EVAL.RATED_KINDS"]
     if unit.kind not in rated:
         raise invalid("unit_id", f"problem lists are kept for branches ({', '.join(rated)}), not a {unit.kind}")
     year = check_year(fields.get("year") or today().year, "json")

@@ -6,10 +6,9 @@ rating one version higher; the earlier ratings stay exactly as they were.
 """
 from __future__ import annotations
 
-from flask import current_app
 from sqlalchemy import func, select
 
-from shared.request import audit, current_principal, db_session, emit_many
+from shared.request import audit, current_principal, db_session, emit_many, rule_config
 from shared.dates import today
 from shared.db import new_id
 from shared.errors import invalid, not_found
@@ -26,7 +25,7 @@ def publish(fields: dict) -> dict:
     session = db_session()
     region = region_in_scope(fields["region_id"], "region_id")
     year = check_year(fields["year"], "json")
-    config = current_app.config["RULES"]
+    config = rule_config()
     published = session.scalar(select(func.max(RatingBatch.version)).where(RatingBatch.region_id == region.id,
                                                                            RatingBatch.year == year)) or 0
     if published and not fields.get("reason"):

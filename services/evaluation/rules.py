@@ -25,7 +25,7 @@ CATEGORIES = ("advanced", "middle", "backward")
 CATEGORY_NAMES_ZH = {"advanced": "先进", "middle": "中间", "backward": "后进"}
 CHANGE_NAMES_ZH = {"up": "晋位升级", "down": "降级", "same": "持平", "new": "首次评定"}
 
-#: the *config* values of RULES.md that this service reads (``current_app.config["RULES"]``)
+#: the *config* values of RULES.md that this service reads (``shared.request.rule_config()``)
 DEFAULTS: dict = {
     # LIFE.*: how many times a year each kind of organizational life is due (条例 art. 19-21)
     "LIFE.FREQUENCIES": {

@@ -6,10 +6,9 @@ an assessment and a published rating name the version they used.
 """
 from __future__ import annotations
 
-from flask import current_app
 from sqlalchemy import select
 
-from shared.request import audit, current_principal, db_session, unit_in_scope
+from shared.request import audit, current_principal, db_session, rule_config, unit_in_scope
 from shared.errors import Problem, not_found
 from shared.http import if_match, paginate, under_clause
 
@@ -111,7 +110,7 @@ def cards_for(session, region_paths: list[str], config: dict) -> dict[str, Card]
 def effective_for(unit_id) -> dict:
     """The scorecard that scores this unit's branches, wherever it is defined."""
     unit = unit_in_scope(unit_id)
-    config = current_app.config["RULES"]
+    config = rule_config()
     session = db_session()
     card = cards_for(session, [unit.path], config)[unit.path]
     source = None

@@ -10,11 +10,11 @@ from datetime import date, timedelta
 from sqlalchemy import String, cast, select, update
 
 from shared import dates
-from shared.request import current_principal, db_session, unit_in_scope
+from shared.request import current_principal, db_session, rule_config, unit_in_scope
 from shared.http import paginate, subtree_path, under_clause
 
 from .models import Deadline, Person
-from .people import config
+
 
 #: kind -> (rule code, what is due in English, in Chinese)
 KINDS = {
@@ -104,7 +104,7 @@ def alerts(args: dict) -> dict:
     as_of = args.get("as_of") or dates.today()
     horizon = args.get("horizon_days")
     if horizon is None:
-        horizon = config()["alert_horizon_days"]
+        horizon = rule_config()["alert_horizon_days"]
     stmt = (select(Deadline, Person.name, Person.unit_id).join(Person, Person.id == Deadline.person_id)
             .where(under_clause(Deadline.org_path, subtree_path(principal, under_path)),
                    Deadline.met_on.is_(None), Deadline.cancelled_on.is_(None),

@@ -19,7 +19,7 @@ from typing import Callable
 from sqlalchemy import or_, select
 
 from shared import bulk, dates, outbox
-from shared.request import audit, current_kit, current_principal, db_session
+from shared.request import audit, current_kit, current_principal, db_session, rule_config
 from shared.auth import Principal
 from shared.db import make_engine
 from shared.errors import Problem
@@ -30,7 +30,7 @@ from shared.pii import PiiCipher, valid_id_number
 
 from .deadlines import KINDS
 from .models import Deadline, ImportRun, OrgUnitView, Person, kit
-from .people import config
+
 from .registration import STAGE_DATES, age_violation, columns, opening_deadlines, registration_errors
 from .schemas import BAD_ID, CLASSIFICATIONS, PHONE_RE
 
@@ -294,7 +294,7 @@ class Importer:
         self.report = ImportReport()
         self.run_id = str(uuid.uuid4())
         self.postgres = self.session.get_bind().dialect.name == "postgresql"
-        self.base = dict(today=dates.today(), cfg=dict(config()), pii_key=kit.config.pii_key,
+        self.base = dict(today=dates.today(), cfg=dict(rule_config()), pii_key=kit.config.pii_key,
                          database_url=kit.config.database_url, copy_lines=self.postgres,
                          principal=self.principal, run_id=self.run_id,
                          now=datetime.now(timezone.utc), event_head=envelope_head("members.person.created"),

@@ -10,14 +10,14 @@ from datetime import date
 from sqlalchemy import select
 
 from shared import dates
-from shared.request import audit, current_principal, db_session
+from shared.request import audit, current_principal, db_session, rule_config
 from shared.errors import Problem
 from shared.http import paginate
 from shared.violations import RuleViolation, Violation
 
 from . import deadlines, rules, transfers
 from .models import ManagementAction, Person
-from .people import config, emit_person, invalid
+from .people import emit_person, invalid
 from .procedure import jsonable
 
 
@@ -60,7 +60,7 @@ def record(person: Person, body: dict) -> dict:
         raise invalid(date=["is after today"])
     if person.status == "left":
         raise Problem(409, "Conflict", f"the person left on {person.left_on} ({person.left_reason})", kind="conflict")
-    outcome: Outcome = ACTIONS[body["kind"]](person, body, on, config())
+    outcome: Outcome = ACTIONS[body["kind"]](person, body, on, rule_config())
     if outcome.left_reason:
         outcome.changes.update(status="left", left_on=on, left_reason=outcome.left_reason)
     before_status, before_class = person.status, person.classification

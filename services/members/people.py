@@ -2,7 +2,6 @@
 described in events by their whole state (``PersonState``)."""
 from __future__ import annotations
 
-from flask import current_app
 from sqlalchemy import select
 
 from shared import dates
@@ -20,11 +19,6 @@ SHOWN = ("id", "unit_id", "org_path", "name", "gender", "ethnicity", "birth_date
          "probationary_since", "probation_ends_on", "extensions", "full_member_since", "party_group",
          "out_of_contact_since", "suspended_on", "party_probation_since", "party_probation_until",
          "rights_restored_on", "correction_until", "left_on", "left_reason", "version")
-
-
-def config() -> dict:
-    """The *config* values of RULES.md for this service (rules.DEFAULTS with the operator's overrides)."""
-    return current_app.config["RULES"]
 
 
 def invalid(location: str = "json", **errors) -> Problem:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import and_, func, select
 
 from shared import dates
-from shared.request import current_kit, current_principal, db_session, unit_in_scope
+from shared.request import current_kit, current_principal, db_session, rule_config, unit_in_scope
 from shared.audit import record as audit_record
 from shared.errors import Problem
 from shared.http import paginate, subtree_path, under_clause
@@ -13,7 +13,7 @@ from shared.violations import RuleViolation
 
 from . import rules
 from .models import OrgUnitView, PointAward, Person, kit
-from .people import config, get_in_scope, invalid
+from .people import get_in_scope, invalid
 
 
 def ancestors(path: str) -> list[str]:
@@ -24,7 +24,7 @@ def ancestors(path: str) -> list[str]:
 
 def scheme_for(path: str, session=None) -> tuple[str, dict]:
     """The points scheme of the city the path lies in (by the city's code), else the default."""
-    schemes = config()["points_schemes"]
+    schemes = rule_config()["points_schemes"]
     city = (session or db_session()).scalar(select(OrgUnitView.code).where(
         OrgUnitView.path.in_(ancestors(path)), OrgUnitView.kind == "city"))
     if city is not None and city in schemes:

@@ -14,7 +14,7 @@ from uuid import UUID
 from sqlalchemy import select
 
 from shared import dates
-from shared.request import audit, current_principal, db_session, emit
+from shared.request import audit, current_principal, db_session, emit, rule_config
 from shared.dates import CalendarNotPublished
 from shared.errors import Problem, not_found
 from shared.http import paginate
@@ -22,7 +22,7 @@ from shared.violations import RuleViolation, Violation
 
 from . import deadlines, rules, transfers
 from .models import OrgUnitView, Person, StepRecord, TrainingCredit
-from .people import config, emit_person, invalid, present
+from .people import emit_person, invalid, present
 
 #: person fields holding dates (restored from a step's snapshot on reversal)
 DATE_FIELDS = {"applied_on", "activist_since", "target_since", "probationary_since", "probation_ends_on",
@@ -121,7 +121,7 @@ def recorder(*kinds: str):
 def record(person: Person, step: dict) -> dict:
     """Record one step for ``person`` (already loaded in scope, locked for update)."""
     session = db_session()
-    cfg = config()
+    cfg = rule_config()
     kind = step["kind"]
     spec = rules.STEP_BY_KIND[kind]
     on = step.get("date") or step["starts_on"]
@@ -527,7 +527,7 @@ for _spec in rules.STEPS:
 
 def timeline(person: Person, as_of: date | None = None) -> dict:
     """Each step done, each step open, and the date each is due by or can happen from."""
-    cfg = config()
+    cfg = rule_config()
     as_of = as_of or dates.today()
     history = History.load(person.id)
     rows = deadlines.for_person(person.id)

@@ -11,7 +11,7 @@ from datetime import date
 from sqlalchemy import select
 
 from shared import dates
-from shared.request import audit, current_principal, db_session, unit_in_scope
+from shared.request import audit, current_principal, db_session, rule_config, unit_in_scope
 from shared.errors import Problem
 from shared.http import if_match
 from shared.pii import PiiCipher, birth_date_of, mask_id_number, mask_phone
@@ -19,7 +19,7 @@ from shared.violations import RuleViolation, Violation
 
 from . import deadlines, procedure, rules
 from .models import Person
-from .people import cipher, config, emit_person, invalid, present
+from .people import cipher, emit_person, invalid, present
 
 STAGE_DATES = ("applied_on", "activist_since", "target_since", "probationary_since", "full_member_since")
 #: the date each stage needs
@@ -146,7 +146,7 @@ def already_registered() -> Problem:
 def create(fields: dict) -> dict:
     """Register one person; a new applicant with ``applied_on`` has step 1 recorded at once."""
     session = db_session()
-    cfg = config()
+    cfg = rule_config()
     today = dates.today()
     unit = unit_in_scope(fields["unit_id"])
     if unit.status != "active":

@@ -12,13 +12,13 @@ from sqlalchemy import and_, case, func, or_, select
 from sqlalchemy.orm import aliased
 
 from shared import dates
-from shared.request import current_principal, db_session, unit_in_scope
+from shared.request import current_principal, db_session, rule_config, unit_in_scope
 from shared.catalog.members import STAGES
 from shared.http import subtree_path, under_clause
 
 from . import rules
 from .models import Deadline, OrgUnitView, Person
-from .people import config
+
 
 
 def _subtree(args: dict) -> tuple[str, OrgUnitView | None]:
@@ -70,7 +70,7 @@ def no_development(args: dict) -> dict:
     session = db_session()
     path, _ = _subtree(args)
     as_of = args.get("as_of") or dates.today()
-    years = config()["no_development_years"]
+    years = rule_config()["no_development_years"]
     village, parent = aliased(OrgUnitView), aliased(OrgUnitView)
     rows = session.execute(
         select(village.id, village.name, village.code, village.kind, func.max(Person.probationary_since))

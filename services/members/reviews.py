@@ -7,14 +7,14 @@ from collections import Counter
 from sqlalchemy import select
 
 from shared import dates
-from shared.request import audit, current_principal, db_session, emit, unit_in_scope
+from shared.request import audit, current_principal, db_session, emit, rule_config, unit_in_scope
 from shared.errors import Problem, not_found
 from shared.http import paginate, require_in_scope, subtree_path, under_clause
 from shared.violations import RuleViolation
 
 from . import rules
 from .models import Person, Review, ReviewGrade
-from .people import config, invalid
+from .people import invalid
 
 
 def view(review: Review, grades: list[ReviewGrade] | None = None) -> dict:
@@ -51,7 +51,7 @@ def record(fields: dict) -> dict:
     counts = Counter(g["grade"] for g in fields["grades"])
     probationary_graded = [pid for pid in graded_ids if people[pid].stage == "probationary"]
     violation = rules.review_grades(counts["excellent"], len(graded_ids), probationary_graded,
-                                    tuple(config()["review_excellent_share"]), year)
+                                    tuple(rule_config()["review_excellent_share"]), year)
     if violation:
         raise RuleViolation(violation)
     if session.scalar(select(Review.id).where(Review.unit_id == unit.id, Review.year == year)):

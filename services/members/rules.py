@@ -4,7 +4,7 @@ Sources: 细则 = 中国共产党发展党员工作细则 (2014); 党章; 条例
 管理条例 = 党员教育管理工作条例 (2019); 处置办法 = 不合格党员组织处置办法 (2024).
 
 No database, no request, no clock: the caller passes "today" and the *config* values of
-``DEFAULTS`` (read from ``current_app.config["RULES"]``). A rule returns a ``Violation`` or None.
+``DEFAULTS`` (read from ``shared.request.rule_config()``). A rule returns a ``Violation`` or None.
 Gates are refused by the caller (409); deadlines are recorded with the breach attached.
 """
 from __future__ import annotations

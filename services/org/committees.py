@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from flask import current_app
 from sqlalchemy import func, select
 
-from shared.request import audit, current_principal, db_session, emit
+from shared.request import audit, current_principal, db_session, emit, rule_config
 from shared.dates import today
 from shared.errors import Problem, invalid, not_found
 from shared.http import paginate, under_clause
@@ -16,10 +15,6 @@ from shared.violations import RuleViolation
 from . import rules
 from .models import Committee, RosterPerson, Seat, Unit
 from .units import require_active, subtree_path_for
-
-
-def config() -> dict:
-    return current_app.config["RULES"]
 
 
 # ----------------------------------------------------------------------------- reading
@@ -42,7 +37,7 @@ def seats_of(session, committee: Committee) -> list[Seat]:
 def term_of(committee: Committee, on) -> dict:
     if committee.status != "current":
         return {"state": committee.status, "days_left": None, "days_overdue": None}
-    breach = rules.term_state(committee.term_ends_on, on, warning_days=config()["term_warning_days"])
+    breach = rules.term_state(committee.term_ends_on, on, warning_days=rule_config()["term_warning_days"])
     if breach is None:
         return {"state": "running", "days_left": (committee.term_ends_on - on).days, "days_overdue": None}
     return {"state": breach.facts["state"], "days_left": breach.facts.get("days_left"),
@@ -112,7 +107,7 @@ def elect(unit: Unit, fields: dict) -> dict:
     """Record an election (换届): the term by domain, the seats checked against the size rule and
     the roster; the committee before it is superseded."""
     session = db_session()
-    cfg = config()
+    cfg = rule_config()
     require_active(unit)
     if unit.kind not in rules.COMMITTEE_KINDS:
         raise invalid("unit_id", f"a {unit.kind} does not elect a committee here")
@@ -215,7 +210,7 @@ def mark_vacant(committee: Committee, seat: Seat, on, reason: str | None) -> Non
 def by_elect(unit: Unit, committee: Committee, fields: dict) -> dict:
     """A by-election (补选) fills a vacant seat, or adds one while the size rule allows."""
     session = db_session()
-    cfg = config()
+    cfg = rule_config()
     _not_in_future("elected_on", fields["elected_on"])
     if fields["elected_on"] < committee.elected_on:
         raise invalid("elected_on", f"the committee was elected on {committee.elected_on}")
@@ -286,7 +281,7 @@ def extend(unit: Unit, committee: Committee, fields: dict) -> dict:
     """With the upper committee's approval a term is extended, by at most 1 year."""
     session = db_session()
     violation = rules.term_extension(committee.original_term_ends_on, fields["term_ends_on"],
-                                     max_years=config()["term_extension_max_years"])
+                                     max_years=rule_config()["term_extension_max_years"])
     if violation:
         raise RuleViolation(violation)
     _not_in_future("approved_on", fields["approved_on"])
@@ -312,7 +307,7 @@ def terms_due(args: dict) -> dict:
     """Current committees whose term is expiring (within the warning window) or expired."""
     session = db_session()
     on = today()
-    horizon = on + timedelta(days=config()["term_warning_days"])
+    horizon = on + timedelta(days=rule_config()["term_warning_days"])
     stmt = (select(Committee, Unit).join(Unit, Unit.id == Committee.unit_id)
             .where(Committee.status == "current", Unit.status == "active",
                    under_clause(Committee.path, subtree_path_for(args.get("under")))))
@@ -326,7 +321,7 @@ def terms_due(args: dict) -> dict:
                     row_key=lambda row: (row[0].path, row[0].id))
     items = []
     for committee, unit in page["items"]:
-        breach = rules.term_state(committee.term_ends_on, on, warning_days=config()["term_warning_days"])
+        breach = rules.term_state(committee.term_ends_on, on, warning_days=rule_config()["term_warning_days"])
         items.append({"committee_id": committee.id, "unit_id": unit.id, "unit_name": unit.name,
                       "unit_code": unit.code, "path": committee.path, "elected_on": committee.elected_on,
                       "term_ends_on": committee.term_ends_on, "state": breach.facts["state"],

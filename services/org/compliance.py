@@ -13,11 +13,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from flask import current_app
 from sqlalchemy import and_, case, false, func, or_, select, text
 from sqlalchemy.orm import aliased
 
-from shared.request import db_session
+from shared.request import db_session, rule_config
 from shared.dates import today
 from shared.errors import not_found
 from shared.export import Column, csv_response, wanted_format, xlsx_response
@@ -60,7 +59,7 @@ class Context:
 
 def context(args: dict) -> Context:
     start, end = period(args)
-    cfg = current_app.config["RULES"]
+    cfg = rule_config()
     ctx = Context(path=subtree_path_for(args.get("under")), start=start, end=end, on=today(), cfg=cfg)
     ctx.periods = {t: rules.whole_periods(cfg["life_frequency"][t], start, end) for t in LIFE_TYPES}
     ctx.lecture_years = [int(p.label) for p in rules.whole_periods("year", start, end)]

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask import current_app
 from sqlalchemy import func, select
 from sqlalchemy.dialects import postgresql, sqlite
 
-from shared.request import audit, current_principal, db_session, emit
+from shared.request import audit, current_principal, db_session, emit, rule_config
 from shared.dates import today
 from shared.errors import invalid, not_found
 from shared.http import paginate, require_in_scope, under_clause
@@ -169,7 +168,7 @@ def life(unit: Unit, args: dict) -> dict:
 
 
 def _unit_life(session, unit: Unit, meetings: list, start: date, end: date) -> dict:
-    cfg = current_app.config["RULES"]
+    cfg = rule_config()
     frequency = cfg["life_frequency"]
     types = list(types_for(unit.kind))
     if "committee_meeting" in types and not _has_committee(session, unit):
@@ -201,4 +200,4 @@ def _has_committee(session, unit: Unit) -> bool:
     if committee is None:
         return False
     seats = session.scalar(select(func.count()).select_from(Seat).where(Seat.committee_id == committee.id)) or 0
-    return seats >= current_app.config["RULES"]["committee_seats_min"]
+    return seats >= rule_config()["committee_seats_min"]

@@ -10,10 +10,9 @@ One request does, in one transaction:
 """
 from __future__ import annotations
 
-from flask import current_app
 from sqlalchemy import distinct, func, or_, select
 
-from shared.request import audit, current_principal, db_session, emit
+from shared.request import audit, current_principal, db_session, emit, rule_config
 from shared.dates import add_months, today
 from shared.db import utcnow
 from shared.errors import invalid
@@ -109,7 +108,7 @@ def _add_hours(session, cls: TrainingClass, class_session: ClassSession,
 def _requirements_met(session, cls: TrainingClass, class_session: ClassSession, person: Person,
                       year_hours: float, trained: bool) -> None:
     """Publish training.requirement.met for what this attendance completes (each requirement once)."""
-    config = current_app.config["RULES"]
+    config = rule_config()
     day, year = class_session.held_on, class_session.year
     before = year_hours - class_session.hours
     category = person.category

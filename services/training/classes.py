@@ -9,10 +9,9 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask import current_app
 from sqlalchemy import select
 
-from shared.request import audit, current_principal, db_session, emit, unit_in_scope
+from shared.request import audit, current_principal, db_session, emit, rule_config, unit_in_scope
 from shared.db import utcnow
 from shared.errors import Problem, not_found
 from shared.http import paginate, require_in_scope, subtree_path, under_clause
@@ -43,7 +42,7 @@ def create(fields: dict) -> TrainingClass:
     organizer = units.organizer_in_scope(fields["organizer_unit_id"])
     course = courses.get_in_scope(fields["course_id"]) if fields.get("course_id") else None
     violation = rules.rotation_organizer(fields["kind"], organizer.kind,
-                                         current_app.config["RULES"]["rotation_levels"])
+                                         rule_config()["rotation_levels"])
     if violation:
         raise RuleViolation(violation)
     cls = TrainingClass(kind=fields["kind"], title=fields["title"], course_id=course.id if course else None,

@@ -14,10 +14,9 @@ takes the year's hours along, and leaves no gap behind.
 """
 from __future__ import annotations
 
-from flask import current_app
 from sqlalchemy import and_, false, func, literal_column, or_, select, union_all
 
-from shared.request import current_principal, db_session, unit_in_scope
+from shared.request import current_principal, db_session, rule_config, unit_in_scope
 from shared.dates import today
 from shared.errors import Problem
 from shared.export import Column, csv_response, wanted_format, xlsx_response
@@ -43,7 +42,7 @@ def report(args: dict):
     under = unit_in_scope(args["under"]) if args.get("under") else None
     path = subtree_path(principal, under.path if under else None)
     year = args.get("year") or today().year
-    config = current_app.config["RULES"]
+    config = rule_config()
     session = db_session()
 
     without_jit(session)

@@ -1,10 +1,9 @@
 """A person's class hours in a year, checked against what the person's category requires."""
 from __future__ import annotations
 
-from flask import current_app
 from sqlalchemy import and_, select
 
-from shared.request import current_principal, db_session, unit_in_scope
+from shared.request import current_principal, db_session, rule_config, unit_in_scope
 from shared.dates import today
 from shared.http import paginate, subtree_path, under_clause
 
@@ -15,7 +14,7 @@ from .models import Attendance, OrgUnitView, Person, PersonYearHours, TrainingCl
 def person_row(person_id: str, name: str, unit_id: str, unit_name: str | None, org_path: str,
                category: str | None, year: int, hours: float | None, trained, rotated) -> dict:
     """One person's year as lists and exports show it: hours, what is required, what is missing."""
-    config = current_app.config["RULES"]
+    config = rule_config()
     hours = float(hours or 0.0)
     trained, rotated = bool(trained), bool(rotated)
     return {"person_id": person_id, "name": name, "unit_id": unit_id, "unit_name": unit_name, "org_path": org_path,
@@ -45,7 +44,7 @@ def person_year(person_id, year: int | None) -> dict:
     session = db_session()
     row = session.execute(people_with_hours(year).where(Person.id == person.id)).one()
     out = row_out(row, year)
-    config = current_app.config["RULES"]
+    config = rule_config()
     checks = []
     if person.category is not None:
         checks.append(rules.member_training(out["trained"], year))

@@ -7,10 +7,9 @@ recorded as it happened, with the breach on the requirement met (never refused).
 """
 from __future__ import annotations
 
-from flask import current_app
 from sqlalchemy import exists, select
 
-from shared.request import current_principal, db_session, unit_in_scope
+from shared.request import current_principal, db_session, rule_config, unit_in_scope
 from shared.dates import add_months, today
 from shared.http import paginate, subtree_path, under_clause
 
@@ -19,7 +18,7 @@ from .models import Attendance, Person
 
 
 def list_overdue(args: dict) -> dict:
-    config = current_app.config["RULES"]
+    config = rule_config()
     under_path = unit_in_scope(args["under"]).path if args.get("under") else None
     path = subtree_path(current_principal(), under_path)
     on = today()

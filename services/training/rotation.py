@@ -12,10 +12,9 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask import current_app
 from sqlalchemy import delete, exists, select, true
 
-from shared.request import audit, current_principal, db_session, unit_in_scope
+from shared.request import audit, current_principal, db_session, rule_config, unit_in_scope
 from shared.dates import today
 from shared.db import utcnow
 from shared.errors import Problem, not_found
@@ -79,7 +78,7 @@ def _township(county_path: str, path: str) -> str:
 
 def _covered_this_year(year: int):
     """Conditions on ``Person``: rotated in ``year``, or enrolled in a rotation class of ``year``."""
-    levels = current_app.config["RULES"]["rotation_levels"]
+    levels = rule_config()["rotation_levels"]
     rotated = exists().where(PersonYearHours.person_id == Person.id, PersonYearHours.year == year,
                              PersonYearHours.rotated == true())
     enrolled = (exists().where(Enrollment.person_id == Person.id, Enrollment.status == "enrolled",

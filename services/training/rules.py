@@ -3,7 +3,7 @@
 Sources: 2019—2023年全国党员教育培训工作规划 ("规划": hours, rotation, new secretaries and new
 members), 中国共产党党员教育管理工作条例 (2019), 中国共产党发展党员工作细则 (2014, "细则"). No database, no request, no clock: the caller passes
 "today" and the *config* values (``DEFAULTS``, overridable per province through
-``ZHIBU_RULES_FILE``), read from ``current_app.config["RULES"]``.
+``ZHIBU_RULES_FILE``), read from ``shared.request.rule_config()``.
 """
 from __future__ import annotations
 
