@@ -25,7 +25,13 @@ _REDACTIONS = [
 ]
 
 
+#: nothing shorter can hold what is redacted (a phone has 11 digits, "Bearer x" 8 characters)
+_SHORTEST_SECRET = 8
+
+
 def redact(text: str) -> str:
+    if len(text) < _SHORTEST_SECRET:
+        return text
     for pattern, replacement in _REDACTIONS:
         text = pattern.sub(replacement, text)
     return text
@@ -39,6 +45,8 @@ def redact_value(value):
     if value is None or isinstance(value, bool):
         return value
     if isinstance(value, (int, float)):
+        if -10_000_000 < value < 10_000_000:  # seven digits at most: no phone, no ID number
+            return value
         text = str(value)
         cleaned = redact(text)
         return value if cleaned == text else cleaned
