@@ -7,6 +7,7 @@ and the idempotency record), token checks, problem+json errors, JSON logs,
 """
 from __future__ import annotations
 
+import inspect
 import logging
 import time
 from dataclasses import dataclass, field
@@ -53,10 +54,8 @@ class ServiceKit:
 
 
 class ZhibuApi(Api):
-    """flask-smorest's Api with the kit's problem+json in place of its own error bodies."""
-
-    def _register_error_handlers(self):
-        pass
+    """flask-smorest's Api with the kit's problem+json in place of its own error bodies (its public hook:
+    ``handle_http_exception``, which it registers for every HTTPException)."""
 
     def handle_http_exception(self, error):
         return from_http_exception(error)
@@ -64,7 +63,10 @@ class ZhibuApi(Api):
 
 def create_service_app(name: str, *, config: Config | None, base, models: KitModels, blueprints: list,
                        handlers: Handlers | None = None, scope_resolver=None, title: str | None = None,
-                       description: str = "", rule_defaults: dict | None = None, jobs: list | None = None) -> Flask:
+                       description: str = "", rule_defaults: dict | None = None, jobs: list | None = None,
+                       one_of: dict | None = None) -> Flask:
+    """A service's app. ``one_of`` names request bodies whose payload schema depends on their ``kind``:
+    ``{StepIn: {kind: schema}}`` publishes the body as a ``oneOf`` with a ``kind`` discriminator."""
     config = config or Config.from_env(name)
     configure_logging(name, config.log_level)
     app = Flask(name)
@@ -114,10 +116,25 @@ def create_service_app(name: str, *, config: Config | None, base, models: KitMod
     api = ZhibuApi(app, spec_kwargs={"extra_plugins": [ContractPlugin(app)]})  # the document as the contract
     for blp in [*blueprints, audit_blueprint(name)]:
         api.register_blueprint(blp)
+    for body, kinded in (one_of or {}).items():
+        _publish_one_of(api.spec, body, kinded)
     register_error_handlers(app)
     _install_request_cycle(app, kit)
     _install_probes(app, kit)
     return app
+
+
+def _publish_one_of(spec, body, kinded: dict) -> None:
+    """The body schema ``body`` published as one of ``kinded``'s schemas, told apart by ``kind``."""
+    for schema in dict.fromkeys(kinded.values()):
+        if schema.__name__ not in spec.components.schemas:
+            spec.components.schema(schema.__name__, schema=schema)
+    refs = {kind: f"#/components/schemas/{schema.__name__}" for kind, schema in kinded.items()}
+    spec.components.schemas[body.__name__] = {
+        "description": inspect.cleandoc(body.__doc__ or ""),
+        "oneOf": [{"$ref": ref} for ref in dict.fromkeys(refs.values())],
+        "discriminator": {"propertyName": "kind", "mapping": refs},
+    }
 
 
 def _install_request_cycle(app: Flask, kit: ServiceKit) -> None:

@@ -361,5 +361,5 @@ class Dashboard(MethodView):
         return dashboard.summary(args)
 
 
-blueprints = [scorecards_blp, inputs_blp, indicators_blp, assessments_blp, ratings_blp, weak_blp, problems_blp,
+BLUEPRINTS = [scorecards_blp, inputs_blp, indicators_blp, assessments_blp, ratings_blp, weak_blp, problems_blp,
               dashboard_blp]

@@ -12,7 +12,7 @@ from . import api, assessing, handlers, models, rules
 
 def create_app(config: Config | None = None):
     return create_service_app(
-        "evaluation", config=config, base=models.Base, models=models.kit, blueprints=api.blueprints,
+        "evaluation", config=config, base=models.Base, models=models.kit, blueprints=api.BLUEPRINTS,
         handlers=handlers.handlers, title="Zhibu evaluation", rule_defaults=rules.DEFAULTS,
         jobs=[DailyJob("nightly-recompute", time(2, 30), assessing.nightly_recompute)],
         description="Indicators from events, scorecards, star ratings, ledgers, weak-and-lax detection and "

@@ -28,7 +28,7 @@ report_blp = Blueprint("reports", __name__, url_prefix=PREFIX,
 plan_blp = Blueprint("rotation-plans", __name__, url_prefix=PREFIX,
                      description="Rotation plans: a county's secretaries placed in its rotation classes")
 
-blueprints = [course_blp, class_blp, people_blp, report_blp, plan_blp]
+BLUEPRINTS = [course_blp, class_blp, people_blp, report_blp, plan_blp]
 
 
 # ----------------------------------------------------------------------------- courses

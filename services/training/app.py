@@ -9,7 +9,7 @@ from . import api, handlers, models, rules
 
 def create_app(config: Config | None = None):
     return create_service_app(
-        "training", config=config, base=models.Base, models=models.kit, blueprints=api.blueprints,
+        "training", config=config, base=models.Base, models=models.kit, blueprints=api.BLUEPRINTS,
         handlers=handlers.handlers, title="Zhibu training", rule_defaults=rules.DEFAULTS,
         description="Education and training: courses, classes, enrolment, attendance and class hours, "
                     "coverage, secretary rotation plans.",
