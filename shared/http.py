@@ -177,6 +177,11 @@ def if_match(entity, *, etag_id: Any = None, version_of=None):
 
 
 def with_etag(entity, entity_id: Any = None, version: int | None = None):
-    """A view's return value carrying the entity's ETag (flask-smorest accepts (data, headers))."""
+    """A view's return value carrying the entity's ETag (flask-smorest accepts (data, headers)). The
+    entity is a row or the dict a service presents it as (``id`` and ``version`` among its keys);
+    ``entity_id`` and ``version`` name another tag (a unit's support record answers under the unit)."""
+    if isinstance(entity, dict):
+        entity_id = entity["id"] if entity_id is None else entity_id
+        version = entity["version"] if version is None else version
     return entity, {"ETag": etag_of(entity_id if entity_id is not None else entity.id,
                                     version if version is not None else entity.version)}

@@ -45,7 +45,7 @@ class Scorecards(MethodView):
         """Create a region's scorecard (version 1); weights add up to 100."""
         require(*ORGANIZERS)
         card = scorecards.create(fields)
-        return with_etag(scorecards.present(card), card.id, card.version)
+        return with_etag(scorecards.present(card))
 
 
 @scorecards_blp.route("/scorecards/<uuid:card_id>")
@@ -54,7 +54,7 @@ class ScorecardItem(MethodView):
     def get(self, card_id):
         """A scorecard with its version in force."""
         card = scorecards.get_in_scope(card_id)
-        return with_etag(scorecards.present(card), card.id, card.version)
+        return with_etag(scorecards.present(card))
 
     @requires_if_match
     @scorecards_blp.arguments(ScorecardChange)
@@ -63,7 +63,7 @@ class ScorecardItem(MethodView):
         """Change a scorecard: a new version (If-Match); published ratings keep the version they used."""
         require(*ORGANIZERS)
         card = scorecards.change(card_id, fields)
-        return with_etag(scorecards.present(card), card.id, card.version)
+        return with_etag(scorecards.present(card))
 
 
 @scorecards_blp.route("/scorecards/<uuid:card_id>/versions")

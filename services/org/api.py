@@ -8,12 +8,12 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from shared.request import require
-from shared.http import PageArgs, if_match, with_etag
+from shared.http import PageArgs, with_etag
 from shared.idempotency import idempotent
 from shared.openapi import IMPORT_BODY, requires_if_match
 from shared.imports import body_stream, format_of
 
-from . import committees, compliance, dissolution, groups, importing, liaison, meetings, support, uncovered, units
+from . import committees, compliance, dissolution, groups, imports, liaison, meetings, support, uncovered, units
 from .schemas import (ApprovalIn, ByElectionIn, CommitteeOut, CommitteePage, ComplianceArgs, ComplianceOut,
                       ComplianceRuleArgs, DissolveIn, ElectionIn, ExtensionIn, FundIn, GroupIn, GroupList,
                       GroupMemberIn, GroupOut, ImportArgs, ImportOut, LeaderIn, LeaderListArgs, LeaderOut,
@@ -83,7 +83,7 @@ class UnitItem(MethodView):
     def patch(self, fields, unit_id):
         """Change name, code, domain, external id, establishment date or kind (If-Match)."""
         require(*WRITERS)
-        return with_etag(units.change(if_match(units.get_in_scope(unit_id)), fields))
+        return with_etag(units.change(unit_id, fields))
 
 
 @blp.route("/units/<uuid:unit_id>/move")
@@ -126,7 +126,7 @@ class CurrentCommittee(MethodView):
     def get(self, unit_id):
         """The current committee (or secretary and deputy), its seats and the state of its term."""
         committee = committees.current_of(units.get_in_scope(unit_id))
-        return with_etag(committees.view(committee), committee.id, committee.version)
+        return with_etag(committees.view(committee))
 
 
 @committee_blp.route("/units/<uuid:unit_id>/elections")
@@ -145,14 +145,11 @@ class Elections(MethodView):
         (ORG.COMMITTEE_ROLES), term by domain (ORG.TERM_LENGTH)."""
         require(*BRANCH_WRITERS)
         view = committees.elect(units.get_in_scope(unit_id), fields)
-        return with_etag(view, view["id"], view["version"])
+        return with_etag(view)
 
 
 def _committee_change(unit_id, change, fields):
-    unit = units.get_in_scope(unit_id)
-    committee = if_match(committees.current_of(unit))
-    view = change(unit, committee, fields)
-    return with_etag(view, view["id"], view["version"])
+    return with_etag(committees.change_current(unit_id, change, fields))
 
 
 @committee_blp.route("/units/<uuid:unit_id>/committee/vacancies")
@@ -224,7 +221,7 @@ class Groups(MethodView):
         """Set up a party group (a unit of kind party_group) with members from the branch's roll."""
         require(*BRANCH_WRITERS)
         view = groups.create(units.get_in_scope(unit_id), fields)
-        return with_etag(view, view["id"], view["version"])
+        return with_etag(view)
 
 
 @group_blp.route("/units/<uuid:unit_id>/groups/<uuid:group_id>/members")
@@ -320,7 +317,7 @@ class UncoveredItem(MethodView):
     def patch(self, fields, entity_id):
         """Assign the instructor, record the branch that now covers it, or its closing (If-Match)."""
         require(*WRITERS)
-        return with_etag(uncovered.update(if_match(uncovered.get_in_scope(entity_id)), fields))
+        return with_etag(uncovered.update(entity_id, fields))
 
 
 # ----------------------------------------------------------------------------- leaders and liaison points
@@ -340,7 +337,7 @@ class Leaders(MethodView):
         """Register a party committee's secretary or team member."""
         require(*WRITERS)
         view = liaison.create_leader(fields)
-        return with_etag(view, view["id"], view["version"])
+        return with_etag(view)
 
 
 @liaison_blp.route("/leaders/<uuid:leader_id>")
@@ -349,7 +346,7 @@ class LeaderItem(MethodView):
     def get(self, leader_id):
         """One leader with the number of liaison points kept."""
         leader = liaison.leader_in_scope(leader_id)
-        return with_etag(liaison.leader_view(leader), leader.id, leader.version)
+        return with_etag(liaison.leader_view(leader))
 
     @requires_if_match
     @liaison_blp.arguments(LeaderPatch)
@@ -357,8 +354,8 @@ class LeaderItem(MethodView):
     def patch(self, fields, leader_id):
         """Change the title, role or member record, or record that the leader left (If-Match)."""
         require(*WRITERS)
-        view = liaison.update_leader(if_match(liaison.leader_in_scope(leader_id)), fields)
-        return with_etag(view, view["id"], view["version"])
+        view = liaison.update_leader(leader_id, fields)
+        return with_etag(view)
 
 
 @liaison_blp.route("/liaison-points")
@@ -376,7 +373,7 @@ class LiaisonPoints(MethodView):
         """A leader takes a branch as liaison point."""
         require(*WRITERS)
         view = liaison.create(fields)
-        return with_etag(view, view["id"], view["version"])
+        return with_etag(view)
 
 
 @liaison_blp.route("/liaison-points/<uuid:liaison_id>")
@@ -385,7 +382,7 @@ class LiaisonItem(MethodView):
     def get(self, liaison_id):
         """One liaison point with its branch's latest rating."""
         point = liaison.get_in_scope(liaison_id)
-        return with_etag(liaison.view(point), point.id, point.version)
+        return with_etag(liaison.view(point))
 
     @requires_if_match
     @liaison_blp.arguments(LiaisonPatch)
@@ -393,8 +390,8 @@ class LiaisonItem(MethodView):
     def patch(self, fields, liaison_id):
         """Change the leader's title or note, or end the liaison point (If-Match)."""
         require(*WRITERS)
-        view = liaison.update(if_match(liaison.get_in_scope(liaison_id)), fields)
-        return with_etag(view, view["id"], view["version"])
+        view = liaison.update(liaison_id, fields)
+        return with_etag(view)
 
 
 # ----------------------------------------------------------------------------- support
@@ -413,9 +410,8 @@ class Support(MethodView):
     def put(self, fields, unit_id):
         """Set the venue and the organizers (If-Match; the first time the ETag ends in .0)."""
         require(*BRANCH_WRITERS)
-        unit = if_match(units.get_in_scope(unit_id), version_of=support.version_of)
-        view = support.replace(unit, fields)
-        return with_etag(view, unit.id, view["version"])
+        view = support.replace(unit_id, fields)
+        return with_etag(view, str(unit_id))
 
 
 @support_blp.route("/units/<uuid:unit_id>/support/funds")
@@ -468,7 +464,7 @@ class Imports(MethodView):
         require(*WRITERS)
         fmt = format_of(request.content_type)
         stream = io.BytesIO(request.get_data()) if request.headers.get("Idempotency-Key") else body_stream(request)
-        return importing.import_units(stream, fmt, args["mode"])
+        return imports.import_units(stream, fmt, args["mode"])
 
 
 @import_blp.route("/imports/<uuid:import_id>")
@@ -476,4 +472,4 @@ class ImportItem(MethodView):
     @import_blp.response(200, ImportOut)
     def get(self, import_id):
         """One import: what it created, updated and left unchanged, and the lines it skipped."""
-        return importing.get_run(import_id)
+        return imports.get_run(import_id)

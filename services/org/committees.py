@@ -9,18 +9,24 @@ from sqlalchemy import func, select
 from shared.request import audit, current_principal, db_session, emit, rule_config
 from shared.dates import today
 from shared.errors import Problem, invalid, not_found
-from shared.http import paginate, under_clause
+from shared.http import if_match, paginate, under_clause
 from shared.violations import RuleViolation
 
 from . import rules
 from .models import Committee, RosterPerson, Seat, Unit
-from .units import require_active, subtree_path_for
+from .units import get_in_scope, require_active, subtree_path_for
 
 
 # ----------------------------------------------------------------------------- reading
 
 def current(session, unit_id: str) -> Committee | None:
     return session.scalar(select(Committee).where(Committee.unit_id == unit_id, Committee.status == "current"))
+
+
+def change_current(unit_id, change, fields) -> dict:
+    """``change(unit, committee, fields)`` on the unit's current committee (If-Match on the committee)."""
+    unit = get_in_scope(unit_id)
+    return change(unit, if_match(current_of(unit)), fields)
 
 
 def current_of(unit: Unit) -> Committee:

@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 from shared.request import audit, current_principal, db_session, emit
 from shared.audit import diff
 from shared.errors import Problem, invalid, not_found
-from shared.http import paginate, require_in_scope, under_clause
+from shared.http import if_match, paginate, require_in_scope, under_clause
 
 from . import rules
 from .models import Leader, LiaisonPoint, Unit, UnitRating
@@ -46,9 +46,10 @@ def create_leader(fields: dict) -> dict:
     return leader_view(leader)
 
 
-def update_leader(leader: Leader, fields: dict) -> dict:
+def update_leader(leader_id, fields: dict) -> dict:
     """Change the title, role or member record; or end the leader's service (``ended_on``), which ends the
-    leader's liaison points the same day."""
+    leader's liaison points the same day (If-Match)."""
+    leader = if_match(leader_in_scope(leader_id))
     if not leader.active:
         raise Problem(409, "Conflict", f"the leader left on {leader.ended_on}", kind="closed")
     if "ended_on" in fields and fields["ended_on"] < leader.since:
@@ -153,7 +154,9 @@ def create(fields: dict) -> dict:
     return view(point)
 
 
-def update(point: LiaisonPoint, fields: dict) -> dict:
+def update(liaison_id, fields: dict) -> dict:
+    """Change the leader's title or note, or end the liaison point (If-Match)."""
+    point = if_match(get_in_scope(liaison_id))
     session = db_session()
     if not point.active:
         raise Problem(409, "Conflict", f"the liaison point ended on {point.ended_on}", kind="closed")

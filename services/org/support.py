@@ -8,9 +8,10 @@ from sqlalchemy import delete, select
 from shared.request import audit, db_session, emit
 from shared.dates import today
 from shared.errors import invalid
+from shared.http import if_match
 
 from .models import Fund, Organizer, Support, Unit
-from .units import require_active
+from .units import get_in_scope, require_active
 
 
 def current(unit: Unit) -> Support | None:
@@ -54,8 +55,10 @@ def _emit(unit: Unit, year: int) -> None:
     }, org_path=unit.path)
 
 
-def replace(unit: Unit, fields: dict) -> dict:
-    """Set the venue and the list of organizers (the whole list: PUT semantics)."""
+def replace(unit_id, fields: dict) -> dict:
+    """Set the venue and the list of organizers (the whole list: PUT semantics; If-Match on the unit's
+    support ETag, whose version is the support record's)."""
+    unit = if_match(get_in_scope(unit_id), version_of=version_of)
     session = db_session()
     require_active(unit)
     record = current(unit)

@@ -7,7 +7,7 @@ from sqlalchemy import select
 from shared.request import audit, current_principal, db_session
 from shared.audit import diff
 from shared.errors import Problem, invalid, not_found
-from shared.http import paginate, require_in_scope, under_clause
+from shared.http import if_match, paginate, require_in_scope, under_clause
 
 from . import rules
 from .models import UncoveredEntity
@@ -47,8 +47,9 @@ def _instructor_complete(fields: dict) -> None:
         raise invalid("instructor_assigned_on", "give the date the instructor was assigned")
 
 
-def update(entity: UncoveredEntity, fields: dict) -> UncoveredEntity:
-    """Assign or change the instructor; record that a branch now covers it, or that it closed."""
+def update(entity_id, fields: dict) -> UncoveredEntity:
+    """Assign or change the instructor; record that a branch now covers it, or that it closed (If-Match)."""
+    entity = if_match(get_in_scope(entity_id))
     session = db_session()
     if entity.status != "uncovered":
         raise Problem(409, "Conflict", f"the entity is {entity.status}; its record is closed", kind="closed")

@@ -119,8 +119,10 @@ def _code_is_free(code: str, unit_id: str | None = None) -> None:
         raise invalid("code", "another unit already has this code")
 
 
-def change(unit: Unit, fields: dict) -> Unit:
-    """Change a unit's own fields; a new kind must still nest under the parent and over the sub-units."""
+def change(unit_id, fields: dict) -> Unit:
+    """Change a unit's own fields (If-Match); a new kind must still nest under the parent and over the
+    sub-units."""
+    unit = if_match(get_in_scope(unit_id))
     session = db_session()
     require_active(unit)
     if "code" in fields:

@@ -224,7 +224,7 @@ class RotationPlanItem(MethodView):
     def get(self, plan_id):
         """A rotation plan with every secretary's class (or overflow)."""
         plan = rotation.get_in_scope(plan_id)
-        return with_etag(rotation.plan_out(plan), plan.id, plan.version)
+        return with_etag(rotation.plan_out(plan))
 
 
 @plan_blp.route("/rotation-plans/<uuid:plan_id>/confirm")
@@ -235,4 +235,4 @@ class RotationPlanConfirm(MethodView):
         """Confirm a proposal (If-Match): its people are enrolled in their classes."""
         require(*WRITERS)
         plan = rotation.confirm(rotation.get_in_scope(plan_id))
-        return with_etag(rotation.plan_out(plan), plan.id, plan.version)
+        return with_etag(rotation.plan_out(plan))
