@@ -19,6 +19,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
 from . import metrics
+from .audit_api import audit_blueprint
 from .auth import AuthError, Principal, TokenVerifier
 from .config import Config
 from .consumer import Handlers
@@ -26,11 +27,12 @@ from .context import principal_var, request_id_var
 from .db import Database
 from .errors import from_http_exception, problem_response, register_error_handlers, stale_write_response
 from .events import broker_connection
-from .outbox import BackgroundPublisher, Outbox, Relay
+from .idempotency import PURGE_JOB
 from .logs import accepted_request_id, configure_logging
 from .models import KitModels
+from .openapi import ContractPlugin
 from .orgview import org_view_handlers, resolve_view_path
-from .idempotency import PURGE_JOB
+from .outbox import BackgroundPublisher, Outbox, Relay
 
 log = logging.getLogger("zhibu.http")
 
@@ -69,9 +71,29 @@ def create_service_app(name: str, *, config: Config | None, base, models: KitMod
     ``{StepIn: {kind: schema}}`` publishes the body as a ``oneOf`` with a ``kind`` discriminator."""
     config = config or Config.from_env(name)
     configure_logging(name, config.log_level)
+    app = _flask_app(name, config, title=title or f"Zhibu {name}", description=description,
+                     rules={**(rule_defaults or {}), **config.rules})
+    kit = _service_kit(name, config, models, handlers, scope_resolver, jobs)
+    kit.handlers.context = app.app_context
+    app.extensions["zhibu"] = kit
+    app.extensions["zhibu_base"] = base
+
+    api = ZhibuApi(app, spec_kwargs={"extra_plugins": [ContractPlugin(app)]})  # the document as the contract
+    for blp in [*blueprints, audit_blueprint(name)]:
+        api.register_blueprint(blp)
+    for body, kinded in (one_of or {}).items():
+        _publish_one_of(api.spec, body, kinded)
+    register_error_handlers(app)
+    _install_request_cycle(app, kit)
+    _install_probes(app, kit)
+    return app
+
+
+def _flask_app(name: str, config: Config, *, title: str, description: str, rules: dict) -> Flask:
+    """The Flask app with flask-smorest's settings (OpenAPI 3.1 under ``/api/<name>/openapi.json``)."""
     app = Flask(name)
     app.config.update(
-        API_TITLE=title or f"Zhibu {name}",
+        API_TITLE=title,
         API_VERSION="v1",
         OPENAPI_VERSION="3.1.0",
         OPENAPI_URL_PREFIX=f"/api/{name}",
@@ -84,11 +106,16 @@ def create_service_app(name: str, *, config: Config | None, base, models: KitMod
         },
         TESTING=config.testing,
         JSON_SORT_KEYS=False,
-        RULES={**(rule_defaults or {}), **config.rules},
+        RULES=rules,
     )
     app.json.ensure_ascii = False
     app.json.sort_keys = False
+    return app
 
+
+def _service_kit(name: str, config: Config, models: KitModels, handlers: Handlers | None, scope_resolver,
+                 jobs: list | None) -> ServiceKit:
+    """The service's database, outbox, relay, token verifier, event handlers and daily jobs."""
     db = Database(config.database_url)
     all_handlers = Handlers()
     if models.OrgUnitView is not None:
@@ -106,22 +133,7 @@ def create_service_app(name: str, *, config: Config | None, base, models: KitMod
     if config.publish_in_web:
         kit.publisher = BackgroundPublisher(relay)
         db.on_outbox_commit(kit.publisher.notify)
-    all_handlers.context = app.app_context
-    app.extensions["zhibu"] = kit
-    app.extensions["zhibu_base"] = base
-
-    from .audit_api import audit_blueprint
-    from .openapi import ContractPlugin
-
-    api = ZhibuApi(app, spec_kwargs={"extra_plugins": [ContractPlugin(app)]})  # the document as the contract
-    for blp in [*blueprints, audit_blueprint(name)]:
-        api.register_blueprint(blp)
-    for body, kinded in (one_of or {}).items():
-        _publish_one_of(api.spec, body, kinded)
-    register_error_handlers(app)
-    _install_request_cycle(app, kit)
-    _install_probes(app, kit)
-    return app
+    return kit
 
 
 def _publish_one_of(spec, body, kinded: dict) -> None:
@@ -138,71 +150,82 @@ def _publish_one_of(spec, body, kinded: dict) -> None:
 
 
 def _install_request_cycle(app: Flask, kit: ServiceKit) -> None:
-    openapi_path = f"/api/{kit.name}/openapi.json"
+    """Each request: its id, its principal (401 without a valid token), one commit after the view, one
+    access line and the metrics, and everything put back at the end."""
+    unauthenticated = (*PUBLIC_PATHS, f"/api/{kit.name}/openapi.json")
+    app.before_request(lambda: _begin(kit, unauthenticated))
+    app.after_request(lambda response: _observe(kit, _commit(response)))
+    app.teardown_request(_teardown)
 
-    @app.before_request
-    def _begin():
-        g.started = time.perf_counter()
-        g.request_id = accepted_request_id(request.headers.get("X-Request-Id"))
-        g.rid_token = request_id_var.set(g.request_id)
-        if request.path in PUBLIC_PATHS or request.path == openapi_path or not request.path.startswith("/api/"):
-            return None
-        try:
-            principal = kit.verifier.principal(request.headers.get("Authorization"))
-        except AuthError as exc:
-            return problem_response(401, "Unauthorized", exc.reason, kind="unauthorized",
-                                    headers={"WWW-Authenticate": 'Bearer realm="zhibu"'})
-        if principal.scope is None:
-            scope_path = "/"
-        else:
-            # a short session of its own: on SQLite the request's session holds the write lock until the end
-            with kit.db.Session() as session:
-                scope_path = kit.scope_resolver(session, principal.scope)
-        g.principal = Principal(principal.subject, principal.roles, principal.scope, scope_path)
-        g.principal_token = principal_var.set(g.principal)
+
+def _begin(kit: ServiceKit, unauthenticated: tuple):
+    g.started = time.perf_counter()
+    g.request_id = accepted_request_id(request.headers.get("X-Request-Id"))
+    g.rid_token = request_id_var.set(g.request_id)
+    if request.path in unauthenticated or not request.path.startswith("/api/"):
         return None
+    try:
+        principal = kit.verifier.principal(request.headers.get("Authorization"))
+    except AuthError as exc:
+        return problem_response(401, "Unauthorized", exc.reason, kind="unauthorized",
+                                headers={"WWW-Authenticate": 'Bearer realm="zhibu"'})
+    if principal.scope is None:
+        scope_path = "/"
+    else:
+        # a short session of its own: on SQLite the request's session holds the write lock until the end
+        with kit.db.Session() as session:
+            scope_path = kit.scope_resolver(session, principal.scope)
+    g.principal = Principal(principal.subject, principal.roles, principal.scope, scope_path)
+    g.principal_token = principal_var.set(g.principal)
+    return None
 
-    @app.after_request
-    def _finish(response: Response):
-        session = g.pop("db_session", None)
-        if session is not None:
-            try:
-                if response.status_code < 400:
-                    session.commit()
-                else:
-                    session.rollback()
-            except IntegrityError:
-                session.rollback()
-                response = problem_response(409, "Conflict", "the change conflicts with an existing record",
-                                            kind="conflict")
-            except StaleDataError:
-                session.rollback()
-                response = stale_write_response()
-            finally:
-                session.close()
-        response.headers["X-Request-Id"] = g.get("request_id", "")
-        endpoint = request.url_rule.rule if request.url_rule else "unmatched"
-        elapsed = time.perf_counter() - g.get("started", time.perf_counter())
-        metrics.REQUESTS.labels(kit.name, request.method, endpoint, str(response.status_code)).inc()
-        metrics.LATENCY.labels(kit.name, request.method, endpoint).observe(elapsed)
-        if request.path not in PUBLIC_PATHS:
-            log.info("%s %s %s", request.method, request.path, response.status_code,
-                     extra={"method": request.method, "path": request.path, "status": response.status_code,
-                            "duration_ms": round(elapsed * 1000, 2)})
+
+def _commit(response: Response) -> Response:
+    """The request's one commit: change, events, audit entries and idempotency record, or none of them."""
+    session = g.pop("db_session", None)
+    if session is None:
         return response
-
-    @app.teardown_request
-    def _teardown(_exc):
-        session = g.pop("db_session", None)
-        if session is not None:
+    try:
+        if response.status_code < 400:
+            session.commit()
+        else:
             session.rollback()
-            session.close()
-        token = g.pop("principal_token", None)
-        if token is not None:
-            principal_var.reset(token)
-        token = g.pop("rid_token", None)
-        if token is not None:
-            request_id_var.reset(token)
+    except IntegrityError:
+        session.rollback()
+        response = problem_response(409, "Conflict", "the change conflicts with an existing record",
+                                    kind="conflict")
+    except StaleDataError:
+        session.rollback()
+        response = stale_write_response()
+    finally:
+        session.close()
+    return response
+
+
+def _observe(kit: ServiceKit, response: Response) -> Response:
+    response.headers["X-Request-Id"] = g.get("request_id", "")
+    endpoint = request.url_rule.rule if request.url_rule else "unmatched"
+    elapsed = time.perf_counter() - g.get("started", time.perf_counter())
+    metrics.REQUESTS.labels(kit.name, request.method, endpoint, str(response.status_code)).inc()
+    metrics.LATENCY.labels(kit.name, request.method, endpoint).observe(elapsed)
+    if request.path not in PUBLIC_PATHS:
+        log.info("%s %s %s", request.method, request.path, response.status_code,
+                 extra={"method": request.method, "path": request.path, "status": response.status_code,
+                        "duration_ms": round(elapsed * 1000, 2)})
+    return response
+
+
+def _teardown(_exc) -> None:
+    session = g.pop("db_session", None)
+    if session is not None:
+        session.rollback()
+        session.close()
+    token = g.pop("principal_token", None)
+    if token is not None:
+        principal_var.reset(token)
+    token = g.pop("rid_token", None)
+    if token is not None:
+        request_id_var.reset(token)
 
 
 def _install_probes(app: Flask, kit: ServiceKit) -> None:
