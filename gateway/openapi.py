@@ -57,4 +57,28 @@ def merge_documents(documents: dict[str, dict]) -> dict:
         for tag in document.get("tags", []):
             # two services may both have "people" or "imports": the tag names the service too
             merged["tags"].append({**tag, "name": f"{service} · {tag['name']}"})
+    _declare_gateway_answers(merged)
     return merged
+
+
+#: what the gateway itself may answer to any operation, besides what the service declares
+GATEWAY_PROBLEMS = {
+    "429": ("TooManyRequests", "Too many requests from this token's subject: retry after Retry-After seconds."),
+    "502": ("BadGateway", "The service behind the gateway did not answer."),
+}
+
+
+def _declare_gateway_answers(merged: dict) -> None:
+    from shared.openapi import PROBLEM_MEDIA_TYPE, PROBLEM_SCHEMA
+
+    components = merged["components"]
+    components.setdefault("schemas", {})["Problem"] = copy.deepcopy(PROBLEM_SCHEMA)
+    responses = components.setdefault("responses", {})
+    for status, (name, description) in GATEWAY_PROBLEMS.items():
+        responses[name] = {"description": description, "content": {
+            PROBLEM_MEDIA_TYPE: {"schema": {"$ref": "#/components/schemas/Problem"}}}}
+    for item in merged["paths"].values():
+        for method, operation in item.items():
+            if method in ("get", "put", "post", "patch", "delete") and isinstance(operation, dict):
+                for status, (name, _) in GATEWAY_PROBLEMS.items():
+                    operation.setdefault("responses", {}).setdefault(status, {"$ref": f"#/components/responses/{name}"})

@@ -216,13 +216,13 @@ def numeric_range(self, field, ret=None, **kwargs) -> dict:
         if high is not None:
             key = "maximum" if validator.max_inclusive else "exclusiveMaximum"
             out[key] = min(high, out.get(key, high))
-    for key in ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum"):
-        if key in ret and key not in out:
-            out[key] = _number(ret[key]) if _number(ret[key]) is not None else ret[key]
     if "exclusiveMinimum" in out and "minimum" not in out:
-        ret.pop("minimum", None)
+        ret.pop("minimum", None)  # field2range's, from the same validator
     if "exclusiveMaximum" in out and "maximum" not in out:
         ret.pop("maximum", None)
+    for key in ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum"):
+        if key in ret and key not in out and _number(ret[key]) is not None:
+            out[key] = _number(ret[key])
     return out
 
 
@@ -260,6 +260,8 @@ class ContractPlugin(BasePlugin):
         return view, getattr(view, "__name__", "")
 
     def operation_helper(self, path=None, operations=None, rule=None, **kwargs):
+        # registered by flask-smorest for its DEFAULT_ERROR response, which no operation refers to any more
+        self.spec.components.schemas.pop("Error", None)
         for method, operation in (operations or {}).items():
             if method not in ("get", "put", "post", "patch", "delete"):
                 continue
@@ -299,7 +301,7 @@ class ContractPlugin(BasePlugin):
         for parameter in operation.get("parameters", []):
             if isinstance(parameter, dict) and parameter.get("in") == "query" and parameter.get("name") == "format":
                 formats.update((parameter.get("schema") or {}).get("enum") or ())
-        ok = operation["responses"].get("200")
+        ok = operation["responses"].get(200) or operation["responses"].get("200")  # smorest's keys are ints
         if not formats or not isinstance(ok, dict):
             return
         content = ok.setdefault("content", {})
