@@ -74,7 +74,11 @@ def get_visible(transfer_id) -> Transfer:
 
 
 def change(transfer: Transfer, fields: dict) -> Transfer:
-    """Accept, reject, complete (the receiving side) or cancel (the sending side) a transfer."""
+    """Accept, reject, complete (the receiving side) or cancel (the sending side) a transfer.
+
+    Locks the person before the transfer, in the order a member's leaving takes them (``close_open``):
+    a completion racing a death waits for it instead of deadlocking."""
+    db_session().get(Person, transfer.person_id, with_for_update=True)
     transfer = if_match(transfer)
     status, on = fields["status"], fields["on"]
     sources, side = TRANSITIONS[status]
@@ -103,7 +107,7 @@ def change(transfer: Transfer, fields: dict) -> Transfer:
 
 def _complete(transfer: Transfer, on: date) -> None:
     session = db_session()
-    person = session.scalar(select(Person).where(Person.id == transfer.person_id).with_for_update())
+    person = session.get(Person, transfer.person_id, with_for_update=True, populate_existing=True)
     to = session.get(OrgUnitView, transfer.to_unit_id)
     if to is None or to.status != "active":
         raise Problem(409, "Conflict", "the receiving unit is no longer active", kind="conflict")
