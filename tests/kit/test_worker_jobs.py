@@ -138,3 +138,38 @@ def test_replicas_starting_a_job_at_the_same_moment_on_postgresql_run_it_once(ma
     assert [d for _, d in runs] == days
     started = [e for e in job_entries(apps[0], "together") if e[1] == "started"]
     assert len(started) == len(days)
+
+
+def test_the_relay_beats_between_rounds_of_a_long_drain_and_stops_between_them(make_app, auth_headers, tmp_path,
+                                                                               monkeypatch):
+    """A worker's liveness probe reads the heartbeat's age: a drain of many rows refreshes it between rounds
+    of SWEEP_ROWS rows (a province import's backlog took one round of minutes before), and a stop is seen
+    between rounds."""
+    from sqlalchemy import func, select
+
+    from shared.worker import SWEEP_ROWS, RelayLoop
+
+    app = make_app("org")
+    client = app.test_client()
+    headers = auth_headers(app, "admin")
+    root = client.post("/api/org/v1/units", json={"kind": "province", "name": "省", "code": "P"}, headers=headers)
+    for n in range(2 * SWEEP_ROWS + 4):
+        resp = client.post("/api/org/v1/units", headers=headers,
+                           json={"kind": "city", "name": f"市{n}", "code": f"C{n}", "parent_id": root.get_json()["id"]})
+        assert resp.status_code == 201
+    kit = app.extensions["zhibu"]
+    Outbox = kit.models.OutboxEvent
+
+    def unsent() -> int:
+        with kit.db.Session() as session:
+            return session.scalar(select(func.count()).select_from(Outbox).where(Outbox.sent_at.is_(None)))
+
+    heartbeat = tmp_path / "alive"
+    monkeypatch.setenv("ZHIBU_WORKER_HEARTBEAT", str(heartbeat))
+    stopped = RelayLoop(kit)
+    stopped.stopping.set()
+    assert stopped.drain() == 0 and unsent() == 2 * SWEEP_ROWS + 5  # asked to stop: not one more round
+    loop = RelayLoop(kit)
+    assert loop.drain() == 2 * SWEEP_ROWS + 5
+    assert unsent() == 0
+    assert loop.beats == 4 and heartbeat.exists()  # rounds of 20, 20, 5, then the empty one
