@@ -345,8 +345,7 @@ class Gateway:
             body = read_body(environ, limit)
         except BodyTooLarge:
             PROXIED.labels(service, "413").inc()
-            # the rest of the body stays unread: a server that honours Connection: close ends the connection
-            # (werkzeug's); gunicorn drops the header and discards the rest before the next request
+            # the rest of the body stays unread: the connection cannot carry another request
             return self.problem(environ, start_response, exchange, 413, "Content Too Large",
                                 msg("gateway-too-large", limit=limit), kind="too-large",
                                 headers={"Connection": "close"})

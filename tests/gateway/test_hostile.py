@@ -255,3 +255,18 @@ def test_an_unsafe_request_id_is_replaced_before_it_reaches_the_service(tmp_path
     AuditEntry = app.extensions["zhibu"].models.AuditEntry
     with app.extensions["zhibu"].db.Session() as session:
         assert session.scalars(select(AuditEntry.request_id)).all() == [rid]  # the service kept the same id
+
+
+@pytest.mark.infra
+def test_the_issue_paths_through_the_gateway_to_members_on_postgresql(tmp_path, make_app, pg_url):
+    members = serve(make_app("members", database_url=pg_url("members")))
+    upstreams = {s: "http://127.0.0.1:1" for s in SERVICES} | {"members": f"http://127.0.0.1:{members.server_port}"}
+    gateway = serve(Gateway(service_config("gateway", tmp_path), GatewaySettings(upstreams=upstreams)))
+    try:
+        for odd in ("%ff", "a%20b", "%00", "a%0d%0ab", ID_NUMBER):
+            status, content_type, _ = raw_request(gateway.server_port, "GET", f"/api/members/v1/people/{odd}",
+                                                  bearer(token()))
+            assert (status, content_type) == (404, "application/problem+json"), odd
+    finally:
+        gateway.shutdown()
+        members.shutdown()

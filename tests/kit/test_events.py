@@ -221,7 +221,8 @@ def scenario_separate_processes(org, members, headers, env_overrides: dict):
     worker = subprocess.Popen([sys.executable, "-m", "zhibu.cli", "worker", "members"], cwd=ROOT, env=env,
                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     try:
-        time.sleep(2.0)  # the worker declares its queue and bindings
+        consumer_for(members).consume_for(0.2)  # the queue and its bindings exist before org publishes (the
+        # worker process declares them too, but on a loaded machine it may still be importing)
         make_units(org, headers, ["P", "C1"])
         assert kit(org).relay.drain() == 2
         View = k.models.OrgUnitView
