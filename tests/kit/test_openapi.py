@@ -274,3 +274,69 @@ def test_the_documents_validate_as_openapi_3_1(documents):
     for name, doc in every_document(docs):
         assert doc["openapi"].startswith("3.1"), name
         validate(doc)
+
+
+# ----------------------------------------------------------------------------- every If-Match view is marked
+
+def _calls_reaching_if_match(package: str) -> dict:
+    """{(module, function or Class.method): whether it calls shared.http.if_match / check_if_match, directly or
+    through functions of the same service}: a static call graph over the service's modules."""
+    import ast
+    import importlib
+    import pkgutil
+
+    pkg = importlib.import_module(package)
+    calls: dict[tuple, set] = {}
+    for info in pkgutil.iter_modules(pkg.__path__):
+        module = f"{package}.{info.name}"
+        tree = ast.parse(open(importlib.import_module(module).__file__, encoding="utf-8").read())
+        siblings = {alias.asname or alias.name for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)
+                    and node.level == 1 and node.module is None for alias in node.names}
+
+        def record(name, node):
+            targets = calls.setdefault((module, name), set())
+            for call in (n for n in ast.walk(node) if isinstance(n, (ast.Call, ast.Attribute, ast.Name))):
+                if isinstance(call, ast.Name) and call.id in ("if_match", "check_if_match"):
+                    targets.add(("shared.http", "if_match"))
+                elif isinstance(call, ast.Name):
+                    targets.add((module, call.id))
+                elif isinstance(call, ast.Attribute) and isinstance(call.value, ast.Name) \
+                        and call.value.id in siblings:
+                    targets.add((f"{package}.{call.value.id}", call.attr))
+
+        for node in tree.body:
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                record(node.name, node)
+            elif isinstance(node, ast.ClassDef):
+                for item in node.body:
+                    if isinstance(item, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                        record(f"{node.name}.{item.name}", item)
+    reaches = {key: ("shared.http", "if_match") in targets for key, targets in calls.items()}
+    changed = True
+    while changed:
+        changed = False
+        for key, targets in calls.items():
+            if not reaches[key] and any(reaches.get(t) for t in targets):
+                reaches[key] = changed = True
+    return reaches
+
+
+@pytest.mark.parametrize("service", SERVICES)
+def test_every_view_that_reaches_if_match_is_marked(service):
+    import importlib
+
+    reaches = _calls_reaching_if_match(f"services.{service}")
+    api = importlib.import_module(f"services.{service}.api")
+    wrong, marked = [], 0
+    for (module, name), needs in reaches.items():
+        if module != api.__name__ or "." not in name:
+            continue
+        class_name, method = name.split(".")
+        if method not in METHODS:
+            continue
+        has = bool(getattr(getattr(getattr(api, class_name), method), IF_MATCH_ATTRIBUTE, False))
+        marked += has
+        if has != needs:
+            wrong.append((name, "needs @requires_if_match" if needs else "is marked but never calls if_match"))
+    assert not wrong
+    assert marked
