@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
+from typing import NamedTuple
 
 from sqlalchemy import and_, case, func, or_, select, true
 
@@ -16,6 +17,7 @@ from shared.request import db_session, rule_config, unit_in_scope
 from shared.dates import add_years, today
 from shared.errors import not_found
 from shared.http import paginate, under_clause
+from shared.violations import Violation
 
 from . import rules
 from .models import (CommitteeFact, ManualInput, MeetingTally, OrgUnitView, PersonFact, PersonYear, Problem,
@@ -93,61 +95,87 @@ def as_of_for(year: int, today: date) -> date:
 def load(session, branches: Branches, universe, year: int, as_of: date, config: dict) -> dict:
     """The raw figures of ``branches``: one GROUP BY query per fact table, limited to ``universe`` (a
     selectable or list of their ids; None when they are every branch there is)."""
-    n = len(branches)
-    at = branches.index
-    raw: dict = {"held": {t: [0] * n for t in rules.MEETING_TYPES}}
+    return {"held": _meetings_held(session, branches, universe, year),
+            "committee": _committees_on_record(session, branches, universe),
+            "groups": _party_groups(session, branches, universe),
+            "venue": _venues(session, branches, universe),
+            **_people(session, branches, universe, year, as_of, config),
+            "rotation": _secretaries_rotated(session, branches, universe, year),
+            "review": _reviews_done(session, branches, universe, year),
+            "problems": _problem_tallies(session, branches, universe, year, as_of),
+            "manual": _manual_inputs(session, branches, universe, year)}
 
-    held = [raw["held"][t] for t in rules.MEETING_TYPES]
+
+def _spread(branches: Branches, rows, default) -> list:
+    """One value per branch from ``(unit id, value)`` rows: ``default`` where a branch has no row; rows of
+    units outside ``branches`` are dropped."""
+    column = [default] * len(branches)
+    for unit_id, value in rows:
+        i = branches.index.get(unit_id)
+        if i is not None:
+            column[i] = value
+    return column
+
+
+def _meetings_held(session, branches: Branches, universe, year: int) -> dict[str, list[int]]:
+    """Meetings held in ``year``, one column per meeting type."""
+    held = {t: [0] * len(branches) for t in rules.MEETING_TYPES}
     for unit_id, *counts in session.execute(
             select(MeetingTally.unit_id, *[getattr(MeetingTally, t) for t in rules.MEETING_TYPES])
             .where(MeetingTally.year == year, within(MeetingTally.unit_id, universe))):
-        i = at.get(unit_id)
+        i = branches.index.get(unit_id)
         if i is not None:
-            for column, count in zip(held, counts):
-                column[i] = count
+            for t, count in zip(rules.MEETING_TYPES, counts):
+                held[t][i] = count
+    return held
 
-    raw["committee"] = [None] * n
-    for row in session.execute(
-            select(CommitteeFact.unit_id, CommitteeFact.seats_total, CommitteeFact.seats_filled,
-                   CommitteeFact.secretary_id, CommitteeFact.secretary_vacant_since, CommitteeFact.term_ends_on,
-                   CommitteeFact.elected_on)
-            .where(within(CommitteeFact.unit_id, universe))):
-        if row[0] in at:
-            raw["committee"][at[row[0]]] = row
 
-    raw["groups"] = [0] * n
-    for parent_id, count in session.execute(
-            select(OrgUnitView.parent_id, func.count())
-            .where(OrgUnitView.kind == "party_group", OrgUnitView.status == "active",
-                   within(OrgUnitView.parent_id, universe))
-            .group_by(OrgUnitView.parent_id)):
-        if parent_id in at:
-            raw["groups"][at[parent_id]] = count
+def _committees_on_record(session, branches: Branches, universe) -> list:
+    """Each branch's committee row (unit id, seats, seats filled, secretary, vacant since, term end,
+    election), or None when none is on record."""
+    rows = session.execute(
+        select(CommitteeFact.unit_id, CommitteeFact.seats_total, CommitteeFact.seats_filled,
+               CommitteeFact.secretary_id, CommitteeFact.secretary_vacant_since, CommitteeFact.term_ends_on,
+               CommitteeFact.elected_on)
+        .where(within(CommitteeFact.unit_id, universe)))
+    return _spread(branches, ((row[0], row) for row in rows), None)
 
-    raw["venue"] = [None] * n
-    for unit_id, has_venue in session.execute(
-            select(SupportFact.unit_id, SupportFact.has_venue).where(within(SupportFact.unit_id, universe))):
-        if unit_id in at:
-            raw["venue"][at[unit_id]] = bool(has_venue)
 
+def _party_groups(session, branches: Branches, universe) -> list[int]:
+    """The active party groups of each branch."""
+    return _spread(branches, session.execute(
+        select(OrgUnitView.parent_id, func.count())
+        .where(OrgUnitView.kind == "party_group", OrgUnitView.status == "active",
+               within(OrgUnitView.parent_id, universe))
+        .group_by(OrgUnitView.parent_id)), 0)
+
+
+def _venues(session, branches: Branches, universe) -> list[bool | None]:
+    """Whether each branch has an activity venue; None when nothing is on record."""
+    rows = session.execute(
+        select(SupportFact.unit_id, SupportFact.has_venue).where(within(SupportFact.unit_id, universe)))
+    return _spread(branches, ((unit_id, bool(has_venue)) for unit_id, has_venue in rows), None)
+
+
+def _admitted_within(as_of: date, years: int):
+    """The people admitted as probationary members in the ``years`` up to ``as_of``."""
+    return func.sum(case((and_(PersonFact.probationary_since > add_years(as_of, -years),
+                               PersonFact.probationary_since <= as_of), 1), else_=0))
+
+
+def _people(session, branches: Branches, universe, year: int, as_of: date, config: dict) -> dict[str, list]:
+    """Per branch: the active people by stage, those admitted within 1, 2, 3 (and EVAL.WEAK's) years, the
+    last admission, the members who met their training hours in ``year`` and the members' points."""
     member = PersonFact.stage.in_(("full", "probationary"))
     trained = and_(member, or_(PersonYear.hours >= config["TRAIN.MEMBER_HOURS"], PersonYear.member_hours_met.is_(True),
                                PersonYear.leader_hours_met.is_(True)))
-
-    def admitted_within(years: int):
-        return func.sum(case((and_(PersonFact.probationary_since > add_years(as_of, -years),
-                                   PersonFact.probationary_since <= as_of), 1), else_=0))
-
     windows = sorted({1, 2, 3, config["EVAL.WEAK"]["no_development_years"]})
-    people_cols = ["full", "probationary", "target", "activist", "applicant", *[f"dev{y}" for y in windows],
-                   "last_admitted", "trained", "points"]
-    for name in people_cols:
-        raw[name] = [None if name == "last_admitted" else 0] * n
+    names = [*STAGES, *[f"dev{y}" for y in windows], "last_admitted", "trained", "points"]
+    people = {name: [None if name == "last_admitted" else 0] * len(branches) for name in names}
     for row in session.execute(
             select(PersonFact.unit_id,
-                   *[func.sum(case((PersonFact.stage == s, 1), else_=0)) for s in ("full", "probationary", "target",
-                                                                                   "activist", "applicant")],
-                   *[admitted_within(y) for y in windows],
+                   *[func.sum(case((PersonFact.stage == s, 1), else_=0)) for s in STAGES],
+                   *[_admitted_within(as_of, y) for y in windows],
                    func.max(case((PersonFact.probationary_since <= as_of, PersonFact.probationary_since))),
                    func.sum(case((trained, 1), else_=0)),
                    func.sum(case((member, func.coalesce(PersonYear.points, 0.0)), else_=0.0)))
@@ -155,34 +183,41 @@ def load(session, branches: Branches, universe, year: int, as_of: date, config: 
             .outerjoin(PersonYear, and_(PersonYear.person_id == PersonFact.person_id, PersonYear.year == year))
             .where(PersonFact.status == "active", within(PersonFact.unit_id, universe))
             .group_by(PersonFact.unit_id)):
-        i = at.get(row[0])
+        i = branches.index.get(row[0])
         if i is None:
             continue
-        for name, value in zip(people_cols, row[1:]):
-            raw[name][i] = value if value is not None or name == "last_admitted" else 0
+        for name, value in zip(names, row[1:]):
+            people[name][i] = value if value is not None or name == "last_admitted" else 0
+    return people
 
-    raw["rotation"] = [False] * n
-    for (unit_id,) in session.execute(
-            select(CommitteeFact.unit_id)
-            .join(PersonYear, and_(PersonYear.person_id == CommitteeFact.secretary_id, PersonYear.year == year))
-            .where(PersonYear.rotation_met.is_(True), within(CommitteeFact.unit_id, universe))):
-        if unit_id in at:
-            raw["rotation"][at[unit_id]] = True
 
-    raw["review"] = [False] * n
-    for (unit_id,) in session.execute(
-            select(ReviewFact.unit_id).where(ReviewFact.year == year, within(ReviewFact.unit_id, universe))):
-        if unit_id in at:
-            raw["review"][at[unit_id]] = True
+def _secretaries_rotated(session, branches: Branches, universe, year: int) -> list[bool]:
+    """Whether each branch's secretary met the rotation training of ``year``."""
+    rows = session.execute(
+        select(CommitteeFact.unit_id)
+        .join(PersonYear, and_(PersonYear.person_id == CommitteeFact.secretary_id, PersonYear.year == year))
+        .where(PersonYear.rotation_met.is_(True), within(CommitteeFact.unit_id, universe)))
+    return _spread(branches, ((unit_id, True) for (unit_id,) in rows), False)
 
-    raw["problems"] = [None] * n
+
+def _reviews_done(session, branches: Branches, universe, year: int) -> list[bool]:
+    """Whether each branch held its member review of ``year``."""
+    rows = session.execute(
+        select(ReviewFact.unit_id).where(ReviewFact.year == year, within(ReviewFact.unit_id, universe)))
+    return _spread(branches, ((unit_id, True) for (unit_id,) in rows), False)
+
+
+def _problem_tallies(session, branches: Branches, universe, year: int, as_of: date) -> list[dict | None]:
+    """Per branch, its problems of ``year``: open, overdue, rectified, total and those putting it in the
+    rectification scope; None for a branch without problems."""
+    tallies: list[dict | None] = [None] * len(branches)
     for unit_id, problem_id, status, deadline, in_scope in session.execute(
             select(Problem.unit_id, Problem.id, Problem.status, Problem.deadline, Problem.in_weak_scope)
             .where(Problem.year == year, within(Problem.unit_id, universe))):
-        i = at.get(unit_id)
+        i = branches.index.get(unit_id)
         if i is None:
             continue
-        tally = raw["problems"][i] or {"open": 0, "overdue": 0, "rectified": 0, "total": 0, "scope": []}
+        tally = tallies[i] or {"open": 0, "overdue": 0, "rectified": 0, "total": 0, "scope": []}
         tally["total"] += 1
         if status in ("rectified", "verified"):
             tally["rectified"] += 1
@@ -192,135 +227,222 @@ def load(session, branches: Branches, universe, year: int, as_of: date, config: 
                 tally["overdue"] += 1
         if in_scope:
             tally["scope"].append(problem_id)
-        raw["problems"][i] = tally
+        tallies[i] = tally
+    return tallies
 
-    raw["manual"] = [dict() for _ in range(n)]
+
+def _manual_inputs(session, branches: Branches, universe, year: int) -> list[dict]:
+    """Per branch, the inputs entered by hand for ``year``: {name: {"id", "value", "entered_by", "entered_at",
+    "note"}}."""
+    entered: list[dict] = [dict() for _ in range(len(branches))]
     for row in session.execute(
             select(ManualInput.unit_id, ManualInput.name, ManualInput.id, ManualInput.value, ManualInput.entered_by,
                    ManualInput.entered_at, ManualInput.note)
             .where(ManualInput.year == year, within(ManualInput.unit_id, universe))):
-        i = at.get(row[0])
+        i = branches.index.get(row[0])
         if i is not None:
-            raw["manual"][i][row[1]] = {"id": row[2], "value": row[3], "entered_by": row[4],
-                                        "entered_at": row[5].isoformat(), "note": row[6]}
-    return raw
+            entered[i][row[1]] = {"id": row[2], "value": row[3], "entered_by": row[4],
+                                  "entered_at": row[5].isoformat(), "note": row[6]}
+    return entered
 
 
 def _iso(value):
     return value.isoformat() if value is not None else None
 
 
+INDICATOR_NAMES = (
+    "meetings.ratio", "meetings.shortfall", *[f"meetings.{t}" for t in rules.MEETING_TYPES],
+    "committee.complete", "committee.secretary_vacant_3m", "committee.term_in_force",
+    *[f"members.{s}" for s in STAGES], "members.developed_1y", "members.developed_2y", "members.developed_3y",
+    "review.done", "points.average", "training.hour_coverage", "training.rotation", "support.venue",
+    "problems.open", "problems.overdue", "problems.rectified", "problems.rectified_ratio")
+
+
+class _Committee(NamedTuple):
+    """A branch's committee as the facts have it (zero seats and no dates when none is on record)."""
+
+    on_record: bool
+    seats_total: int
+    seats_filled: int
+    secretary_id: str | None
+    vacant_since: date | None
+    term_ends_on: date | None
+    elected_on: date | None
+
+
+_NO_COMMITTEE = _Committee(False, 0, 0, None, None, None, None)
+
+
+class _Meetings(NamedTuple):
+    """A branch's meetings of the year: held and required by type, and the shortfall."""
+
+    held: dict[str, int]
+    required: dict[str, int]
+    required_list: list[int]
+    missing: int
+    due: int
+
+
+class _Facts(NamedTuple):
+    """What the rules of one branch read, looked up once."""
+
+    committee: _Committee
+    full: int
+    members: int
+    meetings: _Meetings
+    vacancy: Violation | None
+    expired: Violation | None
+    tally: dict
+
+
 def derive(branches: Branches, raw: dict, year: int, as_of: date, config: dict, *,
            with_evidence: bool = False) -> IndicatorTable:
     """The indicators and the weak-and-lax signs of each branch, from the raw figures (pure).
 
-    One pass over the branches; the columns and the meetings due (which depend only on whether a
-    branch has a committee and party groups) are looked up once, outside the loop.
+    The meetings due depend only on whether a branch has a committee and party groups: they are worked
+    out once for the four shapes, outside the pass over the branches.
     """
-    n = len(branches)
-    committee_cfg = config["ORG.COMMITTEE_REQUIRED"]
-    weak_cfg = config["EVAL.WEAK"]
-    vacancy_months = config["ORG.VACANCY_MONTHS"]
-    names = ["meetings.ratio", "meetings.shortfall", *[f"meetings.{t}" for t in rules.MEETING_TYPES],
-             "committee.complete", "committee.secretary_vacant_3m", "committee.term_in_force",
-             *[f"members.{s}" for s in STAGES], "members.developed_1y", "members.developed_2y",
-             "members.developed_3y", "review.done", "points.average", "training.hour_coverage", "training.rotation",
-             "support.venue", "problems.open", "problems.overdue", "problems.rectified", "problems.rectified_ratio"]
-    columns = {name: [None] * n for name in names}
-    copied = [(columns[f"members.{s}"], raw[s]) for s in STAGES] + [
-        (columns[f"members.developed_{y}y"], raw[f"dev{y}"]) for y in (1, 2, 3)]
-    held_columns = [raw["held"][t] for t in rules.MEETING_TYPES]
-    ratio_columns = [columns[f"meetings.{t}"] for t in rules.MEETING_TYPES]
-    due_by_shape = {}
-    for has_committee in (False, True):
-        for has_groups in (False, True):
-            required = rules.meetings_required(config["LIFE.FREQUENCIES"], year, as_of,
-                                               has_committee=has_committee, has_groups=has_groups)
-            due_by_shape[(has_committee, has_groups)] = (required, [required.get(t, 0) for t in rules.MEETING_TYPES])
-    no_development_in = raw[f"dev{weak_cfg['no_development_years']}"]
-    no_problems = {"open": 0, "overdue": 0, "rectified": 0, "total": 0, "scope": []}
-
-    signs: list[list] = [[] for _ in range(n)]
-    figures = {name: [None] * n for name in ("members", "members_trained", "has_secretary", "term_expired",
-                                              "meetings_due")}
-    evidence: list[dict] | None = [{} for _ in range(n)] if with_evidence else None
-    for i in range(n):
-        committee = raw["committee"][i]
-        on_record = committee is not None
-        seats_total, seats_filled, secretary_id, vacant_since, term_ends_on, elected_on = (
-            committee[1:] if on_record else (0, 0, None, None, None, None))
-        full = int(raw["full"][i])
-        members = full + int(raw["probationary"][i])
-
-        held = dict(zip(rules.MEETING_TYPES, [column[i] for column in held_columns]))
-        required, due_list = due_by_shape[(seats_total >= committee_cfg["min_seats"], raw["groups"][i] > 0)]
-        missing, due = rules.meeting_shortfall(held, required)
-        columns["meetings.ratio"][i] = (due - missing) / due if due else 1.0
-        columns["meetings.shortfall"][i] = missing
-        for column, count, req in zip(ratio_columns, held.values(), due_list):
-            column[i] = min(count, req) / req if req else 1.0
-
-        vacancy = rules.secretary_vacancy(vacant_since, as_of, vacancy_months)
-        expired = rules.term_expired(term_ends_on, as_of)
-        columns["committee.complete"][i] = int(rules.committee_complete(
-            on_record, seats_total, seats_filled, secretary_id is not None, full, **committee_cfg))
-        columns["committee.secretary_vacant_3m"][i] = int(vacancy is not None)
-        columns["committee.term_in_force"][i] = int(on_record and expired is None)
-
-        for column, source in copied:
-            column[i] = int(source[i])
-        columns["review.done"][i] = int(raw["review"][i])
-        columns["points.average"][i] = round(raw["points"][i] / members, 2) if members else None
-        columns["training.hour_coverage"][i] = round(raw["trained"][i] / members, 4) if members else None
-        columns["training.rotation"][i] = int(raw["rotation"][i])
-        columns["support.venue"][i] = int(bool(raw["venue"][i]))
-        tally = raw["problems"][i] or no_problems
-        columns["problems.open"][i] = tally["open"]
-        columns["problems.overdue"][i] = tally["overdue"]
-        columns["problems.rectified"][i] = tally["rectified"]
-        columns["problems.rectified_ratio"][i] = tally["rectified"] / tally["total"] if tally["total"] else 1.0
-
-        manual = raw["manual"][i]
-        satisfaction = manual.get("public_satisfaction")
-        found = [
-            rules.committee_structure(on_record, seats_filled, full, **committee_cfg),
-            vacancy,
-            rules.life_irregular(held, required, missing, due, weak_cfg["meeting_ratio_below"], as_of),
-            rules.no_development(int(no_development_in[i]), int(raw["target"][i]), raw["last_admitted"][i],
-                                 weak_cfg["no_development_years"], as_of),
-            rules.no_venue(raw["venue"][i]),
-            rules.low_satisfaction(satisfaction["value"] if satisfaction else None, weak_cfg["satisfaction_below"],
-                                   satisfaction["entered_by"] if satisfaction else None),
-            *[rules.judged_sign(name, manual[name]["value"], manual[name]["entered_by"], manual[name]["note"])
-              for name in rules.JUDGED_SIGNS if name in manual],
-            rules.in_rectification_scope(tally["scope"]),
-        ]
-        signs[i] = [v for v in found if v is not None]
-        figures["members"][i] = members
-        figures["members_trained"][i] = int(raw["trained"][i])
-        figures["has_secretary"][i] = secretary_id is not None
-        figures["term_expired"][i] = expired is not None
-        figures["meetings_due"][i] = due
-        if evidence is None:
-            continue
-        evidence[i] = {
-            "meetings": {t: {"held": held[t], "due": required[t]} for t in rules.MEETING_TYPES},
-            "committee": None if not on_record else {
-                "elected_on": _iso(elected_on), "term_ends_on": _iso(term_ends_on), "seats": seats_total,
-                "seats_filled": seats_filled, "secretary_id": secretary_id,
-                "secretary_vacant_since": _iso(vacant_since)},
-            "term_expired": expired.as_dict() if expired else None,
-            "party_groups": raw["groups"][i],
-            "last_admitted": _iso(raw["last_admitted"][i]),
-            "members_trained": int(raw["trained"][i]),
-            "problems": {k: v for k, v in tally.items() if k != "scope"},
-            "has_venue": raw["venue"][i],
-        }
-    manual_columns = {name: [None] * n for name in MANUAL_INPUTS}
+    facts = _facts_of(raw, year, as_of, config)
+    columns = {**_meeting_columns(facts), **_committee_columns(facts, config["ORG.COMMITTEE_REQUIRED"]),
+               **_member_columns(raw, facts), **_problem_columns(facts)}
+    columns = {name: columns[name] for name in INDICATOR_NAMES}
+    signs = [_signs(raw, i, b, as_of, config) for i, b in enumerate(facts)]
+    evidence = [_evidence(raw, i, b) for i, b in enumerate(facts)] if with_evidence else None
+    manual_columns = {name: [None] * len(branches) for name in MANUAL_INPUTS}
     for i, entered in enumerate(raw["manual"]):
         for name, entry in entered.items():
             manual_columns[name][i] = entry["value"]
-    return IndicatorTable(branches, year, as_of, columns, manual_columns, raw["manual"], signs, figures, evidence)
+    return IndicatorTable(branches, year, as_of, columns, manual_columns, raw["manual"], signs,
+                          _figures(raw, facts), evidence)
+
+
+def _meetings_due_by_shape(frequencies, year: int, as_of: date) -> dict:
+    """(required by type, required in MEETING_TYPES order) by (has a committee, has party groups)."""
+    due_by_shape = {}
+    for has_committee in (False, True):
+        for has_groups in (False, True):
+            required = rules.meetings_required(frequencies, year, as_of,
+                                               has_committee=has_committee, has_groups=has_groups)
+            due_by_shape[(has_committee, has_groups)] = (required, [required.get(t, 0) for t in rules.MEETING_TYPES])
+    return due_by_shape
+
+
+def _facts_of(raw: dict, year: int, as_of: date, config: dict) -> list[_Facts]:
+    """Per branch: its committee, members, meetings against those due, secretary vacancy, term expiry and
+    problems."""
+    min_seats = config["ORG.COMMITTEE_REQUIRED"]["min_seats"]
+    vacancy_months = config["ORG.VACANCY_MONTHS"]
+    due_by_shape = _meetings_due_by_shape(config["LIFE.FREQUENCIES"], year, as_of)
+    no_problems = {"open": 0, "overdue": 0, "rectified": 0, "total": 0, "scope": []}
+    facts = []
+    for row, full, probationary, groups, counts, tally in zip(
+            raw["committee"], raw["full"], raw["probationary"], raw["groups"],
+            zip(*[raw["held"][t] for t in rules.MEETING_TYPES]), raw["problems"]):
+        committee = _Committee(True, *row[1:]) if row is not None else _NO_COMMITTEE
+        held = dict(zip(rules.MEETING_TYPES, counts))
+        required, required_list = due_by_shape[(committee.seats_total >= min_seats, groups > 0)]
+        missing, due = rules.meeting_shortfall(held, required)
+        facts.append(_Facts(
+            committee, int(full), int(full) + int(probationary), _Meetings(held, required, required_list, missing, due),
+            rules.secretary_vacancy(committee.vacant_since, as_of, vacancy_months),
+            rules.term_expired(committee.term_ends_on, as_of), tally or no_problems))
+    return facts
+
+
+def _meeting_columns(facts: list[_Facts]) -> dict[str, list]:
+    """meetings.ratio (held of due, no type making up for another), meetings.shortfall, and per type the
+    share held of those due."""
+    columns = {"meetings.ratio": [(b.meetings.due - b.meetings.missing) / b.meetings.due if b.meetings.due else 1.0
+                                  for b in facts],
+               "meetings.shortfall": [b.meetings.missing for b in facts]}
+    for k, t in enumerate(rules.MEETING_TYPES):
+        columns[f"meetings.{t}"] = [
+            min(b.meetings.held[t], b.meetings.required_list[k]) / b.meetings.required_list[k]
+            if b.meetings.required_list[k] else 1.0 for b in facts]
+    return columns
+
+
+def _committee_columns(facts: list[_Facts], committee_cfg: dict) -> dict[str, list]:
+    """committee.complete (secretary and every seat filled, as large as the members require), a secretary
+    vacant for ORG.VACANCY_MONTHS, a term in force."""
+    return {
+        "committee.complete": [int(rules.committee_complete(
+            b.committee.on_record, b.committee.seats_total, b.committee.seats_filled,
+            b.committee.secretary_id is not None, b.full, **committee_cfg)) for b in facts],
+        "committee.secretary_vacant_3m": [int(b.vacancy is not None) for b in facts],
+        "committee.term_in_force": [int(b.committee.on_record and b.expired is None) for b in facts]}
+
+
+def _member_columns(raw: dict, facts: list[_Facts]) -> dict[str, list]:
+    """Members by stage and developed within 1-3 years, review, points, training and venue."""
+    columns = {f"members.{s}": [int(v) for v in raw[s]] for s in STAGES}
+    for y in (1, 2, 3):
+        columns[f"members.developed_{y}y"] = [int(v) for v in raw[f"dev{y}"]]
+    columns["review.done"] = [int(v) for v in raw["review"]]
+    columns["points.average"] = [round(points / b.members, 2) if b.members else None
+                                 for points, b in zip(raw["points"], facts)]
+    columns["training.hour_coverage"] = [round(trained / b.members, 4) if b.members else None
+                                         for trained, b in zip(raw["trained"], facts)]
+    columns["training.rotation"] = [int(v) for v in raw["rotation"]]
+    columns["support.venue"] = [int(bool(v)) for v in raw["venue"]]
+    return columns
+
+
+def _problem_columns(facts: list[_Facts]) -> dict[str, list]:
+    return {"problems.open": [b.tally["open"] for b in facts],
+            "problems.overdue": [b.tally["overdue"] for b in facts],
+            "problems.rectified": [b.tally["rectified"] for b in facts],
+            "problems.rectified_ratio": [b.tally["rectified"] / b.tally["total"] if b.tally["total"] else 1.0
+                                         for b in facts]}
+
+
+def _signs(raw: dict, i: int, b: _Facts, as_of: date, config: dict) -> list:
+    """EVAL.WEAK: the weak-and-lax signs of branch ``i``."""
+    committee_cfg, weak_cfg = config["ORG.COMMITTEE_REQUIRED"], config["EVAL.WEAK"]
+    manual = raw["manual"][i]
+    satisfaction = manual.get("public_satisfaction")
+    found = [
+        rules.committee_structure(b.committee.on_record, b.committee.seats_filled, b.full, **committee_cfg),
+        b.vacancy,
+        rules.life_irregular(b.meetings.held, b.meetings.required, b.meetings.missing, b.meetings.due,
+                             weak_cfg["meeting_ratio_below"], as_of),
+        rules.no_development(int(raw[f"dev{weak_cfg['no_development_years']}"][i]), int(raw["target"][i]),
+                             raw["last_admitted"][i], weak_cfg["no_development_years"], as_of),
+        rules.no_venue(raw["venue"][i]),
+        rules.low_satisfaction(satisfaction["value"] if satisfaction else None, weak_cfg["satisfaction_below"],
+                               satisfaction["entered_by"] if satisfaction else None),
+        *[rules.judged_sign(name, manual[name]["value"], manual[name]["entered_by"], manual[name]["note"])
+          for name in rules.JUDGED_SIGNS if name in manual],
+        rules.in_rectification_scope(b.tally["scope"]),
+    ]
+    return [v for v in found if v is not None]
+
+
+def _figures(raw: dict, facts: list[_Facts]) -> dict[str, list]:
+    """What the dashboard adds up."""
+    return {"members": [b.members for b in facts],
+            "members_trained": [int(v) for v in raw["trained"]],
+            "has_secretary": [b.committee.secretary_id is not None for b in facts],
+            "term_expired": [b.expired is not None for b in facts],
+            "meetings_due": [b.meetings.due for b in facts]}
+
+
+def _evidence(raw: dict, i: int, b: _Facts) -> dict:
+    """The raw figures behind branch ``i``'s indicators."""
+    c = b.committee
+    return {
+        "meetings": {t: {"held": b.meetings.held[t], "due": b.meetings.required[t]} for t in rules.MEETING_TYPES},
+        "committee": None if not c.on_record else {
+            "elected_on": _iso(c.elected_on), "term_ends_on": _iso(c.term_ends_on), "seats": c.seats_total,
+            "seats_filled": c.seats_filled, "secretary_id": c.secretary_id,
+            "secretary_vacant_since": _iso(c.vacant_since)},
+        "term_expired": b.expired.as_dict() if b.expired else None,
+        "party_groups": raw["groups"][i],
+        "last_admitted": _iso(raw["last_admitted"][i]),
+        "members_trained": int(raw["trained"][i]),
+        "problems": {k: v for k, v in b.tally.items() if k != "scope"},
+        "has_venue": raw["venue"][i],
+    }
 
 
 def compute(session, branches: Branches, universe, year: int, as_of: date, config: dict, *,
