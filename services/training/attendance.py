@@ -43,8 +43,11 @@ def record(class_id, fields: dict) -> tuple[dict, bool]:
     if strangers:
         raise invalid("person_ids", *[f"{pid} is not enrolled in this class" for pid in strangers])
 
-    credited_ids = _write_attendance(session, cls, class_session, persons)
-    credited = [p for p in persons if p.id in credited_ids]
+    # every row this writes (attendance, yearly hours, requirements met) in the people's id order: two
+    # records of the same people listed in other orders wait for each other instead of deadlocking
+    in_lock_order = sorted(persons, key=lambda p: p.id)
+    credited_ids = _write_attendance(session, cls, class_session, in_lock_order)
+    credited = [p for p in in_lock_order if p.id in credited_ids]
     totals = _add_hours(session, cls, class_session, credited)
     for person in credited:
         emit("training.attendance.recorded", {
@@ -57,7 +60,7 @@ def record(class_id, fields: dict) -> tuple[dict, bool]:
                                                           "person_ids": [p.id for p in credited]})
     result = {"class_id": cls.id, "session_id": class_session.id, "year": class_session.year,
               "hours": class_session.hours,
-              "credited": [{"person_id": p.id, "year_hours": totals[p.id][0]} for p in credited],
+              "credited": [{"person_id": p.id, "year_hours": totals[p.id][0]} for p in persons if p.id in credited_ids],
               "already_recorded": [p.id for p in persons if p.id not in credited_ids]}
     return result, bool(credited)
 
