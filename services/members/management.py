@@ -47,9 +47,7 @@ def _refuse(violation: Violation | None) -> None:
 
 
 def _member_only(person: Person, code: str) -> None:
-    if person.stage not in ("probationary", "full"):
-        _refuse(Violation(code, en="this applies to party members (probationary or full)",
-                          zh="此项仅适用于党员（含预备党员）", facts={"stage": person.stage}))
+    _refuse(rules.party_member(code, person.stage))
 
 
 def record(person: Person, body: dict) -> dict:

@@ -120,45 +120,72 @@ def recorder(*kinds: str):
 
 def record(person: Person, step: dict) -> dict:
     """Record one step for ``person`` (already loaded in scope, locked for update)."""
-    session = db_session()
-    cfg = rule_config()
-    kind = step["kind"]
+    kind, on = step["kind"], step.get("date") or step["starts_on"]
     spec = rules.STEP_BY_KIND[kind]
-    on = step.get("date") or step["starts_on"]
-    today = dates.today()
-    if on > today:
-        raise invalid(**{"date" if "date" in step else "starts_on":
-                         [f"a step is recorded once it has happened; {on} is after today ({today})"]})
+    _check_happened(step, on)
     gate(rules.step_order(kind, person.reached_step, person.status, person.stage))
     history = History.load(person.id)
     if spec.number is not None:
         _check_chronology(person, history, on)
+    effect = _effect(Context(person, step, on, rule_config(), history), spec)
+    from_stage, from_status = person.stage, person.status
+    before = _apply(person, effect.changes)
+    rec = _write(person, step, spec, on, effect, history, before)
+    _move_deadlines(person, effect, on, rec)
+    _announce(person, rec, effect, before, from_stage, from_status)
+    return step_view(rec, person)
+
+
+def _check_happened(step: dict, on: date) -> None:
+    """A step is recorded once it has happened: 422 for a date after today."""
+    today = dates.today()
+    if on > today:
+        raise invalid(**{"date" if "date" in step else "starts_on":
+                         [f"a step is recorded once it has happened; {on} is after today ({today})"]})
+
+
+def _effect(c: Context, spec: rules.StepKind) -> Effect:
+    """What the step's recorder makes of it (its gates refuse it here), with the step reached and a
+    departure's status; 422 when a notice's working days fall in a year whose holidays are not loaded."""
     try:
-        effect: Effect = RECORDERS[kind](Context(person, step, on, cfg, history))
+        effect: Effect = RECORDERS[spec.kind](c)
     except CalendarNotPublished as exc:
         raise Problem(422, "Unprocessable Content",
                       f"{exc}. 该年度法定节假日安排尚未载入，无法按工作日计算公示期。", kind="calendar-not-published",
-                      errors={"json": {"starts_on" if "starts_on" in step else "date": [str(exc)]}}) from None
+                      errors={"json": {"starts_on" if "starts_on" in c.step else "date": [str(exc)]}}) from None
     if spec.number is not None:
         effect.changes.setdefault("reached_step", spec.number)
     if effect.left_reason:
-        effect.changes.update(status="left", left_on=on, left_reason=effect.left_reason)
+        effect.changes.update(status="left", left_on=c.on, left_reason=effect.left_reason)
+    return effect
 
-    before = {name: jsonable(getattr(person, name)) for name in effect.changes}
-    from_stage, from_status = person.stage, person.status
-    for name, value in effect.changes.items():
+
+def _apply(person: Person, changes: dict) -> dict:
+    """Move the person's fields on (a new version); returns their values before, for the record."""
+    before = {name: jsonable(getattr(person, name)) for name in changes}
+    for name, value in changes.items():
         setattr(person, name, value)
     person.version += 1
+    return before
 
+
+def _write(person: Person, step: dict, spec: rules.StepKind, on: date, effect: Effect, history: History,
+           before: dict) -> StepRecord:
+    """The step record, with the facts the recorder added and any deadline breached."""
     payload = {k: v for k, v in step.items() if k not in ("kind", "date")}
     payload.update(effect.facts)
     rec = StepRecord(person_id=person.id, org_path=person.org_path, seq=history.next_seq, number=spec.number,
-                     kind=kind, occurred_on=on, payload=jsonable(payload),
+                     kind=spec.kind, occurred_on=on, payload=jsonable(payload),
                      breaches=[v.as_dict() for v in effect.breaches], before=before,
                      recorded_by=current_principal().subject)
+    session = db_session()
     session.add(rec)
     session.flush()
+    return rec
 
+
+def _move_deadlines(person: Person, effect: Effect, on: date, rec: StepRecord) -> None:
+    """Close the deadlines the step meets, cancel and open the others; a departure closes open transfers."""
     for due_kind, violation in effect.meets:
         deadlines.meet(person, due_kind, on, rec.id, breached=violation is not None)
     if effect.cancel_all or effect.cancels:
@@ -168,19 +195,23 @@ def record(person: Person, step: dict) -> dict:
     if effect.left_reason:
         transfers.close_open(person, on)
 
+
+def _announce(person: Person, rec: StepRecord, effect: Effect, before: dict, from_stage: str,
+              from_status: str) -> None:
+    """The audit entry and the events: the step recorded, and a stage changed or a member left."""
     codes = [v.code for v in effect.breaches]
-    audit("person", person.id, f"step.{kind}", {
-        "step_id": rec.id, "number": spec.number, "occurred_on": on, "breaches": codes,
+    on = rec.occurred_on
+    audit("person", person.id, f"step.{rec.kind}", {
+        "step_id": rec.id, "number": rec.number, "occurred_on": on, "breaches": codes,
         "changes": {name: [before[name], jsonable(value)] for name, value in effect.changes.items()}})
     emit("members.step.recorded", {"step_id": rec.id, "person_id": person.id, "unit_id": person.unit_id,
-                                   "number": spec.number, "kind": kind, "occurred_on": on, "breaches": codes,
+                                   "number": rec.number, "kind": rec.kind, "occurred_on": on, "breaches": codes,
                                    "reverses_step_id": None, "person_version": person.version},
          org_path=person.org_path)
     if person.stage != from_stage:
-        emit_person("members.stage.changed", person, from_stage=from_stage, changed_on=on, step=kind)
+        emit_person("members.stage.changed", person, from_stage=from_stage, changed_on=on, step=rec.kind)
     if person.status == "left" and from_status != "left":
         emit_person("members.member.left", person, reason=person.left_reason, left_on=on)
-    return step_view(rec, person)
 
 
 def _check_chronology(person: Person, history: History, on: date) -> None:
@@ -282,13 +313,9 @@ def _notice(c: Context) -> Effect:
 
 def _notice_gate(c: Context, kind: str, step_en: str, step_zh: str) -> Violation | None:
     notice = c.history.last(kind)
-    if notice is not None and notice.payload.get("objections"):
-        return Violation("MEMBERS.PUBLIC_NOTICE",
-                         en=f"the public notice ending {notice.payload['ends_on']} raised objections; clear them and "
-                            "publish the notice again before the " + step_en,
-                         zh=f"公示（至{notice.payload['ends_on']}）期间有异议未查清，须查清后重新公示", facts={})
     ends_on = date.fromisoformat(notice.payload["ends_on"]) if notice else None
-    return rules.notice_before(step_en, step_zh, ends_on, c.on)
+    return rules.notice_before(step_en, step_zh, ends_on, c.on,
+                               objections=bool(notice is not None and notice.payload.get("objections")))
 
 
 @recorder("target")

@@ -338,13 +338,20 @@ def public_notice_length(starts_on: date, ends_on: date, working_days: int) -> V
                      facts={"starts_on": starts_on, "ends_on": ends_on, "earliest_end": earliest})
 
 
-def notice_before(step_en: str, step_zh: str, notice_ends_on: date | None, step_on: date) -> Violation | None:
-    """MEMBERS.PUBLIC_NOTICE: the notice is over before the target decision and before admission."""
+def notice_before(step_en: str, step_zh: str, notice_ends_on: date | None, step_on: date,
+                  objections: bool = False) -> Violation | None:
+    """MEMBERS.PUBLIC_NOTICE: the notice is over, and raised no objections left uncleared, before the target
+    decision and before admission."""
     if notice_ends_on is None:
         return Violation("MEMBERS.PUBLIC_NOTICE",
                          en=f"a public notice of at least the configured working days comes before the {step_en}; "
                             "none is recorded",
                          zh=f"{step_zh}前须进行公示，尚无公示记录", facts={})
+    if objections:
+        return Violation("MEMBERS.PUBLIC_NOTICE",
+                         en=f"the public notice ending {notice_ends_on} raised objections; clear them and "
+                            f"publish the notice again before the {step_en}",
+                         zh=f"公示（至{notice_ends_on}）期间有异议未查清，须查清后重新公示", facts={})
     if step_on > notice_ends_on:
         return None
     can = notice_ends_on + timedelta(days=1)
@@ -583,6 +590,15 @@ def conversion_approval_deadline(voted_on: date, approved_on: date, months: int,
 
 
 # ----------------------------------------------------------------------------- management
+
+def party_member(code: str, stage: str) -> Violation | None:
+    """MEMBERS.OUT_OF_CONTACT / MEMBERS.UNQUALIFIED: suspension, removal and their steps apply to party members
+    (probationary or full) only (管理条例 art. 31; 处置办法)."""
+    if stage in ("probationary", "full"):
+        return None
+    return Violation(code, en="this applies to party members (probationary or full)",
+                     zh="此项仅适用于党员（含预备党员）", facts={"stage": stage})
+
 
 def out_of_contact_suspension(since: date | None, on: date, months: int) -> Violation | None:
     """MEMBERS.OUT_OF_CONTACT: a member out of contact for 6+ months is suspended (停止党籍, 管理条例 art. 31)."""

@@ -165,6 +165,15 @@ def test_the_notice_is_over_before_the_decision(notice_end, step_on, broken):
                                     D(step_on))) == broken
 
 
+@pytest.mark.parametrize("objections, step_on, broken", [
+    (True, "2026-03-11", "MEMBERS.PUBLIC_NOTICE"),              # over, but its objections are not cleared
+    (False, "2026-03-11", None),
+])
+def test_a_notice_with_objections_is_published_again(objections, step_on, broken):
+    assert code(rules.notice_before("target decision", "确定发展对象", D("2026-03-10"), D(step_on),
+                                    objections=objections)) == broken
+
+
 # ----------------------------------------------------------------------------- MEMBERS.INTRODUCERS
 
 @pytest.mark.parametrize("people, broken", [
@@ -452,3 +461,15 @@ def test_party_standing_counts_from_the_conversion():
     assert rules.party_standing_years(D("2016-03-01"), D("2026-02-28")) == 9
     assert rules.party_standing_years(D("2016-03-01"), D("2026-03-01")) == 10
     assert rules.party_standing_years(None, D("2026-03-01")) is None
+
+
+# ----------------------------------------------------------------------------- who the management measures apply to
+
+@pytest.mark.parametrize("stage, broken", [
+    ("full", None),
+    ("probationary", None),
+    ("target", "MEMBERS.UNQUALIFIED"),                         # not yet a party member
+    ("applicant", "MEMBERS.UNQUALIFIED"),
+])
+def test_management_measures_apply_to_party_members(stage, broken):
+    assert code(rules.party_member("MEMBERS.UNQUALIFIED", stage)) == broken
