@@ -37,14 +37,16 @@ def compare_version(column) -> dict:
     return {"version_id_col": column, "version_id_generator": False}
 
 
-def advisory_lock(session, name: str) -> None:
+def advisory_lock(session, name: str, *, shared: bool = False) -> None:
     """Serialize the transactions that take the lock ``name`` until each commits or rolls back (PostgreSQL:
-    ``pg_advisory_xact_lock``). On SQLite every writing transaction already holds the database (``BEGIN
-    IMMEDIATE``), so there is nothing more to take."""
+    ``pg_advisory_xact_lock``; ``shared``: many holders at once, but none while one holds it exclusively).
+    On SQLite every writing transaction already holds the database (``BEGIN IMMEDIATE``), so there is
+    nothing more to take."""
     if session.get_bind().dialect.name != "postgresql":
         return
     key = int.from_bytes(hashlib.blake2b(name.encode(), digest_size=8).digest(), "big", signed=True)
-    session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": key})
+    function = "pg_advisory_xact_lock_shared" if shared else "pg_advisory_xact_lock"
+    session.execute(text(f"SELECT {function}(:key)"), {"key": key})
 
 
 def new_id() -> str:

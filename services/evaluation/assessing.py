@@ -16,13 +16,13 @@ from shared.request import audit, db_session, rule_config, unit_in_scope
 from shared.audit import record as audit_record
 from shared.bulk import collector_paused, copy_rows
 from shared.dates import today
-from shared.db import utcnow
+from shared.db import advisory_lock, utcnow
 from shared.errors import not_found
 from shared.http import paginate, under_clause
 
 from . import indicators, rules, scorecards, scoring
 from .models import Assessment, OrgUnitView, Rating, ScorecardVersion
-from .units import check_year, deepest_region, load_regions, region_in_scope, subtree
+from .units import check_year, deepest_region, load_regions, prefixes, region_in_scope, subtree
 
 
 #: PostgreSQL memory for the recompute's hash joins and aggregates, for its transaction only: with the
@@ -58,8 +58,20 @@ def previous_stars(session, universe, year: int, branches) -> list:
     return found
 
 
+def lock_subtree(session, path: str, year: int) -> None:
+    """Wait until no other transaction recomputes (or publishes) ``year`` for this subtree, one inside it or
+    one holding it: shared locks on the ancestors, root first, then an exclusive one on the region itself.
+    Two counties go on at once; a county and its city (whose delete and insert replace the same branches'
+    rows) take turns. Held until the transaction ends; taken again by the same transaction, it is a no-op."""
+    paths = prefixes(path)[::-1]
+    for ancestor in paths[:-1]:
+        advisory_lock(session, f"evaluation.assessments:{year}:{ancestor}", shared=True)
+    advisory_lock(session, f"evaluation.assessments:{year}:{path}")
+
+
 def assess_subtree(session, path: str, year: int, as_of_today, config: dict) -> dict:
     """Recompute every assessment under the region at ``path`` for ``year``; returns a summary."""
+    lock_subtree(session, path, year)
     with collector_paused():
         return _assess_subtree(session, path, year, as_of_today, config)
 

@@ -16,7 +16,7 @@ from shared.export import Column, csv_response, wanted_format, xlsx_response
 from shared.http import paginate, under_clause
 
 from . import rules, scorecards
-from .assessing import assess_subtree, explain
+from .assessing import assess_subtree, explain, lock_subtree
 from .models import Assessment, Rating, RatingBatch
 from .units import check_year, region_in_scope, subtree
 
@@ -26,6 +26,7 @@ def publish(fields: dict) -> dict:
     region = region_in_scope(fields["region_id"], "region_id")
     year = check_year(fields["year"], "json")
     config = rule_config()
+    lock_subtree(session, region.path, year)   # the region's publications take turns: each version once
     published = session.scalar(select(func.max(RatingBatch.version)).where(RatingBatch.region_id == region.id,
                                                                            RatingBatch.year == year)) or 0
     if published and not fields.get("reason"):
