@@ -13,6 +13,11 @@ KEY = validate.Regexp(r"^[a-z][a-z0-9_]{0,39}$", error="lower-case letters, digi
 PROBLEM_SOURCES = ("self_check", "inspection", "review", "research", "feedback")
 UNDER = {"description": "limit to this unit's subtree (default: the caller's whole scope)"}
 YEAR_ARG = {"description": "the year assessed (default: this year)"}
+#: the range every manual input lies in (each input's own range is narrower: MANUAL_INPUTS)
+MANUAL_VALUE = validate.Range(min=min(i["min"] for i in MANUAL_INPUTS.values()),
+                              max=max(i["max"] for i in MANUAL_INPUTS.values()))
+#: an indicator's figure (counts and rates of one unit's year) at most: a target or a veto's threshold
+INDICATOR_MAX = 1_000_000
 
 
 # ----------------------------------------------------------------------------- scorecards
@@ -24,10 +29,10 @@ class SourceSchema(Schema):
     transform = fields.String(validate=validate.OneOf(TRANSFORMS), metadata={
         "description": "scaled: weight x min(value/target, 1); flag: weight when value >= 1; "
                        "penalty: weight x max(1 - value/target, 0)"})
-    target = fields.Float(validate=validate.Range(min=0, min_inclusive=False))
+    target = fields.Float(validate=validate.Range(min=0, min_inclusive=False, max=INDICATOR_MAX))
     manual = fields.String(validate=validate.OneOf(sorted(MANUAL_INPUTS)))
-    min = fields.Float()
-    max = fields.Float()
+    min = fields.Float(validate=MANUAL_VALUE)
+    max = fields.Float(validate=MANUAL_VALUE)
     higher_is_better = fields.Boolean()
 
     @validates_schema
@@ -73,7 +78,7 @@ class VetoSchema(Schema):
     indicator = fields.String(validate=validate.OneOf(sorted(INDICATORS)))
     manual = fields.String(validate=validate.OneOf(sorted(MANUAL_INPUTS)))
     op = fields.String(required=True, validate=validate.OneOf(VETO_OPS))
-    value = fields.Float(required=True)
+    value = fields.Float(required=True, validate=validate.Range(min=-INDICATOR_MAX, max=INDICATOR_MAX))
 
     @validates_schema
     def one_source(self, data, **kwargs):
@@ -153,12 +158,12 @@ class InputIn(Schema):
     unit_id = fields.UUID(required=True)
     year = fields.Integer(required=True, validate=YEAR)
     name = fields.String(required=True, validate=validate.OneOf(sorted(MANUAL_INPUTS)))
-    value = fields.Float(required=True)
+    value = fields.Float(required=True, validate=MANUAL_VALUE)
     note = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=2000))
 
 
 class InputChange(Schema):
-    value = fields.Float(required=True)
+    value = fields.Float(required=True, validate=MANUAL_VALUE)
     note = fields.String(allow_none=True, validate=validate.Length(max=2000))
 
 

@@ -20,6 +20,10 @@ GENDERS = ("male", "female")
 CLASSIFICATIONS = ("in_work", "retired", "mobile")
 PHONE_RE = re.compile(r"^\+?[0-9][0-9 -]{4,19}$")
 BAD_ID = "not a valid national ID number (18 characters with the GB 11643 check digit)"
+#: the years a review, an award or a deadline may fall in (as in every service)
+YEAR = validate.Range(min=2000, max=2100)
+#: votes counted at one meeting: far above any branch or committee, far below the 32-bit column
+VOTES = validate.Range(min=0, max=1_000_000)
 
 
 class IdNumber(fields.String):
@@ -305,16 +309,16 @@ class FormStep(_Step):
 
 
 class _Vote(_Step):
-    entitled = fields.Integer(required=True, validate=validate.Range(min=1), metadata={
+    entitled = fields.Integer(required=True, validate=validate.Range(min=1, max=VOTES.max), metadata={
         "description": "full members entitled to vote"})
-    present = fields.Integer(required=True, validate=validate.Range(min=0))
-    yes = fields.Integer(required=True, validate=validate.Range(min=0))
-    no = fields.Integer(required=True, validate=validate.Range(min=0))
-    abstain = fields.Integer(load_default=0, validate=validate.Range(min=0))
-    written_yes = fields.Integer(load_default=0, validate=validate.Range(min=0), metadata={
+    present = fields.Integer(required=True, validate=VOTES)
+    yes = fields.Integer(required=True, validate=VOTES)
+    no = fields.Integer(required=True, validate=VOTES)
+    abstain = fields.Integer(load_default=0, validate=VOTES)
+    written_yes = fields.Integer(load_default=0, validate=VOTES, metadata={
         "description": "absent members' written opinions in favour (they count)"})
-    written_no = fields.Integer(load_default=0, validate=validate.Range(min=0))
-    candidates = fields.Integer(load_default=1, validate=validate.Range(min=1), metadata={
+    written_no = fields.Integer(load_default=0, validate=VOTES)
+    candidates = fields.Integer(load_default=1, validate=validate.Range(min=1, max=VOTES.max), metadata={
         "description": "candidates decided in this one vote (must be 1)"})
     recused = fields.List(fields.UUID(), load_default=list, metadata={
         "description": "members who stood aside (a leader whose near relative is the candidate)"})
@@ -378,7 +382,8 @@ class PlainStep(_Step):
 class ConversionVoteStep(_Vote):
     """23 支部党员大会讨论转正 (MEMBERS.PROBATION, MEMBERS.CONVERSION)."""
     outcome = fields.String(required=True, validate=validate.OneOf(("convert", "extend", "cancel")))
-    extension_months = fields.Integer(load_default=None, allow_none=True)
+    extension_months = fields.Integer(load_default=None, allow_none=True, validate=validate.Range(min=0, max=120),
+                                      metadata={"description": "the months proposed (the rule allows 6 to 12)"})
 
     @validates_schema
     def _extension(self, data, **kwargs):
@@ -626,7 +631,7 @@ class GradeIn(Schema):
 
 class ReviewIn(Schema):
     unit_id = fields.UUID(required=True)
-    year = fields.Integer(required=True, validate=validate.Range(min=2000, max=2100))
+    year = fields.Integer(required=True, validate=YEAR)
     held_on = fields.Date(required=True)
     grades = fields.List(fields.Nested(GradeIn), required=True, validate=validate.Length(min=1))
     not_graded = fields.List(fields.UUID(), load_default=list, metadata={
@@ -656,7 +661,7 @@ ReviewPage = page_schema(ReviewOut)
 
 class ReviewListArgs(PageArgs):
     under = fields.UUID(load_default=None)
-    year = fields.Integer(load_default=None)
+    year = fields.Integer(load_default=None, validate=YEAR)
 
 
 # ----------------------------------------------------------------------------- points
@@ -693,12 +698,12 @@ AwardPage = page_schema(AwardOut)
 class AwardListArgs(PageArgs):
     under = fields.UUID(load_default=None)
     person_id = fields.UUID(load_default=None)
-    year = fields.Integer(load_default=None)
+    year = fields.Integer(load_default=None, validate=YEAR)
 
 
 class RankingArgs(Schema):
     unit_id = fields.UUID(required=True)
-    year = fields.Integer(required=True)
+    year = fields.Integer(required=True, validate=YEAR)
 
 
 class RankedMember(Schema):
@@ -718,7 +723,7 @@ class RankingOut(Schema):
 
 
 class PersonPointsArgs(Schema):
-    year = fields.Integer(required=True)
+    year = fields.Integer(required=True, validate=YEAR)
 
 
 class PersonPointsOut(Schema):
@@ -805,7 +810,7 @@ class NoDevelopmentOut(Schema):
 
 
 class BreachArgs(UnderArgs):
-    year = fields.Integer(load_default=None, metadata={"description": "the year the deadline fell due"})
+    year = fields.Integer(load_default=None, validate=YEAR, metadata={"description": "the year the deadline fell due"})
 
 
 class BreachCount(Schema):

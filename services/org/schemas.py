@@ -14,6 +14,14 @@ UNIT_STATUSES = ("active", "dissolved")
 FUND_SOURCES = ("unit_funds", "fiscal_allocation", "dues_subsidy")
 UNCOVERED_STATUSES = ("uncovered", "covered", "closed")
 CODE = validate.Regexp(r"^[A-Za-z0-9_.-]{1,64}$", error="letters, digits, _ . - (at most 64)")
+#: work units one joint branch joins
+COVERED_UNITS = validate.Range(min=1, max=10_000)
+#: people counted in an enterprise or at a meeting: far above any real one, far below the 32-bit column
+HEADCOUNT = validate.Range(min=0, max=10_000_000)
+#: a venue's area in m2: the column is NUMERIC(10, 2)
+VENUE_AREA = validate.Range(min=0, min_inclusive=False, max=99_999_999.99)
+#: one fund's amount in yuan: the column is NUMERIC(14, 2)
+FUND_AMOUNT = validate.Range(min=0, min_inclusive=False, max=999_999_999_999.99)
 
 
 # ----------------------------------------------------------------------------- units
@@ -26,7 +34,7 @@ class UnitIn(Schema):
     external_id = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=100))
     parent_id = fields.UUID(load_default=None, allow_none=True)
     established_on = fields.Date(load_default=None, allow_none=True)
-    covered_units = fields.Integer(load_default=None, allow_none=True, validate=validate.Range(min=1),
+    covered_units = fields.Integer(load_default=None, allow_none=True, validate=COVERED_UNITS,
                                    metadata={"description": "joint branch: how many work units it joins"})
 
 
@@ -39,7 +47,7 @@ class UnitPatch(Schema):
     code = fields.String(validate=CODE)
     external_id = fields.String(allow_none=True, validate=validate.Length(max=100))
     established_on = fields.Date(allow_none=True)
-    covered_units = fields.Integer(allow_none=True, validate=validate.Range(min=1))
+    covered_units = fields.Integer(allow_none=True, validate=COVERED_UNITS)
 
 
 class MoveIn(Schema):
@@ -79,7 +87,7 @@ class UnitListArgs(PageArgs):
     kind = fields.String(load_default=None, validate=validate.OneOf(UNIT_KINDS))
     status = fields.String(load_default=None, validate=validate.OneOf(UNIT_STATUSES))
     domain = fields.String(load_default=None, validate=validate.OneOf(DOMAINS))
-    code = fields.String(load_default=None)
+    code = fields.String(load_default=None, validate=validate.Length(max=64))
 
 
 class RosterOut(Schema):
@@ -243,10 +251,10 @@ class MeetingIn(Schema):
     unit_id = fields.UUID(required=True)
     type = fields.String(required=True, validate=validate.OneOf(MEETING_TYPES))
     held_on = fields.Date(required=True)
-    entitled = fields.Integer(load_default=None, allow_none=True, validate=validate.Range(min=0),
+    entitled = fields.Integer(load_default=None, allow_none=True, validate=HEADCOUNT,
                               metadata={"description": "general meeting: full members entitled to vote; committee "
                                                        "meeting: committee members. Defaults to the unit's figure."})
-    present = fields.Integer(load_default=None, allow_none=True, validate=validate.Range(min=0))
+    present = fields.Integer(load_default=None, allow_none=True, validate=HEADCOUNT)
     topic = fields.String(required=True, validate=validate.Length(min=1, max=300))
     lecturer = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=100))
     lecturer_person_id = fields.UUID(load_default=None, allow_none=True)
@@ -335,8 +343,8 @@ class UncoveredIn(Schema):
     domain = fields.String(required=True, validate=validate.OneOf(DOMAINS))
     credit_code = fields.String(load_default=None, allow_none=True,
                                 validate=validate.Regexp(r"^[0-9A-Z]{18}$", error="18 digits or capital letters"))
-    employees = fields.Integer(load_default=None, allow_none=True, validate=validate.Range(min=0))
-    party_members = fields.Integer(load_default=None, allow_none=True, validate=validate.Range(min=0))
+    employees = fields.Integer(load_default=None, allow_none=True, validate=HEADCOUNT)
+    party_members = fields.Integer(load_default=None, allow_none=True, validate=HEADCOUNT)
     instructor_name = fields.String(load_default=None, allow_none=True, validate=validate.Length(min=1, max=100))
     instructor_title = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=200))
     instructor_assigned_on = fields.Date(load_default=None, allow_none=True)
@@ -344,8 +352,8 @@ class UncoveredIn(Schema):
 
 class UncoveredPatch(Schema):
     name = fields.String(validate=validate.Length(min=1, max=200))
-    employees = fields.Integer(allow_none=True, validate=validate.Range(min=0))
-    party_members = fields.Integer(allow_none=True, validate=validate.Range(min=0))
+    employees = fields.Integer(allow_none=True, validate=HEADCOUNT)
+    party_members = fields.Integer(allow_none=True, validate=HEADCOUNT)
     instructor_name = fields.String(allow_none=True, validate=validate.Length(min=1, max=100))
     instructor_title = fields.String(allow_none=True, validate=validate.Length(max=200))
     instructor_assigned_on = fields.Date(allow_none=True)
@@ -498,7 +506,7 @@ class SupportIn(Schema):
     has_venue = fields.Boolean(required=True)
     venue_name = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=200))
     venue_area_m2 = fields.Decimal(load_default=None, allow_none=True, places=2,
-                                   validate=validate.Range(min=0, min_inclusive=False), as_string=False)
+                                   validate=VENUE_AREA, as_string=False)
     organizers = fields.List(fields.Nested(OrganizerIn), load_default=list, validate=validate.Length(max=100))
 
     @validates_schema
@@ -510,7 +518,7 @@ class SupportIn(Schema):
 class FundIn(Schema):
     year = fields.Integer(required=True, validate=validate.Range(min=2000, max=2100))
     source = fields.String(required=True, validate=validate.OneOf(FUND_SOURCES))
-    amount = fields.Decimal(required=True, places=2, validate=validate.Range(min=0, min_inclusive=False))
+    amount = fields.Decimal(required=True, places=2, validate=FUND_AMOUNT)
     received_on = fields.Date(required=True)
     note = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=300))
 
@@ -608,7 +616,7 @@ class ImportRecord(Schema):
     domain = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(DOMAINS))
     external_id = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=100))
     established_on = fields.Date(load_default=None, allow_none=True)
-    covered_units = fields.Integer(load_default=None, allow_none=True, validate=validate.Range(min=1))
+    covered_units = fields.Integer(load_default=None, allow_none=True, validate=COVERED_UNITS)
 
 
 class ImportOut(Schema):

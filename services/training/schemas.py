@@ -13,11 +13,13 @@ RULE_CODES = ("TRAIN.NEW_SECRETARY", "TRAIN.NEW_MEMBER")
 GAPS = tuple(rules.GAP_NAMES)
 CATEGORIES = ("secretary", "leader", "member")
 YEAR = validate.Range(min=2000, max=2100)
+#: a course's class hours at most (a session's at most 24)
+MAX_HOURS = 2000
 
 
 def half_hours(value: float) -> None:
     """Class hours are counted in halves (0.5, 1, 1.5 ...)."""
-    if value <= 0 or (value * 2) != int(value * 2):
+    if not 0 < value <= MAX_HOURS or (value * 2) != int(value * 2):
         raise ValidationError("class hours are a positive multiple of 0.5")
 
 
@@ -29,7 +31,8 @@ class CourseIn(Schema):
     title = fields.String(required=True, validate=validate.Length(min=1, max=200))
     topics = fields.List(fields.String(validate=validate.Length(min=1, max=200)), load_default=list,
                          validate=validate.Length(max=100))
-    hours = fields.Float(required=True, validate=[validate.Range(max=2000), half_hours])
+    hours = fields.Float(required=True, validate=[validate.Range(min=0, min_inclusive=False, max=MAX_HOURS),
+                                                  half_hours])
 
 
 class CourseOut(Schema):
@@ -56,7 +59,7 @@ class SessionIn(Schema):
     title = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=200))
     starts_at = fields.DateTime(required=True, metadata={"description": "ISO 8601; without an offset: Asia/Shanghai"})
     ends_at = fields.DateTime(required=True)
-    hours = fields.Float(required=True, validate=[validate.Range(max=24), half_hours],
+    hours = fields.Float(required=True, validate=[validate.Range(min=0, min_inclusive=False, max=24), half_hours],
                          metadata={"description": "class hours credited to each person who attends"})
 
     @post_load
