@@ -55,8 +55,9 @@ PROBLEM_SCHEMA = {
         "violations": {"type": "array", "description": "every rule the change breaks (409)",
                        "items": {"type": "object", "properties": {
                            "code": {"type": "string"}, "zh": {"type": "string"}, "en": {"type": "string"}}}},
-        "errors": {"type": "object", "description": "invalid fields by location: {\"json\": {\"name\": "
-                                                    "[\"...\"]}, \"query\": {...}} (422)"},
+        "errors": {"type": ["object", "array"],
+                   "description": "invalid fields by location: {\"json\": {\"name\": [\"...\"]}, \"query\": "
+                                  "{...}} (422); an org import's rejected lines as [{line, field, message}]"},
         "current_etag": {"type": "string", "description": "the ETag the record has now (412)"},
         "report": {"type": "object", "description": "an import's report: the line and field of each error"},
     },
