@@ -78,7 +78,7 @@ def change(transfer: Transfer, fields: dict) -> Transfer:
 
     Locks the person before the transfer, in the order a member's leaving takes them (``close_open``):
     a completion racing a death waits for it instead of deadlocking."""
-    db_session().get(Person, transfer.person_id, with_for_update=True)
+    person = db_session().get(Person, transfer.person_id, with_for_update=True, populate_existing=True)
     transfer = if_match(transfer)
     status, on = fields["status"], fields["on"]
     sources, side = TRANSITIONS[status]
@@ -98,16 +98,16 @@ def change(transfer: Transfer, fields: dict) -> Transfer:
         transfer.accepted_on = on
     elif status == "completed":
         transfer.completed_on = transfer.closed_on = on
-        _complete(transfer, on)
+        _complete(transfer, person, on)
     else:
         transfer.closed_on = on
     audit("transfer", transfer.id, status, {"on": on})
     return transfer
 
 
-def _complete(transfer: Transfer, on: date) -> None:
+def _complete(transfer: Transfer, person: Person, on: date) -> None:
+    """The person (locked by ``change``) moves to the receiving unit, with the records that carry its path."""
     session = db_session()
-    person = session.get(Person, transfer.person_id, with_for_update=True, populate_existing=True)
     to = session.get(OrgUnitView, transfer.to_unit_id)
     if to is None or to.status != "active":
         raise Problem(409, "Conflict", "the receiving unit is no longer active", kind="conflict")
