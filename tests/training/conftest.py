@@ -150,11 +150,10 @@ class World:
         return [e for e in pending_events(self.app) if type_ is None or e.type == type_]
 
 
-@pytest.fixture
-def world(make_app):
+def county_tree(app) -> World:
     """Province P > city C > counties K1, K2 > townships T1a, T1b (K1), T2 (K2) > branches B1a, B1b (T1a),
     B1c (T1b), B2 (T2); a branch K1d directly under K1."""
-    w = World(make_app("training"))
+    w = World(app)
     w.unit("P", "province")
     w.unit("C", "city", "P")
     for county in ("K1", "K2"):
@@ -168,3 +167,9 @@ def world(make_app):
     w.unit("B2", "branch", "T2")
     w.unit("K1d", "branch", "K1")
     return w
+
+
+@pytest.fixture
+def world(make_app):
+    """The county tree (``county_tree``) on the embedded default."""
+    return county_tree(make_app("training"))

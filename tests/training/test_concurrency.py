@@ -14,22 +14,15 @@ from services.training import rotation
 from services.training.models import Enrollment, PersonYearHours
 from shared.testing import at_once
 
-from .conftest import API, World
+from .conftest import API, county_tree
 
 pytestmark = pytest.mark.infra
 
 
 @pytest.fixture
 def world(make_app, pg_url):
-    """Province P > city C > county K1 > township T1 > branches B1, B2, on PostgreSQL."""
-    w = World(make_app("training", database_url=pg_url("training")))
-    w.unit("P", "province")
-    w.unit("C", "city", "P")
-    w.unit("K1", "county", "C")
-    w.unit("T1", "township", "K1")
-    w.unit("B1", "branch", "T1")
-    w.unit("B2", "branch", "T1")
-    return w
+    """The conftest's county tree on PostgreSQL (branches B1a and B1b under county K1's township T1a)."""
+    return county_tree(make_app("training", database_url=pg_url("training")))
 
 
 def read(w, url) -> tuple[dict, str]:
@@ -86,7 +79,7 @@ def test_of_two_sessions_added_with_one_etag_exactly_one_is_added_every_round(wo
 
 def test_of_two_confirmations_of_a_rotation_plan_with_one_etag_exactly_one_enrols(world, monkeypatch):
     monkeypatch.setattr(rotation, "today", lambda: date(2020, 1, 1))
-    for name in ("B1", "B2"):
+    for name in ("B1a", "B1b"):
         world.person(f"书记{name}", name)
         world.committee(name, [("secretary", f"书记{name}", date(2019, 1, 1))])
     for round_, year in enumerate(range(2021, 2027)):
@@ -110,7 +103,7 @@ def test_of_two_confirmations_of_a_rotation_plan_with_one_etag_exactly_one_enrol
 def test_a_capacity_lowered_while_people_enrol_is_never_exceeded(world):
     names = [f"学员{i}" for i in range(4)]
     for name in names:
-        world.person(name, "B1")
+        world.person(name, "B1a")
     for round_ in range(10):
         cls = world.make_class("K1", capacity=4)
         assert world.enrol(cls["id"], names[0], names[1]).status_code == 201
@@ -132,7 +125,7 @@ def test_two_attendance_records_of_the_same_people_in_opposite_orders_never_dead
     two records would lock those rows in opposite orders and deadlock (PostgreSQL aborts one: 503)."""
     names = [f"学员{i}" for i in range(400)]
     for i, name in enumerate(names):
-        world.person(name, "B1" if i % 2 else "B2")
+        world.person(name, "B1a" if i % 2 else "B1b")
     for round_ in range(8):
         cls = world.make_class("K1", capacity=len(names), starts_on=date(2025, 4, 1), ends_on=date(2025, 4, 1),
                                sessions=[(datetime(2025, 4, 1, 9), datetime(2025, 4, 1, 11), 2),
