@@ -159,6 +159,9 @@ def locked(entity):
     here, so what the caller checks next is what its write will change."""
     session = object_session(entity)
     identity = sa_inspect(entity).identity
+    # what this session read before is forgotten, so a newer committed version is loaded as it is (the
+    # version check of a versioned row would refuse it as stale, without the ETag the client must read)
+    session.expire(entity)
     return session.get(type(entity), identity[0] if len(identity) == 1 else identity,
                        with_for_update=True, populate_existing=True)
 

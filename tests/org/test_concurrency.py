@@ -49,9 +49,10 @@ def test_of_two_patches_with_one_etag_exactly_one_wins_every_round(pg_org):
         first, second = at_once(pg_org.app, patch_name(pg_org, county["id"], tag, f"甲{round_}"),
                                 patch_name(pg_org, county["id"], tag, f"乙{round_}"))
         assert sorted([first.status_code, second.status_code]) == [200, 412], (round_, first.json, second.json)
-        winner = first if first.status_code == 200 else second
+        winner, loser = (first, second) if first.status_code == 200 else (second, first)
         assert pg_org.refresh(county)["name"] == winner.json["name"]
         assert pg_org.refresh(county)["version"] == round_ + 2
+        assert loser.json["current_etag"] == winner.headers["ETag"], round_  # what to read again
 
 
 def test_of_two_moves_with_one_etag_one_wins_and_every_path_follows_its_parent(pg_org, make_app):
