@@ -14,6 +14,7 @@ from __future__ import annotations
 import calendar
 import json
 import os
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from functools import lru_cache
 from zoneinfo import ZoneInfo
@@ -68,17 +69,33 @@ def _birthday_in(birth: date, year: int, feb29_rule: str) -> date:
 
 # ----------------------------------------------------------------------------- working days
 
+@dataclass(frozen=True)
+class ExtraCalendar:
+    """The years a calendar file publishes, with their holidays and make-up workdays."""
+
+    years: frozenset[int]
+    holidays: frozenset[date]
+    workdays: frozenset[date]
+
+
 @lru_cache(maxsize=1)
-def _extra_calendar() -> tuple[frozenset[date], frozenset[date]]:
+def _extra_calendar() -> ExtraCalendar:
     """Holidays and make-up workdays for years the package does not cover yet, from
-    ``ZHIBU_CALENDAR_FILE`` (``{"holidays": [...], "workdays": [...]}``, ISO dates)."""
+    ``ZHIBU_CALENDAR_FILE`` (``{"years": [2027], "holidays": [...], "workdays": [...]}``, ISO dates).
+
+    The file covers the years it lists (``years``, or else the years its dates fall in) and no
+    others: a day of a year neither the package nor the file covers is not guessed.
+    """
     path = os.environ.get("ZHIBU_CALENDAR_FILE")
     if not path:
-        return frozenset(), frozenset()
+        return ExtraCalendar(frozenset(), frozenset(), frozenset())
     with open(path) as fh:
         data = json.load(fh)
-    return (frozenset(date.fromisoformat(d) for d in data.get("holidays", [])),
-            frozenset(date.fromisoformat(d) for d in data.get("workdays", [])))
+    holidays = frozenset(date.fromisoformat(d) for d in data.get("holidays", []))
+    workdays = frozenset(date.fromisoformat(d) for d in data.get("workdays", []))
+    years = data.get("years")
+    listed = frozenset(int(y) for y in years) if years is not None else frozenset(d.year for d in holidays | workdays)
+    return ExtraCalendar(listed, holidays, workdays)
 
 
 class CalendarNotPublished(ValueError):
@@ -86,15 +103,17 @@ class CalendarNotPublished(ValueError):
 
 
 def is_working_day(day: date) -> bool:
-    holidays, workdays = _extra_calendar()
-    if day in workdays:
+    """The official calendar: the file's dates first, then the package; a year covered by the file
+    alone is weekdays apart from its dates; a year neither covers raises ``CalendarNotPublished``."""
+    extra = _extra_calendar()
+    if day in extra.workdays:
         return True
-    if day in holidays:
+    if day in extra.holidays:
         return False
     try:
         return chinese_calendar.is_workday(day)
     except NotImplementedError:
-        if holidays or workdays:
+        if day.year in extra.years:
             return day.weekday() < 5
         raise CalendarNotPublished(
             f"the official holiday calendar for {day.year} is not loaded; "

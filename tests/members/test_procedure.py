@@ -158,6 +158,28 @@ def test_a_notice_into_an_unpublished_year_is_a_clear_422_not_a_500(client, coun
     assert resp.json["type"].endswith("calendar-not-published") and "2027" in resp.json["detail"]
 
 
+def test_a_calendar_file_does_not_turn_the_years_it_omits_into_weekdays(client, county, tree, monkeypatch, tmp_path):
+    import json
+
+    from shared import dates
+
+    path = tmp_path / "calendar.json"
+    path.write_text(json.dumps({"holidays": ["2027-10-01"]}))        # one date of 2027: 2028 is not covered
+    monkeypatch.setenv("ZHIBU_CALENDAR_FILE", str(path))
+    dates._extra_calendar.cache_clear()
+    monkeypatch.setattr(dates, "today", lambda: date(2028, 1, 20))
+    try:
+        cand = register(client, county, tree.id("v"), name="跨年二", stage="activist", birth_date="1990-01-01",
+                        applied_on="2025-01-01", activist_since="2026-02-01", reached_step=6)
+        resp = client.post(f"/api/members/v1/people/{cand['id']}/steps", headers=county,
+                           json={"kind": "target_notice", "starts_on": "2027-12-28"})
+        assert resp.status_code == 422
+        assert resp.json["type"].endswith("calendar-not-published") and "2028" in resp.json["detail"]
+    finally:
+        monkeypatch.delenv("ZHIBU_CALENDAR_FILE")
+        dates._extra_calendar.cache_clear()
+
+
 def test_a_vote_with_exactly_half_in_favour_is_refused(walk, client, county, members):
     body = walk.until("admission_vote", entitled=10, present=8, yes=5, no=3)
     before = counts(members)
