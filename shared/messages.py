@@ -90,6 +90,13 @@ CATALOG: dict[str, tuple[str, str]] = {
     "gateway-token-request": ("请以 JSON 发送 {{\"client_id\": ..., \"client_secret\": ...}}",
                               "send JSON {{\"client_id\": ..., \"client_secret\": ...}}"),
     "gateway-bad-client": ("未知的客户端或密钥错误", "unknown client or wrong secret"),
+    # --- webhooks -------------------------------------------------------------------------------------
+    "webhooks-event-types-unknown": ("事件类型 {patterns} 不匹配事件目录中的任何类型",
+                                     "the event types {patterns} match no type of the event catalog"),
+    "webhooks-not-delivered": ("订阅没有收到过事件 {event_id}（或已超过保留期）",
+                               "the subscription got no event {event_id} (or it is past the retention)"),
+    "webhooks-flagged": ("投递连续失败 {hours} 小时，订阅已暂停：{error}",
+                         "deliveries failed for {hours} h, the subscription was paused: {error}"),
 }
 
 

@@ -1,0 +1,107 @@
+"""Request and response schemas of the webhooks service."""
+from __future__ import annotations
+
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+
+from shared.http import PageArgs, page_schema
+
+STATUSES = ("active", "paused")
+#: a glob over event types: segments of lower-case letters, digits, _ and *
+PATTERN = validate.Regexp(r"^[a-z0-9_*]{1,40}(\.[a-z0-9_*]{1,40}){0,2}$",
+                          error="a glob over event types such as members.stage.* (letters, digits, _, *, dots)")
+URL = validate.URL(schemes={"http", "https"}, require_tld=False, error="an absolute http(s) URL")
+
+
+class SubscriptionIn(Schema):
+    name = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    url = fields.String(required=True, validate=[validate.Length(max=2000), URL],
+                        metadata={"description": "https (http only to an allowed loopback address)"})
+    event_types = fields.List(fields.String(validate=PATTERN), required=True,
+                              validate=validate.Length(min=1, max=50),
+                              metadata={"description": "globs over the catalog's event types (members.stage.*)"})
+    under = fields.UUID(load_default=None, allow_none=True,
+                        metadata={"description": "the subtree delivered (default: the caller's whole scope)"})
+    status = fields.String(load_default="active", validate=validate.OneOf(STATUSES))
+
+
+class SubscriptionPatch(Schema):
+    name = fields.String(validate=validate.Length(min=1, max=200))
+    url = fields.String(validate=[validate.Length(max=2000), URL])
+    event_types = fields.List(fields.String(validate=PATTERN), validate=validate.Length(min=1, max=50))
+    status = fields.String(validate=validate.OneOf(STATUSES),
+                           metadata={"description": "active again also clears the flag and retries at once"})
+
+
+class SubscriptionOut(Schema):
+    id = fields.String()
+    name = fields.String()
+    url = fields.String()
+    event_types = fields.List(fields.String())
+    under = fields.String(allow_none=True)
+    path = fields.String()
+    status = fields.String()
+    flagged = fields.Boolean()
+    flagged_at = fields.DateTime(allow_none=True)
+    flag_reason = fields.String(allow_none=True)
+    pending = fields.Integer(metadata={"description": "deliveries waiting in this subscription's queue"})
+    created_by = fields.String()
+    created_at = fields.DateTime()
+    updated_at = fields.DateTime()
+    version = fields.Integer()
+
+
+class SubscriptionCreated(SubscriptionOut):
+    secret = fields.String(metadata={"description": "the signing secret: shown this once, never again"})
+
+
+SubscriptionPage = page_schema(SubscriptionOut)
+
+
+class SubscriptionListArgs(PageArgs):
+    under = fields.UUID(load_default=None)
+    status = fields.String(load_default=None, validate=validate.OneOf(STATUSES))
+
+
+class DeliveryOut(Schema):
+    id = fields.Integer()
+    delivery_id = fields.Integer(allow_none=True)
+    event_id = fields.String()
+    event_type = fields.String()
+    attempt = fields.Integer()
+    status = fields.String(metadata={"description": "delivered (2xx) or failed"})
+    response_code = fields.Integer(allow_none=True)
+    latency_ms = fields.Integer()
+    error = fields.String(allow_none=True)
+    at = fields.DateTime()
+
+
+DeliveryPage = page_schema(DeliveryOut)
+
+
+class DeliveryListArgs(PageArgs):
+    status = fields.String(load_default=None, validate=validate.OneOf(("delivered", "failed")))
+    event_id = fields.UUID(load_default=None)
+    since = fields.AwareDateTime(load_default=None, default_timezone=None)
+
+
+class RedeliverIn(Schema):
+    event_id = fields.UUID(load_default=None, metadata={"description": "one event this subscription got"})
+    since = fields.AwareDateTime(load_default=None,
+                                 metadata={"description": "every event of this subscription that occurred since"})
+
+    @validates_schema
+    def _one_of(self, data, **_kwargs):
+        if (data.get("event_id") is None) == (data.get("since") is None):
+            raise ValidationError("give either event_id or since", "_schema")
+
+
+class RedeliverOut(Schema):
+    queued = fields.Integer(metadata={"description": "deliveries queued again, in their first order"})
+
+
+class PingOut(Schema):
+    status = fields.String(metadata={"description": "delivered (2xx) or failed"})
+    response_code = fields.Integer(allow_none=True)
+    latency_ms = fields.Integer()
+    error = fields.String(allow_none=True)
+    event_id = fields.String()
