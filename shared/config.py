@@ -13,8 +13,9 @@ import secrets
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-SERVICES = ("org", "members", "training", "evaluation")
-DEFAULT_PORTS = {"gateway": 8000, "org": 8001, "members": 8002, "training": 8003, "evaluation": 8004}
+SERVICES = ("org", "members", "training", "evaluation", "webhooks")
+DEFAULT_PORTS = {"gateway": 8000, "org": 8001, "members": 8002, "training": 8003, "evaluation": 8004,
+                 "webhooks": 8005}
 
 
 def var_dir() -> Path:

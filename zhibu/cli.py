@@ -66,7 +66,10 @@ def cmd_web(args) -> int:
 def cmd_worker(args) -> int:
     from shared.worker import run_worker
 
-    run_worker(service_app(args.service))
+    app = service_app(args.service)
+    for start in app.extensions["zhibu"].extras.get("worker_threads", ()):  # a service's own loops (webhooks')
+        start(app)
+    run_worker(app)
     return 0
 
 

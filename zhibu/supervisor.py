@@ -103,9 +103,9 @@ def start_suite(env: dict, *, names=(*SERVICES, "gateway"), ports: dict | None =
         penv.setdefault("ZHIBU_WEB_WORKERS", workers if name != "gateway" else "2")
         if name == "gateway":  # the gateway mostly waits on services: more threads, same processes
             penv.setdefault("ZHIBU_WEB_THREADS", penv.get("ZHIBU_GATEWAY_THREADS", "16"))
-        penv["ZHIBU_BIND"] = f"127.0.0.1:{ports[name]}"
+        penv["ZHIBU_BIND"] = f"127.0.0.1:{ports.get(name, DEFAULT_PORTS[name])}"
         for service in SERVICES:
-            penv[f"{service.upper()}_URL"] = f"http://127.0.0.1:{ports[service]}"
+            penv[f"{service.upper()}_URL"] = f"http://127.0.0.1:{ports.get(service, DEFAULT_PORTS[service])}"
         processes.append((f"{name} web", SuiteProcess(["web", name], penv, logs / f"{name}-web.log")))
         if name != "gateway":
             processes.append((f"{name} worker", SuiteProcess(["worker", name], penv, logs / f"{name}-worker.log")))

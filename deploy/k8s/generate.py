@@ -272,6 +272,9 @@ DNS = {"ports": [{"port": 53, "protocol": "UDP"}, {"port": 53, "protocol": "TCP"
 #: to them is limited by port; an overlay can narrow ``to`` with their namespaces or address blocks
 OUTSIDE = [{"ipBlock": {"cidr": "0.0.0.0/0"}}, {"namespaceSelector": {}}]
 POSTGRES, AMQP, REDIS = 5432, 5672, 6379
+#: addresses a webhook target never has (private, loopback, link-local, shared): no egress there
+PRIVATE_RANGES = ["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "127.0.0.0/8", "169.254.0.0/16",
+                  "100.64.0.0/10"]
 
 
 def egress(port: int) -> dict:
@@ -306,6 +309,13 @@ def network_policies() -> list[dict]:
          "metadata": {"name": "worker", "labels": {PART: "zhibu", COMPONENT: "worker"}},
          "spec": {"podSelector": by_component("worker"), "policyTypes": ["Ingress", "Egress"],
                   "ingress": [], "egress": [DNS, egress(POSTGRES), egress(AMQP)]}},
+        {"apiVersion": "networking.k8s.io/v1", "kind": "NetworkPolicy",
+         "metadata": {"name": "webhooks-targets", "labels": {PART: "zhibu", NAME: "webhooks"}},
+         # the webhooks worker delivers (and its web process pings) to the platforms' https endpoints on the
+         # internet, never inside the cluster's private ranges (the service refuses those targets as well)
+         "spec": {"podSelector": {"matchLabels": {NAME: "webhooks", PART: "zhibu"}}, "policyTypes": ["Egress"],
+                  "egress": [{"to": [{"ipBlock": {"cidr": "0.0.0.0/0", "except": PRIVATE_RANGES}}],
+                              "ports": [{"port": 443, "protocol": "TCP"}]}]}},
         {"apiVersion": "networking.k8s.io/v1", "kind": "NetworkPolicy",
          "metadata": {"name": "migrate", "labels": {PART: "zhibu", COMPONENT: "migrate"}},
          "spec": {"podSelector": by_component("migrate"), "policyTypes": ["Ingress", "Egress"],
