@@ -74,6 +74,28 @@ CATALOG: dict[str, tuple[str, str]] = {
                     "repeated with its Idempotency-Key is applied once)"),
     "server-error": ("服务器出错；可凭请求编号在日志中查到原因",
                      "the server failed; the request id identifies it in the logs"),
+    # --- rules right to the day (org, training, members steps; shared/numbers.py) ---------------------
+    "number-fractional": ("须为整数；{value} 含有小数部分，不会被截断",
+                          "a whole number is expected; {value} has a fractional part (it is not truncated)"),
+    "number-too-precise": ("最多保留 {places} 位小数；{value} 不会被舍入",
+                           "at most {places} decimal places; {value} is not rounded"),
+    "members-training-not-passed": ("集中培训须结业（考核合格）方可计入；考核结果：{assessment}",
+                                    "centralized training counts once completed and passed (结业); its assessment: "
+                                    "{assessment}"),
+    "members-training-completed-after": ("结业日期晚于本步骤的日期", "the class was completed after the step's date"),
+    "org-full-member-after-election": ("{name}于{since}转为正式党员，晚于选举日{on}，不能当选{role_zh}",
+                                       "{name} became a full member on {since}, after the election on {on}, so "
+                                       "cannot be elected {role}"),
+    "org-early-election-unapproved": ("本届任期至{term_ends_on}届满，{elected_on}提前换届须报上级党组织批准，"
+                                      "请填写批准情况（early_approval）",
+                                      "the term runs to {term_ends_on}: an election on {elected_on} is early and "
+                                      "needs the upper committee's approval (early_approval)"),
+    "org-early-election-too-early": ("本届任期至{term_ends_on}届满，提前换届不得超过{years}年（最早{earliest}），"
+                                     "{elected_on}过早",
+                                     "the term runs to {term_ends_on}: an early election advances it by at most "
+                                     "{years} year(s) (on or after {earliest}); {elected_on} is earlier"),
+    "org-early-approval-after": ("批准提前换届的日期须不晚于选举日{elected_on}",
+                                 "the approval of an early election comes on or before the election ({elected_on})"),
     # --- the gateway ----------------------------------------------------------------------------------
     "gateway-no-route": ("没有这个路径；接口位于 /api/<服务>/v1 之下", "no such route; APIs live under /api/<service>/v1"),
     "gateway-no-service": ("没有名为 {service} 的服务", "there is no service named {service}"),

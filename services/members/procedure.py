@@ -367,7 +367,8 @@ def _joint_review(c: Context) -> Effect:
 def _training(c: Context) -> Effect:
     days_min, hours_min = c.cfg["target_training_days"], c.cfg["target_training_hours"]
     if c.step["source"] == "manual":
-        gate(rules.target_training(c.step.get("days"), c.step.get("hours"), days_min, hours_min))
+        gate(rules.target_training(c.step.get("days"), c.step.get("hours"), days_min, hours_min,
+                                   assessment=c.step.get("assessment")))
         return Effect()
     credit = db_session().scalar(
         select(TrainingCredit).where(TrainingCredit.person_id == c.person.id,
@@ -376,8 +377,11 @@ def _training(c: Context) -> Effect:
         .order_by(TrainingCredit.met_on.desc()).limit(1))
     if credit is None:
         gate(rules.no_training_known())
-    gate(rules.target_training(credit.days, credit.hours, days_min, hours_min))
+    # the training service reports a development target's training once its class was completed and
+    # passed (结业), so a credit is a passed assessment on its completion date
+    gate(rules.target_training(credit.days, credit.hours, days_min, hours_min, assessment="passed"))
     return Effect(facts={"days": credit.days, "hours": credit.hours, "met_on": credit.met_on,
+                         "completed_on": credit.met_on, "assessment": "passed",
                          "training_event_id": credit.event_id})
 
 

@@ -14,6 +14,7 @@ from datetime import date, timedelta
 
 from shared.dates import (CalendarNotPublished, add_months, add_working_days, add_years, age_on,
                           birthday_reached, next_working_day)
+from shared.messages import msg
 from shared.violations import Violation
 
 #: the *config* values of RULES.md for the members service, with the regulation's defaults.
@@ -447,8 +448,13 @@ def joint_review(conclusions: dict[str, str], departments: list[str]) -> Violati
     return None
 
 
-def target_training(days: int | None, hours: float | None, min_days: int, min_hours: float) -> Violation | None:
-    """MEMBERS.TARGET_TRAINING: centralized training of at least 3 days or 24 class hours (细则 art. 18)."""
+def target_training(days: float | None, hours: float | None, min_days: int, min_hours: float, *,
+                    assessment: str | None) -> Violation | None:
+    """MEMBERS.TARGET_TRAINING: centralized training of at least 3 days or 24 class hours, completed and passed
+    (结业: its assessment passed) before admission (细则 art. 18)."""
+    if assessment != "passed":
+        m = msg("members-training-not-passed", assessment=assessment or "none")
+        return Violation("MEMBERS.TARGET_TRAINING", en=m.en, zh=m.zh, facts={"assessment": assessment})
     if (days or 0) >= min_days or (hours or 0) >= min_hours:
         return None
     return Violation("MEMBERS.TARGET_TRAINING",

@@ -12,6 +12,8 @@ from marshmallow import INCLUDE, Schema, ValidationError, fields, validate, vali
 
 from shared.catalog.members import STAGES, STATUSES
 from shared.http import PageArgs, page_schema
+from shared.messages import msg
+from shared.numbers import WholeNumber
 from shared.pii import valid_id_number
 
 from .rules import STEPS
@@ -72,7 +74,7 @@ class PersonIn(_PersonDetails):
         "description": "the date of the admission vote"})
     full_member_since = fields.Date(load_default=None, allow_none=True, metadata={
         "description": "the conversion date: party standing counts from it"})
-    reached_step = fields.Integer(load_default=None, allow_none=True, validate=validate.Range(min=0, max=25),
+    reached_step = WholeNumber(load_default=None, allow_none=True, validate=validate.Range(min=0, max=25),
                                   metadata={"description": "the last of the 25 steps already done (registering "
                                                            "someone mid-way); defaults from the stage"})
 
@@ -83,7 +85,7 @@ class PersonPatch(_PersonDetails):
 
 class PartyStanding(Schema):
     since = fields.Date(allow_none=True)
-    years = fields.Integer(allow_none=True)
+    years = WholeNumber(allow_none=True)
 
 
 class PersonOut(Schema):
@@ -102,13 +104,13 @@ class PersonOut(Schema):
     stage = fields.String()
     status = fields.String()
     classification = fields.String(allow_none=True)
-    reached_step = fields.Integer()
+    reached_step = WholeNumber()
     applied_on = fields.Date(allow_none=True)
     activist_since = fields.Date(allow_none=True)
     target_since = fields.Date(allow_none=True)
     probationary_since = fields.Date(allow_none=True)
     probation_ends_on = fields.Date(allow_none=True)
-    extensions = fields.Integer()
+    extensions = WholeNumber()
     full_member_since = fields.Date(allow_none=True)
     party_standing = fields.Nested(PartyStanding)
     party_group = fields.String(allow_none=True)
@@ -120,7 +122,7 @@ class PersonOut(Schema):
     correction_until = fields.Date(allow_none=True)
     left_on = fields.Date(allow_none=True)
     left_reason = fields.String(allow_none=True)
-    version = fields.Integer()
+    version = WholeNumber()
 
 
 class PersonSummaryOut(Schema):
@@ -137,10 +139,10 @@ class PersonSummaryOut(Schema):
     stage = fields.String()
     status = fields.String()
     classification = fields.String(allow_none=True)
-    reached_step = fields.Integer()
+    reached_step = WholeNumber()
     probationary_since = fields.Date(allow_none=True)
     full_member_since = fields.Date(allow_none=True)
-    version = fields.Integer()
+    version = WholeNumber()
 
 
 PersonPage = page_schema(PersonSummaryOut)
@@ -274,9 +276,15 @@ class JointReviewStep(_Step):
 class TrainingStep(_Step):
     """11 集中培训: from the training service, or by hand with evidence (MEMBERS.TARGET_TRAINING)."""
     source = fields.String(required=True, validate=validate.OneOf(("training_service", "manual")))
-    days = fields.Integer(load_default=None, allow_none=True, validate=validate.Range(min=0, max=365))
+    days = fields.Float(load_default=None, allow_none=True, validate=validate.Range(min=0, max=365), metadata={
+        "description": "days of training, as given (3.5 is kept as 3.5)"})
     hours = fields.Float(load_default=None, allow_none=True, validate=validate.Range(min=0, max=2000))
     evidence = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=1000))
+    completed_on = fields.Date(load_default=None, allow_none=True, metadata={
+        "description": "by hand: the day the class was completed (结业), on or before the step's date"})
+    assessment = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(("passed", "failed")),
+                               metadata={"description": "by hand: the class's assessment (结业考核); only a passed "
+                                                        "one counts (MEMBERS.TARGET_TRAINING)"})
 
     @validates_schema
     def _manual(self, data, **kwargs):
@@ -286,6 +294,8 @@ class TrainingStep(_Step):
                 errors["evidence"] = ["a training recorded by hand names its evidence (certificate, roster)"]
             if data.get("days") is None and data.get("hours") is None:
                 errors["days"] = ["give the days or the class hours of the training"]
+            if data.get("completed_on") and data.get("date") and data["completed_on"] > data["date"]:
+                errors["completed_on"] = [str(msg("members-training-completed-after"))]
             if errors:
                 raise ValidationError(errors)
 
@@ -309,16 +319,16 @@ class FormStep(_Step):
 
 
 class _Vote(_Step):
-    entitled = fields.Integer(required=True, validate=validate.Range(min=1, max=VOTES.max), metadata={
+    entitled = WholeNumber(required=True, validate=validate.Range(min=1, max=VOTES.max), metadata={
         "description": "full members entitled to vote"})
-    present = fields.Integer(required=True, validate=VOTES)
-    yes = fields.Integer(required=True, validate=VOTES)
-    no = fields.Integer(required=True, validate=VOTES)
-    abstain = fields.Integer(load_default=0, validate=VOTES)
-    written_yes = fields.Integer(load_default=0, validate=VOTES, metadata={
+    present = WholeNumber(required=True, validate=VOTES)
+    yes = WholeNumber(required=True, validate=VOTES)
+    no = WholeNumber(required=True, validate=VOTES)
+    abstain = WholeNumber(load_default=0, validate=VOTES)
+    written_yes = WholeNumber(load_default=0, validate=VOTES, metadata={
         "description": "absent members' written opinions in favour (they count)"})
-    written_no = fields.Integer(load_default=0, validate=VOTES)
-    candidates = fields.Integer(load_default=1, validate=validate.Range(min=1, max=VOTES.max), metadata={
+    written_no = WholeNumber(load_default=0, validate=VOTES)
+    candidates = WholeNumber(load_default=1, validate=validate.Range(min=1, max=VOTES.max), metadata={
         "description": "candidates decided in this one vote (must be 1)"})
     recused = fields.List(fields.UUID(), load_default=list, metadata={
         "description": "members who stood aside (a leader whose near relative is the candidate)"})
@@ -382,7 +392,7 @@ class PlainStep(_Step):
 class ConversionVoteStep(_Vote):
     """23 支部党员大会讨论转正 (MEMBERS.PROBATION, MEMBERS.CONVERSION)."""
     outcome = fields.String(required=True, validate=validate.OneOf(("convert", "extend", "cancel")))
-    extension_months = fields.Integer(load_default=None, allow_none=True, validate=validate.Range(min=0, max=120),
+    extension_months = WholeNumber(load_default=None, allow_none=True, validate=validate.Range(min=0, max=120),
                                       metadata={"description": "the months proposed (the rule allows 6 to 12)"})
 
     @validates_schema
@@ -426,8 +436,8 @@ class PersonBrief(Schema):
     id = fields.String()
     stage = fields.String()
     status = fields.String()
-    reached_step = fields.Integer()
-    version = fields.Integer()
+    reached_step = WholeNumber()
+    version = WholeNumber()
 
 
 class ViolationOut(Schema):
@@ -440,7 +450,7 @@ class ViolationOut(Schema):
 class StepOut(Schema):
     id = fields.String()
     person_id = fields.String()
-    number = fields.Integer(allow_none=True)
+    number = WholeNumber(allow_none=True)
     kind = fields.String()
     title_zh = fields.String()
     title_en = fields.String()
@@ -465,7 +475,7 @@ class TimelineRecord(Schema):
 
 
 class TimelineStep(Schema):
-    number = fields.Integer(allow_none=True)
+    number = WholeNumber(allow_none=True)
     kind = fields.String()
     title_zh = fields.String()
     title_en = fields.String()
@@ -479,7 +489,7 @@ class TimelineStep(Schema):
 
 
 class DeadlineOut(Schema):
-    id = fields.Integer()
+    id = WholeNumber()
     person_id = fields.String()
     kind = fields.String()
     code = fields.String()
@@ -493,7 +503,7 @@ class DeadlineOut(Schema):
 class TimelineOut(Schema):
     person = fields.Nested(PersonOut)
     as_of = fields.Date()
-    reached_step = fields.Integer()
+    reached_step = WholeNumber()
     next = fields.List(fields.String(), metadata={"description": "the kinds that may be recorded now"})
     steps = fields.List(fields.Nested(TimelineStep))
     deadlines = fields.List(fields.Nested(DeadlineOut))
@@ -541,7 +551,7 @@ class ExpulsionAction(_Action):
 
 class PartyProbationAction(_Action):
     """留党察看 for 1 or 2 years."""
-    months = fields.Integer(required=True, validate=validate.OneOf((12, 24)))
+    months = WholeNumber(required=True, validate=validate.OneOf((12, 24)))
 
 
 class ClassificationAction(_Action):
@@ -608,7 +618,7 @@ class TransferOut(Schema):
     completed_on = fields.Date(allow_none=True)
     closed_on = fields.Date(allow_none=True)
     direction = fields.String(metadata={"description": "out, in or both, seen from the caller's subtree"})
-    version = fields.Integer()
+    version = WholeNumber()
 
 
 TransferPage = page_schema(TransferOut)
@@ -631,7 +641,7 @@ class GradeIn(Schema):
 
 class ReviewIn(Schema):
     unit_id = fields.UUID(required=True)
-    year = fields.Integer(required=True, validate=YEAR)
+    year = WholeNumber(required=True, validate=YEAR)
     held_on = fields.Date(required=True)
     grades = fields.List(fields.Nested(GradeIn), required=True, validate=validate.Length(min=1))
     not_graded = fields.List(fields.UUID(), load_default=list, metadata={
@@ -646,13 +656,13 @@ class GradeOut(Schema):
 class ReviewOut(Schema):
     id = fields.String()
     unit_id = fields.String()
-    year = fields.Integer()
+    year = WholeNumber()
     held_on = fields.Date()
-    excellent = fields.Integer()
-    qualified = fields.Integer()
-    basically_qualified = fields.Integer()
-    unqualified = fields.Integer()
-    not_graded = fields.Integer()
+    excellent = WholeNumber()
+    qualified = WholeNumber()
+    basically_qualified = WholeNumber()
+    unqualified = WholeNumber()
+    not_graded = WholeNumber()
     grades = fields.List(fields.Nested(GradeOut))
 
 
@@ -661,7 +671,7 @@ ReviewPage = page_schema(ReviewOut)
 
 class ReviewListArgs(PageArgs):
     under = fields.UUID(load_default=None)
-    year = fields.Integer(load_default=None, validate=YEAR)
+    year = WholeNumber(load_default=None, validate=YEAR)
 
 
 # ----------------------------------------------------------------------------- points
@@ -683,7 +693,7 @@ class AwardOut(Schema):
     id = fields.String()
     person_id = fields.String()
     unit_id = fields.String()
-    year = fields.Integer()
+    year = WholeNumber()
     awarded_on = fields.Date()
     source = fields.String()
     category = fields.String()
@@ -698,16 +708,16 @@ AwardPage = page_schema(AwardOut)
 class AwardListArgs(PageArgs):
     under = fields.UUID(load_default=None)
     person_id = fields.UUID(load_default=None)
-    year = fields.Integer(load_default=None, validate=YEAR)
+    year = WholeNumber(load_default=None, validate=YEAR)
 
 
 class RankingArgs(Schema):
     unit_id = fields.UUID(required=True)
-    year = fields.Integer(required=True, validate=YEAR)
+    year = WholeNumber(required=True, validate=YEAR)
 
 
 class RankedMember(Schema):
-    rank = fields.Integer()
+    rank = WholeNumber()
     person_id = fields.String()
     name = fields.String()
     total = fields.Float()
@@ -716,19 +726,19 @@ class RankedMember(Schema):
 
 class RankingOut(Schema):
     unit_id = fields.String()
-    year = fields.Integer()
+    year = WholeNumber()
     scheme = fields.String()
     caps = fields.Dict(keys=fields.String(), values=fields.Float())
     items = fields.List(fields.Nested(RankedMember))
 
 
 class PersonPointsArgs(Schema):
-    year = fields.Integer(required=True, validate=YEAR)
+    year = WholeNumber(required=True, validate=YEAR)
 
 
 class PersonPointsOut(Schema):
     person_id = fields.String()
-    year = fields.Integer()
+    year = WholeNumber()
     scheme = fields.String()
     total = fields.Float()
     by_category = fields.Dict(keys=fields.String(), values=fields.Float())
@@ -745,13 +755,13 @@ ALERT_KINDS = ("talk", "assessment", "approval", "oath", "probation_end", "conve
 class AlertArgs(PageArgs):
     under = fields.UUID(load_default=None)
     as_of = fields.Date(load_default=None, metadata={"description": "defaults to today (Asia/Shanghai)"})
-    horizon_days = fields.Integer(load_default=None, validate=validate.Range(min=0, max=366), metadata={
+    horizon_days = WholeNumber(load_default=None, validate=validate.Range(min=0, max=366), metadata={
         "description": "also list what falls due within this many days (default from configuration)"})
     kind = fields.String(load_default=None, validate=validate.OneOf(ALERT_KINDS))
 
 
 class AlertOut(Schema):
-    id = fields.Integer()
+    id = WholeNumber()
     person_id = fields.String()
     person_name = fields.String()
     unit_id = fields.String()
@@ -760,7 +770,7 @@ class AlertOut(Schema):
     opened_on = fields.Date()
     due_on = fields.Date()
     overdue = fields.Boolean()
-    days = fields.Integer(metadata={"description": "days left (negative: days overdue)"})
+    days = WholeNumber(metadata={"description": "days left (negative: days overdue)"})
     en = fields.String()
     zh = fields.String()
 
@@ -776,14 +786,14 @@ class StageCounts(Schema):
     unit_id = fields.String()
     name = fields.String()
     kind = fields.String()
-    counts = fields.Dict(keys=fields.String(), values=fields.Integer())
-    total = fields.Integer()
+    counts = fields.Dict(keys=fields.String(), values=WholeNumber())
+    total = WholeNumber()
 
 
 class StageReportOut(Schema):
     unit_id = fields.String(allow_none=True)
-    counts = fields.Dict(keys=fields.String(), values=fields.Integer())
-    total = fields.Integer()
+    counts = fields.Dict(keys=fields.String(), values=WholeNumber())
+    total = WholeNumber()
     children = fields.List(fields.Nested(StageCounts))
 
 
@@ -804,25 +814,25 @@ class VillageOut(Schema):
 
 class NoDevelopmentOut(Schema):
     as_of = fields.Date()
-    years = fields.Integer()
-    villages = fields.Integer()
+    years = WholeNumber()
+    villages = WholeNumber()
     flagged = fields.List(fields.Nested(VillageOut))
 
 
 class BreachArgs(UnderArgs):
-    year = fields.Integer(load_default=None, validate=YEAR, metadata={"description": "the year the deadline fell due"})
+    year = WholeNumber(load_default=None, validate=YEAR, metadata={"description": "the year the deadline fell due"})
 
 
 class BreachCount(Schema):
     code = fields.String()
     kind = fields.String()
-    breached = fields.Integer(metadata={"description": "steps recorded late"})
-    overdue = fields.Integer(metadata={"description": "still open and past due"})
+    breached = WholeNumber(metadata={"description": "steps recorded late"})
+    overdue = WholeNumber(metadata={"description": "still open and past due"})
 
 
 class BreachReportOut(Schema):
     as_of = fields.Date()
-    year = fields.Integer(allow_none=True)
+    year = WholeNumber(allow_none=True)
     items = fields.List(fields.Nested(BreachCount))
 
 
@@ -831,9 +841,9 @@ class BreachReportOut(Schema):
 class ImportOut(Schema):
     id = fields.String()
     format = fields.String()
-    total = fields.Integer()
-    created = fields.Integer()
-    existing = fields.Integer(metadata={"description": "rows whose ID number is already registered (unchanged)"})
+    total = WholeNumber()
+    created = WholeNumber()
+    existing = WholeNumber(metadata={"description": "rows whose ID number is already registered (unchanged)"})
     created_at = fields.DateTime()
 
 

@@ -9,11 +9,12 @@ from sqlalchemy import func, select
 from shared.request import audit, current_principal, db_session, emit, rule_config
 from shared.dates import today
 from shared.errors import Problem, invalid, not_found
+from shared.messages import msg
 from shared.http import if_match, paginate, under_clause
 from shared.violations import RuleViolation
 
 from . import rules
-from .models import Committee, RosterPerson, Seat, Unit
+from .models import Committee, RosterState, Seat, Unit
 from .units import get_in_scope, require_active, subtree_path_for
 
 
@@ -80,26 +81,44 @@ def history(unit: Unit, args: dict) -> dict:
 
 # ----------------------------------------------------------------------------- the gates
 
-def _holders(session, unit: Unit, person_ids: list[str]) -> dict[str, rules.Holder]:
-    """What the roster says of each candidate: a branch's seats go to its own members; a general
-    branch's or a committee's to members anywhere in its subtree."""
-    rows = session.execute(
-        select(RosterPerson, Unit.path).outerjoin(Unit, Unit.id == RosterPerson.unit_id)
-        .where(RosterPerson.person_id.in_(person_ids))).all()
+def roster_on(session, on, *, person_ids: list[str] | None = None, unit_id: str | None = None
+              ) -> dict[str, RosterState]:
+    """Each person's state on the roll as of ``on`` (the latest state dated on or before it), for the
+    people named or for everyone who was ever on ``unit_id``'s roll."""
+    stmt = select(RosterState).where(RosterState.effective_on <= on)
+    if person_ids is not None:
+        stmt = stmt.where(RosterState.person_id.in_(person_ids))
+    if unit_id is not None:
+        stmt = stmt.where(RosterState.person_id.in_(
+            select(RosterState.person_id).where(RosterState.unit_id == unit_id).scalar_subquery()))
+    latest: dict[str, RosterState] = {}
+    for state in session.scalars(stmt.order_by(RosterState.person_id, RosterState.effective_on,
+                                               RosterState.person_version)):
+        latest[state.person_id] = state
+    return latest
+
+
+def _holders(session, unit: Unit, person_ids: list[str], on) -> dict[str, rules.Holder]:
+    """What the roster said of each candidate on the election's date: a branch's seats go to its own
+    members; a general branch's or a committee's to members anywhere in its subtree."""
+    states = roster_on(session, on, person_ids=person_ids)
+    paths = dict(session.execute(select(Unit.id, Unit.path).where(
+        Unit.id.in_({s.unit_id for s in states.values()}))).all()) if states else {}
     holders = {}
-    for person, unit_path in rows:
+    for person_id, state in states.items():
         if unit.kind in rules.BRANCH_KINDS:
-            belongs = person.unit_id == unit.id
+            belongs = state.unit_id == unit.id
         else:
-            belongs = unit_path is not None and unit_path.startswith(unit.path)
-        holders[person.person_id] = rules.Holder(person.name, person.stage, person.status, belongs,
-                                                 person.full_member_since)
+            belongs = state.unit_id in paths and paths[state.unit_id].startswith(unit.path)
+        holders[person_id] = rules.Holder(state.name, state.stage, state.status, belongs, state.full_member_since)
     return holders
 
 
-def _full_members(session, unit: Unit) -> int:
-    return session.scalar(select(func.count()).select_from(RosterPerson).where(
-        RosterPerson.unit_id == unit.id, RosterPerson.status == "active", RosterPerson.stage == "full")) or 0
+def _full_members(session, unit: Unit, on) -> int:
+    """Active full members on the unit's roll on ``on`` (ORG.COMMITTEE_REQUIRED counts them)."""
+    return sum(1 for state in roster_on(session, on, unit_id=unit.id).values()
+               if rules.full_member_on(state.unit_id == unit.id, state.stage, state.status,
+                                       state.full_member_since, on))
 
 
 def _not_in_future(field: str, day) -> None:
@@ -123,15 +142,24 @@ def elect(unit: Unit, fields: dict) -> dict:
         raise invalid("elected_on", f"the current committee was elected on {previous.elected_on}; "
                                     "a new election comes after it")
     seats = [(s["role"], str(s["person_id"])) for s in fields["seats"]]
-    full_members = _full_members(session, unit)
+    on = fields["elected_on"]
+    full_members = _full_members(session, unit, on)
+    early = fields.get("early_approval") or {}
+    if early:
+        _not_in_future("early_approval.approved_on", early["approved_on"])
+        if early["approved_on"] > on:
+            raise invalid("early_approval.approved_on", msg("org-early-approval-after", elected_on=on))
     violations = [rules.committee_roles(seats)]
+    if previous is not None:
+        violations.append(rules.early_election(previous.original_term_ends_on, on, early.get("approved_on"),
+                                               max_years=cfg["term_extension_max_years"]))
     if unit.kind in rules.BRANCH_KINDS:
         violations.append(rules.committee_size(
             full_members, [role for role, _ in seats], threshold=cfg["committee_min_full_members"],
             seats_min=cfg["committee_seats_min"], seats_usual_max=cfg["committee_seats_usual_max"],
             seats_max=cfg["committee_seats_max"]))
-    holders = _holders(session, unit, [p for _, p in seats])
-    violations += [rules.seat_holder(role, holders.get(person_id), fields["elected_on"],
+    holders = _holders(session, unit, [p for _, p in seats], on)
+    violations += [rules.seat_holder(role, holders.get(person_id), on,
                                      min_standing_years=cfg["secretary_min_standing_years"])
                    for role, person_id in seats]
     violations = [v for v in violations if v]
@@ -148,7 +176,8 @@ def elect(unit: Unit, fields: dict) -> dict:
         session.flush()
     committee = Committee(unit_id=unit.id, path=unit.path, elected_on=fields["elected_on"], term_years=years,
                           term_ends_on=ends, original_term_ends_on=ends, full_members_at_election=full_members,
-                          status="current", version=last_version + 1)
+                          early_approved_on=early.get("approved_on"), early_approved_by=early.get("approved_by"),
+                          early_reason=early.get("reason"), status="current", version=last_version + 1)
     session.add(committee)
     session.flush()
     for position, (role, person_id) in enumerate(seats):
@@ -235,10 +264,10 @@ def by_elect(unit: Unit, committee: Committee, fields: dict) -> dict:
     violations = [rules.committee_roles(after)]
     if unit.kind in rules.BRANCH_KINDS and seat is None:
         violations.append(rules.committee_size(
-            _full_members(session, unit), [r for r, _ in after], threshold=cfg["committee_min_full_members"],
+            _full_members(session, unit, fields["elected_on"]), [r for r, _ in after], threshold=cfg["committee_min_full_members"],
             seats_min=cfg["committee_seats_min"], seats_usual_max=cfg["committee_seats_usual_max"],
             seats_max=cfg["committee_seats_max"]))
-    holder = _holders(session, unit, [person_id]).get(person_id)
+    holder = _holders(session, unit, [person_id], fields["elected_on"]).get(person_id)
     violations.append(rules.seat_holder(role, holder, fields["elected_on"],
                                         min_standing_years=cfg["secretary_min_standing_years"]))
     violations = [v for v in violations if v]

@@ -1,13 +1,16 @@
 """The events the org service consumes.
 
 - members.person.created / stage.changed / member.transferred / member.left carry the person's
-  whole state: the roster read-model is upserted by ``person_version`` (an older event never wins),
+  whole state: each is kept as the person's state from its date on (``roster_history``: an election
+  reads the roster as of its date), the roster read-model is upserted by ``person_version`` (an older event never wins),
   the member counts of the units it touches are recounted from it, a seat whose holder is no
   longer a full member of the unit falls vacant, and a member who left the branch leaves its group.
 - evaluation.rating.published: the branch's rating per year, newest ``rating_version`` wins; the
   liaison points list the latest one.
 """
 from __future__ import annotations
+
+from datetime import date
 
 from sqlalchemy import case, delete, func, select, update
 
@@ -17,7 +20,7 @@ from shared.dates import SHANGHAI
 from shared.outbox import Outbox
 
 from . import committees, rules
-from .models import Committee, GroupMember, RosterPerson, Seat, Unit, UnitRating, kit
+from .models import Committee, GroupMember, RosterPerson, RosterState, Seat, Unit, UnitRating, kit
 
 handlers = Handlers()
 outbox = Outbox(kit.OutboxEvent, "org")
@@ -31,6 +34,7 @@ def keep_roster(session, event):
     """Upsert the person; recount the units; vacate seats and group places the person no longer holds."""
     data = event.loaded()
     person_id = str(data["id"])
+    _keep_history(session, event, data, person_id)
     row = session.get(RosterPerson, person_id)
     if row is not None and row.person_version >= data["person_version"]:
         return
@@ -50,6 +54,24 @@ def keep_roster(session, event):
     if row.status == "left" or (old_unit is not None and old_unit != row.unit_id):
         session.execute(delete(GroupMember).where(GroupMember.person_id == person_id))
     _vacate_lost_seats(session, row, on, event.type)
+
+
+#: a registration holds from the start of the record (its stage bounded by full_member_since)
+RECORD_START = date(1900, 1, 1)
+
+
+def _keep_history(session, event, data: dict, person_id: str) -> None:
+    """The person's state from the event's own date on (every version, a late one too: it is history)."""
+    if session.get(RosterState, (person_id, data["person_version"])) is not None:
+        return
+    if event.type == "members.person.created":
+        on = RECORD_START
+    else:
+        on = (data.get("changed_on") or data.get("transferred_on") or data.get("left_on")
+              or event.occurred.astimezone(SHANGHAI).date())
+    session.add(RosterState(person_id=person_id, person_version=data["person_version"], effective_on=on,
+                            unit_id=str(data["unit_id"]), name=data["name"], stage=data["stage"],
+                            status=data["status"], full_member_since=data.get("full_member_since")))
 
 
 def recount(session, unit_ids: set[str]) -> None:

@@ -75,6 +75,27 @@ class RosterPerson(Base):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
 
+class RosterState(Base):
+    """A person's state on the roll from ``effective_on`` on, one row per members event (every version, a
+    late one included), so that an election's checks read the roster as of the election's date.
+
+    ``effective_on`` is the event's own date (the stage change, the transfer, the leaving); a person's
+    registration (members.person.created) holds from the start of the record, bounded by
+    ``full_member_since`` for the stage; other updates from the day they were published.
+    """
+
+    __tablename__ = "roster_history"
+    __table_args__ = (Index("ix_roster_history_unit_on", "unit_id", "effective_on"),)
+    person_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    person_version: Mapped[int] = mapped_column(Integer, primary_key=True)
+    effective_on: Mapped[date] = mapped_column(Date)
+    unit_id: Mapped[str] = mapped_column(String(36))
+    name: Mapped[str] = mapped_column(String(100))
+    stage: Mapped[str] = mapped_column(String(30))
+    status: Mapped[str] = mapped_column(String(30))
+    full_member_since: Mapped[date | None] = mapped_column(Date, nullable=True)
+
+
 class Committee(Base):
     """A unit's elected committee (支部委员会) or, below 7 full members, its secretary and deputy.
 
@@ -100,6 +121,10 @@ class Committee(Base):
     original_term_ends_on: Mapped[date] = mapped_column(Date)
     extension_reason: Mapped[str | None] = mapped_column(Text, nullable=True)
     extension_approved_on: Mapped[date | None] = mapped_column(Date, nullable=True)
+    #: an early election (before the term before it ended): the upper committee's approval (ORG.TERM_EXPIRED)
+    early_approved_on: Mapped[date | None] = mapped_column(Date, nullable=True)
+    early_approved_by: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    early_reason: Mapped[str | None] = mapped_column(Text, nullable=True)
     #: active full members of the unit on the day of the election (it decides the committee's size)
     full_members_at_election: Mapped[int] = mapped_column(Integer)
     status: Mapped[str] = mapped_column(String(20), default="current")  # current, superseded, dissolved

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from shared.dates import add_months, add_years
+from shared.messages import msg
 from shared.violations import Violation
 
 #: the *config* values of RULES.md for org, with the regulation's default
@@ -262,6 +263,11 @@ def seat_holder(role: str, holder: Holder | None, on: date, *, min_standing_year
     """ORG.COMMITTEE_ROLES: seat holders are full members of the unit; a secretary generally has
     at least 1 year of party standing (条例 art. 12; standing counts from conversion)."""
     role_zh = ROLE_NAMES_ZH[role]
+    if holder is not None and holder.full_member_since is not None and holder.full_member_since > on:
+        m = msg("org-full-member-after-election", name=holder.name, since=holder.full_member_since, on=on,
+                role=role, role_zh=role_zh)
+        return Violation("ORG.COMMITTEE_ROLES", en=m.en, zh=m.zh,
+                         facts={"role": role, "full_member_since": holder.full_member_since, "on": on})
     if holder is None or not holder.belongs or holder.status != "active" or holder.stage != "full":
         name = holder.name if holder else "this person"
         return Violation("ORG.COMMITTEE_ROLES",
@@ -280,6 +286,13 @@ def seat_holder(role: str, holder: Holder | None, on: date, *, min_standing_year
                              facts={"role": role, "full_member_since": standing_from, "standing_reached_on": needed,
                                     "on": on})
     return None
+
+
+def full_member_on(belongs: bool, stage: str, status: str, full_member_since: date | None, on: date) -> bool:
+    """ORG.COMMITTEE_REQUIRED: who counts towards the committee's size: an active full member of the unit on
+    the election's date (条例 art. 11; party standing counts from conversion)."""
+    return (belongs and status == "active" and stage == "full"
+            and (full_member_since is None or full_member_since <= on))
 
 
 def term_years(kind: str, domain: str | None, *, by_kind: dict, by_domain: dict, default: int) -> int:
@@ -326,6 +339,25 @@ def term_extension(original_end: date, new_end: date, *, max_years: int = 1) -> 
                         f"{latest}; {new_end} was asked",
                      zh=f"任期于{original_end}届满，经批准延期不得超过{max_years}年（最迟至{latest}），申请延至{new_end}",
                      facts={"term_ends_on": original_end, "latest": latest, "asked": new_end})
+
+
+def early_election(term_ends_on: date, elected_on: date, approved_on: date | None, *, max_years: int = 1
+                   ) -> Violation | None:
+    """ORG.TERM_EXPIRED (gate on an early election): re-electing before the term ends needs the upper
+    committee's approval, and advances the term by at most 1 year (选举条例 art. 5)."""
+    if elected_on >= term_ends_on:
+        return None
+    earliest = add_years(term_ends_on, -max_years)
+    facts = {"term_ends_on": term_ends_on, "elected_on": elected_on, "earliest": earliest,
+             "approved_on": approved_on}
+    if elected_on < earliest:
+        m = msg("org-early-election-too-early", term_ends_on=term_ends_on, elected_on=elected_on, earliest=earliest,
+                years=max_years)
+        return Violation("ORG.TERM_EXPIRED", en=m.en, zh=m.zh, facts=facts)
+    if approved_on is None:
+        m = msg("org-early-election-unapproved", term_ends_on=term_ends_on, elected_on=elected_on)
+        return Violation("ORG.TERM_EXPIRED", en=m.en, zh=m.zh, facts=facts)
+    return None
 
 
 def vacancy(vacant_roles: list[str], secretary_vacant_since: date | None, today: date, *,

@@ -5,6 +5,7 @@ from marshmallow import Schema, ValidationError, fields, validate, validates_sch
 
 from shared.catalog.org import MEETING_TYPES, SEAT_ROLES, UNIT_KINDS
 from shared.http import PageArgs, page_schema
+from shared.numbers import ExactDecimal, WholeNumber
 
 from .rules import LEADER_ROLES
 
@@ -34,7 +35,7 @@ class UnitIn(Schema):
     external_id = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=100))
     parent_id = fields.UUID(load_default=None, allow_none=True)
     established_on = fields.Date(load_default=None, allow_none=True)
-    covered_units = fields.Integer(load_default=None, allow_none=True, validate=COVERED_UNITS,
+    covered_units = WholeNumber(load_default=None, allow_none=True, validate=COVERED_UNITS,
                                    metadata={"description": "joint branch: how many work units it joins"})
 
 
@@ -47,7 +48,7 @@ class UnitPatch(Schema):
     code = fields.String(validate=CODE)
     external_id = fields.String(allow_none=True, validate=validate.Length(max=100))
     established_on = fields.Date(allow_none=True)
-    covered_units = fields.Integer(allow_none=True, validate=COVERED_UNITS)
+    covered_units = WholeNumber(allow_none=True, validate=COVERED_UNITS)
 
 
 class MoveIn(Schema):
@@ -71,12 +72,12 @@ class UnitOut(Schema):
     parent_id = fields.String(allow_none=True)
     path = fields.String()
     established_on = fields.Date(allow_none=True)
-    covered_units = fields.Integer(allow_none=True)
+    covered_units = WholeNumber(allow_none=True)
     status = fields.String()
     dissolved_on = fields.Date(allow_none=True)
-    full_members = fields.Integer()
-    probationary_members = fields.Integer()
-    version = fields.Integer()
+    full_members = WholeNumber()
+    probationary_members = WholeNumber()
+    version = WholeNumber()
 
 
 UnitPage = page_schema(UnitOut)
@@ -108,10 +109,22 @@ class SeatIn(Schema):
     person_id = fields.UUID(required=True)
 
 
+class EarlyApprovalIn(Schema):
+    """The upper committee's approval of an election before the term ends (ORG.TERM_EXPIRED)."""
+
+    approved_on = fields.Date(required=True, metadata={"description": "on or before the election"})
+    approved_by = fields.String(required=True, validate=validate.Length(min=1, max=200),
+                                metadata={"description": "the approving committee (e.g. 某乡镇党委)"})
+    reason = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=1000))
+
+
 class ElectionIn(Schema):
-    elected_on = fields.Date(required=True)
+    elected_on = fields.Date(required=True, metadata={
+        "description": "the day of the election; the seats and the size are checked against the roster of that day"})
     seats = fields.List(fields.Nested(SeatIn), required=True, validate=validate.Length(min=1, max=15))
     note = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=1000))
+    early_approval = fields.Nested(EarlyApprovalIn, load_default=None, allow_none=True, metadata={
+        "description": "needed when the election comes before the current term ends (at most 1 year before)"})
 
 
 class VacancyIn(Schema):
@@ -160,8 +173,8 @@ class SeatOut(Schema):
 
 class TermOut(Schema):
     state = fields.String(metadata={"description": "running, expiring or expired"})
-    days_left = fields.Integer(allow_none=True)
-    days_overdue = fields.Integer(allow_none=True)
+    days_left = WholeNumber(allow_none=True)
+    days_overdue = WholeNumber(allow_none=True)
 
 
 class CommitteeOut(Schema):
@@ -169,16 +182,19 @@ class CommitteeOut(Schema):
     unit_id = fields.String()
     path = fields.String()
     elected_on = fields.Date()
-    term_years = fields.Integer()
+    term_years = WholeNumber()
     term_ends_on = fields.Date()
     original_term_ends_on = fields.Date()
     extension_reason = fields.String(allow_none=True)
     extension_approved_on = fields.Date(allow_none=True)
-    full_members_at_election = fields.Integer()
+    early_approved_on = fields.Date(allow_none=True)
+    early_approved_by = fields.String(allow_none=True)
+    early_reason = fields.String(allow_none=True)
+    full_members_at_election = WholeNumber()
     status = fields.String()
     ended_on = fields.Date(allow_none=True)
     secretary_vacant_since = fields.Date(allow_none=True)
-    version = fields.Integer()
+    version = WholeNumber()
     seats = fields.List(fields.Nested(SeatOut))
     term = fields.Nested(TermOut)
 
@@ -201,8 +217,8 @@ class TermRowOut(Schema):
     elected_on = fields.Date()
     term_ends_on = fields.Date()
     state = fields.String()
-    days_left = fields.Integer(allow_none=True)
-    days_overdue = fields.Integer(allow_none=True)
+    days_left = WholeNumber(allow_none=True)
+    days_overdue = WholeNumber(allow_none=True)
     message = fields.Dict()
 
 
@@ -237,7 +253,7 @@ class GroupOut(Schema):
     code = fields.String()
     path = fields.String()
     status = fields.String()
-    version = fields.Integer()
+    version = WholeNumber()
     members = fields.List(fields.Nested(GroupMemberOut))
 
 
@@ -251,10 +267,10 @@ class MeetingIn(Schema):
     unit_id = fields.UUID(required=True)
     type = fields.String(required=True, validate=validate.OneOf(MEETING_TYPES))
     held_on = fields.Date(required=True)
-    entitled = fields.Integer(load_default=None, allow_none=True, validate=HEADCOUNT,
+    entitled = WholeNumber(load_default=None, allow_none=True, validate=HEADCOUNT,
                               metadata={"description": "general meeting: full members entitled to vote; committee "
                                                        "meeting: committee members. Defaults to the unit's figure."})
-    present = fields.Integer(load_default=None, allow_none=True, validate=HEADCOUNT)
+    present = WholeNumber(load_default=None, allow_none=True, validate=HEADCOUNT)
     topic = fields.String(required=True, validate=validate.Length(min=1, max=300))
     lecturer = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=100))
     lecturer_person_id = fields.UUID(load_default=None, allow_none=True)
@@ -272,8 +288,8 @@ class MeetingOut(Schema):
     path = fields.String()
     type = fields.String()
     held_on = fields.Date()
-    entitled = fields.Integer(allow_none=True)
-    present = fields.Integer(allow_none=True)
+    entitled = WholeNumber(allow_none=True)
+    present = WholeNumber(allow_none=True)
     quorate = fields.Boolean()
     counts = fields.Boolean()
     topic = fields.String()
@@ -313,9 +329,9 @@ class LifeTypeOut(Schema):
     type = fields.String()
     code = fields.String()
     frequency = fields.String()
-    required = fields.Integer()
-    held = fields.Integer()
-    not_counted = fields.Integer()
+    required = WholeNumber()
+    held = WholeNumber()
+    not_counted = WholeNumber()
     missed = fields.List(fields.String())
     ok = fields.Boolean()
     violation = fields.Dict(allow_none=True)
@@ -343,8 +359,8 @@ class UncoveredIn(Schema):
     domain = fields.String(required=True, validate=validate.OneOf(DOMAINS))
     credit_code = fields.String(load_default=None, allow_none=True,
                                 validate=validate.Regexp(r"^[0-9A-Z]{18}$", error="18 digits or capital letters"))
-    employees = fields.Integer(load_default=None, allow_none=True, validate=HEADCOUNT)
-    party_members = fields.Integer(load_default=None, allow_none=True, validate=HEADCOUNT)
+    employees = WholeNumber(load_default=None, allow_none=True, validate=HEADCOUNT)
+    party_members = WholeNumber(load_default=None, allow_none=True, validate=HEADCOUNT)
     instructor_name = fields.String(load_default=None, allow_none=True, validate=validate.Length(min=1, max=100))
     instructor_title = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=200))
     instructor_assigned_on = fields.Date(load_default=None, allow_none=True)
@@ -352,8 +368,8 @@ class UncoveredIn(Schema):
 
 class UncoveredPatch(Schema):
     name = fields.String(validate=validate.Length(min=1, max=200))
-    employees = fields.Integer(allow_none=True, validate=HEADCOUNT)
-    party_members = fields.Integer(allow_none=True, validate=HEADCOUNT)
+    employees = WholeNumber(allow_none=True, validate=HEADCOUNT)
+    party_members = WholeNumber(allow_none=True, validate=HEADCOUNT)
     instructor_name = fields.String(allow_none=True, validate=validate.Length(min=1, max=100))
     instructor_title = fields.String(allow_none=True, validate=validate.Length(max=200))
     instructor_assigned_on = fields.Date(allow_none=True)
@@ -369,8 +385,8 @@ class UncoveredOut(Schema):
     name = fields.String()
     domain = fields.String()
     credit_code = fields.String(allow_none=True)
-    employees = fields.Integer(allow_none=True)
-    party_members = fields.Integer(allow_none=True)
+    employees = WholeNumber(allow_none=True)
+    party_members = WholeNumber(allow_none=True)
     instructor_name = fields.String(allow_none=True)
     instructor_title = fields.String(allow_none=True)
     instructor_assigned_on = fields.Date(allow_none=True)
@@ -378,7 +394,7 @@ class UncoveredOut(Schema):
     covered_by_unit_id = fields.String(allow_none=True)
     covered_on = fields.Date(allow_none=True)
     closed_on = fields.Date(allow_none=True)
-    version = fields.Integer()
+    version = WholeNumber()
 
 
 UncoveredPage = page_schema(UncoveredOut)
@@ -423,8 +439,8 @@ class LeaderOut(Schema):
     since = fields.Date()
     ended_on = fields.Date(allow_none=True)
     active = fields.Boolean()
-    liaison_points = fields.Integer(metadata={"description": "active liaison points the leader keeps"})
-    version = fields.Integer()
+    liaison_points = WholeNumber(metadata={"description": "active liaison points the leader keeps"})
+    version = WholeNumber()
 
 
 LeaderPage = page_schema(LeaderOut)
@@ -463,9 +479,9 @@ class LiaisonPatch(Schema):
 
 
 class RatingOut(Schema):
-    year = fields.Integer()
+    year = WholeNumber()
     score = fields.Float()
-    stars = fields.Integer()
+    stars = WholeNumber()
     category = fields.String()
 
 
@@ -482,7 +498,7 @@ class LiaisonOut(Schema):
     ended_on = fields.Date(allow_none=True)
     active = fields.Boolean()
     note = fields.String(allow_none=True)
-    version = fields.Integer()
+    version = WholeNumber()
     latest_rating = fields.Nested(RatingOut, allow_none=True)
 
 
@@ -505,7 +521,7 @@ class OrganizerIn(Schema):
 class SupportIn(Schema):
     has_venue = fields.Boolean(required=True)
     venue_name = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=200))
-    venue_area_m2 = fields.Decimal(load_default=None, allow_none=True, places=2,
+    venue_area_m2 = ExactDecimal(load_default=None, allow_none=True, places=2,
                                    validate=VENUE_AREA, as_string=False)
     organizers = fields.List(fields.Nested(OrganizerIn), load_default=list, validate=validate.Length(max=100))
 
@@ -516,16 +532,16 @@ class SupportIn(Schema):
 
 
 class FundIn(Schema):
-    year = fields.Integer(required=True, validate=validate.Range(min=2000, max=2100))
+    year = WholeNumber(required=True, validate=validate.Range(min=2000, max=2100))
     source = fields.String(required=True, validate=validate.OneOf(FUND_SOURCES))
-    amount = fields.Decimal(required=True, places=2, validate=FUND_AMOUNT)
+    amount = ExactDecimal(required=True, places=2, validate=FUND_AMOUNT)
     received_on = fields.Date(required=True)
     note = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=300))
 
 
 class FundOut(Schema):
     id = fields.String()
-    year = fields.Integer()
+    year = WholeNumber()
     source = fields.String()
     amount = fields.Float()
     received_on = fields.Date()
@@ -546,14 +562,14 @@ class SupportOut(Schema):
     organizers = fields.List(fields.Nested(OrganizerOut))
     funds = fields.List(fields.Nested(FundOut))
     funds_by_year = fields.Dict(metadata={"description": "{year: {source: amount, total: amount}}"})
-    version = fields.Integer()
+    version = WholeNumber()
 
 
 # ----------------------------------------------------------------------------- compliance
 
 class ComplianceArgs(PeriodArgs):
     under = fields.UUID(load_default=None, metadata={"description": "the subtree (default: the caller's scope)"})
-    limit = fields.Integer(load_default=20, validate=validate.Range(min=0, max=1000),
+    limit = WholeNumber(load_default=20, validate=validate.Range(min=0, max=1000),
                            metadata={"description": "offending units listed per rule (the count is always whole)"})
 
 
@@ -576,7 +592,7 @@ class OffenderOut(Schema):
 class RuleReportOut(Schema):
     code = fields.String()
     kind = fields.String(metadata={"description": "setup, committee, term, uncovered or life"})
-    count = fields.Integer()
+    count = WholeNumber()
     summary = fields.Dict(metadata={"description": "ORG.TERM_EXPIRED: terms expiring soon; ORG.UNCOVERED: entities "
                                                    "with an instructor, covered, closed; LIFE.*: periods required"})
     units = fields.List(fields.Nested(OffenderOut))
@@ -587,13 +603,13 @@ class ComplianceOut(Schema):
     as_of = fields.Date()
     period_from = fields.Date(data_key="from")
     period_to = fields.Date(data_key="to")
-    units = fields.Integer(metadata={"description": "active units in the subtree"})
+    units = WholeNumber(metadata={"description": "active units in the subtree"})
     rules = fields.List(fields.Nested(RuleReportOut))
 
 
 class OffenderPage(Schema):
     code = fields.String()
-    count = fields.Integer(allow_none=True)
+    count = WholeNumber(allow_none=True)
     items = fields.List(fields.Nested(OffenderOut))
     next_cursor = fields.String(allow_none=True)
 
@@ -616,17 +632,17 @@ class ImportRecord(Schema):
     domain = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(DOMAINS))
     external_id = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=100))
     established_on = fields.Date(load_default=None, allow_none=True)
-    covered_units = fields.Integer(load_default=None, allow_none=True, validate=COVERED_UNITS)
+    covered_units = WholeNumber(load_default=None, allow_none=True, validate=COVERED_UNITS)
 
 
 class ImportOut(Schema):
     id = fields.String()
     format = fields.String()
     mode = fields.String()
-    total = fields.Integer()
-    created = fields.Integer()
-    updated = fields.Integer()
-    unchanged = fields.Integer()
-    error_count = fields.Integer()
+    total = WholeNumber()
+    created = WholeNumber()
+    updated = WholeNumber()
+    unchanged = WholeNumber()
+    error_count = WholeNumber()
     errors = fields.List(fields.Dict())
     created_at = fields.DateTime()

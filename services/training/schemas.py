@@ -6,6 +6,7 @@ from marshmallow import Schema, ValidationError, fields, post_load, validate, va
 from shared.catalog.training import CLASS_KINDS
 from shared.dates import SHANGHAI
 from shared.http import PageArgs, page_schema
+from shared.numbers import WholeNumber
 
 from . import rules
 
@@ -42,7 +43,7 @@ class CourseOut(Schema):
     title = fields.String()
     topics = fields.List(fields.String())
     hours = fields.Float()
-    version = fields.Integer()
+    version = WholeNumber()
 
 
 CoursePage = page_schema(CourseOut)
@@ -97,7 +98,7 @@ class ClassIn(Schema):
         "description": "a province, city, county or township unit in the caller's scope"})
     starts_on = fields.Date(required=True)
     ends_on = fields.Date(required=True)
-    capacity = fields.Integer(required=True, validate=validate.Range(min=1, max=100_000))
+    capacity = WholeNumber(required=True, validate=validate.Range(min=1, max=100_000))
     place = fields.String(load_default=None, allow_none=True, validate=validate.Length(min=1, max=200))
     online = fields.Boolean(load_default=False)
     sessions = fields.List(fields.Nested(SessionIn), required=True, validate=validate.Length(min=1, max=500))
@@ -115,7 +116,7 @@ class ClassIn(Schema):
 
 class ClassPatch(Schema):
     title = fields.String(validate=validate.Length(min=1, max=200))
-    capacity = fields.Integer(validate=validate.Range(min=1, max=100_000))
+    capacity = WholeNumber(validate=validate.Range(min=1, max=100_000))
     place = fields.String(allow_none=True, validate=validate.Length(min=1, max=200))
     online = fields.Boolean()
 
@@ -126,7 +127,7 @@ class SessionOut(Schema):
     starts_at = fields.DateTime()
     ends_at = fields.DateTime()
     held_on = fields.Date(metadata={"description": "the start date in Asia/Shanghai: the hours count in its year"})
-    year = fields.Integer()
+    year = WholeNumber()
     hours = fields.Float()
 
 
@@ -140,11 +141,11 @@ class ClassOut(Schema):
     level = fields.String()
     starts_on = fields.Date()
     ends_on = fields.Date()
-    capacity = fields.Integer()
-    enrolled = fields.Integer()
+    capacity = WholeNumber()
+    enrolled = WholeNumber()
     place = fields.String(allow_none=True)
     online = fields.Boolean()
-    version = fields.Integer()
+    version = WholeNumber()
     hours = fields.Float(metadata={"description": "class hours of all sessions"})
     sessions = fields.List(fields.Nested(SessionOut))
 
@@ -154,7 +155,7 @@ ClassPage = page_schema(ClassOut)
 
 class ClassListArgs(UnderArgs):
     kind = fields.String(load_default=None, validate=validate.OneOf(CLASS_KINDS))
-    year = fields.Integer(load_default=None, validate=YEAR, metadata={"description": "classes starting that year"})
+    year = WholeNumber(load_default=None, validate=YEAR, metadata={"description": "classes starting that year"})
 
 
 # ----------------------------------------------------------------------------- enrolments and attendance
@@ -180,7 +181,7 @@ EnrollmentPage = page_schema(EnrollmentOut)
 
 class EnrolResult(Schema):
     items = fields.List(fields.Nested(EnrollmentOut), metadata={"description": "the people of the request"})
-    added = fields.Integer(metadata={"description": "people newly enrolled (the rest already were)"})
+    added = WholeNumber(metadata={"description": "people newly enrolled (the rest already were)"})
 
 
 class EnrollmentListArgs(PageArgs):
@@ -199,7 +200,7 @@ class Credited(Schema):
 class AttendanceResult(Schema):
     class_id = fields.String()
     session_id = fields.String()
-    year = fields.Integer()
+    year = WholeNumber()
     hours = fields.Float()
     credited = fields.List(fields.Nested(Credited))
     already_recorded = fields.List(fields.String(), metadata={
@@ -212,7 +213,7 @@ class AttendanceOut(Schema):
     person_id = fields.String()
     unit_id = fields.String()
     attended_on = fields.Date()
-    year = fields.Integer()
+    year = WholeNumber()
     hours = fields.Float()
     recorded_at = fields.DateTime()
 
@@ -228,7 +229,7 @@ class AttendanceListArgs(PageArgs):
 
 
 class YearArgs(Schema):
-    year = fields.Integer(load_default=None, validate=YEAR, metadata={"description": "default: this year"})
+    year = WholeNumber(load_default=None, validate=YEAR, metadata={"description": "default: this year"})
 
 
 class ViolationOut(Schema):
@@ -254,7 +255,7 @@ class PersonHoursOut(Schema):
     unit_name = fields.String(allow_none=True)
     org_path = fields.String()
     category = fields.String(allow_none=True, metadata={"description": "secretary, leader, member or null"})
-    year = fields.Integer()
+    year = WholeNumber()
     hours = fields.Float()
     required_hours = fields.Float(allow_none=True)
     trained = fields.Boolean(metadata={"description": "attended a centralized class this year"})
@@ -271,7 +272,7 @@ class PersonYearOut(PersonHoursOut):
 
 
 class PeopleListArgs(UnderArgs):
-    year = fields.Integer(load_default=None, validate=YEAR)
+    year = WholeNumber(load_default=None, validate=YEAR)
     category = fields.String(load_default=None, validate=validate.OneOf(CATEGORIES))
 
 
@@ -280,7 +281,7 @@ class PeopleListArgs(UnderArgs):
 
 class CoverageArgs(PageArgs):
     under = fields.UUID(load_default=None, metadata={"description": "the subtree (default: the caller's scope)"})
-    year = fields.Integer(load_default=None, validate=YEAR, metadata={"description": "default: this year"})
+    year = WholeNumber(load_default=None, validate=YEAR, metadata={"description": "default: this year"})
     gap = fields.String(load_default=None, validate=validate.OneOf(GAPS),
                         metadata={"description": "list only the people missing this"})
     format = fields.String(load_default=None, validate=validate.OneOf(("json", "csv", "xlsx")),
@@ -290,16 +291,16 @@ class CoverageArgs(PageArgs):
 
 
 class Figures(Schema):
-    secretaries_in_post = fields.Integer()
-    secretaries_rotated = fields.Integer()
+    secretaries_in_post = WholeNumber()
+    secretaries_rotated = WholeNumber()
     secretary_rotation_rate = fields.Float(allow_none=True)
-    members = fields.Integer()
-    members_trained = fields.Integer()
+    members = WholeNumber()
+    members_trained = WholeNumber()
     member_training_rate = fields.Float(allow_none=True)
-    members_meeting_hours = fields.Integer()
+    members_meeting_hours = WholeNumber()
     member_hours_rate = fields.Float(allow_none=True)
-    leaders = fields.Integer()
-    leaders_meeting_hours = fields.Integer()
+    leaders = WholeNumber()
+    leaders_meeting_hours = WholeNumber()
     leader_hours_rate = fields.Float(allow_none=True)
 
 
@@ -317,7 +318,7 @@ class Requirements(Schema):
 class CoverageOut(Schema):
     unit_id = fields.String(allow_none=True)
     org_path = fields.String()
-    year = fields.Integer()
+    year = WholeNumber()
     requirements = fields.Nested(Requirements)
     totals = fields.Nested(Figures)
     by_unit = fields.List(fields.Nested(UnitFigures), metadata={
@@ -337,7 +338,7 @@ class OverdueOut(Schema):
     rule = fields.String()
     since = fields.Date(metadata={"description": "took the post (new secretary) or was admitted (new member)"})
     due_on = fields.Date()
-    days_overdue = fields.Integer()
+    days_overdue = WholeNumber()
     en = fields.String()
     zh = fields.String()
 
@@ -350,7 +351,7 @@ OverduePage = page_schema(OverdueOut)
 
 class PlanIn(Schema):
     county_id = fields.UUID(required=True)
-    year = fields.Integer(required=True, validate=YEAR)
+    year = WholeNumber(required=True, validate=YEAR)
 
 
 class PlanClassOut(Schema):
@@ -358,8 +359,8 @@ class PlanClassOut(Schema):
     title = fields.String()
     starts_on = fields.Date()
     ends_on = fields.Date()
-    capacity = fields.Integer()
-    assigned = fields.Integer()
+    capacity = WholeNumber()
+    assigned = WholeNumber()
 
 
 class PlanItemOut(Schema):
@@ -375,11 +376,11 @@ class PlanOut(Schema):
     id = fields.String()
     county_id = fields.String()
     org_path = fields.String()
-    year = fields.Integer()
+    year = WholeNumber()
     status = fields.String()
-    version = fields.Integer()
-    assigned = fields.Integer()
-    overflow = fields.Integer()
+    version = WholeNumber()
+    assigned = WholeNumber()
+    overflow = WholeNumber()
     split_groups = fields.List(fields.String())
     classes = fields.List(fields.Nested(PlanClassOut))
     items = fields.List(fields.Nested(PlanItemOut))

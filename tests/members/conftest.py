@@ -153,7 +153,8 @@ def plan(tree: Tree, sponsors: list[str], introducers: list[str]) -> list[dict]:
         {"kind": "joint_review", "date": "2024-06-10", "departments": [
             {"department": d, "conclusion": "no_objection"}
             for d in ("discipline_inspection", "public_security", "procuratorate", "court")]},
-        {"kind": "training", "date": "2024-07-01", "source": "manual", "days": 3, "evidence": "结业证书"},
+        {"kind": "training", "date": "2024-07-01", "source": "manual", "days": 3, "evidence": "结业证书",
+         "completed_on": "2024-06-28", "assessment": "passed"},
         {"kind": "committee_review", "date": "2024-07-08", "opinion": "同意"},
         {"kind": "pre_review", "date": "2024-07-15", "passed": True},
         {"kind": "admission_notice", "starts_on": "2024-07-22"},

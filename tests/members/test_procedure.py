@@ -341,6 +341,33 @@ def test_centralized_training_from_the_training_service(walk, client, county, me
     assert not apply_event(kit.db, kit.handlers, kit.models.InboxEvent, event)      # once only
     result = walk.step({"kind": "training", "date": body["date"], "source": "training_service"})
     assert result["payload"]["hours"] == 26.0 and result["payload"]["training_event_id"] == event.id
+    assert result["payload"]["assessment"] == "passed" and result["payload"]["completed_on"] == "2024-06-28"
+
+
+@pytest.mark.parametrize("change, status", [
+    ({}, 201),
+    ({"days": 3.5}, 201),                                        # kept as given, never truncated to 3
+    ({"days": 2.5, "hours": None}, 409),                         # 2.5 days are short of 3, not rounded up
+    ({"assessment": "failed"}, 409),                             # attended, not passed: no 结业
+    ({"assessment": None}, 409),
+    ({"completed_on": "2024-07-02"}, 422),                       # completed after the step
+])
+def test_centralized_training_by_hand_counts_once_completed_and_passed(walk, client, county, change, status):
+    body = {**walk.until("training"), **change}
+    resp = client.post(walk.url, json=body, headers=county)
+    assert resp.status_code == status, resp.json
+    if status == 409:
+        assert resp.json["code"] == "MEMBERS.TARGET_TRAINING"
+    elif status == 201:
+        assert resp.json["payload"]["days"] == body["days"]
+        assert resp.json["payload"]["assessment"] == "passed"
+
+
+@pytest.mark.parametrize("field, value", [("entitled", 10.5), ("yes", 7.5), ("present", 8.000001)])
+def test_a_fractional_count_is_refused_not_truncated(walk, client, county, field, value):
+    body = {**walk.until("admission_vote"), field: value}
+    resp = client.post(walk.url, json=body, headers=county)
+    assert resp.status_code == 422 and field in resp.json["errors"]["json"], resp.json
 
 
 def test_alerts_list_what_is_due_or_overdue_in_a_subtree(walk, client, county, admin, tree):

@@ -225,15 +225,19 @@ def test_joint_review(conclusions, broken):
     assert code(rules.joint_review(conclusions, DEFAULTS["joint_review_departments"])) == broken
 
 
-@pytest.mark.parametrize("days, hours, broken", [
-    (3, None, None),
-    (2, 23.5, "MEMBERS.TARGET_TRAINING"),
-    (None, 24, None),
-    (2, 24, None),
-    (0, 0, "MEMBERS.TARGET_TRAINING"),
+@pytest.mark.parametrize("days, hours, assessment, broken", [
+    (3, None, "passed", None),
+    (2, 23.5, "passed", "MEMBERS.TARGET_TRAINING"),
+    (None, 24, "passed", None),
+    (2, 24, "passed", None),
+    (0, 0, "passed", "MEMBERS.TARGET_TRAINING"),
+    (2.5, None, "passed", "MEMBERS.TARGET_TRAINING"),     # a fraction counts as given: 2.5 days are short
+    (3.5, None, "passed", None),
+    (3, 24, "failed", "MEMBERS.TARGET_TRAINING"),         # attended in full but not passed: no 结业
+    (3, 24, None, "MEMBERS.TARGET_TRAINING"),             # no assessment recorded
 ])
-def test_target_training(days, hours, broken):
-    assert code(rules.target_training(days, hours, 3, 24)) == broken
+def test_target_training(days, hours, assessment, broken):
+    assert code(rules.target_training(days, hours, 3, 24, assessment=assessment)) == broken
 
 
 @pytest.mark.parametrize("passed, leaving, broken", [

@@ -84,6 +84,7 @@ def test_entitled_defaults_to_the_full_members_and_the_committee(org, tree):
     ({"type": "general_meeting", "held_on": "2025-02-10", "entitled": 3}, "present"),
     ({"type": "general_meeting", "held_on": "2025-02-10", "present": 1}, "entitled"),   # no full members known
     ({"type": "dinner", "held_on": "2025-02-10"}, "type"),
+    ({"type": "committee_meeting", "held_on": "2025-02-10", "entitled": 5, "present": 3.5}, "present"),  # not 3
     ({"type": "theme_day", "held_on": "2099-02-10"}, "held_on"),
     ({"type": "group_meeting", "held_on": "2025-02-10"}, "type"),                       # a branch is not a group
     ({"type": "theme_day", "held_on": "2025-02-10", "topic": ""}, "topic"),

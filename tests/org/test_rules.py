@@ -1,5 +1,5 @@
 """The org rules, table-driven at their boundaries (RULES.md, Organization setup and Organizational life)."""
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 
@@ -254,3 +254,102 @@ def test_every_leader_keeps_a_liaison_branch(role, points, broken):
     assert (violation.code if violation else None) == broken
     if violation:
         assert violation.facts == {"role": role, "liaison_points": points} and "联系点" in violation.zh
+
+
+# ----------------------------------------------------------------------------- the roster of the election's day
+
+@pytest.mark.parametrize("since, on, broken", [
+    ("2025-03-01", "2025-03-01", None),                     # a full member from the day of the election
+    ("2025-03-02", "2025-03-01", "ORG.COMMITTEE_ROLES"),    # converted the day after: not yet a full member
+])
+def test_a_seat_holder_is_a_full_member_on_the_election_day(since, on, broken):
+    violation = rules.seat_holder("organization", holder(since=since), D(on))
+    assert (violation.code if violation else None) == broken
+    if violation:
+        assert since in violation.en and on in violation.zh
+
+
+@pytest.mark.parametrize("belongs, stage, status, since, on, counts", [
+    (True, "full", "active", "2025-03-01", "2025-03-01", True),
+    (True, "full", "active", "2025-03-02", "2025-03-01", False),
+    (True, "full", "active", None, "2025-03-01", True),          # conversion date unknown: the roster's word
+    (True, "probationary", "active", None, "2025-03-01", False),
+    (True, "full", "suspended", "2010-01-01", "2025-03-01", False),
+    (False, "full", "active", "2010-01-01", "2025-03-01", False),
+])
+def test_who_counts_towards_the_committee_size_on_a_date(belongs, stage, status, since, on, counts):
+    assert rules.full_member_on(belongs, stage, status, D(since) if since else None, D(on)) is counts
+
+
+# ----------------------------------------------------------------------------- early elections (ORG.TERM_EXPIRED)
+
+@pytest.mark.parametrize("ends, elected, approved, broken", [
+    ("2027-03-01", "2027-03-01", None, None),                       # on the day the term ends: on time
+    ("2027-03-01", "2027-03-02", None, None),                       # late is a deadline breach, never refused
+    ("2027-03-01", "2027-02-28", None, "ORG.TERM_EXPIRED"),         # a day early needs the upper approval
+    ("2027-03-01", "2027-02-28", "2027-02-01", None),
+    ("2027-03-01", "2026-03-01", "2026-02-01", None),               # advanced by exactly 1 year
+    ("2027-03-01", "2026-02-28", "2026-02-01", "ORG.TERM_EXPIRED"), # by more than 1 year, approved or not
+    ("2028-02-29", "2027-02-28", "2027-01-01", None),               # Feb 29 - 1 year = Feb 28
+    ("2028-02-29", "2027-02-27", "2027-01-01", "ORG.TERM_EXPIRED"),
+])
+def test_an_early_election(ends, elected, approved, broken):
+    violation = rules.early_election(D(ends), D(elected), D(approved) if approved else None, max_years=1)
+    assert (violation.code if violation else None) == broken
+    if violation:
+        assert ends in violation.en and ends in violation.zh
+
+
+# ----------------------------------------------------------------------------- ORG.TERM_LENGTH at its numbers
+
+@pytest.mark.parametrize("kind, domain, elected, ends", [
+    ("branch", "village", "2026-03-01", "2031-03-01"),               # village and community: 5 years
+    ("branch", "community", "2024-02-29", "2029-02-28"),
+    ("branch", "school", "2026-03-01", "2029-03-01"),                # other branches: 3 years
+    ("joint_branch", "private_enterprise", "2024-02-29", "2027-02-28"),
+    ("general_branch", "village", "2026-03-01", "2029-03-01"),       # a general branch: 3, whatever its domain
+    ("grassroots_committee", "school", "2026-03-01", "2031-03-01"),  # a grassroots committee: 5
+])
+def test_org_term_length(kind, domain, elected, ends):
+    """ORG.TERM_LENGTH: the term an election starts, to the day."""
+    cfg = rules.DEFAULTS
+    years = rules.term_years(kind, domain, by_kind=cfg["term_years_by_kind"], by_domain=cfg["term_years_by_domain"],
+                             default=cfg["term_years_default"])
+    assert rules.term_ends(D(elected), years) == D(ends)
+    # the day after the end the term is expired (ORG.TERM_EXPIRED), on it still due
+    assert rules.term_state(D(ends), D(ends)).facts["state"] == "expiring"
+    assert rules.term_state(D(ends), D(ends) + timedelta(days=1)).facts["state"] == "expired"
+
+
+# ----------------------------------------------------------------------------- LIFE.* frequencies at their numbers
+
+LIFE_TABLE = [
+    # (meeting type, rule code, frequency, whole periods in 2026)
+    ("committee_meeting", "LIFE.COMMITTEE_MEETING", "month", 12),
+    ("group_meeting", "LIFE.GROUP_MEETING", "month", 12),
+    ("review_meeting", "LIFE.REVIEW_MEETING", "year", 1),
+    ("heart_to_heart_talk", "LIFE.TALKS", "year", 1),
+]
+
+
+@pytest.mark.parametrize("meeting_type, code, frequency, periods", LIFE_TABLE)
+def test_life_frequency_of_each_meeting(meeting_type, code, frequency, periods):
+    """The rule's frequency and its code, from the defaults; one whole period missed breaks it."""
+    assert rules.DEFAULTS["life_frequency"][meeting_type] == frequency and rules.LIFE_CODES[meeting_type] == code
+    whole = rules.whole_periods(frequency, D("2026-01-01"), D("2026-12-31"))
+    assert len(whole) == periods
+    assert rules.life_frequency(meeting_type, frequency, periods, periods, []) is None
+    violation = rules.life_frequency(meeting_type, frequency, periods, periods - 1, [whole[-1].label])
+    assert violation.code == code and violation.facts["missed"] == [whole[-1].label]
+    assert whole[-1].label in violation.en and whole[-1].label in violation.zh
+
+
+@pytest.mark.parametrize("present, entitled, broken", [
+    (3, 5, None),                            # more than half of the committee
+    (2, 4, "LIFE.COMMITTEE_MEETING"),        # exactly half is not enough
+    (3, 4, None),
+    (2, 5, "LIFE.COMMITTEE_MEETING"),
+])
+def test_life_committee_meeting_quorum(present, entitled, broken):
+    violation = rules.quorum("committee_meeting", entitled, present)
+    assert (violation.code if violation else None) == broken

@@ -154,3 +154,16 @@ def test_no_venue_means_no_area(org, tree):
 def test_support_is_scoped(org, tree):
     county = org.as_("secretary", tree["county"]["id"])
     assert org.get(f"/units/{tree['other_branch']['id']}/support", headers=county).status_code == 404
+
+
+@pytest.mark.parametrize("field, body", [
+    ("venue_area_m2", {"has_venue": True, "venue_name": "活动室", "venue_area_m2": 260.555}),   # not rounded to .56
+])
+def test_a_value_finer_than_its_column_is_refused_not_rounded(org, tree, field, body):
+    path = f"/units/{tree['branch']['id']}/support"
+    etag = org.get(path).headers["ETag"]
+    resp = org.client.put(f"{API}{path}", json=body, headers={**org.headers, "If-Match": etag})
+    assert resp.status_code == 422 and field in resp.json["errors"]["json"], resp.json
+    fund = org.post(f"{path}/funds", {"year": 2025, "source": "unit_funds", "amount": 100.005,
+                                      "received_on": "2025-03-01"})
+    assert fund.status_code == 422 and "amount" in fund.json["errors"]["json"], fund.json

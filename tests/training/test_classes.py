@@ -66,6 +66,7 @@ def test_create_a_class_with_sessions_and_publish_it(world):
 @pytest.mark.parametrize("changes, where", [
     ({"kind": "rotation"}, "kind"),
     ({"capacity": 0}, "capacity"),
+    ({"capacity": 30.5}, "capacity"),                                        # refused, never truncated to 30
     ({"ends_on": "2025-12-29"}, "ends_on"),
     ({"place": None}, "place"),                                              # offline needs a place
     ({"sessions": []}, "sessions"),
