@@ -96,6 +96,11 @@ CATALOG: dict[str, tuple[str, str]] = {
                                      "{years} year(s) (on or after {earliest}); {elected_on} is earlier"),
     "org-early-approval-after": ("批准提前换届的日期须不晚于选举日{elected_on}",
                                  "the approval of an early election comes on or before the election ({elected_on})"),
+    "training-completion-not-attended": ("{person_id} 未出席该班任何一次课程，不能记录结业",
+                                         "{person_id} attended no session of this class, so cannot complete it"),
+    "training-completion-date": ("{person_id} 的结业日期须在开班日 {starts_on} 至今天 {today} 之间",
+                                 "{person_id}: a completion lies between the class's start ({starts_on}) and today "
+                                 "({today})"),
     # --- the gateway ----------------------------------------------------------------------------------
     "gateway-no-route": ("没有这个路径；接口位于 /api/<服务>/v1 之下", "no such route; APIs live under /api/<service>/v1"),
     "gateway-no-service": ("没有名为 {service} 的服务", "there is no service named {service}"),

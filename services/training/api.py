@@ -5,12 +5,13 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from shared.request import require
-from shared.http import etag_of, if_match, with_etag
+from shared.http import PageArgs, etag_of, if_match, with_etag
 from shared.idempotency import idempotent
 from shared.openapi import requires_if_match
 
 from . import attendance, classes, courses, coverage, hours, overdue, rotation
 from .schemas import (AttendanceIn, AttendanceListArgs, AttendancePage, AttendanceResult, ClassIn, ClassListArgs,
+                      CompletionIn, CompletionPage, CompletionResult,
                       ClassOut, ClassPage, ClassPatch, CourseIn, CourseOut, CoursePage, CoverageArgs, CoverageOut,
                       EnrollmentListArgs, EnrollmentPage, EnrolResult, OverdueArgs, OverduePage, PeopleIn,
                       PeopleListArgs, PersonHoursPage, PersonYearOut, PlanIn, PlanOut, SessionIn, UnderArgs,
@@ -136,6 +137,24 @@ class EnrollmentItem(MethodView):
         """Withdraw a person from a class (hours already credited stay)."""
         require(*WRITERS)
         classes.withdraw(class_id, person_id)
+
+
+@class_blp.route("/classes/<uuid:class_id>/completions")
+class ClassCompletions(MethodView):
+    @class_blp.arguments(PageArgs, location="query")
+    @class_blp.response(200, CompletionPage)
+    def get(self, args, class_id):
+        """Who completed the class (结业) and their assessment."""
+        return attendance.list_completions(class_id, args)
+
+    @class_blp.doc(operationId="recordCompletions")
+    @class_blp.arguments(CompletionIn)
+    @class_blp.response(200, CompletionResult)
+    def post(self, fields, class_id):
+        """Record completions (结业) with their assessment, passed or failed, for people who attended; a make-up
+        assessment replaces the one before. A passed development-target class meets MEMBERS.TARGET_TRAINING."""
+        require(*WRITERS)
+        return attendance.complete(class_id, fields)
 
 
 @class_blp.route("/classes/<uuid:class_id>/attendance")

@@ -7,6 +7,9 @@ One request does, in one transaction:
    total is always the sum of distinct sessions) in the year of the session's start date;
 3. publish training.attendance.recorded with the year's total, and training.requirement.met
    for each requirement this attendance completes (each once: its row is the guard).
+
+A class's completion (结业) and its assessment are recorded per person (``complete``): a development
+target's centralized training is reported to members once it is completed and passed.
 """
 from __future__ import annotations
 
@@ -16,10 +19,12 @@ from shared.request import audit, current_principal, db_session, emit, rule_conf
 from shared.dates import add_months, today
 from shared.db import utcnow
 from shared.errors import invalid
+from shared.messages import msg
 from shared.http import paginate, under_clause
 
 from . import classes, rules
-from .models import Attendance, ClassSession, Enrollment, Person, PersonYearHours, RequirementMet, TrainingClass
+from .models import (Attendance, ClassSession, Completion, Enrollment, Person, PersonYearHours, RequirementMet,
+                     TrainingClass)
 from .sqlfn import insert_for
 
 #: rows per INSERT (SQLite allows 32,766 bound values in one statement)
@@ -140,16 +145,81 @@ def _requirements_met(session, cls: TrainingClass, class_session: ClassSession, 
 
 def _target_training(session, person: Person, year: int, day, config) -> None:
     """MEMBERS.TARGET_TRAINING is the members service's gate; training tells it, once, that a
-    development target's centralized training reached 3 days or 24 class hours."""
+    development target's centralized training was completed and passed (结业) and reached 3 days or
+    24 class hours; the day it reports is the completion's."""
     done = session.scalar(select(RequirementMet.person_id).where(
         RequirementMet.person_id == person.id, RequirementMet.requirement == "target_training"))
     if done:
         return
+    completed_on = session.scalar(select(func.max(Completion.completed_on)).where(
+        Completion.person_id == person.id, Completion.kind == "target_training", Completion.assessment == "passed"))
     hours, days = session.execute(
         select(func.coalesce(func.sum(Attendance.hours), 0.0), func.count(distinct(Attendance.attended_on)))
         .where(Attendance.person_id == person.id, Attendance.kind == "target_training")).one()
-    if rules.target_training_met(hours, days, config["target_training_hours"], config["target_training_days"]):
-        _met(session, person, "target_training", "once", year, day, hours, days=days)
+    if rules.target_training_passed(completed_on is not None, hours, days, config["target_training_hours"],
+                                    config["target_training_days"]):
+        on = max(completed_on, day)
+        _met(session, person, "target_training", "once", on.year, on, hours, days=days)
+
+
+# ----------------------------------------------------------------------------- completions (结业)
+
+
+def complete(class_id, fields: dict) -> dict:
+    """Record who completed the class and how their assessment went; a make-up assessment replaces the
+    one before. A passed development-target class tells members (training.requirement.met)."""
+    session = db_session()
+    cls = classes.get_in_scope(class_id, for_update=True)
+    items = {str(i["person_id"]): i for i in fields["items"]}
+    persons = sorted(classes.people_of_class(cls, list(items), active_only=False), key=lambda p: p.id)
+    attended = set(session.scalars(select(Attendance.person_id).distinct().where(
+        Attendance.class_id == cls.id, Attendance.person_id.in_(list(items)))))
+    errors = []
+    for person in persons:
+        item = items[person.id]
+        if person.id not in attended:
+            errors.append(str(msg("training-completion-not-attended", person_id=person.id)))
+        if not cls.starts_on <= item["completed_on"] <= today():
+            errors.append(str(msg("training-completion-date", person_id=person.id, starts_on=cls.starts_on,
+                                  today=today())))
+    if errors:
+        raise invalid("items", *errors)
+    recorded = []
+    for person in persons:
+        item = items[person.id]
+        row = session.get(Completion, (cls.id, person.id))
+        before = {"completed_on": row.completed_on, "assessment": row.assessment} if row else None
+        if row is None:
+            row = Completion(class_id=cls.id, person_id=person.id, kind=cls.kind)
+            session.add(row)
+        row.unit_id = person.unit_id
+        row.completed_on = item["completed_on"]
+        row.assessment = item["assessment"]
+        row.note = item.get("note")
+        row.recorded_by = current_principal().subject
+        row.recorded_at = utcnow()
+        session.flush()
+        audit("completion", f"{cls.id}:{person.id}", "recorded",
+              {"before": before, "completed_on": row.completed_on, "assessment": row.assessment})
+        if cls.kind == "target_training" and row.assessment == "passed":
+            _target_training(session, person, row.completed_on.year, row.completed_on, rule_config())
+        recorded.append(completion_out(row))
+    return {"class_id": cls.id, "items": recorded}
+
+
+def completion_out(row: Completion) -> dict:
+    return {"class_id": row.class_id, "person_id": row.person_id, "unit_id": row.unit_id,
+            "completed_on": row.completed_on, "assessment": row.assessment, "note": row.note,
+            "recorded_by": row.recorded_by, "recorded_at": row.recorded_at}
+
+
+def list_completions(class_id, args: dict) -> dict:
+    """A class's completions, of the people in the caller's scope."""
+    cls = classes.get_in_scope(class_id)
+    stmt = (select(Completion).join(Person, Person.id == Completion.person_id)
+            .where(Completion.class_id == cls.id, under_clause(Person.org_path, current_principal().scope_path)))
+    page = paginate(db_session(), stmt, [Completion.person_id], cursor=args.get("cursor"), limit=args["limit"])
+    return {**page, "items": [completion_out(r) for r in page["items"]]}
 
 
 def _met(session, person: Person, requirement: str, period: str, year: int, met_on, hours: float, *,

@@ -199,6 +199,26 @@ class Attendance(Base):
     recorded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
+class Completion(Base):
+    """A person completed a class (结业) with its assessment (结业考核): ``passed`` or ``failed``.
+
+    One row per class and person; a make-up assessment replaces it (the audit log keeps the one before).
+    A development target's centralized training counts for MEMBERS.TARGET_TRAINING only once passed.
+    """
+
+    __tablename__ = "completions"
+    __table_args__ = (Index("ix_completions_person", "person_id", "kind"),)
+    class_id: Mapped[str] = mapped_column(String(36), ForeignKey("classes.id"), primary_key=True)
+    person_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(40))
+    unit_id: Mapped[str] = mapped_column(String(36))
+    completed_on: Mapped[date] = mapped_column(Date)
+    assessment: Mapped[str] = mapped_column(String(20))
+    note: Mapped[str | None] = mapped_column(String(500), nullable=True)
+    recorded_by: Mapped[str] = mapped_column(String(200))
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
 class PersonYearHours(Base):
     """A person's class hours in one year, added to with every attendance (never recomputed from
     scratch), with the facts coverage counts: trained (a centralized class attended), rotated

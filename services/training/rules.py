@@ -258,6 +258,12 @@ def new_member(admitted_on: date, trained_on: date | None, today: date, months: 
                      facts={"admitted_on": admitted_on, "due": due, "days_overdue": (today - due).days})
 
 
+def target_training_passed(passed: bool, hours: float, days: int, min_hours: float, min_days: int) -> bool:
+    """MEMBERS.TARGET_TRAINING (fed by training): a development target's centralized training counts once
+    completed and passed (结业) and at least 3 days or 24 class hours long (细则 art. 18)."""
+    return passed and target_training_met(hours, days, min_hours, min_days)
+
+
 def target_training_met(hours: float, days: int, min_hours: float, min_days: int) -> bool:
     """MEMBERS.TARGET_TRAINING (fed by training): a development target's centralized training
     lasts at least 3 days or 24 class hours (细则 art. 18)."""

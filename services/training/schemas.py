@@ -225,6 +225,38 @@ class AttendanceListArgs(PageArgs):
     session_id = fields.UUID(load_default=None)
 
 
+class CompletionItem(Schema):
+    person_id = fields.UUID(required=True)
+    completed_on = fields.Date(required=True, metadata={"description": "the day of 结业 (not before the class, not "
+                                                                       "after today)"})
+    assessment = fields.String(required=True, validate=validate.OneOf(("passed", "failed")),
+                               metadata={"description": "结业考核: only a passed one counts"})
+    note = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=500))
+
+
+class CompletionIn(Schema):
+    items = fields.List(fields.Nested(CompletionItem), required=True, validate=validate.Length(min=1, max=5000))
+
+
+class CompletionOut(Schema):
+    class_id = fields.String()
+    person_id = fields.String()
+    unit_id = fields.String()
+    completed_on = fields.Date()
+    assessment = fields.String()
+    note = fields.String(allow_none=True)
+    recorded_by = fields.String()
+    recorded_at = fields.DateTime()
+
+
+class CompletionResult(Schema):
+    class_id = fields.String()
+    items = fields.List(fields.Nested(CompletionOut))
+
+
+CompletionPage = page_schema(CompletionOut)
+
+
 # ----------------------------------------------------------------------------- people and hours
 
 

@@ -127,9 +127,18 @@ class World:
                                 json={"session_id": cls["sessions"][session_index]["id"],
                                       "person_ids": [self.id(n) for n in names]})
 
+    def complete(self, cls: dict, *names: str, assessment: str = "passed", completed_on: date | None = None,
+                 headers=None):
+        """Record the class's completion (结业) for ``names``: by default on its last day, passed."""
+        on = (completed_on or date.fromisoformat(cls["ends_on"])).isoformat()
+        return self.client.post(f"{API}/classes/{cls['id']}/completions", headers=headers or self.headers("admin"),
+                                json={"items": [{"person_id": self.id(n), "completed_on": on, "assessment": assessment}
+                                                for n in names]})
+
     def train(self, organizer: str, kind: str, names: list[str], hours_list: list[float], *,
-              first_day: date = date(2025, 3, 2)) -> dict:
-        """A class of ``kind`` with one session per entry of ``hours_list`` (one a day), everyone attending."""
+              first_day: date = date(2025, 3, 2), assessment: str | None = "passed") -> dict:
+        """A class of ``kind`` with one session per entry of ``hours_list`` (one a day), everyone attending;
+        a development targets' class is then completed with ``assessment`` (None: not yet)."""
         sessions = [(datetime.combine(first_day + timedelta(days=i), datetime.min.time()).replace(hour=9),
                      datetime.combine(first_day + timedelta(days=i), datetime.min.time()).replace(hour=18), h)
                     for i, h in enumerate(hours_list)]
@@ -138,6 +147,9 @@ class World:
         for i in range(len(hours_list)):
             resp = self.attend(cls, i, *names)
             assert resp.status_code == 201, resp.get_json()
+        if kind == "target_training" and assessment:
+            resp = self.complete(cls, *names, assessment=assessment)
+            assert resp.status_code == 200, resp.get_json()
         return cls
 
     # -------------------------------------------------------------------- looking inside

@@ -150,6 +150,55 @@ def test_development_target_training_tells_members_once(world, hours_list, reach
                     if e.data["requirement"] == "target_training"]) == 1
 
 
+@pytest.mark.parametrize("assessment, reached", [("passed", True), ("failed", False), (None, False)])
+def test_development_target_training_counts_once_completed_and_passed(world, assessment, reached):
+    """结业: 3 days attended are not enough until the class is completed and its assessment passed."""
+    w = world
+    w.person("发展对象", "B1a", "target")
+    cls = w.train("K1", "target_training", ["发展对象"], [8, 8, 8], assessment=assessment)
+    events = [e for e in w.events("training.requirement.met") if e.data["requirement"] == "target_training"]
+    assert len(events) == (1 if reached else 0)
+    if reached:
+        assert events[0].data["met_on"] == cls["ends_on"]         # the day of 结业
+    listed = w.client.get(f"{API}/classes/{cls['id']}/completions", headers=w.headers("admin")).get_json()["items"]
+    assert [c["assessment"] for c in listed] == ([assessment] if assessment else [])
+
+
+def test_a_make_up_assessment_that_passes_tells_members_then(world):
+    w = world
+    w.person("补考", "B1a", "target")
+    cls = w.train("K1", "target_training", ["补考"], [8, 8, 8], assessment="failed")
+    assert not [e for e in w.events("training.requirement.met") if e.data["requirement"] == "target_training"]
+    resp = w.complete(cls, "补考", completed_on=date(2025, 3, 20))
+    assert resp.status_code == 200 and resp.get_json()["items"][0]["assessment"] == "passed"
+    [event] = [e for e in w.events("training.requirement.met") if e.data["requirement"] == "target_training"]
+    assert event.data["met_on"] == "2025-03-20" and event.data["days"] == 3
+    assert w.complete(cls, "补考").status_code == 200                      # again: nothing more is told
+    assert len([e for e in w.events("training.requirement.met") if e.data["requirement"] == "target_training"]) == 1
+
+
+@pytest.mark.parametrize("change, status", [
+    ({"completed_on": "2025-03-01"}, 422),        # before the class began
+    ({"completed_on": "2999-01-01"}, 422),        # a completion is recorded once it happened
+    ({"assessment": "good"}, 422),
+    ({"person": "旁听"}, 422),                      # enrolled, never attended
+])
+def test_bad_completions_are_422_and_write_nothing(world, change, status):
+    w = world
+    w.person("学员", "B1a", "target")
+    w.person("旁听", "B1a", "target")
+    cls = w.make_class("K1", "target_training", sessions=[(datetime(2025, 3, 2, 9), datetime(2025, 3, 2, 17), 8)],
+                       starts_on=date(2025, 3, 2), capacity=2)
+    assert w.enrol(cls["id"], "学员", "旁听").status_code == 201
+    assert w.attend(cls, 0, "学员").status_code == 201
+    item = {"person_id": w.id(change.pop("person", "学员")), "completed_on": "2025-03-02", "assessment": "passed",
+            **change}
+    resp = w.client.post(f"{API}/classes/{cls['id']}/completions", headers=w.headers("admin"), json={"items": [item]})
+    assert resp.status_code == status, resp.get_json()
+    assert w.client.get(f"{API}/classes/{cls['id']}/completions",
+                        headers=w.headers("admin")).get_json()["items"] == []
+
+
 def test_a_secretary_rotated_and_trained_late_as_new_secretary(world):
     w = world
     w.person("新书记", "B1a")

@@ -173,3 +173,21 @@ def test_people_list_with_hours(county_year):
     assert {p["name"]: p["hours"] for p in page["items"]} == {"sec1": 56.0, "sec2": 40.0}
     everyone = w.client.get(f"{API}/people?year=2025", headers=w.headers(scope="K1")).get_json()["items"]
     assert len(everyone) == 7
+
+
+@pytest.mark.parametrize("trained, rate", [
+    ((), 0.0),
+    (("c1",), 0.3333),
+    (("c1", "c2"), 0.6667),
+    (("c1", "c2", "c3"), 1.0),       # TRAIN.COVERAGE: the plan's target is 100%
+])
+def test_train_coverage_rate_at_its_numbers(world, trained, rate):
+    """TRAIN.COVERAGE: members trained / members of the subtree in the year, and who is not yet covered."""
+    w = world
+    for name in ("c1", "c2", "c3"):
+        w.person(name, "B2")
+    if trained:
+        w.train("K2", "member_training", list(trained), [2], first_day=date(2025, 4, 1))
+    body = coverage(w, "K2").get_json()
+    assert (body["totals"]["members"], body["totals"]["members_trained"]) == (3, len(trained))
+    assert body["totals"]["member_training_rate"] == rate

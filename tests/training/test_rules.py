@@ -163,3 +163,22 @@ def test_target_training_met(hours, days, met):
 ])
 def test_coverage_gaps(category, hours, trained, rotated, gaps):
     assert rules.coverage_gaps(category, hours, trained, rotated, MEMBER, LEADER) == gaps
+
+
+@pytest.mark.parametrize("trained, broken", [(True, None), (False, "TRAIN.COVERAGE")])
+def test_train_coverage_every_member_yearly(trained, broken):
+    """TRAIN.COVERAGE: a member without a centralized training in the year breaks the 100% target."""
+    violation = rules.member_training(trained, 2025)
+    assert (violation.code if violation else None) == broken
+    if violation:
+        assert "2025" in violation.en and "2025" in violation.zh
+
+
+@pytest.mark.parametrize("passed, hours, days, counts", [
+    (True, 12.0, 3, True),       # 结业 and 3 days
+    (True, 24.0, 1, True),       # 结业 and 24 class hours
+    (True, 23.5, 2, False),
+    (False, 40.0, 5, False),     # attended in full, not passed: no 结业
+])
+def test_target_training_passed(passed, hours, days, counts):
+    assert rules.target_training_passed(passed, hours, days, 24.0, 3) is counts
