@@ -96,6 +96,12 @@ CATALOG: dict[str, tuple[str, str]] = {
                                      "{years} year(s) (on or after {earliest}); {elected_on} is earlier"),
     "org-early-approval-after": ("批准提前换届的日期须不晚于选举日{elected_on}",
                                  "the approval of an early election comes on or before the election ({elected_on})"),
+    "org-held-in-future": ("会议日期{on}晚于今天{today}：已召开的会议在召开后登记；尚未召开的请登记为计划（status: scheduled）",
+                           "{on} is after today ({today}): a meeting held is recorded once held; one still ahead is "
+                           "recorded as scheduled (status: scheduled)"),
+    "org-scheduled-out-of-range": ("计划召开的会议日期须在今天{today}至{latest}之间，{on}不在此范围",
+                                   "a scheduled meeting lies between today ({today}) and {latest}; {on} does not"),
+    "org-meeting-held-stays-held": ("已召开的会议不能改回计划状态", "a meeting held cannot go back to scheduled"),
     "training-completion-not-attended": ("{person_id} 未出席该班任何一次课程，不能记录结业",
                                          "{person_id} attended no session of this class, so cannot complete it"),
     "training-completion-date": ("{person_id} 的结业日期须在开班日 {starts_on} 至今天 {today} 之间",

@@ -18,7 +18,7 @@ from .schemas import (ApprovalIn, ByElectionIn, CommitteeOut, CommitteePage, Com
                       ComplianceRuleArgs, DissolveIn, ElectionIn, ExtensionIn, FundIn, GroupIn, GroupList,
                       GroupMemberIn, GroupOut, ImportArgs, ImportOut, LeaderIn, LeaderListArgs, LeaderOut,
                       LeaderPage, LeaderPatch, LiaisonIn, LiaisonListArgs, LiaisonOut,
-                      LiaisonPage, LiaisonPatch, LifeOut, MeetingIn, MeetingListArgs, MeetingOut, MeetingPage,
+                      LiaisonPage, LiaisonPatch, LifeOut, MeetingIn, MeetingListArgs, MeetingOut, MeetingPage, MeetingPatch,
                       MoveIn, OffenderPage, PeriodArgs, RosterPage, SupportIn, SupportOut, TermListArgs, TermPage,
                       UncoveredIn, UncoveredListArgs, UncoveredOut, UncoveredPage, UncoveredPatch, UnitIn,
                       UnitListArgs, UnitOut, UnitPage, UnitPatch, VacancyIn)
@@ -271,7 +271,17 @@ class MeetingItem(MethodView):
     @meeting_blp.response(200, MeetingOut)
     def get(self, meeting_id):
         """One meeting."""
-        return meetings.get(meeting_id)
+        return with_etag(meetings.get(meeting_id))
+
+    @requires_if_match
+    @meeting_blp.doc(operationId="correctMeeting")
+    @meeting_blp.arguments(MeetingPatch)
+    @meeting_blp.response(200, MeetingOut)
+    def patch(self, changes, meeting_id):
+        """Correct a meeting, or record a scheduled one as held (If-Match): the quorum, the counts and the
+        frequency are recomputed, the audit log keeps what it was."""
+        require(*BRANCH_WRITERS)
+        return with_etag(meetings.correct(meeting_id, changes))
 
 
 @meeting_blp.route("/units/<uuid:unit_id>/life")

@@ -10,7 +10,8 @@ from sqlalchemy.dialects import postgresql, sqlite
 from shared.request import audit, current_principal, db_session, emit, rule_config
 from shared.dates import today
 from shared.errors import invalid, not_found
-from shared.http import paginate, require_in_scope, under_clause
+from shared.http import if_match, paginate, require_in_scope, under_clause
+from shared.messages import msg
 
 from . import committees, rules
 from .models import LifeYear, Meeting, Seat, Unit
@@ -48,39 +49,117 @@ def record(fields: dict) -> dict:
     unit = active_in_scope(fields["unit_id"], "unit_id")
     if fields["type"] not in types_for(unit.kind):
         raise invalid("type", f"a {unit.kind} does not hold a {fields['type']}")
-    if fields["held_on"] > today():
-        raise invalid("held_on", "a date in the future: record the meeting once it was held")
+    status = fields.get("status") or "held"
+    _check_date(status, fields["held_on"])
+    meeting = Meeting(unit_id=unit.id, path=unit.path, type=fields["type"], held_on=fields["held_on"], status=status,
+                      topic=fields["topic"], lecturer=fields.get("lecturer"), notes=fields.get("notes"), version=1)
+    breach = _apply(session, unit, meeting, fields)
+    session.add(meeting)
+    session.flush()
+    if meeting.counts:
+        _tally(session, meeting)
+    audit("meeting", meeting.id, "recorded" if status == "held" else "scheduled",
+          {"unit_id": unit.id, "type": meeting.type, "held_on": meeting.held_on, "status": status,
+           "entitled": meeting.entitled, "present": meeting.present, "breach": breach.code if breach else None})
+    if status == "held":
+        _announce(meeting)
+    return view(meeting, breach)
+
+
+def _check_date(status: str, on) -> None:
+    """RULES.md, which records may be future-dated: a meeting held is today or earlier; one scheduled is a plan,
+    from today up to ``plan_ahead_days`` ahead."""
+    refused = rules.record_date(status, on, today(), ahead_days=rule_config()["plan_ahead_days"])
+    if refused:
+        key, params = refused
+        raise invalid("held_on", msg(key, **params))
+
+
+def _apply(session, unit: Unit, meeting: Meeting, fields: dict):
+    """The headcounts, the quorum and what counts, from ``fields`` over the meeting's own values: a
+    scheduled meeting has no headcount yet and counts for nothing."""
+    if meeting.status == "scheduled":
+        meeting.entitled, meeting.present, meeting.quorate, meeting.counts = None, None, True, False
+        meeting.lecturer_person_id = str(fields["lecturer_person_id"]) if fields.get("lecturer_person_id") else None
+        meeting.by_secretary = False
+        return None
     committee = committees.current(session, unit.id)
-    entitled, present = fields.get("entitled"), fields.get("present")
-    if fields["type"] in rules.QUORUM_TYPES:
+    entitled = fields["entitled"] if fields.get("entitled") is not None else meeting.entitled
+    present = fields["present"] if fields.get("present") is not None else meeting.present
+    if meeting.type in rules.QUORUM_TYPES:
         if entitled is None:
-            entitled = _entitled_by_default(session, unit, committee, fields["type"])
+            entitled = _entitled_by_default(session, unit, committee, meeting.type)
         if entitled < 1:
             raise invalid("entitled", "no one is entitled to attend: give the number entitled")
         if present is None:
             raise invalid("present", "a general or committee meeting records how many were present")
         if present > entitled:
             raise invalid("present", f"more present ({present}) than entitled ({entitled})")
-    breach = rules.quorum(fields["type"], entitled, present)
-    lecturer_id = str(fields["lecturer_person_id"]) if fields.get("lecturer_person_id") else None
-    by_secretary = bool(fields["type"] == "party_lecture" and lecturer_id and committee is not None
-                        and _secretary_of(session, committee) == lecturer_id)
-    meeting = Meeting(unit_id=unit.id, path=unit.path, type=fields["type"], held_on=fields["held_on"],
-                      entitled=entitled, present=present, quorate=breach is None, counts=breach is None,
-                      topic=fields["topic"], lecturer=fields.get("lecturer"), lecturer_person_id=lecturer_id,
-                      by_secretary=by_secretary, notes=fields.get("notes"))
-    session.add(meeting)
-    session.flush()
-    if meeting.counts:
-        _tally(session, meeting)
-    audit("meeting", meeting.id, "recorded", {"unit_id": unit.id, "type": meeting.type, "held_on": meeting.held_on,
-                                              "entitled": entitled, "present": present,
-                                              "breach": breach.code if breach else None})
-    emit("org.meeting.recorded", {"meeting_id": meeting.id, "unit_id": unit.id, "type": meeting.type,
-                                  "held_on": meeting.held_on, "entitled": entitled, "present": present,
+    breach = rules.quorum(meeting.type, entitled, present)
+    if "lecturer_person_id" in fields:
+        meeting.lecturer_person_id = str(fields["lecturer_person_id"]) if fields["lecturer_person_id"] else None
+    meeting.by_secretary = bool(meeting.type == "party_lecture" and meeting.lecturer_person_id and committee is not None
+                                and _secretary_of(session, committee) == meeting.lecturer_person_id)
+    meeting.entitled, meeting.present = entitled, present
+    meeting.quorate = meeting.counts = breach is None
+    return breach
+
+
+def _announce(meeting: Meeting) -> None:
+    emit("org.meeting.recorded", {"meeting_id": meeting.id, "unit_id": meeting.unit_id, "type": meeting.type,
+                                  "held_on": meeting.held_on, "entitled": meeting.entitled, "present": meeting.present,
                                   "quorate": meeting.quorate, "counts": meeting.counts,
-                                  "by_secretary": meeting.by_secretary}, org_path=unit.path)
+                                  "by_secretary": meeting.by_secretary}, org_path=meeting.path)
+
+
+#: what a correction may change (the unit and the type stay: record another meeting instead)
+CORRECTABLE = ("held_on", "status", "entitled", "present", "topic", "lecturer", "lecturer_person_id", "notes")
+
+
+def correct(meeting_id, changes: dict) -> dict:
+    """Correct a meeting (If-Match), or record a scheduled one as held: the quorum, the counts and the
+    unit's year rows are recomputed; the audit log keeps what it was; org.meeting.recorded carries the new
+    state (evaluation's indicators follow it)."""
+    session = db_session()
+    meeting = if_match(_in_scope(meeting_id))
+    unit = session.scalar(select(Unit).where(Unit.id == meeting.unit_id))
+    before = {k: getattr(meeting, k) for k in CORRECTABLE}
+    if changes.get("status") == "scheduled" and meeting.status == "held":
+        raise invalid("status", msg("org-meeting-held-stays-held"))
+    for key in ("held_on", "status", "topic", "lecturer", "notes"):
+        if key in changes and changes[key] is not None:
+            setattr(meeting, key, changes[key])
+    _check_date(meeting.status, meeting.held_on)
+    years = {before["held_on"].year, meeting.held_on.year}
+    breach = _apply(session, unit, meeting, changes)
+    meeting.version += 1
+    session.flush()
+    for year in sorted(years):
+        _retally(session, meeting.unit_id, meeting.path, year)
+    after = {k: getattr(meeting, k) for k in CORRECTABLE}
+    audit("meeting", meeting.id, "corrected", {k: [before[k], after[k]] for k in CORRECTABLE if before[k] != after[k]})
+    if meeting.status == "held":
+        _announce(meeting)
     return view(meeting, breach)
+
+
+def _retally(session, unit_id: str, path: str, year: int) -> None:
+    """The unit's year row recomputed from its counted meetings of that year (after a correction)."""
+    rows = session.execute(select(Meeting.type, Meeting.held_on, Meeting.by_secretary).where(
+        Meeting.unit_id == unit_id, Meeting.counts.is_(True), Meeting.held_on >= date(year, 1, 1),
+        Meeting.held_on <= date(year, 12, 31))).all()
+    masks = {t: 0 for t in rules.LIFE_CODES}
+    lectures = 0
+    for meeting_type, held_on, by_secretary in rows:
+        masks[meeting_type] |= 1 << (held_on.month - 1)
+        lectures += 1 if by_secretary else 0
+    row = session.get(LifeYear, (unit_id, year))
+    if row is None:
+        row = LifeYear(unit_id=unit_id, year=year, path=path)
+        session.add(row)
+    for meeting_type, mask in masks.items():
+        setattr(row, meeting_type, mask)
+    row.secretary_lectures = lectures
 
 
 def _entitled_by_default(session, unit: Unit, committee, meeting_type: str) -> int:
@@ -120,12 +199,16 @@ def view(meeting: Meeting, breach=None) -> dict:
     return data
 
 
-def get(meeting_id) -> dict:
+def _in_scope(meeting_id) -> Meeting:
     meeting = db_session().get(Meeting, str(meeting_id))
     if meeting is None:
         raise not_found("meeting")
     require_in_scope(current_principal(), meeting.path, "meeting")
-    return view(meeting)
+    return meeting
+
+
+def get(meeting_id) -> dict:
+    return view(_in_scope(meeting_id))
 
 
 def list_meetings(args: dict) -> dict:
@@ -156,7 +239,7 @@ def life(unit: Unit, args: dict) -> dict:
         groups = session.scalars(select(Unit).where(Unit.parent_id == unit.id, Unit.kind == "party_group",
                                                     Unit.status == "active").order_by(Unit.path)).all()
     rows = session.execute(select(Meeting.unit_id, Meeting.type, Meeting.held_on, Meeting.counts, Meeting.by_secretary)
-                           .where(Meeting.unit_id.in_([unit.id] + [g.id for g in groups]),
+                           .where(Meeting.unit_id.in_([unit.id] + [g.id for g in groups]), Meeting.status == "held",
                                   Meeting.held_on >= start, Meeting.held_on <= end)).all()
     by_unit: dict[str, list] = {}
     for row in rows:

@@ -192,6 +192,11 @@ class Meeting(Base):
     #: a party lecture given by the unit's secretary of the day (LIFE.LECTURE: at least 1 a year)
     by_secretary: Mapped[bool] = mapped_column(Boolean, default=False)
     notes: Mapped[str | None] = mapped_column(Text, nullable=True)
+    #: held (a record of what happened: today or earlier) or scheduled (a plan: today up to a year ahead,
+    #: it counts for nothing until a PATCH records it held)
+    status: Mapped[str] = mapped_column(String(20), default="held", server_default="held")
+    version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+    __mapper_args__ = compare_version(version)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 

@@ -31,6 +31,9 @@ DEFAULTS: dict = {
     "term_years_by_kind": {"general_branch": 3, "grassroots_committee": 5},
     "term_warning_days": 90,               # ORG.TERM_EXPIRED
     "term_extension_max_years": 1,
+    #: how far ahead a plan may be dated (a scheduled meeting; RULES.md: a record of what happened is not
+    #: future-dated, a plan is, within this horizon)
+    "plan_ahead_days": 366,
     "secretary_vacancy_weak_months": 3,    # ORG.VACANCY
     #: LIFE.*: how often each type of meeting is due (month, quarter or year)
     "life_frequency": {
@@ -417,6 +420,17 @@ def liaison(role: str, active_points: int) -> Violation | None:
 
 
 # ----------------------------------------------------------------------------- organizational life
+
+def record_date(status: str, on: date, today: date, *, ahead_days: int = 366) -> tuple[str, dict] | None:
+    """Which records may be future-dated: a record of what happened (a meeting held) is dated today or
+    earlier; a plan (a meeting scheduled) from today up to ``ahead_days`` ahead. Returns the catalog's
+    message key and its parameters when ``on`` is not allowed (a 422, not a rule breach)."""
+    if status == "held" and on > today:
+        return "org-held-in-future", {"on": on, "today": today}
+    if status == "scheduled" and not today <= on <= today + timedelta(days=ahead_days):
+        return "org-scheduled-out-of-range", {"on": on, "today": today, "latest": today + timedelta(days=ahead_days)}
+    return None
+
 
 def quorum(meeting_type: str, entitled: int | None, present: int | None) -> Violation | None:
     """LIFE.GENERAL_MEETING / LIFE.COMMITTEE_MEETING: more than half of those entitled present

@@ -275,11 +275,32 @@ class MeetingIn(Schema):
     lecturer = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=100))
     lecturer_person_id = fields.UUID(load_default=None, allow_none=True)
     notes = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=5000))
+    status = fields.String(load_default="held", validate=validate.OneOf(("held", "scheduled")), metadata={
+        "description": "held (today or earlier: what happened) or scheduled (a plan, today up to a year ahead; it "
+                       "counts once a PATCH records it held)"})
 
     @validates_schema
     def _present_within_entitled(self, data, **_kwargs):
         if data.get("entitled") is not None and data.get("present") is not None and data["present"] > data["entitled"]:
             raise ValidationError("more present than entitled", "present")
+
+
+class MeetingPatch(Schema):
+    """A correction of a meeting, or a scheduled one recorded as held (If-Match): only the fields given change."""
+
+    held_on = fields.Date()
+    status = fields.String(validate=validate.OneOf(("held", "scheduled")))
+    entitled = WholeNumber(validate=HEADCOUNT)
+    present = WholeNumber(validate=HEADCOUNT)
+    topic = fields.String(validate=validate.Length(min=1, max=300))
+    lecturer = fields.String(allow_none=True, validate=validate.Length(max=100))
+    lecturer_person_id = fields.UUID(allow_none=True)
+    notes = fields.String(allow_none=True, validate=validate.Length(max=5000))
+
+    @validates_schema
+    def _something(self, data, **_kwargs):
+        if not data:
+            raise ValidationError("give at least one field to change", "_schema")
 
 
 class MeetingOut(Schema):
@@ -298,6 +319,8 @@ class MeetingOut(Schema):
     by_secretary = fields.Boolean()
     notes = fields.String(allow_none=True)
     breach = fields.Dict(allow_none=True, metadata={"description": "the quorum rule missed, if it was"})
+    status = fields.String(metadata={"description": "held or scheduled"})
+    version = WholeNumber()
 
 
 MeetingPage = page_schema(MeetingOut)

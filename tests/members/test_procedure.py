@@ -180,6 +180,24 @@ def test_a_calendar_file_does_not_turn_the_years_it_omits_into_weekdays(client, 
         dates._extra_calendar.cache_clear()
 
 
+def test_a_notice_may_start_today_and_end_next_week_but_not_start_tomorrow(client, county, tree, monkeypatch):
+    """A notice is a plan once posted: its end may lie ahead; its start is when it was posted (not ahead)."""
+    from shared import dates
+
+    monkeypatch.setattr(dates, "today", lambda: date(2026, 6, 1))          # a Monday
+    cand = register(client, county, tree.id("v"), name="公示中", stage="activist", birth_date="1990-01-01",
+                    applied_on="2024-01-01", activist_since="2025-02-01", reached_step=6)
+    url = f"/api/members/v1/people/{cand['id']}/steps"
+    ahead = client.post(url, headers=county, json={"kind": "target_notice", "starts_on": "2026-06-02"})
+    assert ahead.status_code == 422
+    resp = client.post(url, headers=county, json={"kind": "target_notice", "starts_on": "2026-06-01",
+                                                  "ends_on": "2026-06-08"})
+    assert resp.status_code == 201 and resp.json["payload"]["ends_on"] == "2026-06-08"
+    early = client.post(url, headers=county, json={"kind": "target", "date": "2026-06-01",
+                                                   "decided_by": "branch_committee"})
+    assert early.status_code == 409 and early.json["code"] == "MEMBERS.PUBLIC_NOTICE"
+
+
 def test_a_vote_with_exactly_half_in_favour_is_refused(walk, client, county, members):
     body = walk.until("admission_vote", entitled=10, present=8, yes=5, no=3)
     before = counts(members)

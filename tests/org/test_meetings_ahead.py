@@ -1,0 +1,99 @@
+"""Which meetings may be future-dated (a meeting held: today or earlier; one scheduled: today up to a year
+ahead, counting for nothing until held), and corrections with PATCH /meetings/{id} (If-Match): the quorum,
+the counts and the year's rows recomputed, the audit log keeping what it was, the event carrying the new state."""
+from datetime import timedelta
+
+import pytest
+
+from services.org.models import LifeYear
+from shared.dates import today
+from shared.testing import pending_events
+
+from .conftest import API
+
+
+def post_meeting(org, unit, **body):
+    return org.post("/meetings", {"unit_id": unit["id"], "type": "theme_day", "topic": "主题党日", **body})
+
+
+def patch(org, meeting, changes, etag=None):
+    etag = etag or org.client.get(f"{API}/meetings/{meeting['id']}", headers=org.headers).headers["ETag"]
+    return org.client.patch(f"{API}/meetings/{meeting['id']}", json=changes, headers={**org.headers, "If-Match": etag})
+
+
+def life_row(org, unit, year):
+    with org.app.extensions["zhibu"].db.Session() as session:
+        row = session.get(LifeYear, (unit["id"], year))
+        return None if row is None else {"theme_day": row.theme_day, "general_meeting": row.general_meeting}
+
+
+@pytest.mark.parametrize("status, days_ahead, code", [
+    ("held", 0, 201),
+    ("held", 1, 422),          # what happened is recorded once it has
+    ("scheduled", 0, 201),     # a plan: from today
+    ("scheduled", 7, 201),
+    ("scheduled", 366, 201),   # up to a year ahead (plan_ahead_days)
+    ("scheduled", 367, 422),
+    ("scheduled", -1, 422),    # a plan for yesterday is not a plan
+])
+def test_which_meetings_may_be_dated_ahead(org, tree, status, days_ahead, code):
+    on = today() + timedelta(days=days_ahead)
+    events = len(pending_events(org.app))
+    resp = post_meeting(org, tree["branch"], held_on=on.isoformat(), status=status)
+    assert resp.status_code == code, resp.json
+    if code == 201:
+        assert resp.json["status"] == status and resp.json["counts"] is (status == "held")
+        # a scheduled meeting tells no one yet and fills no month
+        assert len(pending_events(org.app)) == events + (1 if status == "held" else 0)
+    else:
+        assert "held_on" in resp.json["errors"]["json"]
+
+
+def test_a_scheduled_meeting_counts_once_recorded_held(org, tree):
+    branch = tree["branch"]
+    on = today()
+    planned = post_meeting(org, branch, held_on=on.isoformat(), status="scheduled").json
+    assert life_row(org, branch, on.year) is None
+    life = org.get(f"/units/{branch['id']}/life", **{"from": f"{on.year}-01-01", "to": on.isoformat()}).json
+    assert next(t for t in life["types"] if t["type"] == "theme_day")["held"] == 0
+    resp = patch(org, planned, {"status": "held"})
+    assert resp.status_code == 200 and resp.json["counts"] is True and resp.json["version"] == 2
+    assert life_row(org, branch, on.year)["theme_day"] == 1 << (on.month - 1)
+    assert pending_events(org.app)[-1].type == "org.meeting.recorded"
+    assert pending_events(org.app)[-1].data["counts"] is True
+    assert patch(org, resp.json, {"status": "scheduled"}).status_code == 422       # held stays held
+
+
+def test_a_corrected_headcount_recomputes_the_quorum_and_the_counts(org, tree):
+    branch = tree["branch"]
+    meeting = org.post("/meetings", {"unit_id": branch["id"], "type": "general_meeting", "held_on": "2025-03-10",
+                                     "entitled": 10, "present": 5, "topic": "支部党员大会"}).json
+    assert meeting["counts"] is False and life_row(org, branch, 2025) is None
+    resp = patch(org, meeting, {"present": 6})
+    assert resp.status_code == 200 and resp.json["quorate"] is True and resp.json["counts"] is True
+    assert life_row(org, branch, 2025)["general_meeting"] == 1 << 2
+    event = pending_events(org.app)[-1]
+    assert (event.type, event.data["meeting_id"], event.data["present"], event.data["counts"]) == (
+        "org.meeting.recorded", meeting["id"], 6, True)
+    # moved to another month: March empties, May fills
+    moved = patch(org, resp.json, {"held_on": "2025-05-12"})
+    assert moved.status_code == 200 and life_row(org, branch, 2025)["general_meeting"] == 1 << 4
+    # the history is kept
+    audit = org.get("/audit", entity="meeting", entity_id=meeting["id"]).json["items"]
+    assert [a["action"] for a in audit] == ["recorded", "corrected", "corrected"]
+    assert audit[1]["change"]["present"] == [5, 6] and audit[2]["change"]["held_on"] == ["2025-03-10", "2025-05-12"]
+
+
+def test_a_correction_needs_the_current_etag_and_valid_values(org, tree):
+    meeting = post_meeting(org, tree["branch"], held_on="2025-03-10").json
+    url = f"{API}/meetings/{meeting['id']}"
+    assert org.client.patch(url, json={"topic": "x"}, headers=org.headers).status_code == 428
+    assert org.client.patch(url, json={"topic": "x"}, headers={**org.headers, "If-Match": '"x.1"'}).status_code == 412
+    stale = org.client.get(url, headers=org.headers).headers["ETag"]
+    assert patch(org, meeting, {"topic": "更正"}).status_code == 200
+    assert patch(org, meeting, {"topic": "再改"}, etag=stale).status_code == 412
+    assert patch(org, meeting, {"held_on": (today() + timedelta(days=3)).isoformat()}).status_code == 422
+    assert patch(org, meeting, {"present": 2.5}).status_code == 422
+    assert patch(org, meeting, {}).status_code == 422
+    other = org.as_("organizer", tree["other_county"]["id"])
+    assert org.client.patch(url, json={"topic": "x"}, headers={**other, "If-Match": stale}).status_code == 404
