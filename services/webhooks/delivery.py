@@ -29,6 +29,7 @@ import urllib3
 from sqlalchemy import func, or_, select, update
 
 from shared.db import utcnow
+from shared.errors import Problem
 from shared.messages import msg
 from shared.pii import PiiCipher
 from shared.violations import RuleViolation
@@ -101,6 +102,8 @@ def post(http: urllib3.PoolManager, url: str, secret: str, envelope: dict, attem
         check_target(url, config)
     except RuleViolation as exc:
         return outcome("failed", error=exc.violations[0].en)
+    except Problem as exc:
+        return outcome("failed", error=str(exc))
     body = body_of(envelope)
     try:
         response = http.request("POST", url, body=body,

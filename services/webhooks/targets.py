@@ -5,6 +5,7 @@ from __future__ import annotations
 import socket
 from urllib.parse import urlsplit
 
+from shared.errors import invalid
 from shared.violations import RuleViolation
 
 from . import rules
@@ -19,8 +20,14 @@ def resolve_host(host: str) -> list[str]:
 
 
 def check_target(url: str, config: dict) -> None:
-    """WEBHOOKS.TARGET (409) for a target outside the allowed ones."""
-    host = urlsplit(url).hostname or ""
+    """WEBHOOKS.TARGET (409) for a target outside the allowed ones; 422 for a port out of range."""
+    try:
+        parts = urlsplit(url)
+        host = parts.hostname or ""
+        if parts.port == 0:
+            raise ValueError("port 0")
+    except ValueError:
+        raise invalid("url", "the port is not a number from 1 to 65535") from None
     violation = rules.target_violation(url, resolve_host(host), config["allowed_networks"])
     if violation is not None:
         raise RuleViolation(violation)

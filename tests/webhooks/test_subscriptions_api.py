@@ -3,6 +3,7 @@ the caller's scope, the secret shown once and stored encrypted, ETags and idempo
 from sqlalchemy import select
 
 from services.webhooks.models import Subscription
+from shared.testing import auth
 
 from .conftest import API
 
@@ -53,8 +54,6 @@ def test_targets_must_be_https_and_public_unless_allowed(world, make_app):
     strict = make_app("webhooks")  # no allow-list: the production default
     client = strict.test_client()
     headers = world.headers()
-    from shared.testing import auth
-
     admin = auth(strict, "admin")
     for url in ("http://127.0.0.1:9/hook", "https://127.0.0.1/hook", "https://10.0.0.8/hook",
                 "https://169.254.169.254/latest/meta-data", "http://8.8.8.8/hook"):
@@ -64,7 +63,8 @@ def test_targets_must_be_https_and_public_unless_allowed(world, make_app):
     ok = client.post(f"{API}/subscriptions", headers=admin,
                      json={"name": "p", "url": "https://8.8.8.8/hook", "event_types": ["org.*"]})
     assert ok.status_code == 201
-    for url in ("ftp://8.8.8.8/x", "not a url", "https://" + "a" * 2000 + ".example/"):
+    for url in ("ftp://8.8.8.8/x", "not a url", "https://" + "a" * 2000 + ".example/", "https://8.8.8.8:99999/",
+                "https://[abc]/x"):
         resp = world.client.post(f"{API}/subscriptions", headers=headers,
                                  json={"name": "p", "url": url, "event_types": ["org.*"]})
         assert resp.status_code == 422, url
