@@ -101,6 +101,8 @@ CATALOG: dict[str, tuple[str, str]] = {
                            "recorded as scheduled (status: scheduled)"),
     "org-scheduled-out-of-range": ("计划召开的会议日期须在今天{today}至{latest}之间，{on}不在此范围",
                                    "a scheduled meeting lies between today ({today}) and {latest}; {on} does not"),
+    "org-ledger-headcount": ("{field}为{given}，与会议记录所列人员（{counted}）不一致",
+                             "{field} is {given} but the ledger's attendees give {counted}"),
     "org-meeting-held-stays-held": ("已召开的会议不能改回计划状态", "a meeting held cannot go back to scheduled"),
     "training-completion-not-attended": ("{person_id} 未出席该班任何一次课程，不能记录结业",
                                          "{person_id} attended no session of this class, so cannot complete it"),

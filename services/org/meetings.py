@@ -3,6 +3,7 @@ frequency each branch keeps over any period."""
 from __future__ import annotations
 
 from datetime import date
+from uuid import UUID
 
 from sqlalchemy import func, select
 from sqlalchemy.dialects import postgresql, sqlite
@@ -52,7 +53,9 @@ def record(fields: dict) -> dict:
     status = fields.get("status") or "held"
     _check_date(status, fields["held_on"])
     meeting = Meeting(unit_id=unit.id, path=unit.path, type=fields["type"], held_on=fields["held_on"], status=status,
-                      topic=fields["topic"], lecturer=fields.get("lecturer"), notes=fields.get("notes"), version=1)
+                      topic=fields["topic"], lecturer=fields.get("lecturer"), notes=fields.get("notes"), version=1,
+                      attendees=[], agenda=[], follow_ups=[])
+    _ledger(meeting, fields)
     breach = _apply(session, unit, meeting, fields)
     session.add(meeting)
     session.flush()
@@ -75,6 +78,26 @@ def _check_date(status: str, on) -> None:
         raise invalid("held_on", msg(key, **params))
 
 
+LEDGER = ("chair", "recorder", "attendees", "agenda", "follow_ups")
+
+
+def _plain(value):
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, (date, UUID)):
+        return str(value)
+    return value
+
+
+def _ledger(meeting: Meeting, fields: dict) -> None:
+    """The ledger's parts given (会议记录): chair, recorder, attendees by person, topics and decisions, follow-ups."""
+    for key in LEDGER:
+        if key in fields and fields[key] is not None:
+            setattr(meeting, key, _plain(fields[key]))
+
+
 def _apply(session, unit: Unit, meeting: Meeting, fields: dict):
     """The headcounts, the quorum and what counts, from ``fields`` over the meeting's own values: a
     scheduled meeting has no headcount yet and counts for nothing."""
@@ -86,6 +109,12 @@ def _apply(session, unit: Unit, meeting: Meeting, fields: dict):
     committee = committees.current(session, unit.id)
     entitled = fields["entitled"] if fields.get("entitled") is not None else meeting.entitled
     present = fields["present"] if fields.get("present") is not None else meeting.present
+    if fields.get("attendees"):  # the ledger lists everyone entitled: its counts are the meeting's
+        listed, came = rules.ledger_headcount(fields["attendees"])
+        for name, given, counted in (("entitled", fields.get("entitled"), listed), ("present", fields.get("present"), came)):
+            if given is not None and given != counted:
+                raise invalid(name, msg("org-ledger-headcount", field=name, given=given, counted=counted))
+        entitled, present = listed, came
     if meeting.type in rules.QUORUM_TYPES:
         if entitled is None:
             entitled = _entitled_by_default(session, unit, committee, meeting.type)
@@ -113,7 +142,8 @@ def _announce(meeting: Meeting) -> None:
 
 
 #: what a correction may change (the unit and the type stay: record another meeting instead)
-CORRECTABLE = ("held_on", "status", "entitled", "present", "topic", "lecturer", "lecturer_person_id", "notes")
+CORRECTABLE = ("held_on", "status", "entitled", "present", "topic", "lecturer", "lecturer_person_id", "notes", "chair",
+               "recorder", "attendees", "agenda", "follow_ups")
 
 
 def correct(meeting_id, changes: dict) -> dict:
@@ -123,20 +153,21 @@ def correct(meeting_id, changes: dict) -> dict:
     session = db_session()
     meeting = if_match(_in_scope(meeting_id))
     unit = session.scalar(select(Unit).where(Unit.id == meeting.unit_id))
-    before = {k: getattr(meeting, k) for k in CORRECTABLE}
+    before = {k: _plain(getattr(meeting, k)) for k in CORRECTABLE}
     if changes.get("status") == "scheduled" and meeting.status == "held":
         raise invalid("status", msg("org-meeting-held-stays-held"))
     for key in ("held_on", "status", "topic", "lecturer", "notes"):
         if key in changes and changes[key] is not None:
             setattr(meeting, key, changes[key])
     _check_date(meeting.status, meeting.held_on)
-    years = {before["held_on"].year, meeting.held_on.year}
+    _ledger(meeting, changes)
+    years = {date.fromisoformat(before["held_on"]).year, meeting.held_on.year}
     breach = _apply(session, unit, meeting, changes)
     meeting.version += 1
     session.flush()
     for year in sorted(years):
         _retally(session, meeting.unit_id, meeting.path, year)
-    after = {k: getattr(meeting, k) for k in CORRECTABLE}
+    after = {k: _plain(getattr(meeting, k)) for k in CORRECTABLE}
     audit("meeting", meeting.id, "corrected", {k: [before[k], after[k]] for k in CORRECTABLE if before[k] != after[k]})
     if meeting.status == "held":
         _announce(meeting)

@@ -192,6 +192,14 @@ class Meeting(Base):
     #: a party lecture given by the unit's secretary of the day (LIFE.LECTURE: at least 1 a year)
     by_secretary: Mapped[bool] = mapped_column(Boolean, default=False)
     notes: Mapped[str | None] = mapped_column(Text, nullable=True)
+    #: the ledger as officials keep it (会议记录): who chaired and who recorded, attendees by person
+    #: ([{person_id, name, attendance: present|absent|leave, reason}]), the topics with their decisions
+    #: ([{topic, decision}]) and follow-up items ([{item, owner, due_on}])
+    chair: Mapped[str | None] = mapped_column(String(100), nullable=True)
+    recorder: Mapped[str | None] = mapped_column(String(100), nullable=True)
+    attendees: Mapped[list] = mapped_column(JSON, default=list, server_default="[]")
+    agenda: Mapped[list] = mapped_column(JSON, default=list, server_default="[]")
+    follow_ups: Mapped[list] = mapped_column(JSON, default=list, server_default="[]")
     #: held (a record of what happened: today or earlier) or scheduled (a plan: today up to a year ahead,
     #: it counts for nothing until a PATCH records it held)
     status: Mapped[str] = mapped_column(String(20), default="held", server_default="held")

@@ -432,6 +432,12 @@ def record_date(status: str, on: date, today: date, *, ahead_days: int = 366) ->
     return None
 
 
+def ledger_headcount(attendees: list[dict]) -> tuple[int, int]:
+    """LIFE.GENERAL_MEETING / LIFE.COMMITTEE_MEETING: a ledger lists everyone entitled, present, absent or on
+    leave; ``(entitled, present)`` for the quorum (条例 art. 15, 17)."""
+    return len(attendees), sum(1 for a in attendees if a["attendance"] == "present")
+
+
 def quorum(meeting_type: str, entitled: int | None, present: int | None) -> Violation | None:
     """LIFE.GENERAL_MEETING / LIFE.COMMITTEE_MEETING: more than half of those entitled present
     (条例 art. 15, 17). A meeting without quorum is recorded with this breach and does not count."""

@@ -263,6 +263,29 @@ class GroupList(Schema):
 
 # ----------------------------------------------------------------------------- meetings
 
+class AttendeeIn(Schema):
+    person_id = fields.UUID(load_default=None, allow_none=True)
+    name = fields.String(required=True, validate=validate.Length(min=1, max=100))
+    attendance = fields.String(required=True, validate=validate.OneOf(("present", "absent", "leave")))
+    reason = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=200))
+
+
+class AgendaItemIn(Schema):
+    topic = fields.String(required=True, validate=validate.Length(min=1, max=300))
+    decision = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=2000))
+
+
+class FollowUpIn(Schema):
+    item = fields.String(required=True, validate=validate.Length(min=1, max=500))
+    owner = fields.String(required=True, validate=validate.Length(min=1, max=100))
+    due_on = fields.Date(required=True)
+
+    @validates_schema
+    def _bounded(self, data, **_kwargs):
+        if not 2000 <= data["due_on"].year <= 2100:
+            raise ValidationError("a due date between 2000-01-01 and 2100-12-31", "due_on")
+
+
 class MeetingIn(Schema):
     unit_id = fields.UUID(required=True)
     type = fields.String(required=True, validate=validate.OneOf(MEETING_TYPES))
@@ -278,6 +301,16 @@ class MeetingIn(Schema):
     status = fields.String(load_default="held", validate=validate.OneOf(("held", "scheduled")), metadata={
         "description": "held (today or earlier: what happened) or scheduled (a plan, today up to a year ahead; it "
                        "counts once a PATCH records it held)"})
+    chair = fields.String(allow_none=True, validate=validate.Length(max=100), metadata={"description": "who chaired"})
+    recorder = fields.String(allow_none=True, validate=validate.Length(max=100), metadata={"description": "who recorded"})
+    attendees = fields.List(fields.Nested(AttendeeIn), validate=validate.Length(max=2000), metadata={
+        "description": "everyone entitled, by person: present, absent (with a reason) or on leave; the headcounts "
+                       "follow from it"})
+    agenda = fields.List(fields.Nested(AgendaItemIn), validate=validate.Length(max=100),
+                         metadata={"description": "the topics and their decisions"})
+    follow_ups = fields.List(fields.Nested(FollowUpIn), validate=validate.Length(max=200),
+                             metadata={"description": "items to follow up, with an owner and a due date (a plan: "
+                                                      "it may lie ahead)"})
 
     @validates_schema
     def _present_within_entitled(self, data, **_kwargs):
@@ -296,6 +329,16 @@ class MeetingPatch(Schema):
     lecturer = fields.String(allow_none=True, validate=validate.Length(max=100))
     lecturer_person_id = fields.UUID(allow_none=True)
     notes = fields.String(allow_none=True, validate=validate.Length(max=5000))
+    chair = fields.String(allow_none=True, validate=validate.Length(max=100), metadata={"description": "who chaired"})
+    recorder = fields.String(allow_none=True, validate=validate.Length(max=100), metadata={"description": "who recorded"})
+    attendees = fields.List(fields.Nested(AttendeeIn), validate=validate.Length(max=2000), metadata={
+        "description": "everyone entitled, by person: present, absent (with a reason) or on leave; the headcounts "
+                       "follow from it"})
+    agenda = fields.List(fields.Nested(AgendaItemIn), validate=validate.Length(max=100),
+                         metadata={"description": "the topics and their decisions"})
+    follow_ups = fields.List(fields.Nested(FollowUpIn), validate=validate.Length(max=200),
+                             metadata={"description": "items to follow up, with an owner and a due date (a plan: "
+                                                      "it may lie ahead)"})
 
     @validates_schema
     def _something(self, data, **_kwargs):
@@ -321,6 +364,11 @@ class MeetingOut(Schema):
     breach = fields.Dict(allow_none=True, metadata={"description": "the quorum rule missed, if it was"})
     status = fields.String(metadata={"description": "held or scheduled"})
     version = WholeNumber()
+    chair = fields.String(allow_none=True)
+    recorder = fields.String(allow_none=True)
+    attendees = fields.List(fields.Dict())
+    agenda = fields.List(fields.Dict())
+    follow_ups = fields.List(fields.Dict())
 
 
 MeetingPage = page_schema(MeetingOut)

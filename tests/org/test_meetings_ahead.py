@@ -97,3 +97,47 @@ def test_a_correction_needs_the_current_etag_and_valid_values(org, tree):
     assert patch(org, meeting, {}).status_code == 422
     other = org.as_("organizer", tree["other_county"]["id"])
     assert org.client.patch(url, json={"topic": "x"}, headers={**other, "If-Match": stale}).status_code == 404
+
+
+# ----------------------------------------------------------------------------- the ledger
+
+LEDGER = {"chair": "李书记", "recorder": "王委员",
+          "agenda": [{"topic": "学习贯彻全会精神", "decision": "制定学习计划"}],
+          "follow_ups": [{"item": "整改活动室", "owner": "王委员", "due_on": "2099-06-30"}]}
+
+
+def attendees(present: int, absent: int = 0, leave: int = 0) -> list[dict]:
+    people = [{"name": f"党员{i}", "attendance": "present"} for i in range(present)]
+    people += [{"name": f"缺席{i}", "attendance": "absent", "reason": "外出务工"} for i in range(absent)]
+    return people + [{"name": f"请假{i}", "attendance": "leave"} for i in range(leave)]
+
+
+@pytest.mark.parametrize("present, absent, leave, counts", [(6, 3, 1, True), (5, 4, 1, False)])
+def test_the_ledger_lists_attendees_by_person_and_gives_the_headcount(org, tree, present, absent, leave, counts):
+    resp = org.post("/meetings", {"unit_id": tree["branch"]["id"], "type": "general_meeting", "held_on": "2025-03-10",
+                                  "topic": "支部党员大会", "attendees": attendees(present, absent, leave), **LEDGER})
+    assert resp.status_code == 201, resp.json
+    body = resp.json
+    assert (body["entitled"], body["present"], body["counts"]) == (present + absent + leave, present, counts)
+    assert body["chair"] == "李书记" and body["agenda"][0]["decision"] == "制定学习计划"
+    assert body["follow_ups"][0] == {"item": "整改活动室", "owner": "王委员", "due_on": "2099-06-30"}
+    assert body["attendees"][present]["reason"] == "外出务工"
+
+
+def test_a_ledger_and_headcounts_that_disagree_are_422(org, tree):
+    resp = org.post("/meetings", {"unit_id": tree["branch"]["id"], "type": "general_meeting", "held_on": "2025-03-10",
+                                  "topic": "x", "attendees": attendees(6, 4), "present": 7})
+    assert resp.status_code == 422 and "present" in resp.json["errors"]["json"]
+
+
+def test_correcting_the_ledger_recomputes_the_counts(org, tree):
+    branch = tree["branch"]
+    meeting = org.post("/meetings", {"unit_id": branch["id"], "type": "general_meeting", "held_on": "2025-03-10",
+                                     "topic": "x", "attendees": attendees(5, 5)}).json
+    assert meeting["counts"] is False
+    fixed = attendees(6, 4)
+    resp = patch(org, meeting, {"attendees": fixed, "recorder": "赵委员"})
+    assert resp.status_code == 200 and (resp.json["present"], resp.json["counts"]) == (6, True)
+    assert life_row(org, branch, 2025)["general_meeting"] == 1 << 2
+    audit = org.get("/audit", entity="meeting", entity_id=meeting["id"]).json["items"]
+    assert audit[-1]["change"]["recorder"] == [None, "赵委员"] and audit[-1]["change"]["present"] == [5, 6]
