@@ -112,3 +112,24 @@ def test_a_unit_moved_into_a_township_being_dissolved_leaves_no_active_unit_unde
                                                           Unit.status == "active")).all()
             assert parent.status == "active" or not children, round_
         assert_paths_follow_parents(pg_org.app)
+
+
+def test_of_two_meeting_corrections_with_one_etag_one_wins_and_the_year_row_follows_it(pg_org):
+    """Issue 16 item 4: PATCH /meetings/{id} with If-Match; the loser changes nothing, the counts follow the winner."""
+    from services.org.models import LifeYear
+
+    branch = pg_org.unit("branch", pg_org.unit("county", pg_org.unit("city", pg_org.unit("province"))))
+    meeting = pg_org.post("/meetings", {"unit_id": branch["id"], "type": "general_meeting", "held_on": "2025-03-10",
+                                        "entitled": 10, "present": 5, "topic": "支部党员大会"}).json
+    url = f"{API}/meetings/{meeting['id']}"
+    for round_, (month, day) in enumerate(((4, "2025-04-10"), (5, "2025-05-10"), (6, "2025-06-10"))):
+        tag = pg_org.client.get(url, headers=pg_org.headers).headers["ETag"]
+        first, second = at_once(pg_org.app, *[
+            (lambda body: lambda client: client.patch(url, json=body, headers={**pg_org.headers, "If-Match": tag}))(b)
+            for b in ({"present": 6, "held_on": day}, {"present": 4})])
+        assert sorted([first.status_code, second.status_code]) == [200, 412], (round_, first.json, second.json)
+        winner = first if first.status_code == 200 else second
+        with pg_org.app.extensions["zhibu"].db.Session() as session:
+            row = session.get(LifeYear, (branch["id"], 2025))
+            mask = row.general_meeting if row else 0
+        assert mask == ((1 << (month - 1)) if winner.json["counts"] else 0), (round_, winner.json)
