@@ -1,41 +1,365 @@
-"""Bulk import from an existing platform: CSV or NDJSON, streamed, validated line by line.
+"""One pipeline for every bulk import: CSV, NDJSON or XLSX in, the same typed records out, one report.
 
-``read_records`` yields ``(line_number, dict)`` from either format;
-``validate_records`` checks each against a marshmallow schema and returns the
-good records and a report naming the line and the field of every error. The
-service decides what to write; by default nothing is written when any line fails.
+A service declares what its file holds once, as an :class:`ImportSpec` of :class:`ImportField` (the English
+name, the Chinese header and its aliases, the kind of value, the choices of an enumerated column); the kit
+does the rest, the same way for every import:
+
+- the **format** from the Content-Type (``format_of``): ``text/csv`` with a header row, ``application/x-ndjson``
+  (one JSON object a line) or an XLSX workbook (its first sheet, or ``?sheet=``; read with openpyxl's
+  read-only streaming);
+- the **encoding** of a text file, chosen once (``choose_encoding``): the ``charset=`` of the Content-Type,
+  else ``?encoding=``, else a byte-order mark, else UTF-8 when the file is valid UTF-8 and reads as text
+  (not as GBK bytes that happen to be valid UTF-8: see ``garbled_share``). UTF-8 and GB18030/GBK are
+  read; anything else is refused with a bilingual 422 that says how to fix it. Nothing is decoded wrong;
+- the **columns**: each header cell is a field's English name, its Chinese header or an alias (``姓名``,
+  ``身份证号码``, ``单位编码`` ...); an unknown or repeated column is reported on the header line; a template's
+  second row of English field names is skipped;
+- the **values**, typed by ``ImportSpec.parse``: text stripped and bounded, codes kept as text (an ID number
+  Excel turned into a number is reported, not rounded), dates in the forms Excel writes (``2001-07-01``,
+  ``2001/7/1``, a date cell), whole numbers, choices by value or Chinese name;
+- the **report** (:class:`ImportReport`): one entry per error with ``line`` (the file's line, or the sheet's
+  row), ``field``, ``column`` (as the file names it), ``value`` (PII masked) and ``message`` in Chinese and
+  English from the catalog (``message_zh``, ``message_en``).
+
+The file is read in :class:`Block` s (whole records, cut outside quoted CSV fields, keeping the file's line
+numbers): a :class:`Reader` turns one block into records in any process, so a service may prepare blocks in
+worker processes (``shared.bulk.Pipeline``) while it writes the ones already prepared.
 """
 from __future__ import annotations
 
+import codecs
 import csv
 import io
 import json
+import re
+import shutil
+import tempfile
 from dataclasses import dataclass, field
+from datetime import date, datetime, time
 
-from marshmallow import Schema, ValidationError
+from flask import Response
+from marshmallow import Schema, fields, validate
 
 from .errors import Problem
+from .messages import Message, msg
+from .pii import mask_id_number, mask_phone
 
 CSV_TYPES = ("text/csv", "application/csv")
 NDJSON_TYPES = ("application/x-ndjson", "application/ndjson", "application/jsonl")
+XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+XLSX_TYPES = (XLSX_MIME,)
+OLD_EXCEL_TYPES = ("application/vnd.ms-excel",)
+FORMATS = ("csv", "ndjson", "xlsx")
 
+#: the encodings a text file may declare (lower case), and the codec each is read with: GBK and GB2312 are
+#: subsets of GB18030, which also holds the rare characters of names that GBK lacks
+ENCODINGS = {"utf-8": "utf-8", "utf8": "utf-8", "utf-8-sig": "utf-8", "gb18030": "gb18030", "gbk": "gb18030",
+             "gb2312": "gb18030", "cp936": "gb18030", "x-gbk": "gb18030", "euc-cn": "gb18030"}
+ENCODING_NAMES = ("utf-8", "gbk", "gb18030")
+UTF8_BOM = b"\xef\xbb\xbf"
+GB18030_BOM = b"\x84\x31\x95\x33"
+UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
+
+#: an undeclared file read as UTF-8 is refused when more than this share of its non-ASCII characters lie
+#: outside the ranges Chinese text uses (GBK bytes that happen to be valid UTF-8 give Greek, Hebrew, Latin
+#: letters with accents ...: 郑伟 in GBK reads as '֣ΰ')
+GARBLED_SHARE = 0.2
+_NON_ASCII = re.compile(r"[^\x00-\x7f]")
+_OUTSIDE_TEXT = re.compile(
+    "[^\x00-\x7f"
+    "\u00a0-\u00bf\u00d7\u00f7"          # Latin-1 punctuation, × ÷ (·, «», ¥)
+    "\u0f00-\u0fff\u1800-\u18af"         # Tibetan, Mongolian
+    "\u2000-\u27bf"                      # punctuation, letterlike, numbers (Ⅰ ①), arrows, shapes, symbols
+    "\u2e80-\u2fdf\u3000-\u33ff"         # CJK radicals, punctuation, kana, bopomofo, enclosed, compatibility
+    "\u3400-\u4dbf\u4e00-\u9fff"         # CJK ideographs and extension A
+    "\ua000-\ua4cf\uf900-\ufaff\ufe30-\ufe4f\uff00-\uffef"   # Yi, compatibility ideographs, full width
+    "\U00020000-\U0003ffff]")            # CJK extensions B and later
+
+
+# ----------------------------------------------------------------------------------------------- errors
+
+class NotText(ValueError):
+    """The file's bytes are not text in the chosen encoding: the catalog key and its parameters (plain data,
+    so that a worker process can hand it back)."""
+
+    def __init__(self, key: str, params: dict):
+        super().__init__(key, params)
+        self.key = key
+        self.params = params
+
+
+def text_problem(key: str, params: dict | None = None) -> Problem:
+    """The 422 for a file that is not text as it was declared or detected: says how to send it right."""
+    return Problem(422, "Unprocessable Content", msg(key, **(params or {})), kind="import-encoding",
+                   encoding=(params or {}).get("encoding"))
+
+
+def import_failed(report: "ImportReport", key: str = "import-errors") -> Problem:
+    """The 422 of an import whose rows have errors: the whole report, nothing written."""
+    summary = report.as_dict()
+    return Problem(422, "Unprocessable Content",
+                   msg(key, bad=summary["total"] - summary["valid"], total=summary["total"]),
+                   kind="import-errors", report=summary)
+
+
+# ----------------------------------------------------------------------------------------------- fields
+
+@dataclass(frozen=True)
+class ImportField:
+    """One column of an import: its English ``name`` (the record's key, an NDJSON key), its Chinese header
+    ``zh`` and other ``aliases``, and the kind of value: ``text`` (at most ``max_length``), ``code`` (text even
+    when a spreadsheet made it a number; ``pattern`` with its ``hint`` key), ``date``, ``integer``
+    (``low``..``high``) or ``choice`` (``choices``: value and Chinese name; ``accept``: other spellings).
+    ``suggestions`` fill a template's drop-down for a text column that may hold others (民族, 学历);
+    ``pii`` values are masked in reports; ``example`` and ``note_zh``/``note_en`` go into the template."""
+
+    name: str
+    zh: str
+    kind: str = "text"
+    required: bool = False
+    max_length: int = 200
+    pattern: str | None = None
+    hint: str | None = None
+    upper: bool = False
+    low: int | None = None
+    high: int | None = None
+    choices: tuple[tuple[str, str], ...] = ()
+    accept: tuple[tuple[str, str], ...] = ()   # (another spelling, value)
+    suggestions: tuple[str, ...] = ()
+    aliases: tuple[str, ...] = ()
+    pii: str | None = None   # "id_number" or "phone": how its values are masked
+    example: str = ""
+    note_zh: str = ""
+    note_en: str = ""
+
+    @property
+    def options(self) -> list[str]:
+        """What a template's drop-down offers: the Chinese names of the choices (or the suggestions)."""
+        return [label for _, label in self.choices] if self.choices else list(self.suggestions)
+
+
+def _header_key(text) -> str:
+    """A header cell as looked up: no surrounding blanks (full-width ones too), no required-marks, one case."""
+    return re.sub(r"[\s\u3000]+", "", str(text)).strip("*＊").casefold()
+
+
+_DATE = re.compile(r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?(?:[ T]0{1,2}:00(?::00(?:\.0+)?)?)?$")
+_DIGITS8 = re.compile(r"^(\d{4})(\d{2})(\d{2})$")
+_INTEGER = re.compile(r"^[+-]?\d{1,18}(?:\.0+)?$")
+
+
+@dataclass(frozen=True)
+class ImportSpec:
+    """What an import's file holds: its fields, and ``what`` it imports (a catalog term: person, unit)."""
+
+    what: str
+    fields: tuple[ImportField, ...]
+    lookup: dict = field(default=None, compare=False, repr=False)     # header key -> field name
+    by_name: dict = field(default=None, compare=False, repr=False)
+    tables: dict = field(default=None, compare=False, repr=False)     # choice field -> {spelling: value}
+    patterns: dict = field(default=None, compare=False, repr=False)
+
+    def __post_init__(self):
+        lookup, tables, patterns = {}, {}, {}
+        for f in self.fields:
+            for text in (f.name, f.zh, *f.aliases):
+                key = _header_key(text)
+                if lookup.get(key, f.name) != f.name:
+                    raise ValueError(f"{text!r} names both {lookup[key]} and {f.name}")
+                lookup[key] = f.name
+            if f.kind == "choice":
+                table = {}
+                for spelling, value in (*((label, value) for value, label in f.choices), *f.accept,
+                                        *((value, value) for value, _ in f.choices)):
+                    table[spelling] = table[spelling.casefold()] = value
+                tables[f.name] = table
+            if f.pattern:
+                patterns[f.name] = re.compile(f.pattern)
+        object.__setattr__(self, "lookup", lookup)
+        object.__setattr__(self, "by_name", {f.name: f for f in self.fields})
+        object.__setattr__(self, "tables", tables)
+        object.__setattr__(self, "patterns", patterns)
+
+    def field_of(self, header) -> str | None:
+        """The field a header cell names (``姓名``, ``name``, ``身份证号码（id_number）``), or None."""
+        if header is None:
+            return None
+        key = _header_key(header)
+        found = self.lookup.get(key)
+        if found is None:
+            bracket = re.match(r"^(.*?)[(（\[【](.*?)[)）\]】]$", key)   # "姓名(name)": either half
+            if bracket:
+                found = self.lookup.get(bracket.group(1)) or self.lookup.get(bracket.group(2))
+        return found
+
+    def columns(self, header: list, line: int, report: "ImportReport") -> tuple[str | None, ...]:
+        """The field of each header cell (None for a blank one); unknown and repeated columns reported."""
+        out: list[str | None] = []
+        seen: dict[str, str] = {}
+        for text in header:
+            text = "" if text is None else str(text).strip()
+            name = self.field_of(text) if text else None
+            if text and name is None:
+                report.add_header(line, text, msg("import-unknown-column", column=text), text)
+            elif name is not None and name in seen:
+                report.add_header(line, name, msg("import-repeated-column", column=text, first=seen[name]), text)
+                name = None
+            elif name is not None:
+                seen[name] = text
+                report.columns[name] = text
+            out.append(name)
+        return tuple(out)
+
+    def parse(self, raw: dict) -> tuple[dict, list[tuple[str, Message]]]:
+        """A record's values typed (blank ones absent) and the errors of those that are not what their field
+        takes, as ``(field, message)``. Keys that are not fields are left out."""
+        values: dict = {}
+        errors: list[tuple[str, Message]] = []
+        for f in self.fields:
+            value = raw.get(f.name)
+            if isinstance(value, str):
+                value = value.strip()
+                if not value:
+                    value = None
+            if value is None:
+                if f.required:
+                    errors.append((f.name, msg("import-required")))
+                continue
+            try:
+                values[f.name] = self._typed(f, value)
+            except _Bad as bad:
+                errors.append((f.name, bad.message))
+        return values, errors
+
+    def _typed(self, f: ImportField, value):
+        kind = f.kind
+        if kind == "date":
+            if isinstance(value, datetime):
+                if value.time() != time(0):
+                    raise _Bad(msg("import-date"))
+                return value.date()
+            if isinstance(value, date):
+                return value
+            if isinstance(value, str):
+                found = _DATE.match(value) or _DIGITS8.match(value)
+                if found:
+                    try:
+                        return date(*(int(part) for part in found.groups()))
+                    except ValueError:
+                        pass
+            raise _Bad(msg("import-date"))
+        if kind == "integer":
+            if isinstance(value, bool):
+                raise _Bad(msg("import-integer", low=f.low, high=f.high))
+            if isinstance(value, float) and value.is_integer():
+                value = int(value)
+            elif isinstance(value, str) and _INTEGER.match(value):
+                value = int(value.split(".")[0])
+            if not isinstance(value, int) or (f.low is not None and value < f.low) or \
+                    (f.high is not None and value > f.high):
+                raise _Bad(msg("import-integer", low=f.low, high=f.high))
+            return value
+        if kind == "choice":
+            table = self.tables[f.name]
+            found = table.get(value) if isinstance(value, str) else None
+            if found is None and isinstance(value, str):
+                found = table.get(value.casefold())
+            if found is None:
+                raise _Bad(msg("import-choice", zh_options="、".join(label for _, label in f.choices),
+                               options=", ".join(v for v, _ in f.choices)))
+            return found
+        # text and code
+        if isinstance(value, bool) or isinstance(value, (dict, list)):
+            raise _Bad(msg("import-not-text"))
+        if isinstance(value, float):
+            if kind == "code" and (not value.is_integer() or abs(value) >= 1e15):
+                raise _Bad(msg("import-number-as-code"))
+            value = str(int(value)) if value.is_integer() else repr(value)
+        elif isinstance(value, datetime):
+            value = value.date().isoformat() if value.time() == time(0) else value.isoformat()
+        elif isinstance(value, (int, date)):
+            value = str(value) if isinstance(value, int) else value.isoformat()
+        elif not isinstance(value, str):
+            raise _Bad(msg("import-not-text"))
+        if f.upper:
+            value = value.upper()
+        if len(value) > f.max_length:
+            raise _Bad(msg("import-too-long", most=f.max_length))
+        if "\x00" in value:
+            raise _Bad(msg("import-not-text"))
+        pattern = self.patterns.get(f.name)
+        if pattern is not None and not pattern.match(value):
+            raise _Bad(msg(f.hint or "import-pattern"))
+        return value
+
+    def mask(self, name: str, value):
+        """A value as a report may show it: PII masked, long text cut."""
+        f = self.by_name.get(name)
+        if value is None:
+            return None
+        if isinstance(value, (date, datetime)):
+            value = value.isoformat()
+        text = str(value)
+        if f is not None and f.pii == "id_number":
+            return mask_id_number(text) if len(text) > 7 else "*" * len(text)
+        if f is not None and f.pii == "phone":
+            return mask_phone(text)
+        return text if len(text) <= 100 else text[:99] + "…"
+
+
+class _Bad(Exception):
+    def __init__(self, message: Message):
+        self.message = message
+
+
+# ----------------------------------------------------------------------------------------------- report
 
 @dataclass
 class ImportReport:
+    """Every error of an import: ``add(line, field, message, value=)``; ``as_dict()`` is the report answered.
+    ``columns`` remembers how the file names each field (its header cell)."""
+
+    spec: ImportSpec | None = None
     total: int = 0
     errors: list[dict] = field(default_factory=list)
+    columns: dict = field(default_factory=dict)
 
-    def add(self, line: int, field_name: str, message: str) -> None:
-        self.errors.append({"line": line, "field": field_name, "message": message})
+    def add(self, line: int, field_name: str, message, value=None, column: str | None = None) -> None:
+        if not isinstance(message, Message):
+            message = Message("import-invalid", f"取值无效：{message}", str(message))
+        self.errors.append({"line": line, "field": field_name, "column": column, "value": value,
+                            "message": message})
 
     @property
     def ok(self) -> bool:
         return not self.errors
 
-    def as_dict(self) -> dict:
-        return {"total": self.total, "valid": self.total - len({e["line"] for e in self.errors}),
-                "errors": self.errors[:1000], "error_count": len(self.errors)}
+    @property
+    def bad_lines(self) -> set[int]:
+        return {e["line"] for e in self.errors}
 
+    def entry(self, error: dict) -> dict:
+        message: Message = error["message"]
+        name = error["field"]
+        value = error["value"]
+        if value is not None and self.spec is not None:
+            value = self.spec.mask(name, value)
+        return {"line": error["line"], "field": name,
+                "column": error["column"] or self.columns.get(name, name), "value": value,
+                "message": str(message), "message_zh": message.zh, "message_en": message.en}
+
+    def as_dict(self, limit: int = 1000) -> dict:
+        rows_wrong = {e["line"] for e in self.errors if not e.get("header")}
+        return {"total": self.total, "valid": max(0, self.total - len(rows_wrong)),
+                "error_count": len(self.errors), "errors": [self.entry(e) for e in self.errors[:limit]]}
+
+    def add_header(self, line: int, field_name: str, message: Message, column: str) -> None:
+        """An error of the header row (an unknown or repeated column): no row is wrong for it."""
+        self.errors.append({"line": line, "field": field_name, "column": column, "value": column,
+                            "message": message, "header": True})
+
+
+# ----------------------------------------------------------------------------------------------- encodings
 
 def format_of(content_type: str | None) -> str:
     kind = (content_type or "").split(";")[0].strip().lower()
@@ -43,55 +367,325 @@ def format_of(content_type: str | None) -> str:
         return "csv"
     if kind in NDJSON_TYPES:
         return "ndjson"
-    raise Problem(415, "Unsupported Media Type",
-                  "send text/csv (with a header row) or application/x-ndjson (one JSON object a line)",
-                  kind="unsupported-media-type")
+    if kind in XLSX_TYPES:
+        return "xlsx"
+    if kind in OLD_EXCEL_TYPES:
+        raise Problem(415, "Unsupported Media Type", msg("import-old-excel"), kind="unsupported-media-type")
+    raise Problem(415, "Unsupported Media Type", msg("import-media-type"), kind="unsupported-media-type")
 
+
+def charset_of(content_type: str | None) -> str | None:
+    """The ``charset=`` parameter of a Content-Type, if any."""
+    for part in (content_type or "").split(";")[1:]:
+        name, _, value = part.partition("=")
+        if name.strip().lower() == "charset" and value.strip().strip('"'):
+            return value.strip().strip('"')
+    return None
+
+
+def declared_encoding(content_type: str | None, query_encoding: str | None) -> str | None:
+    """The codec a text file declares (``charset=``, else ``?encoding=``), or None; 422 for one not read."""
+    declared = charset_of(content_type) or query_encoding
+    if not declared:
+        return None
+    codec = ENCODINGS.get(declared.strip().lower())
+    if codec is None:
+        raise Problem(422, "Unprocessable Content",
+                      msg("import-encoding-unknown", encoding=declared[:40], names=", ".join(ENCODING_NAMES)),
+                      kind="import-encoding", encoding=declared[:40])
+    return codec
+
+
+def choose_encoding(head: bytes, declared: str | None) -> tuple[str, int, bool]:
+    """``(codec, bytes of the byte-order mark to skip, detected)`` for a text file beginning with ``head``:
+    the declared codec, else the byte-order mark's, else UTF-8 (``detected``: the caller checks each block
+    reads as text, see ``garbled_share``). Raises ``NotText`` for UTF-16 and for an undeclared file that is
+    not valid UTF-8."""
+    if head.startswith(UTF16_BOMS):
+        raise NotText("import-encoding-utf16", {})
+    if declared is not None:
+        if declared == "utf-8" and head.startswith(UTF8_BOM):
+            return declared, 3, False
+        if declared == "gb18030" and head.startswith(GB18030_BOM):
+            return declared, 4, False
+        return declared, 0, False
+    if head.startswith(UTF8_BOM):
+        return "utf-8", 3, False
+    if head.startswith(GB18030_BOM):
+        return "gb18030", 4, False
+    try:
+        codecs.getincrementaldecoder("utf-8")().decode(head, final=False)  # a character cut at the end is fine
+    except UnicodeDecodeError:
+        raise NotText("import-encoding-undeclared", {}) from None
+    return "utf-8", 0, True
+
+
+def garbled_share(text: str) -> float:
+    """The share of the non-ASCII characters of ``text`` that lie outside the ranges Chinese text uses."""
+    non_ascii = len(_NON_ASCII.findall(text))
+    if not non_ascii:
+        return 0.0
+    return len(_OUTSIDE_TEXT.findall(text)) / non_ascii
+
+
+def decode(data: bytes, codec: str, detected: bool, first_line: int) -> str:
+    """A block's text; ``NotText`` when it is not text in ``codec`` (or, detected as UTF-8, reads as garbled
+    GBK): the line it fails on is in the message."""
+    try:
+        text = data.decode(codec)
+    except UnicodeDecodeError as exc:
+        line = first_line + data.count(b"\n", 0, exc.start)
+        key = "import-encoding-undeclared" if detected else "import-encoding-wrong"
+        raise NotText(key, {"encoding": codec, "line": line}) from None
+    if detected:
+        share = garbled_share(text)
+        if share > GARBLED_SHARE:
+            raise NotText("import-encoding-garbled", {"share": round(100 * share)})
+    return text
+
+
+# ----------------------------------------------------------------------------------------------- reading
 
 @dataclass
 class Block:
-    """Whole records of an import file as its raw bytes: ``first_line`` is the file line its data starts on.
-    Blocks are cut at line ends outside quoted CSV fields, so each can be parsed on its own (in another
+    """Whole records of an import file: ``data``, the raw bytes of CSV or NDJSON records, or ``rows``, a
+    sheet's rows as ``(row number, values)``; ``first_line`` is the file line its data starts on. Blocks of a
+    text file are cut at line ends outside quoted CSV fields, so each can be parsed on its own (in another
     process, say) and still report the file's line numbers."""
 
     first_line: int
-    data: bytes
+    data: bytes = b""
+    rows: list | None = None
 
 
-def read_blocks(stream, fmt: str, size: int = 1 << 20):
-    """Yield ``(header, block)``: the CSV header's column names (``None`` for NDJSON), then each block of
-    about ``size`` bytes. ``stream`` needs only ``read(n)`` (a WSGI server's request body may be no more)."""
-    header, line, rest = None, 1, b""
-    first = True
-    while True:
-        chunk = stream.read(size)
-        data = rest + chunk if rest else chunk
-        if first and data:
-            first = False
-            if data.startswith(b"\xef\xbb\xbf"):
-                data = data[3:]
-            if fmt == "csv":
-                end = _first_record_end(data)
-                while end < 0 and chunk:  # a header longer than a block
+@dataclass(frozen=True)
+class Reader:
+    """What turning a block into records needs, as plain data (it travels to worker processes): the
+    format, the codec (``detected``: UTF-8 found, not declared, so each block is checked to read as text),
+    the field of each column, and the line a template's row of English names would be on."""
+
+    spec: ImportSpec
+    fmt: str
+    encoding: str | None = None
+    detected: bool = False
+    columns: tuple | None = None
+    names_line: int | None = None
+
+    def records(self, block: Block, report: ImportReport):
+        """Yield ``(line, record)``: the record's values by field name, as the file holds them (the caller
+        types them with ``spec.parse``). ``report.total`` counts every record; lines that cannot be read go
+        into the report. Raises ``NotText`` when the block is not text in the file's encoding."""
+        if block.rows is not None:
+            yield from self._rows(block.rows, report)
+        elif self.fmt == "csv":
+            text = decode(block.data, self.encoding, self.detected, block.first_line)
+            yield from self._csv(text, block.first_line - 1, report)
+        else:
+            text = decode(block.data, self.encoding, self.detected, block.first_line)
+            yield from self._ndjson(text, block.first_line, report)
+
+    def _record(self, line: int, values, report: ImportReport) -> dict | None:
+        columns = self.columns
+        if len(values) > len(columns) and any(v not in (None, "") for v in values[len(columns):]):
+            report.total += 1
+            report.add(line, "*", msg("import-too-many-values"))
+            return None
+        record = {name: value for name, value in zip(columns, values) if name is not None}
+        if line == self.names_line and record and all(
+                isinstance(v, str) and v.strip().casefold() == k for k, v in record.items() if v not in (None, "")):
+            return None   # a template's second header row: the English field names
+        if all(v is None or (isinstance(v, str) and not v.strip()) for v in record.values()) and \
+                all(v in (None, "") for v in values):
+            return None   # a blank row (Excel leaves ",,,," lines)
+        report.total += 1
+        return record
+
+    def _csv(self, text: str, offset: int, report: ImportReport):
+        reader = csv.reader(io.StringIO(text, newline=""))
+        ended = 0
+        for row in reader:
+            line, ended = offset + ended + 1, reader.line_num  # a record's line is the one it starts on
+            if not row:
+                continue
+            record = self._record(line, row, report)
+            if record is not None:
+                yield line, record
+
+    def _rows(self, rows: list, report: ImportReport):
+        for line, values in rows:
+            record = self._record(line, values, report)
+            if record is not None:
+                yield line, record
+
+    def _ndjson(self, text: str, first_line: int, report: ImportReport):
+        spec = self.spec
+        for line, raw in enumerate(text.split("\n"), start=first_line):
+            if not raw.strip():
+                continue
+            report.total += 1
+            try:
+                record = json.loads(raw)
+            except json.JSONDecodeError as exc:
+                report.add(line, "*", msg("import-not-json", reason=exc.msg))
+                continue
+            if not isinstance(record, dict):
+                report.add(line, "*", msg("import-not-object"))
+                continue
+            out = {}
+            for key, value in record.items():
+                name = key if key in spec.by_name else spec.field_of(key)
+                if name is None:
+                    report.add(line, key, msg("import-unknown-column", column=key[:100]), column=key[:100])
+                elif name in out:
+                    report.add(line, name, msg("import-repeated-column", column=key[:100], first=name))
+                else:
+                    out[name] = value
+            yield line, out
+
+
+class Upload:
+    """An import's file as the request sends it: its format and encoding chosen once, read in blocks.
+    ``reader`` is set once the header has been read (at the first block). Header errors (unknown or repeated
+    columns) go into ``report``."""
+
+    def __init__(self, stream, fmt: str, spec: ImportSpec, report: ImportReport, *, encoding: str | None = None,
+                 sheet: str | None = None):
+        self.stream = stream
+        self.fmt = fmt
+        self.spec = spec
+        self.report = report
+        self.declared = encoding
+        self.sheet = sheet
+        self.encoding: str | None = None
+        self.reader: Reader | None = None
+
+    @classmethod
+    def of_request(cls, request, args: dict, spec: ImportSpec, report: ImportReport, stream=None) -> "Upload":
+        """The request's body (or ``stream``, a copy of it) with ``?encoding=`` and ``?sheet=`` of ``args``."""
+        fmt = format_of(request.content_type)
+        encoding = declared_encoding(request.content_type, args.get("encoding")) if fmt != "xlsx" else None
+        return cls(stream if stream is not None else request.stream, fmt, spec, report, encoding=encoding,
+                   sheet=args.get("sheet"))
+
+    def blocks(self, size: int = 1 << 20, rows: int = 5000):
+        """Yield the file's blocks (about ``size`` bytes of text, or ``rows`` rows of a sheet). Raises
+        ``NotText`` or a ``Problem`` when the file cannot be read at all."""
+        if self.fmt == "xlsx":
+            yield from self._sheet_blocks(rows)
+        else:
+            yield from self._text_blocks(size)
+
+    # -- CSV and NDJSON
+
+    def _text_blocks(self, size: int):
+        stream, line, rest = self.stream, 1, b""
+        first = True
+        while True:
+            chunk = stream.read(size)
+            data = rest + chunk if rest else chunk
+            if first and data:
+                first = False
+                while len(data) < 4 and chunk:   # enough for a byte-order mark
                     chunk = stream.read(size)
                     data += chunk
-                    end = _first_record_end(data) if chunk else len(data)
-                head = data[:end + 1] if end >= 0 else data
-                row = next(csv.reader(io.StringIO(head.decode("utf-8"), newline="")), [])
-                header = [name.strip() for name in row]
-                line += head.count(b"\n")
-                data = data[len(head):]
-        if not chunk:
-            if data.strip():
-                yield header, Block(line, data)
+                codec, bom, detected = choose_encoding(data, self.declared)
+                self.encoding = codec
+                data = data[bom:]
+                if self.fmt == "csv":
+                    end = _first_record_end(data)
+                    while end < 0 and chunk:  # a header longer than a block
+                        chunk = stream.read(size)
+                        data += chunk
+                        end = _first_record_end(data) if chunk else len(data)
+                    head = data[:end + 1] if end >= 0 else data
+                    header = next(csv.reader(io.StringIO(decode(head, codec, detected, 1), newline="")), [])
+                    columns = self.spec.columns(header, 1, self.report)
+                    line += head.count(b"\n")
+                    data = data[len(head):]
+                    self.reader = Reader(self.spec, "csv", codec, detected, columns, names_line=line)
+                else:
+                    self.reader = Reader(self.spec, "ndjson", codec, detected)
+            if not chunk:
+                if data.strip():
+                    yield Block(line, data)
+                return
+            cut = _record_end(data, len(data)) if self.fmt == "csv" else data.rfind(b"\n")
+            if cut < 0:
+                rest = data
+                continue
+            block, rest = data[:cut + 1], data[cut + 1:]
+            yield Block(line, block)
+            line += block.count(b"\n")
+
+    # -- XLSX
+
+    def _sheet_blocks(self, size: int):
+        sheet = open_sheet(self.stream, self.sheet)
+        rows = sheet.iter_rows(values_only=True)
+        header, line = None, 0
+        for values in rows:     # the header: the first row that is not blank
+            line += 1
+            if any(v is not None and str(v).strip() for v in values):
+                header = list(values)
+                break
+        if header is None:
             return
-        cut = _record_end(data, len(data)) if fmt == "csv" else data.rfind(b"\n")
-        if cut < 0:
-            rest = data
-            continue
-        block, rest = data[:cut + 1], data[cut + 1:]
-        yield header, Block(line, block)
-        line += block.count(b"\n")
+        while header and (header[-1] is None or not str(header[-1]).strip()):
+            header.pop()
+        columns = self.spec.columns(header, line, self.report)
+        self.reader = Reader(self.spec, "xlsx", columns=columns, names_line=line + 1)
+        batch, first = [], line + 1
+        for values in rows:
+            line += 1
+            if values:
+                batch.append((line, values))
+                if len(batch) >= size:
+                    yield Block(first, rows=batch)
+                    batch, first = [], line + 1
+        if batch:
+            yield Block(first, rows=batch)
+
+
+def open_sheet(stream, name: str | None):
+    """The workbook's first sheet, or the one named (or numbered from 1) ``name``; read-only, streamed.
+    A body that is no workbook, or a sheet it does not have, is a 422."""
+    from zipfile import BadZipFile
+
+    from openpyxl import load_workbook
+
+    try:
+        book = load_workbook(_seekable(stream), read_only=True, data_only=True)
+    except (BadZipFile, KeyError, ValueError, OSError, TypeError, IndexError) as exc:
+        raise Problem(422, "Unprocessable Content", msg("import-xlsx-unreadable"), kind="import-errors",
+                      reason=type(exc).__name__) from None
+    names = book.sheetnames
+    if name is None:
+        sheets = [s for s in book.worksheets if getattr(s, "sheet_state", "visible") == "visible"] or book.worksheets
+        sheet = sheets[0]
+    elif name in names:
+        sheet = book[name]
+    elif name.isdigit() and 1 <= int(name) <= len(names):
+        sheet = book.worksheets[int(name) - 1]
+    else:
+        raise Problem(422, "Unprocessable Content", msg("import-xlsx-no-sheet", sheet=name[:40],
+                                                        sheets="、".join(names)[:400]),
+                      kind="validation", errors={"query": {"sheet": [f"one of: {', '.join(names)[:400]}"]}})
+    if not hasattr(sheet, "iter_rows") or not hasattr(sheet, "reset_dimensions"):
+        raise Problem(422, "Unprocessable Content", msg("import-xlsx-no-sheet", sheet=str(name)[:40],
+                                                        sheets="、".join(names)[:400]), kind="validation")
+    sheet.reset_dimensions()   # a writer's recorded size may be wrong: read every row there is
+    return sheet
+
+
+def _seekable(stream):
+    """A workbook is a zip file, read from its end: a copy of a body that cannot seek, spooled to disk when
+    large."""
+    if hasattr(stream, "seekable") and stream.seekable():
+        return stream
+    copy = tempfile.SpooledTemporaryFile(max_size=32 << 20)
+    shutil.copyfileobj(stream, copy, 1 << 20)
+    copy.seek(0)
+    return copy
 
 
 def _first_record_end(data: bytes) -> int:
@@ -111,72 +705,66 @@ def _record_end(data: bytes, limit: int) -> int:
     return end
 
 
-def records_of(block: Block, header: list[str] | None, fmt: str, report: ImportReport, as_read: bool = False):
-    """Yield ``(line_number, record)`` of one block; unparseable lines go into the report (``report.total``
-    counts every record). A CSV record's values are stripped and the blank ones left out, unless
-    ``as_read`` (the caller strips what it uses). Raises ``UnicodeDecodeError`` when the block is not UTF-8."""
-    text = block.data.decode("utf-8")
-    offset = block.first_line - 1
-    if fmt == "csv":
-        reader = csv.reader(io.StringIO(text, newline=""))
-        width = len(header)
-        ended = 0
-        for row in reader:
-            line, ended = offset + ended + 1, reader.line_num  # a record's line is the one it starts on
-            if not row:
-                continue
-            report.total += 1
-            if len(row) > width:
-                report.add(line, "*", "more values than header columns")
-                continue
-            if as_read:
-                yield line, dict(zip(header, row))
-            else:
-                yield line, {name: value for name, value in zip(header, [value.strip() for value in row]) if value and name}
-        return
-    for line, raw in enumerate(text.split("\n"), start=block.first_line):
-        if not raw.strip():
-            continue
-        report.total += 1
-        try:
-            record = json.loads(raw)
-        except json.JSONDecodeError as exc:
-            report.add(line, "*", f"not JSON: {exc.msg}")
-            continue
-        if not isinstance(record, dict):
-            report.add(line, "*", "each line must be one JSON object")
-            continue
-        yield line, record
+def read_records(upload: Upload, size: int = 1 << 20):
+    """Yield ``(line, record)`` of the whole file in this process (records as the file holds them)."""
+    for block in upload.blocks(size):
+        yield from upload.reader.records(block, upload.report)
 
 
-def read_records(stream, fmt: str, report: ImportReport):
-    """Yield (line_number, record) of the whole file. Lines that are not parseable go into the report."""
-    for header, block in read_blocks(stream, fmt):
-        yield from records_of(block, header, fmt, report)
-
-
-def validate_records(records, schema: Schema, report: ImportReport) -> list[tuple[int, dict]]:
-    good = []
-    for line, record in records:
-        try:
-            good.append((line, schema.load(record)))
-        except ValidationError as exc:
-            for field_name, messages in _flatten(exc.messages):
-                report.add(line, field_name, "; ".join(messages))
-    return good
-
-
-def _flatten(messages, prefix: str = ""):
-    if isinstance(messages, dict):
-        for key, value in messages.items():
-            name = f"{prefix}.{key}" if prefix else str(key)
-            if isinstance(value, dict):
-                yield from _flatten(value, name)
-            else:
-                yield name, [str(v) for v in (value if isinstance(value, list) else [value])]
-    else:
-        yield prefix or "*", [str(m) for m in messages]
+def typed_records(upload: Upload, size: int = 1 << 20):
+    """Yield ``(line, values)`` of the rows whose values are all what their fields take (``spec.parse``); the
+    others' errors go into the report with the value as read."""
+    spec, report = upload.spec, upload.report
+    for line, raw in read_records(upload, size):
+        values, errors = spec.parse(raw)
+        if errors:
+            for name, message in errors:
+                report.add(line, name, message, raw.get(name))
+        else:
+            yield line, values
 
 
 def body_stream(request) -> io.BufferedIOBase:
     return request.stream
+
+
+def checked(report: dict) -> Response:
+    """A dry run's answer (200): the report of the file checked whole."""
+    return Response(json.dumps(ImportCheckOut().dump(report), ensure_ascii=False), 200, mimetype="application/json")
+
+
+# ----------------------------------------------------------------------------------------------- query
+
+class ImportQuery(Schema):
+    """The query of every import (a service's own arguments extend it)."""
+
+    encoding = fields.String(load_default=None, validate=validate.Length(min=1, max=40), metadata={
+        "description": "the encoding of a CSV or NDJSON file that its Content-Type does not declare "
+                       "(charset= wins): utf-8 or gbk / gb18030 (Excel's CSV on Chinese Windows). Undeclared, "
+                       "a file must be UTF-8 (a byte-order mark is read)"})
+    sheet = fields.String(load_default=None, validate=validate.Length(min=1, max=100), metadata={
+        "description": "XLSX: the sheet to read, by name or number from 1 (default: the first)"})
+    dry_run = fields.Boolean(load_default=False, metadata={
+        "description": "check the whole file and answer its report (200), writing nothing"})
+
+
+class ReportEntry(Schema):
+    line = fields.Integer(metadata={"description": "the file's line (CSV, NDJSON) or the sheet's row (XLSX)"})
+    field = fields.String(metadata={"description": "the field's English name (* for the whole line)"})
+    column = fields.String(metadata={"description": "the column as the file names it"})
+    value = fields.Raw(allow_none=True, metadata={"description": "the value as read (PII masked)"})
+    message = fields.String(metadata={"description": "中文 / English"})
+    message_zh = fields.String()
+    message_en = fields.String()
+
+
+class ImportCheckOut(Schema):
+    """A dry run's answer: the file checked whole, nothing written."""
+
+    dry_run = fields.Boolean()
+    format = fields.String()
+    encoding = fields.String(allow_none=True)
+    total = fields.Integer()
+    valid = fields.Integer()
+    error_count = fields.Integer()
+    errors = fields.List(fields.Nested(ReportEntry))

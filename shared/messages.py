@@ -132,6 +132,94 @@ CATALOG: dict[str, tuple[str, str]] = {
                                "the subscription got no event {event_id} (or it is past the retention)"),
     "webhooks-flagged": ("投递连续失败 {hours} 小时，订阅已暂停：{error}",
                          "deliveries failed for {hours} h, the subscription was paused: {error}"),
+    # --- imports (shared/imports.py, the services' imports.py) ----------------------------------------
+    "import-media-type": ("请以 text/csv（首行为表头）、application/x-ndjson（每行一个 JSON 对象）或 XLSX 工作簿"
+                          "（application/vnd.openxmlformats-officedocument.spreadsheetml.sheet）发送文件",
+                          "send text/csv (with a header row), application/x-ndjson (one JSON object a line) or an "
+                          "XLSX workbook (application/vnd.openxmlformats-officedocument.spreadsheetml.sheet)"),
+    "import-old-excel": ("不支持旧版 Excel（.xls）文件；请在 Excel 中另存为“Excel 工作簿（*.xlsx）”后上传",
+                         "old Excel (.xls) files are not read; save it as an Excel workbook (*.xlsx) and send that"),
+    "import-encoding-undeclared": (
+        "文件不是 UTF-8 编码，也没有声明编码。中文 Windows 上 Excel 另存的 CSV 是 GBK 编码：请在 Content-Type 中"
+        "声明 charset=gbk（如 text/csv; charset=gbk），或在地址后加 ?encoding=gb18030；也可以在 Excel 中另存为"
+        "“CSV UTF-8（逗号分隔）”后重新上传",
+        "the file is not UTF-8 and declares no encoding. Excel on Chinese Windows saves CSV as GBK: declare it with "
+        "charset=gbk in the Content-Type (text/csv; charset=gbk) or add ?encoding=gb18030 to the address; or save "
+        "it from Excel as \"CSV UTF-8 (Comma delimited)\" and send it again"),
+    "import-encoding-garbled": (
+        "文件按 UTF-8 读出来是乱码（{share}% 的非 ASCII 字符不是汉字或常用符号），很可能是 GBK 编码：请声明 "
+        "charset=gbk 或加 ?encoding=gb18030，或在 Excel 中另存为“CSV UTF-8（逗号分隔）”；如果它确是 UTF-8，"
+        "请声明 charset=utf-8",
+        "read as UTF-8 the file is garbled ({share}% of its non-ASCII characters are neither Chinese nor common "
+        "symbols): it is most likely GBK. Declare charset=gbk or add ?encoding=gb18030, or save it from Excel as "
+        "\"CSV UTF-8 (Comma delimited)\"; if it really is UTF-8, declare charset=utf-8"),
+    "import-encoding-wrong": ("文件第 {line} 行不是所声明的 {encoding} 编码；请检查声明的编码，或另存为 UTF-8 后重新上传",
+                              "line {line} of the file is not {encoding} as declared; check the declared "
+                              "encoding, or save the file as UTF-8 and send it again"),
+    "import-encoding-unknown": ("不支持编码 {encoding}；可用的编码：{names}",
+                                "the encoding {encoding} is not read; use one of: {names}"),
+    "import-encoding-utf16": ("文件是 UTF-16 编码（Excel 的“Unicode 文本”）；请另存为“CSV UTF-8（逗号分隔）”或 XLSX",
+                              "the file is UTF-16 (Excel's \"Unicode Text\"); save it as \"CSV UTF-8 (Comma "
+                              "delimited)\" or as XLSX"),
+    "import-xlsx-unreadable": ("无法读取该 XLSX 文件：它不是有效的 Excel 工作簿",
+                               "the XLSX file cannot be read: it is not a valid Excel workbook"),
+    "import-xlsx-no-sheet": ("工作簿中没有工作表“{sheet}”；现有的工作表：{sheets}",
+                             "the workbook has no sheet '{sheet}'; its sheets: {sheets}"),
+    "import-unknown-column": ("未知的列“{column}”；可用的列见导入模板（/imports/template）",
+                              "unknown column '{column}'; the import template (/imports/template) lists the columns"),
+    "import-repeated-column": ("列“{column}”与列“{first}”是同一字段", "the column '{column}' repeats '{first}'"),
+    "import-too-many-values": ("本行的值比表头的列多", "more values than header columns"),
+    "import-not-json": ("不是合法的 JSON：{reason}", "not JSON: {reason}"),
+    "import-not-object": ("每行须是一个 JSON 对象", "each line must be one JSON object"),
+    "import-required": ("必填", "required"),
+    "import-not-text": ("应为文字", "must be text"),
+    "import-too-long": ("最多 {most} 个字符", "text of at most {most} characters"),
+    "import-pattern": ("格式不正确", "not in the expected form"),
+    "import-code-pattern": ("编码只能由字母、数字和 _ . - 组成，最多 64 位", "letters, digits, _ . - (at most 64)"),
+    "import-phone": ("不是有效的电话号码", "not a phone number"),
+    "import-number-as-code": ("此单元格是数字，Excel 只保留 15 位有效数字：请把该列设为“文本”格式后重新填写",
+                              "the cell holds a number, which Excel keeps to 15 digits: format the column as "
+                              "text and enter the value again"),
+    "import-date": ("应为日期，如 2024-07-01", "a date as YYYY-MM-DD"),
+    "import-integer": ("应为 {low} 至 {high} 之间的整数", "a whole number from {low} to {high}"),
+    "import-choice": ("应为以下之一：{zh_options}", "one of: {options}"),
+    "import-errors": ("共 {total} 行，其中 {bad} 行有错误，未导入任何数据；请按报告逐行修改后重新上传",
+                      "{bad} of {total} rows have errors; nothing was imported. Correct them as the report "
+                      "says and send the file again"),
+    "import-no-rows": ("文件中没有数据行", "the file has no rows"),
+    "import-too-many-rows": ("文件超过 {most} 行；请分批导入（如每次一个县）",
+                             "the file has more than {most} rows; import it in parts (a county at a time)"),
+    "import-same-id-number": ("与第 {first} 行的身份证号码相同", "the same ID number as line {first}"),
+    "import-bad-id-number": ("不是有效的身份证号码（18 位，末位校验码符合 GB 11643）",
+                             "not a valid national ID number (18 characters with the GB 11643 check digit)"),
+    "import-unit-required": ("须填写单位编码或单位 ID", "unit_id or unit_code is required"),
+    "import-unit-unknown": ("您的管辖范围内没有这个组织", "no such unit in your scope"),
+    "import-unit-dissolved": ("该组织已撤销", "the unit is dissolved"),
+    "import-rule": ("{code}：{zh}", "{code}: {en}"),
+    "import-code-again": ("编码重复（首次出现在第 {first} 行）", "the code appears again (first on line {first})"),
+    "import-parent-failed": ("上级组织所在的第 {line} 行有错误", "the parent's line {line} has errors"),
+    "import-parent-dissolved": ("上级组织已撤销", "the parent unit is dissolved"),
+    "import-parent-unknown": ("组织树中和文件前面的行中都没有这个编码的组织",
+                              "no unit with this code in the tree or on an earlier line"),
+    "import-root-needs-province": ("必填：只有全省管理员才能导入没有上级的组织",
+                                   "required: only a province-wide administrator imports root units"),
+    "import-code-taken": ("此编码属于另一个组织", "this code belongs to another unit"),
+    "import-unit-kind-differs": ("该组织现为“{kind_zh}”；请用 PATCH /units/{id} 修改类型",
+                                 "the unit is a {kind}; change its kind with PATCH /units/{id}"),
+    "import-unit-elsewhere": ("该组织隶属于另一个上级；请用 POST /units/{id}/move 调整隶属关系",
+                              "the unit stands under another parent; move it with POST /units/{id}/move"),
+    "import-id-birth-differs": ("与身份证号码中的出生日期不符", "does not match the birth date in the ID number"),
+    "import-id-gender-differs": ("与身份证号码中的性别不符", "does not match the gender in the ID number"),
+    "import-birth-needed": ("未填身份证号码时必填", "required unless the ID number is given"),
+    "import-in-future": ("不能晚于今天", "is in the future"),
+    "import-stage-needs-date": ("登记为“{stage_zh}”的人员须填写此日期", "a person registered as {stage} needs this date"),
+    "import-later-stage": ("属于比“{stage_zh}”更晚的阶段", "belongs to a later stage than {stage}"),
+    "import-before-previous": ("早于{previous_zh}（{day}）", "is before {previous} ({day})"),
+    "import-before-birth": ("早于出生日期", "is before the birth date"),
+    "import-before-probation-end": ("早于预备期满之日（{day}）", "is before the probation ended ({day})"),
+    "import-step-range": ("登记为“{stage_zh}”的人员已完成的步骤应在 {low} 至 {high} 之间",
+                          "a person registered as {stage} has reached a step from {low} to {high}"),
+    "import-application-date": ("入党申请已提交：请填写申请日期", "the application is done: give its date"),
 }
 
 

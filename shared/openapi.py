@@ -96,10 +96,12 @@ IDEMPOTENCY_KEY_PARAMETER = {
     "schema": {"type": "string", "minLength": 1, "maxLength": 200},
 }
 
-#: what an import reads (shared/imports.py format_of)
+#: what an import reads (shared/imports.py format_of): a CSV (UTF-8, or GBK/GB18030 declared by its charset),
+#: NDJSON, or an XLSX workbook
 IMPORT_BODY = {"required": True, "content": {
     CSV_MEDIA_TYPE: {"schema": {"type": "string"}},
     NDJSON_MEDIA_TYPE: {"schema": {"type": "string"}},
+    XLSX_MEDIA_TYPE: {"schema": {"type": "string", "contentEncoding": "binary"}},
 }}
 
 

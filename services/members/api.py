@@ -9,6 +9,7 @@ from marshmallow import Schema, fields
 from shared.request import require
 from shared.http import PageArgs, with_etag
 from shared.idempotency import idempotent
+from shared.imports import ImportCheckOut, ImportQuery, checked
 from shared.openapi import IMPORT_BODY, requires_if_match
 
 from . import deadlines, imports, management, people, points, procedure, registration, reports, reviews, transfers
@@ -35,7 +36,7 @@ reviews_blp = Blueprint("reviews", __name__, url_prefix=PREFIX,
                         description="Yearly democratic review of members (民主评议党员)")
 alerts_blp = Blueprint("alerts", __name__, url_prefix=PREFIX, description="What is due or overdue in a subtree")
 reports_blp = Blueprint("reports", __name__, url_prefix=PREFIX, description="Development reports")
-imports_blp = Blueprint("imports", __name__, url_prefix=PREFIX, description="Bulk import of people (CSV, NDJSON)")
+imports_blp = Blueprint("imports", __name__, url_prefix=PREFIX, description="Bulk import of people (CSV, NDJSON, XLSX)")
 
 BLUEPRINTS = [people_blp, steps_blp, management_blp, transfers_blp, points_blp, reviews_blp, alerts_blp,
               reports_blp, imports_blp]
@@ -296,10 +297,16 @@ class Imports(MethodView):
         return imports.list_runs(args)
 
     @imports_blp.doc(operationId="importPeople", requestBody=IMPORT_BODY)
+    @imports_blp.arguments(ImportQuery, location="query")
     @imports_blp.response(201, ImportOut)
-    def post(self):
-        """Import people (CSV with a header row, or NDJSON). Any bad row: 422 with a report naming the line and
-        the field of each error, and nothing is written. Re-importing the same rows changes nothing (rows whose
-        ID number is registered count as ``existing``), so no Idempotency-Key is needed."""
+    @imports_blp.alt_response(200, schema=ImportCheckOut, description="dry_run=true: the whole file's report; "
+                                                                      "nothing written")
+    def post(self, args):
+        """Import people: CSV with a header row (UTF-8, or GBK declared by charset= or ?encoding=), NDJSON, or an
+        XLSX workbook (its first sheet, or ?sheet=); columns by their English or Chinese names (姓名, 身份证号码 ...).
+        Any bad row: 422 with a report naming the line, column, value and message (中文 / English) of each error,
+        and nothing is written. Re-importing the same rows changes nothing (rows whose ID number is registered
+        count as ``existing``), so no Idempotency-Key is needed."""
         require(*WRITERS)
-        return imports.run(request)
+        result = imports.run(request, args)
+        return checked(result) if isinstance(result, dict) else result

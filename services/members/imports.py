@@ -1,4 +1,5 @@
-"""Bulk import of people from an existing platform (CSV with a header row, or NDJSON).
+"""Bulk import of people from an existing platform: CSV (UTF-8 or GBK), NDJSON or XLSX, through the kit's one
+import pipeline (``shared.imports``: the encoding, the Chinese or English column names, typed cells, one report).
 
 Every row is checked as a registration by the API is (``registration.registration_errors``: the ID
 number's check digit, birth date and gender, the stage dates in order, 18 on the application date)
@@ -11,6 +12,7 @@ from __future__ import annotations
 
 import functools
 import operator
+import re
 import uuid
 from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
@@ -25,21 +27,72 @@ from shared.db import make_engine
 from shared.errors import Problem
 from shared.events import envelope_head
 from shared.http import paginate, subtree_path, under_clause
-from shared.imports import Block, ImportReport, body_stream, format_of, read_blocks, records_of
+from shared.imports import (Block, ImportField, ImportReport, ImportSpec, NotText, Reader, Upload, import_failed,
+                            text_problem)
+from shared.messages import Message, msg
 from shared.pii import PiiCipher, valid_id_number
 
 from .deadlines import KINDS
 from .models import Deadline, ImportRun, OrgUnitView, Person, kit
 
 from .registration import STAGE_DATES, age_violation, columns, opening_deadlines, registration_errors
-from .schemas import BAD_ID, CLASSIFICATIONS, PHONE_RE
+from .schemas import PHONE_RE
 
-STAGES = {"applicant": "applicant", "activist": "activist", "target": "target", "probationary": "probationary",
-          "full": "full", "入党申请人": "applicant", "入党积极分子": "activist", "发展对象": "target",
-          "预备党员": "probationary", "正式党员": "full"}
-GENDERS = {"male": "male", "female": "female", "男": "male", "女": "female"}
-CLASSES = {**{c: c for c in CLASSIFICATIONS}, "在职": "in_work", "离退休": "retired", "流动": "mobile"}
-TEXTS = {"name": 100, "ethnicity": 40, "education": 40, "occupation": 100, "party_group": 100}
+STAGE_NAMES_ZH = {"applicant": "入党申请人", "activist": "入党积极分子", "target": "发展对象",
+                  "probationary": "预备党员", "full": "正式党员"}
+CLASS_NAMES_ZH = {"in_work": "在职", "retired": "离退休", "mobile": "流动"}
+ETHNIC_GROUPS = (
+    "汉族", "蒙古族", "回族", "藏族", "维吾尔族", "苗族", "彝族", "壮族", "布依族", "朝鲜族", "满族", "侗族", "瑶族",
+    "白族", "土家族", "哈尼族", "哈萨克族", "傣族", "黎族", "傈僳族", "佤族", "畲族", "高山族", "拉祜族", "水族",
+    "东乡族", "纳西族", "景颇族", "柯尔克孜族", "土族", "达斡尔族", "仫佬族", "羌族", "布朗族", "撒拉族", "毛南族",
+    "仡佬族", "锡伯族", "阿昌族", "普米族", "塔吉克族", "怒族", "乌孜别克族", "俄罗斯族", "鄂温克族", "德昂族",
+    "保安族", "裕固族", "京族", "塔塔尔族", "独龙族", "鄂伦春族", "赫哲族", "门巴族", "珞巴族", "基诺族")
+EDUCATION = ("研究生", "大学本科", "大学专科", "中等专科", "高中", "初中", "小学")
+DATE_NAMES_ZH = {"applied_on": "申请入党日期", "activist_since": "确定为入党积极分子日期",
+                 "target_since": "确定为发展对象日期", "probationary_since": "接收为预备党员日期",
+                 "full_member_since": "转为正式党员日期"}
+
+
+def _field(name, zh, kind="text", **options) -> ImportField:
+    return ImportField(name, zh, kind, **options)
+
+
+#: the columns of a people import: English name, Chinese header and aliases, kind of value
+SPEC = ImportSpec("person", (
+    _field("name", "姓名", required=True, max_length=100, example="张三", note_zh="必填", note_en="required"),
+    _field("id_number", "身份证号码", "code", required=True, upper=True, max_length=40, pii="id_number",
+           aliases=("身份证号", "公民身份号码", "证件号码", "身份证"), example="110101198001010037",
+           note_zh="必填，18 位，末位可为 X；请设为文本格式，出生日期和性别由它得出",
+           note_en="required, 18 characters (the last may be X), as text; birth date and gender follow from it"),
+    _field("gender", "性别", "choice", choices=(("male", "男"), ("female", "女")), example="男",
+           note_zh="可不填：由身份证号码得出", note_en="may be left out: the ID number gives it"),
+    _field("ethnicity", "民族", max_length=40, suggestions=ETHNIC_GROUPS, example="汉族"),
+    _field("birth_date", "出生日期", "date", aliases=("出生年月日",), note_zh="可不填：由身份证号码得出",
+           note_en="may be left out: the ID number gives it"),
+    _field("education", "学历", max_length=40, suggestions=EDUCATION, aliases=("文化程度",), example="大学本科"),
+    _field("occupation", "职业", max_length=100, aliases=("工作岗位", "岗位"), example="农民"),
+    _field("party_group", "党小组", max_length=100, aliases=("所在党小组",)),
+    _field("phone", "联系电话", "code", max_length=40, pattern=PHONE_RE.pattern, hint="import-phone", pii="phone",
+           aliases=("手机号码", "手机号", "电话", "手机"), example="13800000000"),
+    _field("unit_code", "单位编码", "code", max_length=64, aliases=("组织编码", "所在党组织编码", "党组织编码"),
+           example="C001", note_zh="所在党组织的编码（或填单位ID）", note_en="the code of the person's unit (or unit_id)"),
+    _field("unit_id", "单位ID", "code", max_length=64, aliases=("组织ID", "单位id", "党组织ID")),
+    _field("stage", "人员类别", "choice", required=True, aliases=("发展阶段", "类别"),
+           choices=tuple(STAGE_NAMES_ZH.items()), example="正式党员",
+           note_zh="必填", note_en="required"),
+    _field("classification", "党员分类", "choice", choices=tuple(CLASS_NAMES_ZH.items()), aliases=("人员分类",),
+           example="在职"),
+    _field("reached_step", "已完成步骤", "integer", low=0, high=25, aliases=("步骤",),
+           note_zh="25 个发展步骤中已完成的最后一步，可不填", note_en="the last of the 25 steps done; may be left out"),
+    _field("applied_on", DATE_NAMES_ZH["applied_on"], "date", aliases=("申请日期", "入党申请日期"),
+           example="2000-01-01"),
+    _field("activist_since", DATE_NAMES_ZH["activist_since"], "date", aliases=("积极分子日期",), example="2000-06-01"),
+    _field("target_since", DATE_NAMES_ZH["target_since"], "date", aliases=("发展对象日期",), example="2001-07-01"),
+    _field("probationary_since", DATE_NAMES_ZH["probationary_since"], "date", aliases=("入党日期", "预备党员日期"),
+           example="2001-08-01"),
+    _field("full_member_since", DATE_NAMES_ZH["full_member_since"], "date", aliases=("转正日期",),
+           example="2002-08-01"),
+))
 
 #: the columns of the people rows an import writes: those that differ by row, then those all rows share
 PEOPLE_VARYING = ("id", "unit_id", "org_path", "name", "gender", "ethnicity", "birth_date", "id_number_enc",
@@ -51,86 +104,60 @@ PEOPLE_ROW = operator.itemgetter(*PEOPLE_VARYING)
 DEADLINE_COLUMNS = ("person_id", "org_path", "kind", "code", "opened_on", "due_on", "breached")
 
 
-#: the file goes to the worker processes in blocks of about this many bytes (some thousands of rows)
+#: the file goes to the worker processes in blocks of about this many bytes (some thousands of rows), or of
+#: this many rows of a sheet
 BLOCK_BYTES = 1 << 20
-CHOICES = (("gender", GENDERS), ("stage", STAGES), ("classification", CLASSES))
-DATES = ("birth_date", *STAGE_DATES)
+BLOCK_ROWS = 5000
+
+#: registration's messages (``registration.registration_errors``) in both languages
+_REGISTRATION = (
+    (re.compile(r"^does not match the birth date in the ID number$"), "import-id-birth-differs"),
+    (re.compile(r"^does not match the gender in the ID number$"), "import-id-gender-differs"),
+    (re.compile(r"^required unless the ID number is given$"), "import-birth-needed"),
+    (re.compile(r"^is in the future$"), "import-in-future"),
+    (re.compile(r"^a person registered as (?P<stage>\w+) needs this date$"), "import-stage-needs-date"),
+    (re.compile(r"^belongs to a later stage than (?P<stage>\w+)$"), "import-later-stage"),
+    (re.compile(r"^is before (?P<previous>\w+) \((?P<day>[^)]*)\)$"), "import-before-previous"),
+    (re.compile(r"^is before the birth date$"), "import-before-birth"),
+    (re.compile(r"^is before the probation ended \((?P<day>[^)]*)\)$"), "import-before-probation-end"),
+    (re.compile(r"^a person registered as (?P<stage>\w+) has reached a step from (?P<low>\d+) to (?P<high>\d+)$"),
+     "import-step-range"),
+    (re.compile(r"^the application is done: give its date$"), "import-application-date"),
+)
 
 
-def parse(raw: dict) -> tuple[dict, list[tuple[str, str]]]:
-    """One record's values, typed, and the field errors found on the way. Blank values count as absent and
-    text is stripped (a record from a CSV file comes as it was read)."""
-    v: dict = {}
-    errors: list[tuple[str, str]] = []
-    get = raw.get
-    id_number = get("id_number")
-    id_number = str(id_number).strip().upper() if id_number is not None else ""
-    if not id_number:
-        errors.append(("id_number", "required"))
-    elif valid_id_number(id_number):
-        v["id_number"] = id_number
-    else:
-        errors.append(("id_number", BAD_ID))
-    for name, most in TEXTS.items():
-        value = get(name)
-        if value is None:
-            continue
-        if not isinstance(value, str):
-            errors.append((name, f"text of at most {most} characters"))
-            continue
-        value = value.strip()
-        if len(value) > most:
-            errors.append((name, f"text of at most {most} characters"))
-        elif value:
-            v[name] = value
-    for name, table in CHOICES:
-        value = get(name)
-        if value is None or value == "":
-            continue
-        choice = table.get(value.strip() if isinstance(value, str) else value)
-        if choice is None:
-            errors.append((name, f"one of: {', '.join(k for k in table if k.isascii())}"))
-        else:
-            v[name] = choice
-    if "gender" not in v and "id_number" in v:
+def bilingual(message: str) -> Message:
+    """A registration check's message as the catalog has it (Chinese and English)."""
+    for pattern, key in _REGISTRATION:
+        found = pattern.match(message)
+        if found:
+            params = found.groupdict()
+            if "stage" in params:
+                params["stage_zh"] = STAGE_NAMES_ZH.get(params["stage"], params["stage"])
+            if "previous" in params:
+                params["previous_zh"] = DATE_NAMES_ZH.get(params["previous"], params["previous"])
+            return msg(key, **params)
+    return Message("import-invalid", f"取值无效：{message}", message)
+
+
+def parse(raw: dict) -> tuple[dict, list[tuple[str, Message]]]:
+    """One record's values, typed (``SPEC``), and the field errors found on the way: the ID number's check
+    digit, the gender it gives when none is, the unit by id or code."""
+    v, errors = SPEC.parse(raw)
+    id_number = v.get("id_number")
+    if id_number is not None and not valid_id_number(id_number):
+        errors.append(("id_number", msg("import-bad-id-number")))
+        del v["id_number"]
+        id_number = None
+    if "gender" not in v and id_number is not None:
         v["gender"] = "male" if int(id_number[16]) % 2 else "female"
-    for name in DATES:
-        value = get(name)
-        if value is None or value == "":
-            continue
-        try:
-            v[name] = date.fromisoformat(value.strip())
-        except (AttributeError, TypeError, ValueError):
-            errors.append((name, "a date as YYYY-MM-DD"))
-    phone = get("phone")
-    if phone:
-        phone = str(phone).strip()
-        if PHONE_RE.match(phone):
-            v["phone"] = phone
-        else:
-            errors.append(("phone", "not a phone number"))
-    reached = get("reached_step")
-    if reached is not None and reached != "":
-        try:
-            v["reached_step"] = int(reached)
-        except (TypeError, ValueError):
-            errors.append(("reached_step", "a whole number from 0 to 25"))
-    unit_id = get("unit_id")
-    unit_id = str(unit_id).strip() if unit_id is not None else ""
+    unit_id, unit_code = v.pop("unit_id", None), v.pop("unit_code", None)
     if unit_id:
         v["unit_ref"] = ("id", unit_id)
-    else:
-        unit_code = get("unit_code")
-        unit_code = str(unit_code).strip() if unit_code is not None else ""
-        if unit_code:
-            v["unit_ref"] = ("code", unit_code)
-        else:
-            errors.append(("unit_id", "unit_id or unit_code is required"))
-    if "name" not in v or "stage" not in v:
-        failed = {e[0] for e in errors}
-        for name in ("name", "stage"):
-            if name not in v and name not in failed:
-                errors.append((name, "required"))
+    elif unit_code:
+        v["unit_ref"] = ("code", unit_code)
+    elif not any(name in ("unit_id", "unit_code") for name, _ in errors):
+        errors.append(("unit_id", msg("import-unit-required")))
     return v, errors
 
 
@@ -148,7 +175,11 @@ class Context:
     now: datetime
     event_head: dict
     fmt: str
-    header: tuple[str, ...] | None
+    reader: Reader  # the file's format, its encoding chosen once (``encoding``), the field of each column
+
+    @property
+    def encoding(self) -> str | None:
+        return self.reader.encoding
 
 
 @dataclass
@@ -157,13 +188,13 @@ class Prepared:
     order (a duplicate ID number across blocks is found by the caller)."""
 
     total: int = 0
-    errors: list[tuple[int, str, str]] = field(default_factory=list)
+    errors: list[tuple[int, str, Message, object]] = field(default_factory=list)
     lines: list[int] = field(default_factory=list)
     hashes: list[str] = field(default_factory=list)
     people: bytes | list[tuple] = b""
     deadlines: bytes | list[tuple] = b""
     events: list[outbox.Pack] = field(default_factory=list)
-    not_utf8: bool = False
+    not_text: tuple[str, dict] | None = None   # the block is not text in the file's encoding: catalog key, params
 
 
 def prepare(chunk: tuple[Block, bool], ctx: Context, units: Callable | None = None) -> Prepared:
@@ -176,22 +207,22 @@ def prepare(chunk: tuple[Block, bool], ctx: Context, units: Callable | None = No
     pii = _cipher(ctx.pii_key)
     checked = []
     try:
-        for line, raw in records_of(block, ctx.header, ctx.fmt, report, as_read=True):
+        for line, raw in ctx.reader.records(block, report):
             v, errors = parse(raw)
             if not errors:
-                errors = registration_errors(v, ctx.today, ctx.cfg)
+                errors = [(name, bilingual(text)) for name, text in registration_errors(v, ctx.today, ctx.cfg)]
             if not errors:
                 violation = age_violation(v, ctx.cfg)
                 if violation:
                     first = next(name for name in STAGE_DATES if v.get(name))
-                    errors = [(first, f"{violation.code}: {violation.en}")]
+                    errors = [(first, msg("import-rule", code=violation.code, zh=violation.zh, en=violation.en))]
             if errors:
                 for name, message in errors:
-                    report.add(line, name, message)
+                    report.add(line, name, message, raw.get(name))
             else:
                 checked.append((line, v))
-    except UnicodeDecodeError:
-        out.not_utf8 = True
+    except NotText as exc:
+        out.not_text = (exc.key, exc.params)
         return out
     found = (units or _worker_units(ctx))({v["unit_ref"] for _, v in checked})
     people, due, events = [], [], outbox.EventBatch("members.person.created", ctx.event_head)
@@ -201,10 +232,10 @@ def prepare(chunk: tuple[Block, bool], ctx: Context, units: Callable | None = No
         unit = found.get(ref)
         field_name = "unit_id" if ref[0] == "id" else "unit_code"
         if unit is None or not ctx.principal.sees(unit[1]):
-            report.add(line, field_name, "no such unit in your scope")
+            report.add(line, field_name, msg("import-unit-unknown"), ref[1])
             continue
         if unit[2] != "active":
-            report.add(line, field_name, "the unit is dissolved")
+            report.add(line, field_name, msg("import-unit-dissolved"), ref[1])
             continue
         v["_hash"] = pii.keyed_hash(v["id_number"])
         out.lines.append(line)
@@ -223,7 +254,7 @@ def prepare(chunk: tuple[Block, bool], ctx: Context, units: Callable | None = No
                     "probationary_since": row["probationary_since"], "classification": row["classification"],
                     "person_version": 1}, path)
     out.total = report.total
-    out.errors = [(e["line"], e["field"], e["message"]) for e in report.errors]
+    out.errors = [(e["line"], e["field"], e["message"], e["value"]) for e in report.errors]
     if not out.errors and write:
         # PEOPLE_SHARED: what ``columns`` gives every new person, and this run's id and time
         shared = ("active", 0, 1, ctx.run_id, ctx.now, ctx.now)
@@ -284,21 +315,23 @@ def _worker_units(ctx: Context) -> Callable:
 class Importer:
     """Reads the file in blocks; each block's rows are checked and prepared (in worker processes for a large
     file, see ``Config.import_processes``) while this process writes the blocks already prepared, in order,
-    with COPY, in the request's one transaction."""
+    with COPY, in the request's one transaction. A ``dry_run`` checks every row and writes nothing."""
 
-    def __init__(self, fmt: str, body_bytes: int | None):
+    def __init__(self, upload: Upload, body_bytes: int | None, dry_run: bool = False):
         kit = current_kit()
         self.session = db_session()
         self.principal = current_principal()
-        self.fmt = fmt
-        self.report = ImportReport()
+        self.upload = upload
+        self.fmt = upload.fmt
+        self.report = upload.report
+        self.dry_run = dry_run
         self.run_id = str(uuid.uuid4())
         self.postgres = self.session.get_bind().dialect.name == "postgresql"
         self.base = dict(today=dates.today(), cfg=dict(rule_config()), pii_key=kit.config.pii_key,
                          database_url=kit.config.database_url, copy_lines=self.postgres,
                          principal=self.principal, run_id=self.run_id,
                          now=datetime.now(timezone.utc), event_head=envelope_head("members.person.created"),
-                         fmt=fmt)
+                         fmt=upload.fmt)
         parallel = body_bytes is not None and body_bytes >= kit.config.import_parallel_bytes
         self.processes = kit.config.import_processes if parallel else 0
         self.max_rows = kit.config.import_max_rows
@@ -307,33 +340,35 @@ class Importer:
         self.seen: dict[str, int] = {}
         self.created = self.existing = 0
         self.optimistic = True
-        self.not_utf8 = False
+        self.not_text: tuple[str, dict] | None = None
 
-    def add(self, header, block: Block) -> None:
+    def add(self, reader: Reader, block: Block) -> None:
         if self.pipeline is None:
-            ctx = Context(header=tuple(header) if header is not None else None, **self.base)
+            ctx = Context(reader=reader, **self.base)
             self.pipeline = bulk.Pipeline(prepare, ctx, self.processes,
                                           inline=functools.partial(prepare, units=unit_lookup(self.session)),
                                           idle_seconds=self.pool_idle_seconds)
-        for prepared in self.pipeline.submit((block, not self.report.errors)):
+        for prepared in self.pipeline.submit((block, self._writing())):
             self._take(prepared)
+
+    def _writing(self) -> bool:
+        return not self.dry_run and not self.report.errors and self.not_text is None
 
     def _take(self, prepared: Prepared) -> None:
         """Merge a block's report; find ID numbers seen earlier in the file; write the block if all is well."""
-        self.not_utf8 = self.not_utf8 or prepared.not_utf8
+        self.not_text = self.not_text or prepared.not_text
         self.report.total += prepared.total
         if self.report.total > self.max_rows:
-            raise Problem(422, "Unprocessable Content",
-                          f"the file has more than {self.max_rows:,} rows; import it in parts (a county at a time)",
+            raise Problem(422, "Unprocessable Content", msg("import-too-many-rows", most=f"{self.max_rows:,}"),
                           kind="import-too-large", report={"total": self.report.total, "max_rows": self.max_rows})
-        for line, name, message in prepared.errors:
-            self.report.add(line, name, message)
+        for line, name, message, value in prepared.errors:
+            self.report.add(line, name, message, value)
         seen = self.seen
         for line, key in zip(prepared.lines, prepared.hashes):
             first = seen.setdefault(key, line)
             if first != line:
-                self.report.add(line, "id_number", f"the same ID number as line {first}")
-        if not self.report.errors and not self.not_utf8:
+                self.report.add(line, "id_number", msg("import-same-id-number", first=first))
+        if self._writing():
             self._write(prepared)
 
     def _write(self, prepared: Prepared) -> None:
@@ -371,31 +406,27 @@ class Importer:
         if self.pipeline is not None:
             self.pipeline.abandon()
 
-    def finish(self) -> ImportRun:
+    def finish(self) -> ImportRun | dict:
+        """The import done (its run), or the 422 with the whole report; a dry run's report when it passes."""
         if self.pipeline is not None:
             for prepared in self.pipeline.finish():
                 self._take(prepared)
-        if self.not_utf8:
-            raise not_utf8_problem()
+        if self.not_text is not None:
+            raise text_problem(*self.not_text)
         if self.report.errors:
             self.report.errors.sort(key=lambda e: e["line"])
-            raise Problem(422, "Unprocessable Content",
-                          f"{len({e['line'] for e in self.report.errors})} of {self.report.total} rows have errors; "
-                          "nothing was imported", kind="import-errors", report=self.report.as_dict())
+            raise import_failed(self.report)
         if self.report.total == 0:
-            raise Problem(422, "Unprocessable Content", "the file has no rows", kind="import-errors",
+            raise Problem(422, "Unprocessable Content", msg("import-no-rows"), kind="import-errors",
                           report=self.report.as_dict())
+        if self.dry_run:
+            return {"dry_run": True, "format": self.fmt, "encoding": self.upload.encoding, **self.report.as_dict()}
         run = ImportRun(id=self.run_id, org_path=self.principal.scope_path, format=self.fmt, total=self.report.total,
                         created=self.created, existing=self.existing, actor=self.principal.subject)
         self.session.add(run)
         audit("import", run.id, "completed", {"format": self.fmt, "total": run.total, "created": run.created,
                                               "existing": run.existing})
         return run
-
-
-def not_utf8_problem() -> Problem:
-    return Problem(422, "Unprocessable Content", "the file is not UTF-8 text", kind="validation",
-                   errors={"body": ["not UTF-8"]})
 
 
 def _rows(rows: bytes | list[tuple]) -> list:
@@ -411,18 +442,18 @@ def _kept(rows: bytes | list[tuple], keep: list[bool]):
     return [row for row, wanted in zip(rows, keep) if wanted]
 
 
-def run(request) -> ImportRun:
-    """Import the request's body; 422 with the line-and-field report when any row fails."""
-    fmt = format_of(request.content_type)
-    importer = Importer(fmt, request.content_length)
+def run(request, args: dict) -> ImportRun | dict:
+    """Import the request's body (any format the kit reads); 422 with the whole report when any row fails."""
+    upload = Upload.of_request(request, args, SPEC, ImportReport(SPEC))
+    importer = Importer(upload, request.content_length, dry_run=args.get("dry_run", False))
     try:
-        for header, block in read_blocks(body_stream(request), fmt, BLOCK_BYTES):
-            importer.add(header, block)
+        for block in upload.blocks(BLOCK_BYTES, BLOCK_ROWS):
+            importer.add(upload.reader, block)
         return importer.finish()
     except BaseException as exc:
         importer.abandon()  # the blocks still in the worker processes are dropped
-        if isinstance(exc, UnicodeDecodeError):
-            raise not_utf8_problem() from None
+        if isinstance(exc, NotText):
+            raise text_problem(exc.key, exc.params) from None
         raise
 
 

@@ -11,7 +11,7 @@ from shared.request import require
 from shared.http import PageArgs, with_etag
 from shared.idempotency import idempotent
 from shared.openapi import IMPORT_BODY, requires_if_match
-from shared.imports import body_stream, format_of
+from shared.imports import ImportCheckOut, checked
 
 from . import committees, compliance, dissolution, groups, imports, liaison, meetings, support, uncovered, units
 from .schemas import (ApprovalIn, ByElectionIn, CommitteeOut, CommitteePage, ComplianceArgs, ComplianceOut,
@@ -45,7 +45,7 @@ support_blp = Blueprint("support", __name__, url_prefix=PREFIX,
                         description="Support: organizers, activity funds, venue")
 compliance_blp = Blueprint("compliance", __name__, url_prefix=PREFIX,
                            description="Setup compliance of a subtree, per rule code")
-import_blp = Blueprint("imports", __name__, url_prefix=PREFIX, description="Bulk import of units (CSV, NDJSON)")
+import_blp = Blueprint("imports", __name__, url_prefix=PREFIX, description="Bulk import of units (CSV, NDJSON, XLSX)")
 
 BLUEPRINTS = [blp, committee_blp, group_blp, meeting_blp, uncovered_blp, liaison_blp, support_blp, compliance_blp,
               import_blp]
@@ -468,13 +468,17 @@ class Imports(MethodView):
     @idempotent
     @import_blp.arguments(ImportArgs, location="query")
     @import_blp.response(201, ImportOut)
+    @import_blp.alt_response(200, schema=ImportCheckOut, description="dry_run=true: the whole file's report; "
+                                                                     "nothing written")
     def post(self, args):
-        """Import units from text/csv (header row) or application/x-ndjson: idempotent by code, parents by
-        ``parent_code``; a 422 report names the line and field of each error (nothing written by default)."""
+        """Import units: CSV with a header row (UTF-8, or GBK declared by charset= or ?encoding=), NDJSON, or an
+        XLSX workbook (its first sheet, or ?sheet=); columns by their English or Chinese names (单位编码, 单位名称,
+        单位类型, 上级单位编码 ...). Idempotent by code, parents by ``parent_code``; a 422 report names the line,
+        column, value and message (中文 / English) of each error (nothing written by default)."""
         require(*WRITERS)
-        fmt = format_of(request.content_type)
-        stream = io.BytesIO(request.get_data()) if request.headers.get("Idempotency-Key") else body_stream(request)
-        return imports.import_units(stream, fmt, args["mode"])
+        stream = io.BytesIO(request.get_data()) if request.headers.get("Idempotency-Key") else None
+        result = imports.import_units(request, args, stream)
+        return checked(result) if isinstance(result, dict) else result
 
 
 @import_blp.route("/imports/<uuid:import_id>")

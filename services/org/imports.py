@@ -1,4 +1,5 @@
-"""Bulk import of units from an existing platform (CSV or NDJSON, ``shared.imports``).
+"""Bulk import of units from an existing platform: CSV (UTF-8 or GBK), NDJSON or XLSX, through the kit's one
+import pipeline (``shared.imports``: the encoding, the Chinese or English column names, typed cells, one report).
 
 - idempotent by code: a line whose unit exists with the same fields changes nothing; one whose
   name, domain, external id, establishment date or joint-branch size differ updates the unit;
@@ -19,12 +20,43 @@ from shared.request import audit, current_principal, db_session, emit_many
 from shared.bulk import copy_rows
 from shared.db import new_id, utcnow
 from shared.errors import Problem, not_found
-from shared.imports import ImportReport, read_records, validate_records
+from shared.imports import ImportField, ImportReport, ImportSpec, NotText, Upload, import_failed, text_problem, \
+    typed_records
+from shared.messages import Message, msg
 
 from . import rules
 from .models import ImportRun, Unit
-from .schemas import ImportRecord
+from .schemas import CODE, DOMAINS, UNIT_KINDS
 from .units import event_data, lock_tree, to_base36
+
+DOMAIN_NAMES_ZH = {"village": "农村", "community": "城市社区", "state_owned_enterprise": "国有企业",
+                   "private_enterprise": "非公有制企业", "social_organization": "社会组织",
+                   "public_institution": "事业单位", "school": "学校", "hospital": "公立医院",
+                   "government_agency": "机关", "other": "其他"}
+CODE_PATTERN = CODE.regex.pattern
+
+#: the columns of a units import: English name, Chinese header and aliases, kind of value
+SPEC = ImportSpec("unit", (
+    ImportField("code", "单位编码", "code", required=True, max_length=64, pattern=CODE_PATTERN,
+                hint="import-code-pattern", aliases=("组织编码", "党组织编码", "编码"), example="T-01-B1",
+                note_zh="必填，全省唯一；再次导入同一编码即更新该组织", note_en="required, unique in the province; "
+                "importing a code again updates its unit"),
+    ImportField("name", "单位名称", required=True, max_length=200, aliases=("组织名称", "党组织名称", "名称"),
+                example="东村党支部", note_zh="必填", note_en="required"),
+    ImportField("kind", "单位类型", "choice", required=True, aliases=("组织类别", "组织类型", "党组织类别"),
+                choices=tuple((kind, rules.KIND_NAMES_ZH[kind]) for kind in UNIT_KINDS), example="党支部",
+                note_zh="必填", note_en="required"),
+    ImportField("parent_code", "上级单位编码", "code", max_length=64, pattern=CODE_PATTERN, hint="import-code-pattern",
+                aliases=("上级组织编码", "上级党组织编码", "上级编码"), example="T-01",
+                note_zh="已有组织的编码，或文件中前面某行的编码", note_en="a unit already in the tree, or one on an "
+                "earlier line"),
+    ImportField("domain", "所属领域", "choice", choices=tuple((d, DOMAIN_NAMES_ZH[d]) for d in DOMAINS),
+                aliases=("领域", "单位性质"), example="农村"),
+    ImportField("external_id", "外部编号", max_length=100, aliases=("原系统编号",), example="dt-2"),
+    ImportField("established_on", "成立日期", "date", aliases=("建立日期",), example="2001-07-01"),
+    ImportField("covered_units", "覆盖单位数", "integer", low=1, high=10_000, aliases=("联合单位数",),
+                note_zh="联合党支部覆盖的单位数", note_en="a joint branch's number of member organizations"),
+))
 
 SIMPLE_FIELDS = ("name", "domain", "external_id", "established_on", "covered_units")
 CHUNK = 5000
@@ -32,11 +64,18 @@ CHUNK = 5000
 ANALYZE_AFTER = 10_000
 
 
-def import_units(stream, fmt: str, mode: str) -> ImportRun:
+def import_units(request, args: dict, stream=None) -> ImportRun | dict:
+    """Import the request's body (``stream``: a copy of it); ``args``: mode, dry_run, encoding, sheet."""
     session = db_session()
     principal = current_principal()
-    report = ImportReport()
-    records = validate_records(read_records(stream, fmt, report), ImportRecord(), report)
+    mode, dry_run = args["mode"], args.get("dry_run", False)
+    report = ImportReport(SPEC)
+    upload = Upload.of_request(request, args, SPEC, report, stream=stream)
+    try:
+        records = list(typed_records(upload))
+    except NotText as exc:
+        raise text_problem(exc.key, exc.params) from None
+    fmt = upload.fmt
     lock_tree()  # the parents and codes read next stay as read until this import commits
     existing = _existing(session, {r["code"] for _, r in records} | {r["parent_code"] for _, r in records
                                                                      if r.get("parent_code")})
@@ -53,7 +92,7 @@ def import_units(stream, fmt: str, mode: str) -> ImportRun:
         first_line.setdefault(code, line)
         if error:
             field_name, message = error
-            report.add(line, field_name, message)
+            report.add(line, field_name, message, record.get(field_name))
             failed_codes.setdefault(code, line)
             continue
         unit = existing.get(code)
@@ -66,10 +105,14 @@ def import_units(stream, fmt: str, mode: str) -> ImportRun:
                 updates.append((unit, change))
             else:
                 unchanged += 1
-    if report.errors and mode == "all_or_nothing":
-        raise Problem(422, "Unprocessable Content",
-                      f"{report.as_dict()['error_count']} error(s) in the file; nothing was imported",
-                      kind="validation", **report.as_dict())
+    report.errors.sort(key=lambda e: e["line"])
+    if report.errors and (mode == "all_or_nothing" or dry_run):
+        raise import_failed(report)
+    if report.total == 0:
+        raise Problem(422, "Unprocessable Content", msg("import-no-rows"), kind="import-errors",
+                      report=report.as_dict())
+    if dry_run:
+        return {"dry_run": True, "format": fmt, "encoding": upload.encoding, **report.as_dict()}
 
     created = _insert(session, creates, existing)
     _update(session, updates)
@@ -107,41 +150,42 @@ def _existing(session, codes: set[str]) -> dict:
 
 
 def _check(record: dict, line: int, principal, existing: dict, code_of: dict, planned: dict, first_line: dict,
-           failed_codes: dict) -> tuple[str, str] | None:
+           failed_codes: dict) -> tuple[str, Message] | None:
     """The first thing wrong with a line that passed its field checks, as (field, message)."""
     code = record["code"]
     if code in first_line:
-        return "code", f"the code appears again (first on line {first_line[code]})"
+        return "code", msg("import-code-again", first=first_line[code])
     parent_code = record.get("parent_code")
     parent_kind = None
     if parent_code:
         if parent_code in failed_codes:
-            return "parent_code", f"the parent's line {failed_codes[parent_code]} has errors"
+            return "parent_code", msg("import-parent-failed", line=failed_codes[parent_code])
         if parent_code in planned:
             parent_kind = planned[parent_code]["kind"]
         elif parent_code in existing and principal.sees(existing[parent_code].path):
             parent = existing[parent_code]
             if parent.status != "active":
-                return "parent_code", "the parent unit is dissolved"
+                return "parent_code", msg("import-parent-dissolved")
             parent_kind = parent.kind
         else:
-            return "parent_code", "no unit with this code in the tree or on an earlier line"
+            return "parent_code", msg("import-parent-unknown")
     elif not principal.province_wide:
-        return "parent_code", "required: only a province-wide administrator imports root units"
+        return "parent_code", msg("import-root-needs-province")
     violation = rules.unit_nesting(record["kind"], parent_kind)
     if violation:
-        return "kind", f"{violation.code}: {violation.en}"
+        return "kind", msg("import-rule", code=violation.code, zh=violation.zh, en=violation.en)
     unit = existing.get(code)
     if unit is not None:
         if not principal.sees(unit.path):
-            return "code", "this code belongs to another unit"
+            return "code", msg("import-code-taken")
         if unit.status != "active":
-            return "code", "the unit with this code is dissolved"
+            return "code", msg("import-unit-dissolved")
         if unit.kind != record["kind"]:
-            return "kind", f"the unit is a {unit.kind}; change its kind with PATCH /units/{unit.id}"
+            return "kind", msg("import-unit-kind-differs", kind=unit.kind, kind_zh=rules.KIND_NAMES_ZH.get(unit.kind, unit.kind),
+                               id=unit.id)
         parent_now = _parent_code(unit, code_of)
         if parent_now != parent_code:
-            return "parent_code", f"the unit stands under another parent; move it with POST /units/{unit.id}/move"
+            return "parent_code", msg("import-unit-elsewhere", id=unit.id)
     return None
 
 

@@ -5,6 +5,7 @@ from marshmallow import Schema, ValidationError, fields, validate, validates_sch
 
 from shared.catalog.org import MEETING_TYPES, SEAT_ROLES, UNIT_KINDS
 from shared.http import PageArgs, page_schema
+from shared.imports import ImportQuery, ReportEntry
 from shared.numbers import ExactDecimal, WholeNumber
 
 from .rules import LEADER_ROLES
@@ -687,23 +688,10 @@ class OffenderPage(Schema):
 
 # ----------------------------------------------------------------------------- imports
 
-class ImportArgs(Schema):
+class ImportArgs(ImportQuery):
     mode = fields.String(load_default="all_or_nothing", validate=validate.OneOf(("all_or_nothing", "valid_lines")),
                          metadata={"description": "all_or_nothing (default): any error writes nothing; "
                                                   "valid_lines: write the lines that pass"})
-
-
-class ImportRecord(Schema):
-    """One line of a units import (CSV header or NDJSON keys)."""
-
-    code = fields.String(required=True, validate=CODE)
-    name = fields.String(required=True, validate=validate.Length(min=1, max=200))
-    kind = fields.String(required=True, validate=validate.OneOf(UNIT_KINDS))
-    parent_code = fields.String(load_default=None, allow_none=True, validate=CODE)
-    domain = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(DOMAINS))
-    external_id = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=100))
-    established_on = fields.Date(load_default=None, allow_none=True)
-    covered_units = WholeNumber(load_default=None, allow_none=True, validate=COVERED_UNITS)
 
 
 class ImportOut(Schema):
@@ -715,5 +703,5 @@ class ImportOut(Schema):
     updated = WholeNumber()
     unchanged = WholeNumber()
     error_count = WholeNumber()
-    errors = fields.List(fields.Dict())
+    errors = fields.List(fields.Nested(ReportEntry), metadata={"description": "the lines skipped (valid_lines)"})
     created_at = fields.DateTime()

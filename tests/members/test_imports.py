@@ -1,5 +1,5 @@
-"""Bulk import of people (CSV and NDJSON): each row checked, errors by line and field, nothing written on failure,
-re-import idempotent by the ID number's keyed hash, person.created events written set-wise."""
+"""Bulk import of people (CSV and NDJSON): each row checked, errors by line and field in both languages, nothing
+written on failure, re-import idempotent by the ID number's keyed hash, person.created events written set-wise."""
 from __future__ import annotations
 
 import csv
@@ -103,7 +103,9 @@ def test_the_same_person_twice_in_a_file_is_an_error(client, county, tree, membe
     resp = post(client, county, as_ndjson(data), "application/x-ndjson")
     assert resp.status_code == 422
     assert resp.json["report"]["errors"] == [
-        {"line": 2, "field": "id_number", "message": "the same ID number as line 1"}]
+        {"line": 2, "field": "id_number", "column": "id_number", "value": None,
+         "message": "与第 1 行的身份证号码相同 / the same ID number as line 1",
+         "message_zh": "与第 1 行的身份证号码相同", "message_en": "the same ID number as line 1"}]
     assert people_count(members) == 0
 
 
@@ -173,8 +175,8 @@ def test_a_file_in_many_blocks_keeps_its_lines_finds_repeats_across_blocks_and_w
     data[17]["applied_on"] = "2000-13-01"
     resp = post(client, county, as_csv(data), "text/csv")
     assert resp.status_code == 422
-    assert [(e["line"], e["field"], e["message"]) for e in resp.json["report"]["errors"]] == [
-        (19, "applied_on", "a date as YYYY-MM-DD"), (27, "id_number", "the same ID number as line 4")]
+    assert [(e["line"], e["field"], e["value"], e["message_en"]) for e in resp.json["report"]["errors"]] == [
+        (19, "applied_on", "2000-13-01", "a date as YYYY-MM-DD"), (27, "id_number", None, "the same ID number as line 4")]
     assert people_count(members) == 0 and pending_events(members) == []
     data[25]["id_number"], data[17]["applied_on"] = id_number("1980-02-02", serial=99), "2000-01-01"
     ok = post(client, county, as_csv(data), "text/csv")
@@ -185,7 +187,8 @@ def test_a_file_in_many_blocks_keeps_its_lines_finds_repeats_across_blocks_and_w
 def test_a_file_that_is_not_utf8_half_way_writes_nothing(client, county, tree, members, small_blocks):
     body = as_csv(rows(tree, 20)) + "13,名字".encode("gb18030") + b"\n"
     resp = post(client, county, body, "text/csv")
-    assert resp.status_code == 422 and resp.json["errors"] == {"body": ["not UTF-8"]}
+    assert resp.status_code == 422 and resp.json["type"].endswith("import-encoding")
+    assert "charset=gbk" in resp.json["detail_zh"] and "?encoding=gb18030" in resp.json["detail_en"]
     assert people_count(members) == 0 and pending_events(members) == []
 
 

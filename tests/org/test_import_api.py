@@ -1,5 +1,5 @@
-"""Bulk import of units: CSV and NDJSON, idempotent by code, the report names line and field,
-all-or-nothing by default, parents earlier in the same file."""
+"""Bulk import of units: CSV and NDJSON, idempotent by code, the report names line and field (the kit's one
+report shape, both languages), all-or-nothing by default, parents earlier in the same file."""
 import json
 
 import pytest
@@ -95,10 +95,14 @@ def test_the_report_names_line_and_field_and_nothing_is_written(org, tree):
     events = len(pending_events(org.app))
     resp = post(org, body)
     assert resp.status_code == 422, resp.json
-    errors = {(e["line"], e["field"]) for e in resp.json["errors"]}
+    report = resp.json["report"]
+    errors = {(e["line"], e["field"]) for e in report["errors"]}
     assert errors == {(3, "parent_code"), (4, "name"), (5, "parent_code"), (6, "domain"), (8, "code"), (9, "kind")}
-    assert any("ORG.UNIT_NESTING" in e["message"] for e in resp.json["errors"])
-    assert resp.json["total"] == 8 and resp.json["error_count"] == 6
+    nesting = next(e for e in report["errors"] if "ORG.UNIT_NESTING" in e["message"])
+    assert nesting["message_zh"].startswith("ORG.UNIT_NESTING：") and nesting["message_en"].startswith("ORG.UNIT_NESTING: ")
+    domain = next(e for e in report["errors"] if e["field"] == "domain")
+    assert (domain["column"], domain["value"]) == ("domain", "farm") and "农村" in domain["message_zh"]
+    assert report["total"] == 8 and report["error_count"] == 6 and report["valid"] == 2
     assert len(units_by_code(org)) == before and len(pending_events(org.app)) == events
 
 
@@ -120,16 +124,16 @@ def test_valid_lines_mode_writes_the_good_lines_and_skips_children_of_bad_ones(o
 def test_an_existing_unit_under_another_parent_is_not_moved_by_import(org, tree):
     body = f"code,name,kind,parent_code\n{tree['branch']['code']},{tree['branch']['name']},branch,{tree['other_county']['code']}\n"
     resp = post(org, body)
-    assert resp.status_code == 422 and resp.json["errors"][0]["field"] == "parent_code"
+    assert resp.status_code == 422 and resp.json["report"]["errors"][0]["field"] == "parent_code"
 
 
 def test_a_county_imports_only_under_its_subtree(org, tree):
     county = org.as_("organizer", tree["county"]["id"])
     outside = f"code,name,kind,parent_code\nX-1,外县街道,township,{tree['other_county']['code']}\n"
     resp = post(org, outside, headers=county)
-    assert resp.status_code == 422 and resp.json["errors"][0]["field"] == "parent_code"
+    assert resp.status_code == 422 and resp.json["report"]["errors"][0]["field"] == "parent_code"
     root = "code,name,kind\nX-2,另一个省,province\n"
-    assert post(org, root, headers=county).json["errors"][0]["field"] == "parent_code"
+    assert post(org, root, headers=county).json["report"]["errors"][0]["field"] == "parent_code"
     inside = f"code,name,kind,parent_code\nX-3,本县街道,township,{tree['county']['code']}\n"
     assert post(org, inside, headers=county).status_code == 201
 
@@ -143,7 +147,7 @@ def test_malformed_lines_are_reported(org, tree):
     body = '{"code": "J-1", "name": "x", "kind": "township", "parent_code": "%s"}\nnot json\n[1]\n' % tree["county"]["code"]
     resp = post(org, body, "application/x-ndjson")
     assert resp.status_code == 422
-    assert {(e["line"], e["field"]) for e in resp.json["errors"]} == {(2, "*"), (3, "*")}
+    assert {(e["line"], e["field"]) for e in resp.json["report"]["errors"]} == {(2, "*"), (3, "*")}
     with org.app.extensions["zhibu"].db.Session() as session:
         assert session.scalar(select(func.count()).select_from(Unit).where(Unit.code == "J-1")) == 0
 
