@@ -310,3 +310,117 @@ class Imports(MethodView):
         require(*WRITERS)
         result = imports.run(request, args)
         return checked(result) if isinstance(result, dict) else result
+
+
+# ----------------------------------------------------------------------------- party dues (DUES.*)
+
+from shared import imports as kit_imports  # noqa: E402 (the dues section's imports)
+
+from . import dues  # noqa: E402
+from .schemas import (BillListArgs, BillPage, BillsIn, BillsOut, DuesArrearsArgs, DuesArrearsOut,  # noqa: E402
+                      DuesBaseIn, DuesBaseOut, DuesReportArgs, DuesReportOut, PaymentImportArgs, PaymentImportOut,
+                      PaymentIn, PaymentListArgs, PaymentOut, PaymentPage, PersonDuesArgs, PersonDuesOut)
+
+dues_blp = Blueprint("dues", __name__, url_prefix=PREFIX,
+                     description="Party dues (党费): bases, monthly bills, payments, arrears and the report")
+BLUEPRINTS.append(dues_blp)
+
+
+@dues_blp.route("/people/<uuid:person_id>/dues")
+class PersonDues(MethodView):
+    @dues_blp.arguments(PersonDuesArgs, location="query")
+    @dues_blp.response(200, PersonDuesOut)
+    def get(self, args, person_id):
+        """A member's dues bases, bills and payments (of a year, or all), and the arrears as of a day."""
+        return dues.person_dues(people.get_in_scope(person_id), args)
+
+
+@dues_blp.route("/people/<uuid:person_id>/dues/bases")
+class DuesBases(MethodView):
+    @dues_blp.doc(operationId="recordDuesBase")
+    @idempotent
+    @dues_blp.arguments(DuesBaseIn)
+    @dues_blp.response(201, DuesBaseOut)
+    def post(self, body, person_id):
+        """Record the dues base of a year from a month on (DUES.BASE) and the monthly amount the brackets give
+        (DUES.RATE); the same month again corrects it, and its unpaid bills take the new amount."""
+        require(*WRITERS)
+        return dues.record_base(people.get_in_scope(person_id, for_update=True), body)
+
+
+@dues_blp.route("/people/<uuid:person_id>/dues/payments")
+class DuesPayments(MethodView):
+    @dues_blp.doc(operationId="recordDuesPayment")
+    @idempotent
+    @dues_blp.arguments(PaymentIn)
+    @dues_blp.response(201, PaymentOut)
+    def post(self, body, person_id):
+        """Record a payment of whole months (DUES.MONTHLY): one month, a quarter, in advance (up to a year) or
+        arrears paid later; less than due is refused (409), more is a voluntary extra."""
+        require(*WRITERS)
+        return dues.record_payment(people.get_in_scope(person_id, for_update=True), body)
+
+
+@dues_blp.route("/dues/bills")
+class DuesBills(MethodView):
+    @dues_blp.arguments(BillListArgs, location="query")
+    @dues_blp.response(200, BillPage)
+    def get(self, args):
+        """Dues bills in a subtree (of a month, or the unpaid ones), by cursor."""
+        return dues.list_bills(args)
+
+    @dues_blp.doc(operationId="generateDuesBills")
+    @dues_blp.arguments(BillsIn)
+    @dues_blp.response(201, BillsOut)
+    def post(self, body):
+        """Make a month's bills for every party member under the unit who has none yet (set-wise; running it
+        again adds only the missing ones, so no Idempotency-Key is needed); then record the six months'
+        arrears grounds of the subtree (DUES.ARREARS)."""
+        require(*WRITERS)
+        return dues.generate(body)
+
+
+@dues_blp.route("/dues/payments")
+class DuesPaymentList(MethodView):
+    @dues_blp.arguments(PaymentListArgs, location="query")
+    @dues_blp.response(200, PaymentPage)
+    def get(self, args):
+        """Dues payments recorded in a subtree (or of one import), by cursor."""
+        return dues.list_payments(args)
+
+
+@dues_blp.route("/dues/payments/imports")
+class DuesPaymentImports(MethodView):
+    @dues_blp.doc(operationId="importDuesPayments", requestBody=IMPORT_BODY)
+    @dues_blp.arguments(PaymentImportArgs, location="query")
+    @dues_blp.response(201, PaymentImportOut)
+    @dues_blp.alt_response(200, schema=kit_imports.ImportCheckOut, description="dry_run=true: the whole file's report; "
+                                                                  "nothing written")
+    def post(self, args):
+        """Import payments from the bank's or the payment platform's file (CSV, NDJSON or XLSX; 人员ID or
+        身份证号码, 交纳日期, 起始月份, 截止月份, 金额, 流水号). Any bad line: 422 with the report, nothing
+        written. A reference already recorded for the person counts as ``existing``: importing a file again
+        records nothing twice."""
+        require(*WRITERS)
+        result = dues.import_payments(request, args)
+        return kit_imports.checked(result) if result.get("dry_run") else result
+
+
+@dues_blp.route("/dues/arrears")
+class DuesArrears(MethodView):
+    @dues_blp.arguments(DuesArrearsArgs, location="query")
+    @dues_blp.response(200, DuesArrearsOut)
+    def get(self, args):
+        """Members three or more consecutive months in arrears (an alert) or six or more (a ground of
+        MEMBERS.UNQUALIFIED, recorded in the management records; never a removal by itself)."""
+        return dues.arrears(args)
+
+
+@dues_blp.route("/dues/report")
+class DuesReport(MethodView):
+    @dues_blp.arguments(DuesReportArgs, location="query")
+    @dues_blp.response(200, DuesReportOut)
+    def get(self, args):
+        """Due, paid and outstanding by month for the subtree and each branch in it; JSON, CSV or XLSX by
+        ``format=`` or Accept."""
+        return dues.report(args)

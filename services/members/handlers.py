@@ -18,8 +18,8 @@ from shared.consumer import Handlers
 from shared import outbox
 from shared.http import under_clause
 
-from .models import (Deadline, ManagementAction, OrgUnitView, Person, PointAward, Review, StepRecord, TrainingCredit,
-                     Transfer, kit)
+from .models import (Deadline, DuesBase, DuesBill, DuesPayment, ManagementAction, OrgUnitView, Person, PointAward,
+                     Review, StepRecord, TrainingCredit, Transfer, kit)
 from .people import person_state
 from .points import award_for_training
 from .transfers import follow_paths
@@ -70,7 +70,8 @@ def follow_moved_units(session, event):
         person_path = select(Person.org_path).where(Person.id == model.person_id).scalar_subquery()
         session.execute(update(model).where(model.person_id.in_(people)).values(org_path=person_path)
                         .execution_options(synchronize_session=False))
-    for model, column in ((PointAward, PointAward.unit_id), (Review, Review.unit_id)):
+    for model, column in ((PointAward, PointAward.unit_id), (Review, Review.unit_id), (DuesBase, DuesBase.unit_id),
+                          (DuesBill, DuesBill.unit_id), (DuesPayment, DuesPayment.unit_id)):
         path = select(OrgUnitView.path).where(OrgUnitView.id == column).scalar_subquery()
         session.execute(update(model).where(column.in_(units)).values(org_path=path)
                         .execution_options(synchronize_session=False))

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import JSON, Boolean, Date, Float, Index, Integer, String, Text, UniqueConstraint, text
+from sqlalchemy import JSON, BigInteger, Boolean, Date, Float, Index, Integer, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from shared.db import BigId, HashString, PathString, UTCDateTime, compare_version, new_id, utcnow
@@ -256,6 +256,82 @@ class ImportRun(Base):
     existing: Mapped[int] = mapped_column(Integer)
     actor: Mapped[str] = mapped_column(String(200))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+
+# ----------------------------------------------------------------------------- party dues (DUES.*)
+# Amounts are whole fen (分) in integer columns: exact in SQL sums on every database; Decimal in Python.
+
+class DuesBase(Base):
+    """A member's dues base for a year from a month on (DUES.BASE), with what it was derived from, or a flat
+    category (DUES.RATE), and the monthly amount the rules give. One per person and month it takes effect."""
+
+    __tablename__ = "dues_bases"
+    __table_args__ = (UniqueConstraint("person_id", "effective_from", name="uq_dues_bases_person_month"),
+                      Index("ix_dues_bases_org_path", "org_path", "id"))
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    person_id: Mapped[str] = mapped_column(String(36))
+    unit_id: Mapped[str] = mapped_column(String(36))
+    org_path: Mapped[str] = mapped_column(PathString)
+    year: Mapped[int] = mapped_column(Integer)
+    #: the first day of the month it takes effect (January, or the month the income changed)
+    effective_from: Mapped[date] = mapped_column(Date)
+    category: Mapped[str] = mapped_column(String(20))
+    #: [{"item": ..., "amount": "1234.56"}] and [{"kind": "income_tax", "amount": ...}]
+    income: Mapped[list] = mapped_column(JSON, default=list)
+    deductions: Mapped[list] = mapped_column(JSON, default=list)
+    base_fen: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    rate: Mapped[str | None] = mapped_column(String(12), nullable=True)
+    amount_fen: Mapped[int] = mapped_column(BigInteger)
+    note: Mapped[str | None] = mapped_column(String(500), nullable=True)
+    recorded_by: Mapped[str] = mapped_column(String(200))
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class DuesBill(Base):
+    """What one member owes for one month (DUES.MONTHLY), and what of it is paid, when, by which payment."""
+
+    __tablename__ = "dues_bills"
+    __table_args__ = (UniqueConstraint("person_id", "month", name="uq_dues_bills_person_month"),
+                      Index("ix_dues_bills_org_path_month", "org_path", "month"),
+                      Index("ix_dues_bills_unit_month", "unit_id", "month"))
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    person_id: Mapped[str] = mapped_column(String(36))
+    unit_id: Mapped[str] = mapped_column(String(36))
+    org_path: Mapped[str] = mapped_column(PathString)
+    month: Mapped[date] = mapped_column(Date)
+    category: Mapped[str] = mapped_column(String(20))
+    due_fen: Mapped[int] = mapped_column(BigInteger)
+    paid_fen: Mapped[int] = mapped_column(BigInteger, default=0)
+    paid_on: Mapped[date | None] = mapped_column(Date, nullable=True)
+    payment_id: Mapped[str | None] = mapped_column(String(36), nullable=True)
+    #: paid after its month ended: arrears paid later, recorded as such
+    late: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class DuesPayment(Base):
+    """One payment of whole months (monthly, quarterly, in advance, or arrears), by hand or imported."""
+
+    __tablename__ = "dues_payments"
+    __table_args__ = (UniqueConstraint("person_id", "reference", name="uq_dues_payments_reference"),
+                      Index("ix_dues_payments_org_path", "org_path", "paid_on"),
+                      Index("ix_dues_payments_person", "person_id", "paid_on"))
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    person_id: Mapped[str] = mapped_column(String(36))
+    unit_id: Mapped[str] = mapped_column(String(36))
+    org_path: Mapped[str] = mapped_column(PathString)
+    paid_on: Mapped[date] = mapped_column(Date)
+    from_month: Mapped[date] = mapped_column(Date)
+    to_month: Mapped[date] = mapped_column(Date)
+    kind: Mapped[str] = mapped_column(String(20))
+    amount_fen: Mapped[int] = mapped_column(BigInteger)
+    due_fen: Mapped[int] = mapped_column(BigInteger)
+    channel: Mapped[str] = mapped_column(String(20))
+    #: the bank's or the platform's transaction number: the same payment imported twice is one
+    reference: Mapped[str | None] = mapped_column(String(100), nullable=True)
+    import_id: Mapped[str | None] = mapped_column(String(36), nullable=True)
+    recorded_by: Mapped[str] = mapped_column(String(200))
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
 # the org read-model is the kit's; this service looks units up by code (imports) and lists children (reports)

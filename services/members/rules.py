@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, timedelta
+from decimal import ROUND_HALF_UP, Decimal
 
 from shared.dates import (CalendarNotPublished, add_months, add_working_days, add_years, age_on,
                           birthday_reached, next_working_day)
@@ -764,3 +765,198 @@ def party_standing_years(full_member_since: date | None, today: date) -> int | N
     if full_member_since is None or full_member_since > today:
         return None
     return age_on(full_member_since, today)
+
+
+# ----------------------------------------------------------------------------- party dues (DUES.*)
+# 规定 = 关于中国共产党党费收缴、使用和管理的规定 (2008), part 一 "党费的收缴" (items 1-10); 党章 art. 9.
+# Amounts are Decimal (never float), in yuan, rounded to the fen half up; the *config* values are text
+# ("0.005") so that a rules file in JSON cannot turn them into binary fractions.
+
+DEFAULTS.update({
+    #: DUES.RATE (规定 一.2): employed, the whole base at the rate of its bracket, each inclusive at its top
+    "dues_employed_brackets": [["3000.00", "0.005"], ["5000.00", "0.01"], ["10000.00", "0.015"], [None, "0.02"]],
+    #: DUES.RATE (规定 一.3): retired, on the pension actually received
+    "dues_retired_brackets": [["5000.00", "0.005"], [None, "0.01"]],
+    #: DUES.RATE (规定 一.5): students, unemployed members, members on minimum living support: a flat amount
+    "dues_flat_amounts": {"student": "0.20", "unemployed": "0.20", "minimum_living": "0.20"},
+    #: DUES.RATE (规定 一.4): farmers pay 0.2 to 1 yuan a month (the branch sets it; the lower bound by default)
+    "dues_farmer_range": ["0.20", "1.00"],
+    #: DUES.MONTHLY (规定 一.8): paid in advance at most this many months after the month of payment
+    "dues_advance_months": 12,
+    #: DUES.ARREARS (党章 art. 9): the branch is warned at 3 months unpaid; 6 are a ground (自行脱党)
+    "dues_arrears_alert_months": 3,
+    "dues_arrears_ground_months": 6,
+})
+
+FEN = Decimal("0.01")
+DUES_CATEGORIES = ("employed", "retired", "farmer", "student", "unemployed", "minimum_living")
+#: the categories whose dues are a share of a base (the others pay a flat amount)
+DUES_BASED = ("employed", "retired")
+#: what DUES.BASE deducts from the salary income
+DUES_DEDUCTIONS = ("income_tax", "pension", "medical", "unemployment", "housing_fund")
+DUES_CATEGORY_ZH = {"employed": "在职", "retired": "离退休", "farmer": "农民", "student": "学生",
+                    "unemployed": "下岗失业", "minimum_living": "最低生活保障"}
+
+
+def fen(amount: Decimal) -> Decimal:
+    """An amount rounded to the fen (分), half up, as the finance rules round."""
+    return amount.quantize(FEN, rounding=ROUND_HALF_UP)
+
+
+def _decimal(value) -> Decimal:
+    return value if isinstance(value, Decimal) else Decimal(str(value))
+
+
+def month_of(day: date) -> date:
+    return day.replace(day=1)
+
+
+def _month_text(month: date) -> str:
+    return f"{month.year}-{month.month:02d}"
+
+
+@dataclass(frozen=True)
+class DuesAmount:
+    """The monthly dues of one member: the amount, and the rate and base it came from (None for a flat one)."""
+
+    amount: Decimal
+    rate: Decimal | None = None
+    base: Decimal | None = None
+
+
+def dues_base(income: list[Decimal], deductions: list[Decimal]) -> tuple[Decimal, Violation | None]:
+    """DUES.BASE: the monthly salary income less individual income tax, pension, medical and unemployment
+    insurance and the housing fund, recorded with what it was derived from (规定 一.1)."""
+    gross = sum((_decimal(v) for v in income), Decimal("0"))
+    taken = sum((_decimal(v) for v in deductions), Decimal("0"))
+    base = fen(gross - taken)
+    if not income:
+        return base, Violation("DUES.BASE", en="the dues base is derived from the income: give at least one item",
+                               zh="党费计算基数须根据收入项目核定，请至少填写一项收入", facts={})
+    if base < 0:
+        return base, Violation("DUES.BASE",
+                               en=f"the deductions ({fen(taken)}) exceed the income ({fen(gross)})",
+                               zh=f"扣除项合计（{fen(taken)}元）超过收入合计（{fen(gross)}元）",
+                               facts={"income": str(fen(gross)), "deductions": str(fen(taken))})
+    return base, None
+
+
+def _bracket_rate(base: Decimal, brackets: list) -> Decimal:
+    for top, rate in brackets:
+        if top is None or base <= _decimal(top):
+            return _decimal(rate)
+    return _decimal(brackets[-1][1])
+
+
+def dues_rate(category: str, base: Decimal | None, farmer_amount: Decimal | None,
+              cfg: dict) -> DuesAmount | Violation:
+    """DUES.RATE: employed ≤3,000 0.5%, ≤5,000 1%, ≤10,000 1.5%, above 2%; retired ≤5,000 0.5%, above 1%;
+    students, unemployed, minimum living support 0.2; farmers 0.2-1 (*config*); to the fen (规定 一.2-5)."""
+    if category in DUES_BASED:
+        if base is None:
+            return Violation("DUES.RATE", en=f"a {category} member's dues are a share of the base: give the base",
+                             zh=f"{DUES_CATEGORY_ZH[category]}党员按计算基数的比例交纳党费，须有计算基数",
+                             facts={"category": category})
+        base = _decimal(base)
+        rate = _bracket_rate(base, cfg[f"dues_{category}_brackets"])
+        return DuesAmount(fen(base * rate), rate, base)
+    if category == "farmer":
+        low, high = (_decimal(v) for v in cfg["dues_farmer_range"])
+        amount = low if farmer_amount is None else _decimal(farmer_amount)
+        if not low <= amount <= high:
+            return Violation("DUES.RATE", en=f"a farmer pays {low} to {high} yuan a month; {amount} was given",
+                             zh=f"农民党员每月交纳党费{low}元至{high}元，填写的是{amount}元",
+                             facts={"amount": str(amount), "least": str(low), "most": str(high)})
+        return DuesAmount(fen(amount))
+    return DuesAmount(fen(_decimal(cfg["dues_flat_amounts"][category])))
+
+
+def dues_payable_from(stage: str, probationary_since: date | None) -> date | None:
+    """DUES.MONTHLY: a probationary member pays from the month of admission (规定 一.7); None: no limit known."""
+    if stage == "probationary" and probationary_since is not None:
+        return month_of(probationary_since)
+    return None
+
+
+def dues_payment_kind(first: date, last: date, paid_on: date) -> str:
+    """DUES.MONTHLY: what a payment of the months ``first``..``last`` made on ``paid_on`` is (规定 一.8):
+    ``quarterly`` (a calendar quarter paid within it), ``arrears`` (months before the month of payment, paid
+    later), ``advance`` (months after it) or ``monthly``."""
+    paid = month_of(paid_on)
+    quarter = date(first.year, (first.month - 1) // 3 * 3 + 1, 1)
+    if first == quarter and last == add_months(quarter, 2) and first <= paid <= last:
+        return "quarterly"
+    if first < paid:
+        return "arrears"
+    if last > paid:
+        return "advance"
+    return "monthly"
+
+
+def dues_months(first: date, last: date, paid_on: date, payable_from: date | None,
+                advance_months: int) -> Violation | None:
+    """DUES.MONTHLY: dues are paid monthly; quarterly or in advance (up to a year, *config*) with the branch's
+    consent; arrears may be paid later; a probationary member pays from the month of admission (规定 一.7-8)."""
+    if last < first:
+        return Violation("DUES.MONTHLY", en=f"the months paid end ({_month_text(last)}) before they begin "
+                         f"({_month_text(first)})", zh="交纳党费的截止月份早于起始月份",
+                         facts={"from": _month_text(first), "to": _month_text(last)})
+    if payable_from is not None and first < payable_from:
+        return Violation("DUES.MONTHLY",
+                         en=f"a probationary member pays dues from the month of admission ({_month_text(payable_from)})",
+                         zh=f"预备党员从被接收为预备党员的当月（{_month_text(payable_from)}）起交纳党费",
+                         facts={"from": _month_text(first), "payable_from": _month_text(payable_from)})
+    latest = add_months(month_of(paid_on), advance_months)
+    if last > latest:
+        return Violation("DUES.MONTHLY",
+                         en=f"dues are paid in advance for at most {advance_months} months: on {paid_on}, up to "
+                            f"{_month_text(latest)}",
+                         zh=f"预交党费一般不超过{advance_months}个月：{paid_on}交纳的，最多预交至{_month_text(latest)}",
+                         facts={"to": _month_text(last), "latest": _month_text(latest)})
+    return None
+
+
+def dues_paid_in_full(due: Decimal, paid: Decimal, months: int) -> Violation | None:
+    """DUES.MONTHLY: a payment settles whole months at their amount; more is a voluntary extra (规定 一.6)."""
+    if _decimal(paid) >= _decimal(due):
+        return None
+    return Violation("DUES.MONTHLY",
+                     en=f"the dues of the {months} months paid are {fen(_decimal(due))} yuan; {fen(_decimal(paid))} "
+                        "does not cover them",
+                     zh=f"所交{months}个月的党费应为{fen(_decimal(due))}元，实交{fen(_decimal(paid))}元不足",
+                     facts={"due": str(fen(_decimal(due))), "paid": str(fen(_decimal(paid)))})
+
+
+def _runs(months: list[date]) -> list[tuple[date, date, int]]:
+    runs: list[tuple[date, date, int]] = []
+    for month in sorted(set(months)):
+        if runs and add_months(runs[-1][1], 1) == month:
+            runs[-1] = (runs[-1][0], month, runs[-1][2] + 1)
+        else:
+            runs.append((month, month, 1))
+    return runs
+
+
+def dues_arrears(unpaid: list[date], as_of: date, alert_months: int, ground_months: int) -> Violation | None:
+    """DUES.ARREARS (deadline): six consecutive months unpaid without a valid reason are a ground of
+    MEMBERS.UNQUALIFIED (自行脱党, 党章 art. 9); the branch is warned at three (*config*). ``unpaid``: the months
+    billed and not paid; a month counts once it has ended (before the month of ``as_of``)."""
+    ended = [m for m in unpaid if m < month_of(as_of)]
+    if not ended:
+        return None
+    first, last, count = max(_runs(ended), key=lambda run: (run[2], run[0]))
+    if count < alert_months:
+        return None
+    facts = {"since": first, "until": last, "months": count}
+    span_en, span_zh = f"{_month_text(first)} to {_month_text(last)}", f"{_month_text(first)}至{_month_text(last)}"
+    if count >= ground_months:
+        return Violation("DUES.ARREARS",
+                         en=f"dues unpaid for {count} consecutive months ({span_en}): a ground of MEMBERS.UNQUALIFIED "
+                            "(自行脱党) for the branch to decide on",
+                         zh=f"连续{count}个月（{span_zh}）未交纳党费，属于按自行脱党处理的情形，由党支部研究处置",
+                         facts={**facts, "level": "ground"})
+    return Violation("DUES.ARREARS",
+                     en=f"dues unpaid for {count} consecutive months ({span_en}); at {ground_months} it is a ground "
+                        "of MEMBERS.UNQUALIFIED",
+                     zh=f"已连续{count}个月（{span_zh}）未交纳党费，请及时督促；连续{ground_months}个月不交纳的按自行脱党处理",
+                     facts={**facts, "level": "alert"})

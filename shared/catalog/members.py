@@ -100,3 +100,64 @@ class StepRecorded(Schema):
     reverses_step_id = fields.UUID(allow_none=True, metadata={
         "description": "set on a reversal: the step it undoes (its breaches no longer count)"})
     person_version = fields.Integer(required=True)
+
+
+# ----------------------------------------------------------------------------- party dues (DUES.*)
+# Amounts are decimal text in yuan to the fen ("15.00"), never binary floats; months are "YYYY-MM".
+
+DUES_CATEGORIES = ("employed", "retired", "farmer", "student", "unemployed", "minimum_living")
+MONTH = validate.Regexp(r"^\d{4}-(0[1-9]|1[0-2])$")
+
+
+@event("members.dues.based")
+class DuesBased(Schema):
+    """A member's dues base (DUES.BASE) or flat category was recorded, with the monthly amount it gives."""
+
+    base_id = fields.UUID(required=True)
+    person_id = fields.UUID(required=True)
+    unit_id = fields.UUID(required=True)
+    year = fields.Integer(required=True)
+    effective_from = fields.String(required=True, validate=MONTH)
+    category = fields.String(required=True, validate=validate.OneOf(DUES_CATEGORIES))
+    base = fields.Decimal(allow_none=True, as_string=True, metadata={"description": "null for a flat category"})
+    rate = fields.Decimal(allow_none=True, as_string=True)
+    amount = fields.Decimal(required=True, as_string=True, metadata={"description": "monthly dues, yuan"})
+
+
+@event("members.dues.billed")
+class DuesBilled(Schema):
+    """A branch's dues bills for a month were generated (DUES.MONTHLY): how many new ones and what they add up to."""
+
+    unit_id = fields.UUID(required=True)
+    month = fields.String(required=True, validate=MONTH)
+    bills = fields.Integer(required=True)
+    amount = fields.Decimal(required=True, as_string=True)
+
+
+@event("members.dues.paid")
+class DuesPaid(Schema):
+    """A member paid dues for whole months: monthly, quarterly, in advance, or arrears paid later."""
+
+    payment_id = fields.UUID(required=True)
+    person_id = fields.UUID(required=True)
+    unit_id = fields.UUID(required=True)
+    paid_on = fields.Date(required=True)
+    from_month = fields.String(required=True, validate=MONTH)
+    to_month = fields.String(required=True, validate=MONTH)
+    kind = fields.String(required=True, validate=validate.OneOf(("monthly", "quarterly", "advance", "arrears")))
+    amount = fields.Decimal(required=True, as_string=True)
+    due = fields.Decimal(required=True, as_string=True)
+
+
+@event("members.dues.overdue")
+class DuesOverdue(Schema):
+    """A member's dues are unpaid for six consecutive months (DUES.ARREARS): a ground of MEMBERS.UNQUALIFIED
+    is in the management records, for the branch to decide on (never a removal by itself)."""
+
+    person_id = fields.UUID(required=True)
+    unit_id = fields.UUID(required=True)
+    action_id = fields.UUID(required=True)
+    since = fields.String(required=True, validate=MONTH)
+    until = fields.String(required=True, validate=MONTH)
+    months = fields.Integer(required=True)
+    outstanding = fields.Decimal(required=True, as_string=True)
