@@ -40,7 +40,7 @@ from prometheus_client import Counter, Histogram
 
 from shared import metrics
 from shared.auth import AuthError, TokenVerifier
-from shared.config import DEFAULT_PORTS, SERVICES, Config
+from shared.config import DEFAULT_PORTS, SERVICES, Config, MiB, body_limit
 from shared.context import request_id_var
 from shared.errors import problem_response
 from shared.logs import accepted_request_id, configure_logging
@@ -61,7 +61,6 @@ PATH_SAFE = "/:@!$&'()*+,;=~"
 QUERY_SAFE = PATH_SAFE + "?%[]"
 PUBLIC_PATHS = ("/healthz", "/readyz", "/metrics")
 READ_METHODS = ("GET", "HEAD")
-MiB = 1 << 20
 PROXIED = Counter("zhibu_gateway_requests_total", "Requests answered by the gateway", ["service", "status"])
 UPSTREAM_LATENCY = Histogram("zhibu_gateway_upstream_seconds", "Time waiting for a service", ["service"],
                              buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10))
@@ -316,9 +315,8 @@ class Gateway:
 
     # ------------------------------------------------------------------ proxying
     def body_limit(self, method: str, path: str) -> int:
-        if method == "POST" and path.rstrip("/").endswith("/imports"):
-            return self.settings.max_import_bytes
-        return self.settings.max_request_bytes
+        return body_limit(method, path, max_request_bytes=self.settings.max_request_bytes,
+                          max_import_bytes=self.settings.max_import_bytes)
 
     def proxy(self, environ, start_response, exchange: Exchange, raw_path: bytes):
         path = exchange.path

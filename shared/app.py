@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from flask import Flask, Response, g, request
 from flask_smorest import Api
 from sqlalchemy import text
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DataError, IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
 from . import metrics
@@ -29,6 +29,7 @@ from .errors import from_http_exception, problem_response, register_error_handle
 from .events import broker_connection
 from .idempotency import PURGE_JOB
 from .logs import accepted_request_id, configure_logging
+from .messages import msg
 from .models import KitModels
 from .openapi import ContractPlugin
 from .orgview import org_view_handlers, resolve_view_path
@@ -162,6 +163,9 @@ def _begin(kit: ServiceKit, unauthenticated: tuple):
     g.started = time.perf_counter()
     g.request_id = accepted_request_id(request.headers.get("X-Request-Id"))
     g.rid_token = request_id_var.set(g.request_id)
+    refused = _refused_input(kit)
+    if refused is not None:
+        return refused
     if request.path in unauthenticated or not request.path.startswith("/api/"):
         return None
     try:
@@ -177,6 +181,23 @@ def _begin(kit: ServiceKit, unauthenticated: tuple):
             scope_path = kit.scope_resolver(session, principal.scope)
     g.principal = Principal(principal.subject, principal.roles, principal.scope, scope_path)
     g.principal_token = principal_var.set(g.principal)
+    return None
+
+
+def _refused_input(kit: ServiceKit) -> Response | None:
+    """What no view sees: a NUL in the path (no route holds one: 404) or the query string (422), and a
+    body over the service's limit (413; a body without a length stops being read at the limit)."""
+    if "\x00" in request.path:
+        return problem_response(404, "Not Found", msg("not-found", what="resource"), kind="not-found")
+    for key, value in request.args.items(multi=True):
+        if "\x00" in key or "\x00" in value:
+            return problem_response(422, "Unprocessable Content", msg("invalid-fields"), kind="validation",
+                                    errors={"query": {key.replace("\x00", ""): [str(msg("nul-character"))]}})
+    limit = kit.config.body_limit(request.method, request.path)
+    request.max_content_length = limit
+    if request.content_length is not None and request.content_length > limit:
+        return problem_response(413, "Content Too Large", msg("request-too-large", limit=limit),
+                                kind="too-large")
     return None
 
 
@@ -197,6 +218,9 @@ def _commit(response: Response) -> Response:
     except StaleDataError:
         session.rollback()
         response = stale_write_response()
+    except DataError:
+        session.rollback()
+        response = problem_response(422, "Unprocessable Content", msg("value-does-not-fit"), kind="validation")
     finally:
         session.close()
     return response

@@ -6,7 +6,7 @@ in, so the log is read province-wide, by an admin whose token has no scope; a sc
 from __future__ import annotations
 
 from flask.views import MethodView
-from flask_smorest import Blueprint
+from .parsing import Blueprint
 from marshmallow import Schema, fields, validate
 
 from .request import current_kit, current_principal, db_session

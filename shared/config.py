@@ -16,6 +16,15 @@ from pathlib import Path
 SERVICES = ("org", "members", "training", "evaluation", "webhooks")
 DEFAULT_PORTS = {"gateway": 8000, "org": 8001, "members": 8002, "training": 8003, "evaluation": 8004,
                  "webhooks": 8005}
+MiB = 1 << 20
+
+
+def body_limit(method: str, path: str, *, max_request_bytes: int, max_import_bytes: int) -> int:
+    """The most bytes a request body may hold: a bulk import (``POST .../imports``) the larger limit. The
+    gateway and every service apply the same limits (``ZHIBU_MAX_REQUEST_BYTES``, ``ZHIBU_MAX_IMPORT_BYTES``)."""
+    if method == "POST" and path.rstrip("/").endswith("/imports"):
+        return max_import_bytes
+    return max_request_bytes
 
 
 def var_dir() -> Path:
@@ -79,6 +88,9 @@ class Config:
     import_max_rows: int = 2_000_000
     #: a web process shuts its import worker processes down after this long without an import
     import_pool_idle_seconds: float = 300.0
+    #: the most bytes of a request body, and of a bulk import's (413 beyond)
+    max_request_bytes: int = 10 * MiB
+    max_import_bytes: int = 512 * MiB
     log_level: str = "INFO"
     testing: bool = False
     rules: dict = field(default_factory=dict)
@@ -121,6 +133,8 @@ class Config:
             import_parallel_bytes=int(env.get("ZHIBU_IMPORT_PARALLEL_BYTES", str(4 << 20))),
             import_max_rows=int(env.get("ZHIBU_IMPORT_MAX_ROWS", "2000000")),
             import_pool_idle_seconds=float(env.get("ZHIBU_IMPORT_POOL_IDLE_SECONDS", "300")),
+            max_request_bytes=int(env.get("ZHIBU_MAX_REQUEST_BYTES", str(10 * MiB))),
+            max_import_bytes=int(env.get("ZHIBU_MAX_IMPORT_BYTES", str(512 * MiB))),
             log_level=env.get("ZHIBU_LOG_LEVEL", "INFO"),
             rules=rules,
         )
@@ -134,6 +148,10 @@ class Config:
     @property
     def dead_letter_exchange_name(self) -> str:
         return f"{self.bus_namespace}.dead"
+
+    def body_limit(self, method: str, path: str) -> int:
+        return body_limit(method, path, max_request_bytes=self.max_request_bytes,
+                          max_import_bytes=self.max_import_bytes)
 
     def with_(self, **changes) -> "Config":
         return replace(self, **changes)

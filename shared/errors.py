@@ -5,13 +5,13 @@ import json
 import logging
 
 from flask import Response, request
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DataError, IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException
 
 from .context import current_request_id
 from .db import database_unavailable
-from .messages import Message
+from .messages import Message, msg
 from .violations import RuleViolation
 
 log = logging.getLogger("zhibu.errors")
@@ -93,6 +93,8 @@ def from_http_exception(exc: HTTPException) -> Response:
         extra["errors"] = messages
         detail = "the request has invalid fields; see errors"
         kind = "validation"
+    elif status == 413:
+        detail, kind = msg("request-too-large", limit=_body_limit()), "too-large"
     else:
         detail = exc.description if status != 500 else None
         kind = None
@@ -100,6 +102,13 @@ def from_http_exception(exc: HTTPException) -> Response:
     if status == 405 and getattr(exc, "valid_methods", None):
         headers["Allow"] = ", ".join(exc.valid_methods)
     return problem_response(status, exc.name, detail, kind=kind, headers=headers, **extra)
+
+
+def _body_limit():
+    try:
+        return request.max_content_length
+    except RuntimeError:
+        return None
 
 
 def from_violation(exc: RuleViolation) -> Response:
@@ -134,6 +143,13 @@ def register_error_handlers(app) -> None:
         log.info("integrity conflict on %s", request.path)
         return problem_response(409, "Conflict", "the change conflicts with an existing record",
                                 kind="conflict")
+
+    @app.errorhandler(DataError)
+    def _data(exc: DataError):
+        # the database refused a value the schema let through (a bound missing from a schema): nothing written
+        log.warning("database refused a value on %s %s: %s", request.method, request.path,
+                    str(exc.orig).splitlines()[0] if exc.orig else type(exc).__name__)
+        return problem_response(422, "Unprocessable Content", msg("value-does-not-fit"), kind="validation")
 
     @app.errorhandler(StaleDataError)
     def _stale(exc: StaleDataError):

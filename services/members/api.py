@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from flask import request
 from flask.views import MethodView
-from flask_smorest import Blueprint
+from shared.parsing import Blueprint
 from marshmallow import Schema, fields
 
 from shared.request import require

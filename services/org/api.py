@@ -5,7 +5,7 @@ import io
 
 from flask import request
 from flask.views import MethodView
-from flask_smorest import Blueprint
+from shared.parsing import Blueprint
 
 from shared.request import require
 from shared.http import PageArgs, with_etag

@@ -33,9 +33,8 @@ def types_for(kind: str) -> tuple[str, ...]:
 
 
 def period(args: dict) -> tuple[date, date]:
-    on = today()
-    start = args.get("held_from") or date(on.year, 1, 1)
-    end = args.get("held_to") or on
+    end = args.get("held_to") or today()
+    start = args.get("held_from") or date(end.year, 1, 1)
     if start > end:
         raise invalid("from", "'from' is after 'to'")
     return start, end

@@ -1,14 +1,22 @@
 """Request and response schemas of the org service."""
 from __future__ import annotations
 
+from datetime import date
+
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from shared.catalog.org import MEETING_TYPES, SEAT_ROLES, UNIT_KINDS
+from shared.dates import today
 from shared.http import PageArgs, page_schema
 from shared.imports import ImportQuery, ReportEntry
 from shared.numbers import ExactDecimal, WholeNumber
+from shared.messages import msg
 
 from .rules import LEADER_ROLES
+
+#: the longest period a report of organizational life covers (its work grows with the periods it holds)
+PERIOD_MAX_YEARS = 5
+PERIOD_EARLIEST, PERIOD_LATEST = date(1921, 7, 1), date(2099, 12, 31)
 
 DOMAINS = ("village", "community", "state_owned_enterprise", "private_enterprise", "social_organization",
            "public_institution", "school", "hospital", "government_agency", "other")
@@ -384,17 +392,24 @@ class MeetingListArgs(PageArgs):
 
 
 class PeriodArgs(Schema):
-    held_from = fields.Date(load_default=None, data_key="from",
-                            metadata={"description": "first day of the period (default: January 1 of this year)"})
+    """A period of organizational life: at most :data:`PERIOD_MAX_YEARS` years, whichever end is given."""
+
+    held_from = fields.Date(load_default=None, data_key="from", metadata={
+        "description": "first day of the period (default: January 1 of the year of `to`)"})
     held_to = fields.Date(load_default=None, data_key="to", metadata={"description": "last day (default: today)"})
 
     @validates_schema
-    def _ordered(self, data, **_kwargs):
-        if data.get("held_from") and data.get("held_to"):
-            if data["held_from"] > data["held_to"]:
-                raise ValidationError("'from' is after 'to'", "from")
-            if (data["held_to"] - data["held_from"]).days > 5 * 366:
-                raise ValidationError("a period is at most 5 years", "to")
+    def _bounded(self, data, **_kwargs):
+        for key, name in (("held_from", "from"), ("held_to", "to")):
+            if data.get(key) and not PERIOD_EARLIEST <= data[key] <= PERIOD_LATEST:
+                raise ValidationError(str(msg("date-range", low=PERIOD_EARLIEST, high=PERIOD_LATEST)), name)
+        end = data.get("held_to") or today()
+        start = data.get("held_from") or date(end.year, 1, 1)
+        if start > end:
+            raise ValidationError(str(msg("period-order")), "from")
+        if (end - start).days > PERIOD_MAX_YEARS * 366:
+            raise ValidationError(str(msg("period-too-long", years=PERIOD_MAX_YEARS, start=start, end=end)),
+                                  "to" if data.get("held_to") else "from")
 
 
 class LifeTypeOut(Schema):
@@ -418,8 +433,8 @@ class LifeUnitOut(Schema):
 
 
 class LifeOut(LifeUnitOut):
-    period_from = fields.Date(data_key="from")
-    period_to = fields.Date(data_key="to")
+    held_from = fields.Date(data_key="from")
+    held_to = fields.Date(data_key="to")
     groups = fields.List(fields.Nested(LifeUnitOut))
 
 
@@ -673,8 +688,8 @@ class RuleReportOut(Schema):
 class ComplianceOut(Schema):
     under = fields.String()
     as_of = fields.Date()
-    period_from = fields.Date(data_key="from")
-    period_to = fields.Date(data_key="to")
+    held_from = fields.Date(data_key="from")
+    held_to = fields.Date(data_key="to")
     units = WholeNumber(metadata={"description": "active units in the subtree"})
     rules = fields.List(fields.Nested(RuleReportOut))
 

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from flask.views import MethodView
-from flask_smorest import Blueprint
+from shared.parsing import Blueprint
 
 from shared.request import require
 from shared.http import PageArgs, etag_of, if_match, with_etag
