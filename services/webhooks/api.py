@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from flask.views import MethodView
-from flask_smorest import Blueprint
+from shared.parsing import Blueprint
 
 from shared.http import with_etag
 from shared.idempotency import idempotent

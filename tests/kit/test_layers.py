@@ -6,7 +6,8 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-PACKAGES = ["shared", "services/org", "services/members", "services/training", "services/evaluation"]
+PACKAGES = ["shared", "services/org", "services/members", "services/training", "services/evaluation",
+            "services/webhooks"]
 
 
 def module_name(path: Path) -> str:
