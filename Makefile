@@ -18,7 +18,7 @@ run: $(STAMP)
 	$(BIN)/zhibu run
 
 test: $(STAMP)
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n auto
 
 migrate: $(STAMP)
 	$(BIN)/zhibu migrate

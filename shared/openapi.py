@@ -229,6 +229,15 @@ def numeric_range(self, field, ret=None, **kwargs) -> dict:
     return out
 
 
+def decimal_as_string(self, field, ret=None, **kwargs) -> dict:
+    """A ``Decimal(as_string=True)`` (money, to the fen) is answered as a string: the document says so
+    (apispec calls every Decimal a number)."""
+    if not isinstance(field, ma_fields.Decimal) or not field.as_string:
+        return {}
+    return {"type": ["string", "null"] if field.allow_none else "string", "format": "decimal",
+            "pattern": r"^-?[0-9]+(\.[0-9]+)?$"}
+
+
 # ----------------------------------------------------------------------------- the plugin
 
 class ContractPlugin(BasePlugin):
@@ -252,6 +261,7 @@ class ContractPlugin(BasePlugin):
             converter = getattr(plugin, "converter", None)
             if converter is not None and hasattr(converter, "add_attribute_function"):
                 converter.add_attribute_function(numeric_range)
+                converter.add_attribute_function(decimal_as_string)
 
     def _view(self, rule, method):
         if rule is None:

@@ -40,6 +40,7 @@ class Running:
             self.consumer.consume_for(0.3)
 
     def start(self):
+        self.consumer.consume_for(0.3)  # declares the queue and its bindings before anything is published
         self.thread.start()
         self.loop.start()
 
@@ -59,13 +60,15 @@ def suite(make_app, pg_url, amqp_url, auth_headers):
     world = World(hooks)
     running = Running(hooks)
     running.start()
-    province = org.unit("province", name="山东省委")
-    city = org.unit("city", province, name="济宁市委")
-    counties = [org.unit("county", city, name="邹城市委"), org.unit("county", city, name="曲阜市委")]
-    relay(org)
-    wait_until(lambda: known(world, counties[1]["id"]), what="the tree in the webhooks read-model")
-    yield org, world, counties
-    running.stop()
+    try:
+        province = org.unit("province", name="山东省委")
+        city = org.unit("city", province, name="济宁市委")
+        counties = [org.unit("county", city, name="邹城市委"), org.unit("county", city, name="曲阜市委")]
+        relay(org)
+        wait_until(lambda: known(world, counties[1]["id"]), what="the tree in the webhooks read-model")
+        yield org, world, counties
+    finally:
+        running.stop()
     with Connection(amqp_url) as conn:
         for queue in service_queues(hooks.extensions["zhibu"].config, []):
             try:
