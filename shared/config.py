@@ -17,6 +17,8 @@ SERVICES = ("org", "members", "training", "evaluation", "webhooks")
 DEFAULT_PORTS = {"gateway": 8000, "org": 8001, "members": 8002, "training": 8003, "evaluation": 8004,
                  "webhooks": 8005}
 MiB = 1 << 20
+#: what ZHIBU_QUEUE_TYPE may say ("" leaves the type to the broker's virtual host)
+QUEUE_TYPES = ("", "classic", "quorum")
 
 
 def body_limit(method: str, path: str, *, max_request_bytes: int, max_import_bytes: int) -> int:
@@ -64,6 +66,10 @@ class Config:
     bus_folder: str = ""
     #: prefix of every exchange and queue name: several suites (or tests) can share one broker
     bus_namespace: str = "zhibu"
+    #: the type every queue of the suite is declared with on RabbitMQ: ``quorum`` (replicated, what a cluster
+    #: runs since classic mirrored queues are gone in RabbitMQ 4), ``classic``, or "" for the virtual host's
+    #: default type
+    queue_type: str = ""
     jwt_algorithm: str = "HS256"
     jwt_secret: str = ""
     jwt_public_key: str = ""
@@ -117,6 +123,7 @@ class Config:
             broker_url=env.get("ZHIBU_BROKER_URL", "filesystem://"),
             bus_folder=env.get("ZHIBU_BUS_FOLDER", str(var_dir() / "bus")),
             bus_namespace=env.get("ZHIBU_BUS_NAMESPACE", "zhibu"),
+            queue_type=env.get("ZHIBU_QUEUE_TYPE", ""),
             jwt_algorithm=algorithm,
             jwt_secret=secret,
             jwt_public_key=public_key,
@@ -140,6 +147,16 @@ class Config:
         )
         values.update(overrides)
         return cls(**values)
+
+    def __post_init__(self):
+        if self.queue_type not in QUEUE_TYPES:
+            raise ValueError(f"ZHIBU_QUEUE_TYPE is {self.queue_type!r}: it must be one of "
+                             f"{', '.join(repr(t) for t in QUEUE_TYPES)}")
+
+    @property
+    def queue_arguments(self) -> dict:
+        """The arguments every queue is declared with (``x-queue-type`` when a type is set)."""
+        return {"x-queue-type": self.queue_type} if self.queue_type else {}
 
     @property
     def events_exchange_name(self) -> str:

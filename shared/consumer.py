@@ -100,6 +100,10 @@ def _already_applied(db: Database, inbox_model, event_id: str) -> bool:
         return session.get(inbox_model, event_id) is not None
 
 
+#: failed events whose attempts a consumer remembers (a prefetch's worth is what it can hold at once)
+MAX_COUNTED = 10_000
+
+
 @dataclass(order=True)
 class _Retry:
     due: float
@@ -121,6 +125,8 @@ class EventConsumer(ConsumerMixin):
         self.work_queue, self.dead_queue = service_queues(config, handlers.event_types)
         self._retries: list[_Retry] = []
         self._seq = itertools.count()
+        #: failed attempts per event id: kept across reconnects (the broker gives the unacknowledged messages
+        #: back, and a message must not start its count again), dropped once the event is applied or dead
         self._attempts: dict[str, int] = {}
         self.processed = 0
         self.dead_lettered = 0
@@ -132,12 +138,23 @@ class EventConsumer(ConsumerMixin):
         return [consumer]
 
     def on_connection_revived(self):
-        # unacknowledged messages come back from the broker after a reconnect
+        # unacknowledged messages come back from the broker after a reconnect (their attempts stay counted)
         self._retries.clear()
-        self._attempts.clear()
 
     def on_message(self, body, message):
-        self._handle(body, message, attempts=self._attempts.pop(message.delivery_tag, 0))
+        self._handle(body, message, attempts=self._attempts_of(body, message))
+
+    def _attempts_of(self, body, message) -> int:
+        """How often this event failed already: in this process, or (quorum queues count every return to the
+        queue in ``x-delivery-count``) in a consumer that lost its connection or died holding it: an event
+        that kills its worker ends in the dead-letter queue instead of coming back forever."""
+        returned = (message.headers or {}).get("x-delivery-count") or 0
+        event_id = body.get("id") if isinstance(body, dict) else None
+        return max(self._attempts.get(event_id, 0), int(returned) if isinstance(returned, int) else 0)
+
+    def _settled(self, body) -> None:
+        if isinstance(body, dict):
+            self._attempts.pop(body.get("id"), None)
 
     def _handle(self, body, message, attempts: int):
         try:
@@ -165,9 +182,13 @@ class EventConsumer(ConsumerMixin):
             delay = self.config.retry_backoff_seconds * (2 ** (attempts - 1))
             log.warning("event %s (%s) failed (attempt %d), retry in %.1fs: %s",
                         envelope.id, envelope.type, attempts, delay, exc)
+            if len(self._attempts) >= MAX_COUNTED and envelope.id not in self._attempts:
+                self._attempts.pop(next(iter(self._attempts)))  # the oldest count goes first
+            self._attempts[envelope.id] = attempts
             heapq.heappush(self._retries, _Retry(time.monotonic() + delay, next(self._seq), message, attempts))
             return
         message.ack()
+        self._settled(body)
         self.processed += 1
         self._database_wait = 0.0
 
@@ -180,6 +201,7 @@ class EventConsumer(ConsumerMixin):
                      "x-zhibu-queue": self.work_queue.name},
         )
         message.ack()
+        self._settled(body)
         self.dead_lettered += 1
 
     def on_iteration(self):
@@ -189,23 +211,30 @@ class EventConsumer(ConsumerMixin):
             self._handle(retry.message.payload, retry.message, retry.attempts)
         if self._deadline is not None and now >= self._deadline:
             self.should_stop = True
+        if self._until is not None and self._until():
+            self.should_stop = True
 
     _deadline: float | None = None
+    _until = None
     _database_wait: float = 0.0
 
     def run_forever(self) -> None:
         self.run(safety_interval=0.1)
 
-    def consume_for(self, seconds: float) -> None:
-        """Run the consumer for a while, then return (tests and one-shot tools)."""
+    def consume_for(self, seconds: float, until=None) -> bool:
+        """Run the consumer for a while, or until ``until()`` holds, on one connection (its retries waiting
+        in between), then return whether ``until()`` held (tests and one-shot tools)."""
         self._deadline = time.monotonic() + seconds
+        self._until = until
         self.should_stop = False
         try:
             for _ in self.consume(safety_interval=0.05):
                 pass
         finally:
             self._deadline = None
+            self._until = None
             self.should_stop = False
+        return until is not None and until()
 
 
 # ----------------------------------------------------------------------------- the dead-letter queue

@@ -149,9 +149,11 @@ def service_queues(config: Config, event_types) -> tuple[Queue, Queue]:
     """The service's work queue (bound to every type it handles) and its dead-letter queue."""
     exchange = events_exchange(config)
     name = f"{config.bus_namespace}.{config.service}"
-    work = Queue(name, exchange=exchange,
+    arguments = config.queue_arguments
+    work = Queue(name, exchange=exchange, queue_arguments=arguments,
                  bindings=[binding(exchange, routing_key=t) for t in sorted(event_types)], durable=True)
-    dead = Queue(f"{name}.dead", exchange=dead_letter_exchange(config), routing_key=f"{name}.dead", durable=True)
+    dead = Queue(f"{name}.dead", exchange=dead_letter_exchange(config), routing_key=f"{name}.dead", durable=True,
+                 queue_arguments=arguments)
     return work, dead
 
 

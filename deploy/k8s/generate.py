@@ -47,6 +47,7 @@ ENVIRONMENT: dict[str, dict] = {
     "ZHIBU_JWT_ISSUER": {"value": "zhibu"},
     "ZHIBU_JWT_LEEWAY_SECONDS": {"value": "30"},
     "ZHIBU_BUS_NAMESPACE": {"value": "zhibu"},
+    "ZHIBU_QUEUE_TYPE": {"value": "quorum", "about": "replicated queues on the RabbitMQ cluster"},
     "ZHIBU_LOG_LEVEL": {"value": "INFO"},
     "ZHIBU_IDEMPOTENCY_TTL_HOURS": {"value": "24"},
     "ZHIBU_PREFETCH": {"value": "50"},

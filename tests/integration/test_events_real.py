@@ -1,9 +1,11 @@
 """The event scenarios on PostgreSQL + RabbitMQ (CI runs these; they never skip there)."""
+import shutil
+import subprocess
 import time
 
 import pytest
 
-from shared.consumer import dead_letters
+from shared.consumer import EventConsumer, dead_letters
 
 from tests.kit.test_events import (consume_until, consumer_for, count, kit, make_units,
                                    scenario_a_pack_goes_out_as_separate_events, scenario_broker_down_then_back,
@@ -35,6 +37,58 @@ def _delete_queues(app, amqp_url):
                 queue(channel).delete()
             except Exception:  # noqa: BLE001 - already gone
                 pass
+
+
+@pytest.fixture
+def quorum_pair(make_app, auth_headers, pg_url, amqp_url):
+    """The pair with the consumer's queues declared as quorum queues (ZHIBU_QUEUE_TYPE=quorum), as a province's
+    RabbitMQ cluster runs them."""
+    org = make_app("org", database_url=pg_url("org"), broker_url=amqp_url)
+    members = make_app("members", database_url=pg_url("members"), broker_url=amqp_url,
+                       bus_namespace=kit(org).config.bus_namespace, queue_type="quorum")
+    yield org, members, auth_headers(org, "admin")
+    _delete_queues(members, amqp_url)
+
+
+def queue_types(namespace: str) -> dict[str, str]:
+    """queue name -> its type, as RabbitMQ reports it, for the queues of one bus namespace"""
+    out = subprocess.run([shutil.which("rabbitmqctl") or "rabbitmqctl", "-q", "list_queues", "name", "type"],
+                         capture_output=True, text=True, check=True).stdout
+    rows = (line.split("\t")[:2] for line in out.splitlines() if "\t" in line)
+    return {name: kind for name, kind in rows if name.startswith(namespace + ".")}
+
+
+def test_queues_are_quorum_queues_when_configured_and_retries_and_dead_letters_work_on_them(quorum_pair):
+    org, members, headers = quorum_pair
+    scenario_poison_goes_to_dead_letters(org, members, headers)
+    namespace = kit(members).config.bus_namespace
+    assert queue_types(namespace) == {f"{namespace}.members": "quorum", f"{namespace}.members.dead": "quorum"}
+
+
+def test_an_event_failing_in_a_consumer_that_went_away_keeps_its_count_on_a_quorum_queue(quorum_pair):
+    """A consumer that dies (or loses its connection) holding a failing event gives it back to the queue; the
+    next consumer, a new process that remembers nothing, continues the count from the queue's
+    x-delivery-count, so an event that kills its worker ends in the dead-letter queue, not in a loop."""
+    org, members, headers = quorum_pair
+    k = kit(members)
+    calls = []
+
+    @k.handlers.on("org.unit.created")
+    def refuse_poison(session, event):
+        if event.data["code"] == "POISON":
+            calls.append(event.id)
+            raise RuntimeError("this handler cannot apply POISON")
+
+    # the first process would retry only after a minute: it goes away before that
+    first = EventConsumer(k.config.with_(retry_backoff_seconds=60), k.db, k.handlers, k.models.InboxEvent)
+    first.consume_for(0.2)
+    make_units(org, headers, ["POISON"])
+    assert kit(org).relay.drain() == 1
+    consume_until(first, lambda: len(calls) >= 1)
+    first.connection.release()  # the process is gone: its unacknowledged message goes back to the queue
+    second = consumer_for(members)  # a new process: no count of its own
+    consume_until(second, lambda: second.dead_lettered == 1)
+    assert len(calls) == k.config.max_attempts  # counted on from the first process's attempt, not afresh
 
 
 def test_broker_unreachable_then_back_rabbitmq(real_pair):

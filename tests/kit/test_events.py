@@ -16,7 +16,8 @@ import pytest
 from sqlalchemy import func, select
 
 from shared.consumer import EventConsumer, apply_event, dead_letters
-from shared.events import Envelope
+from shared.config import Config
+from shared.events import Envelope, service_queues
 from shared.outbox import Relay
 from tests.conftest import TEST_SECRET
 
@@ -38,12 +39,9 @@ def consumer_for(app) -> EventConsumer:
 
 
 def consume_until(consumer: EventConsumer, done, seconds: float = 15.0) -> None:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        consumer.consume_for(0.2)
-        if done():
-            return
-    raise AssertionError("the events did not arrive in time")
+    """Consume on one connection (a failed event's retry waits in it) until ``done()``."""
+    if not consumer.consume_for(seconds, until=done):
+        raise AssertionError("the events did not arrive in time")
 
 
 def make_units(org, headers, codes, parent=None):
@@ -368,3 +366,20 @@ def test_the_dead_letters_command_lists_and_requeues(pair, tmp_path):
     assert "1 events in the dead-letter queue (left there)" in said
     assert len(command("--requeue")[0]) == 1
     assert command() == ([], "0 events in the dead-letter queue (left there)\n")
+
+
+@pytest.mark.parametrize("queue_type, arguments", [
+    ("", {}),                                         # the virtual host's default type
+    ("classic", {"x-queue-type": "classic"}),
+    ("quorum", {"x-queue-type": "quorum"}),
+])
+def test_the_queue_type_is_declared_with_every_queue(queue_type, arguments):
+    config = Config(service="members", queue_type=queue_type)
+    work, dead = service_queues(config, ["org.unit.created"])
+    assert work.queue_arguments == arguments
+    assert dead.queue_arguments == arguments
+
+
+def test_an_unknown_queue_type_stops_the_process_at_start():
+    with pytest.raises(ValueError, match="ZHIBU_QUEUE_TYPE"):
+        Config(service="members", queue_type="mirrored")
