@@ -18,6 +18,7 @@ from sqlalchemy.dialects import postgresql
 
 from shared.request import audit, current_principal, db_session, emit_many
 from shared.bulk import copy_rows
+from shared.catalog.org import UNIT_KINDS
 from shared.db import new_id, utcnow
 from shared.errors import Problem, not_found
 from shared.imports import ImportField, ImportReport, ImportSpec, NotText, Upload, import_failed, text_problem, \
@@ -26,7 +27,7 @@ from shared.messages import Message, msg
 
 from . import rules
 from .models import ImportRun, Unit
-from .schemas import CODE, DOMAINS, UNIT_KINDS
+from .schemas import CODE, DOMAINS
 from .units import event_data, lock_tree, to_base36
 
 DOMAIN_NAMES_ZH = {"village": "农村", "community": "城市社区", "state_owned_enterprise": "国有企业",
