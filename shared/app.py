@@ -1,4 +1,4 @@
-"""``create_service_app``: a service's Flask app, built the same way for all four.
+"""``create_service_app``: a service's Flask app, built the same way for every service.
 
 It wires configuration, the database and its request-scoped session (committed
 once, after the view succeeds, together with the outbox rows, the audit entries
@@ -11,6 +11,7 @@ import inspect
 import logging
 import time
 from dataclasses import dataclass, field
+from types import ModuleType
 
 from flask import Flask, Response, g, request
 from flask_smorest import Api
@@ -53,6 +54,7 @@ class ServiceKit:
     relay: Relay
     publisher: BackgroundPublisher | None = None
     jobs: list = field(default_factory=list)  # worker.DailyJob: run by the service's worker process
+    worker_threads: list = field(default_factory=list)  # start(app): a service's own loops in its worker
     extras: dict = field(default_factory=dict)
 
 
@@ -64,26 +66,46 @@ class ZhibuApi(Api):
         return from_http_exception(error)
 
 
-def create_service_app(name: str, *, config: Config | None, base, models: KitModels, blueprints: list,
-                       handlers: Handlers | None = None, scope_resolver=None, title: str | None = None,
-                       description: str = "", rule_defaults: dict | None = None, jobs: list | None = None,
-                       one_of: dict | None = None) -> Flask:
-    """A service's app. ``one_of`` names request bodies whose payload schema depends on their ``kind``:
-    ``{StepIn: {kind: schema}}`` publishes the body as a ``oneOf`` with a ``kind`` discriminator."""
+def create_service_app(name: str, *, config: Config | None, description: str, models: ModuleType, api: ModuleType,
+                       handlers: ModuleType, rules: ModuleType, declaring: tuple[ModuleType, ...] = ()) -> Flask:
+    """A service's app from its modules, in the service shape every service has:
+
+    - ``models``: ``Base`` (its tables) and ``kit`` (the kit's tables bound to it, ``KitModels``);
+    - ``api``: ``BLUEPRINTS``;
+    - ``handlers``: ``handlers``, the events it consumes;
+    - ``rules``: ``DEFAULTS``, its rule configuration (``ZHIBU_RULES`` overrides it).
+
+    Any of these modules, or one named in ``declaring``, may also declare:
+
+    - ``JOBS``: daily jobs (``shared.worker.DailyJob``) its worker runs;
+    - ``WORKER_THREADS``: functions ``start(app)`` its worker calls before it runs (a service's own loops);
+    - ``ONE_OF``: ``{body schema: {kind: payload schema}}``, request bodies whose payload depends on their
+      ``kind``, published as a ``oneOf`` with a ``kind`` discriminator;
+    - ``SCOPE_RESOLVER``: ``(session, unit_id) -> path`` where the service owns the units tree (org); the
+      others resolve a scope through their copy of it.
+    """
+    modules = (models, api, handlers, rules, *declaring)
     config = config or Config.from_env(name)
     configure_logging(name, config.log_level)
-    app = _flask_app(name, config, title=title or f"Zhibu {name}", description=description,
-                     rules={**(rule_defaults or {}), **config.rules})
-    kit = _service_kit(name, config, models, handlers, scope_resolver, jobs)
+    app = _flask_app(name, config, title=f"Zhibu {name}", description=description,
+                     rules={**rules.DEFAULTS, **config.rules})
+    jobs = [job for module in modules for job in getattr(module, "JOBS", ())]
+    scope_resolvers = [module.SCOPE_RESOLVER for module in modules if hasattr(module, "SCOPE_RESOLVER")]
+    if len(scope_resolvers) > 1:
+        raise ValueError(f"{name}: SCOPE_RESOLVER declared {len(scope_resolvers)} times")
+    kit = _service_kit(name, config, models.kit, handlers.handlers, scope_resolvers[0] if scope_resolvers else None,
+                       jobs)
+    kit.worker_threads = [start for module in modules for start in getattr(module, "WORKER_THREADS", ())]
     kit.handlers.context = app.app_context
     app.extensions["zhibu"] = kit
-    app.extensions["zhibu_base"] = base
+    app.extensions["zhibu_base"] = models.Base
 
-    api = ZhibuApi(app, spec_kwargs={"extra_plugins": [ContractPlugin(app)]})  # the document as the contract
-    for blp in [*blueprints, audit_blueprint(name)]:
-        api.register_blueprint(blp)
-    for body, kinded in (one_of or {}).items():
-        _publish_one_of(api.spec, body, kinded)
+    smorest = ZhibuApi(app, spec_kwargs={"extra_plugins": [ContractPlugin(app)]})  # the document as the contract
+    for blp in [*api.BLUEPRINTS, audit_blueprint(name)]:
+        smorest.register_blueprint(blp)
+    for module in modules:
+        for body, kinded in getattr(module, "ONE_OF", {}).items():
+            _publish_one_of(smorest.spec, body, kinded)
     register_error_handlers(app)
     _install_request_cycle(app, kit)
     _install_probes(app, kit)

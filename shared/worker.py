@@ -2,7 +2,7 @@
 
 The relay sweeps unsent outbox rows every ``ZHIBU_RELAY_INTERVAL_SECONDS`` and
 backs off while the broker is down; the consumer applies the events the service
-handles; a daily job (``DailyJob``, given to ``create_service_app``) runs once a
+handles; a daily job (``DailyJob``, declared in a service's ``JOBS``) runs once a
 day at its time in Asia/Shanghai (``ZHIBU_JOB_<NAME>_AT=HH:MM`` moves it, ``off``
 stops it). SIGTERM / SIGINT stop them all cleanly.
 

@@ -67,7 +67,7 @@ def cmd_worker(args) -> int:
     from shared.worker import run_worker
 
     app = service_app(args.service)
-    for start in app.extensions["zhibu"].extras.get("worker_threads", ()):  # a service's own loops (webhooks')
+    for start in app.extensions["zhibu"].worker_threads:  # a service's own loops (webhooks' deliveries)
         start(app)
     run_worker(app)
     return 0

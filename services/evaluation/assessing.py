@@ -8,6 +8,7 @@ the province), because a county's five-star quota and bottom share need all its 
 from __future__ import annotations
 
 import json
+from datetime import time as clock
 from fractions import Fraction
 
 from sqlalchemy import JSON, and_, delete, func, or_, select
@@ -19,6 +20,7 @@ from shared.dates import today
 from shared.db import advisory_lock, utcnow
 from shared.errors import not_found
 from shared.http import paginate, under_clause
+from shared.worker import DailyJob
 
 from . import indicators, rules, scorecards, scoring
 from .models import Assessment, OrgUnitView, Rating, ScorecardVersion
@@ -161,6 +163,9 @@ def nightly_recompute(app) -> dict:
             summaries[unit_id] = summary["branches"]
         session.commit()
     return {"year": year, "branches": summaries}
+
+
+JOBS = [DailyJob("nightly-recompute", clock(2, 30), nightly_recompute)]
 
 
 def list_assessments(args: dict) -> dict:

@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, time as clock
 from decimal import Decimal
 from uuid import UUID
 
@@ -33,6 +33,7 @@ from shared.pii import valid_id_number
 from shared.request import (audit, current_kit, current_principal, db_session, emit, pii_cipher, rule_config,
                             unit_in_scope)
 from shared.violations import RuleViolation, Violation
+from shared.worker import DailyJob
 
 from . import rules
 from .models import DuesBase, DuesBill, DuesPayment, ManagementAction, OrgUnitView, Person
@@ -675,6 +676,10 @@ def nightly_grounds(app) -> dict:
                     for path in roots)
         session.commit()
     return {"grounds_recorded": count}
+
+
+#: DUES.ARREARS: six months unpaid become a MEMBERS.UNQUALIFIED ground in the management records, every night
+JOBS = [DailyJob("dues-arrears", clock(3, 15), nightly_grounds)]
 
 
 # ----------------------------------------------------------------------------- the report

@@ -9,9 +9,8 @@ from . import api, handlers, models, rules, units
 
 def create_app(config: Config | None = None):
     return create_service_app(
-        "org", config=config, base=models.Base, models=models.kit, blueprints=api.BLUEPRINTS,
-        handlers=handlers.handlers, scope_resolver=units.scope_path, rule_defaults=rules.DEFAULTS,
-        title="Zhibu org",
+        "org", config=config, models=models, api=api, handlers=handlers, rules=rules,
+        declaring=(units,),
         description="Organization setup: the units tree, committees and terms, party groups, organizational "
                     "life, uncovered entities, liaison points, support, compliance and bulk import.",
     )

@@ -43,6 +43,10 @@ def scope_path(session, unit_id: str) -> str | None:
     return session.scalar(select(Unit.path).where(Unit.id == str(unit_id)))
 
 
+#: the org service resolves a token's scope in its own tree (the others in their copy of it)
+SCOPE_RESOLVER = scope_path
+
+
 def get_in_scope(unit_id, what: str = "unit") -> Unit:
     unit = db_session().scalar(select(Unit).where(Unit.id == str(unit_id)))
     if unit is None:

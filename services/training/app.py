@@ -9,8 +9,7 @@ from . import api, handlers, models, rules
 
 def create_app(config: Config | None = None):
     return create_service_app(
-        "training", config=config, base=models.Base, models=models.kit, blueprints=api.BLUEPRINTS,
-        handlers=handlers.handlers, title="Zhibu training", rule_defaults=rules.DEFAULTS,
+        "training", config=config, models=models, api=api, handlers=handlers, rules=rules,
         description="Education and training: courses, classes, enrolment, attendance and class hours, "
                     "coverage, secretary rotation plans.",
     )

@@ -293,6 +293,10 @@ def start_delivery_loop(app) -> DeliveryLoop:
     return loop
 
 
+#: what ``zhibu worker webhooks`` runs beside the relay, the consumer and the daily jobs
+WORKER_THREADS = [start_delivery_loop]
+
+
 # ----------------------------------------------------------------------------- a ping
 
 def ping(subscription: Subscription, secret: str, config: dict, actor: str | None) -> tuple[dict, Outcome]:

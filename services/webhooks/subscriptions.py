@@ -7,7 +7,7 @@ is made here, answered once by the creating POST, and kept encrypted with the PI
 from __future__ import annotations
 
 import secrets
-from datetime import datetime, timedelta
+from datetime import datetime, time as clock, timedelta
 
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import aliased
@@ -20,6 +20,8 @@ from shared.http import if_match, paginate, scope_clause, under_clause
 from shared.messages import msg
 from shared.request import (audit, current_kit, current_principal, db_session, pii_cipher, rule_config,
                             unit_in_scope)
+from shared.worker import DailyJob
+
 from . import delivery, rules
 from .models import Delivery, DeliveryAttempt, Subscription
 from .targets import check_target
@@ -215,3 +217,13 @@ def purge(session, now: datetime, config: dict) -> dict:
     deliveries = session.execute(delete(Delivery).where(Delivery.status == "delivered",
                                                         Delivery.created_at < cutoff)).rowcount or 0
     return {"attempts": attempts, "deliveries": deliveries}
+
+
+def purge_old(app) -> dict:
+    """The daily job: the delivery log and the delivered events older than the retention go."""
+    kit = app.extensions["zhibu"]
+    with kit.db.transaction() as session:
+        return purge(session, utcnow(), app.config["RULES"])
+
+
+JOBS = [DailyJob("webhooks-purge", clock(3, 50), purge_old)]

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from sqlalchemy import func, select, update
 
-from services.webhooks.app import purge_old
+from services.webhooks.subscriptions import purge_old
 from services.webhooks.models import Delivery, DeliveryAttempt, Subscription
 from shared.db import utcnow
 

@@ -30,3 +30,6 @@ from .dues import (ArrearsOut, BillListArgs, BillOut, BillPage, BillsIn, BillsOu
                    DuesMonthFigures, DuesReportArgs, DuesReportOut, IncomeItem, MONEY_MAX, Money, Month,
                    PaymentImportArgs, PaymentImportOut, PaymentIn, PaymentListArgs, PaymentOut, PaymentPage,
                    PersonDuesArgs, PersonDuesOut)
+
+#: each kind of step and of management action has its own payload schema: the body is one of them
+ONE_OF = {StepIn: STEP_SCHEMAS, ActionIn: ACTION_SCHEMAS}
