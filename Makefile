@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test install migrate catalog bench clean
+.PHONY: run test install migrate catalog rules bench clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -25,6 +25,9 @@ migrate: $(STAMP)
 
 catalog: $(STAMP)
 	$(BIN)/zhibu catalog > docs/events.md
+
+rules: $(STAMP)
+	$(BIN)/zhibu rules > docs/rules.md
 
 bench: $(STAMP)
 	$(BIN)/python -m bench

@@ -6,6 +6,7 @@
     zhibu worker SERVICE              a service's outbox relay and event consumer
     zhibu run                         the whole suite on this machine (embedded default)
     zhibu catalog [--format md|json]  the event catalog
+    zhibu rules                       the rules every service declares (docs/rules.md)
 """
 from __future__ import annotations
 
@@ -16,6 +17,11 @@ import os
 import sys
 
 from shared.config import DEFAULT_PORTS, SERVICES, Config
+
+
+def rulebooks() -> list:
+    """Every service's ``rules.RULEBOOK`` (shared/rulebook.py)."""
+    return [importlib.import_module(f"services.{service}.rules").RULEBOOK for service in SERVICES]
 
 
 def service_app(service: str, config: Config | None = None):
@@ -103,6 +109,18 @@ def cmd_catalog(args) -> int:
     return 0
 
 
+def cmd_rules(args) -> int:
+    from shared import rulebook
+
+    books = rulebooks()
+    problems = rulebook.check(books)
+    if problems:
+        print("\n".join(problems), file=sys.stderr)
+        return 1
+    print(rulebook.as_markdown(books))
+    return 0
+
+
 def cmd_demo(args) -> int:
     from demo import load_demo
 
@@ -146,6 +164,9 @@ def main(argv: list[str] | None = None) -> int:
     p = sub.add_parser("catalog", help="print the event catalog")
     p.add_argument("--format", choices=["md", "json"], default="md")
     p.set_defaults(func=cmd_catalog)
+
+    p = sub.add_parser("rules", help="print the rules every service declares (docs/rules.md)")
+    p.set_defaults(func=cmd_rules)
 
     p = sub.add_parser("demo", help="load a synthetic province through the services' APIs")
     p.add_argument("--size", choices=["small", "county", "city", "province"], default="small")

@@ -10,6 +10,7 @@ from datetime import date
 from fractions import Fraction
 
 from shared.dates import add_months, add_years
+from shared.rulebook import Rulebook
 from shared.violations import Violation
 
 MEETING_TYPES = ("general_meeting", "committee_meeting", "group_meeting", "party_lecture", "theme_day",
@@ -93,6 +94,43 @@ DEFAULTS: dict = {
         ],
     },
 }
+
+
+#: the rules evaluation declares (docs/rules.md is generated from it: ``zhibu rules``)
+RULEBOOK = Rulebook("evaluation", DEFAULTS)
+RULEBOOK.declare("EVAL.STARS", "report", "Zoucheng practice",
+                 "Stars by score: 90+ five, 80-89 four, 70-79 three, 60-69 two, below 60 one; five stars for at "
+                 "most 30% of a county's rated branches.",
+                 config=("EVAL.STARS", "EVAL.FIVE_STAR_CAP", "EVAL.RATED_KINDS", "EVAL.DEFAULT_SCORECARD"))
+RULEBOOK.declare("EVAL.VETO", "report", "-",
+                 "A weak-and-lax branch or one hitting a veto item cannot rate 3 stars or more.",
+                 config=("EVAL.VETO_MAX_STARS",))
+RULEBOOK.declare("EVAL.CATEGORY", "report", "-",
+                 "Each county keeps advanced / middle / backward ledgers (先进 / 中间 / 后进) by stars, and the change "
+                 "against last year (晋位升级).",
+                 config=("EVAL.CATEGORY",))
+RULEBOOK.declare("EVAL.WEAK", "report", "条例 art. 8, 10",
+                 "Weak and lax (软弱涣散) signs: committee incomplete or secretary seat empty 3+ months, life not "
+                 "held, no development in 2 years, no venue, satisfaction below 60%, signs found by inspection; "
+                 "counties re-rank their bottom 5-10% yearly.",
+                 config=("EVAL.WEAK", "EVAL.REVIEW_BOTTOM"))
+RULEBOOK.declare("EVAL.PROBLEMS", ("gate", "deadline"), "-",
+                 "A problem list: open -> in progress -> rectified -> verified (closed, 销号), measures before the "
+                 "work starts, escalation one level up (gates); rectified by its deadline and by year end (the "
+                 "deadline).")
+RULEBOOK.measures("LIFE.GENERAL_MEETING", config=("LIFE.FREQUENCIES",))
+RULEBOOK.measures("LIFE.COMMITTEE_MEETING", config=("LIFE.FREQUENCIES",))
+RULEBOOK.measures("LIFE.GROUP_MEETING", config=("LIFE.FREQUENCIES",))
+RULEBOOK.measures("LIFE.LECTURE", config=("LIFE.FREQUENCIES",))
+RULEBOOK.measures("LIFE.THEME_DAY", config=("LIFE.FREQUENCIES",))
+RULEBOOK.measures("LIFE.REVIEW_MEETING", config=("LIFE.FREQUENCIES",))
+RULEBOOK.measures("LIFE.TALKS", config=("LIFE.FREQUENCIES",))
+RULEBOOK.measures("LIFE.MEMBER_REVIEW", config=("LIFE.FREQUENCIES",))
+RULEBOOK.measures("ORG.COMMITTEE_REQUIRED", config=("ORG.COMMITTEE_REQUIRED",))
+RULEBOOK.measures("ORG.VACANCY", config=("ORG.VACANCY_MONTHS",))
+RULEBOOK.measures("ORG.TERM_EXPIRED")
+RULEBOOK.measures("TRAIN.MEMBER_HOURS", config=("TRAIN.MEMBER_HOURS",))
+RULEBOOK.measures("MEMBERS.POINTS", config=("MEMBERS.POINTS_MAX",))
 
 
 # ----------------------------------------------------------------------------- organizational life

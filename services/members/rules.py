@@ -16,6 +16,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from shared.dates import (CalendarNotPublished, add_months, add_working_days, add_years, age_on,
                           birthday_reached, next_working_day)
 from shared.messages import msg
+from shared.rulebook import Rulebook
 from shared.violations import Violation
 
 #: the *config* values of RULES.md for the members service, with the regulation's defaults.
@@ -787,6 +788,101 @@ DEFAULTS.update({
     "dues_arrears_alert_months": 3,
     "dues_arrears_ground_months": 6,
 })
+
+#: the rules members declares (docs/rules.md is generated from it: ``zhibu rules``)
+RULEBOOK = Rulebook("members", DEFAULTS)
+RULEBOOK.declare("MEMBERS.STEP_ORDER", "gate", "细则 art. 5",
+                 "The 25 steps are recorded in their order; a mistaken record is reversed last-first.")
+RULEBOOK.declare("MEMBERS.MIN_AGE", "gate", "党章 art. 1",
+                 "An applicant is 18 or older on the application date.", config=("min_age", "feb29_birthday"))
+RULEBOOK.declare("MEMBERS.TALK_DEADLINE", "deadline", "细则 art. 7",
+                 "The branch talks with the applicant within 1 month of the application.", config=("talk_months",))
+RULEBOOK.declare("MEMBERS.ACTIVIST_SOURCE", "gate", "细则 art. 9",
+                 "An activist is chosen by member or league / mass-organization recommendation (推优), decided by "
+                 "the committee, filed upward.")
+RULEBOOK.declare("MEMBERS.SPONSORS", ("gate", "deadline"), "细则 art. 11-12",
+                 "1-2 full members sponsor each activist (the gate); the activist is assessed every 6 months (the "
+                 "deadline).",
+                 config=("sponsors_min", "sponsors_max", "assessment_months"))
+RULEBOOK.declare("MEMBERS.CULTIVATION_PERIOD", "gate", "细则 art. 13",
+                 "At least 1 year as activist before becoming a development target.", config=("cultivation_years",))
+RULEBOOK.declare("MEMBERS.PUBLIC_NOTICE", "gate", "细则",
+                 "A public notice (公示) of at least 5 working days, without objections left uncleared, before "
+                 "the target decision and before admission.",
+                 config=("notice_working_days",))
+RULEBOOK.declare("MEMBERS.INTRODUCERS", "gate", "党章 art. 5; 细则 art. 15",
+                 "Two full members introduce; none under 留党察看 without restored rights.", config=("introducers",))
+RULEBOOK.declare("MEMBERS.POLITICAL_REVIEW", "gate", "细则 art. 16-17",
+                 "A written political-review conclusion on the person and close relatives before admission.")
+RULEBOOK.declare("MEMBERS.RELATIVE_REVIEW", "gate", "近亲属入党审查",
+                 "A near relative of a grassroots leader needs the extra review before admission; that leader "
+                 "neither introduces nor votes on the case.")
+RULEBOOK.declare("MEMBERS.JOINT_REVIEW", "gate", "政审联审",
+                 "Discipline and law-enforcement departments review jointly before admission.",
+                 config=("joint_review_departments",))
+RULEBOOK.declare("MEMBERS.TARGET_TRAINING", "gate", "细则 art. 18",
+                 "Centralized training of at least 3 days or 24 class hours, completed and passed, before "
+                 "admission (the training service reports it).",
+                 config=("target_training_days", "target_training_hours"))
+RULEBOOK.declare("MEMBERS.PRE_REVIEW", "gate", "细则 art. 19",
+                 "The upper committee pre-reviews before the vote; not for someone leaving the unit within 3 "
+                 "months.",
+                 config=("pre_review_leaving_months",))
+RULEBOOK.declare("MEMBERS.ADMISSION_VOTE", "gate", "细则 art. 22",
+                 "One candidate a vote; quorum more than half of the entitled; passes when yes-votes (absent "
+                 "members' written opinions counted) exceed half of the entitled full members.")
+RULEBOOK.declare("MEMBERS.APPROVAL_DEADLINE", ("deadline", "gate"), "细则 art. 24-25",
+                 "The upper committee talks, then approves within 3 months of the vote (6 in special cases); "
+                 "committees under a township may not approve (the gate).",
+                 config=("approval_months", "approval_special_months", "approving_unit_kinds"))
+RULEBOOK.declare("MEMBERS.PROBATION", "gate", "党章 art. 7; 细则 art. 32",
+                 "Probation is 1 year from the admission vote (plus any extension); the conversion is discussed "
+                 "when it ends, not before.",
+                 config=("probation_years",))
+RULEBOOK.declare("MEMBERS.OATH", "deadline", "细则",
+                 "The oath within 1 month of the approval.", config=("oath_months",))
+RULEBOOK.declare("MEMBERS.CONVERSION", ("gate", "deadline"), "党章 art. 7; 细则 art. 33",
+                 "The conversion vote at the end of probation and one extension of 6-12 months (gates); the "
+                 "upper committee approves within 3 months of the vote (the deadline).",
+                 config=("conversion_approval_months", "extension_min_months", "extension_max_months",
+                         "extensions_allowed"))
+RULEBOOK.declare("MEMBERS.NO_DEVELOPMENT", "report", "the plan",
+                 "A village with no new member in 3+ years is flagged.", config=("no_development_years",))
+RULEBOOK.declare("MEMBERS.TRANSFER", ("gate", "report"), "管理条例 art. 25",
+                 "A member away 6+ months at a fixed place transfers the organizational relationship (组织关系), "
+                 "one transfer at a time; both branches see it until it completes.",
+                 config=("transfer_away_months",))
+RULEBOOK.declare("MEMBERS.OUT_OF_CONTACT", ("gate", "deadline"), "管理条例 art. 31",
+                 "Out of contact 6+ months: suspended (停止党籍); after 2 years suspended: removed; for party "
+                 "members only.",
+                 config=("out_of_contact_months", "suspension_removal_years"))
+RULEBOOK.declare("MEMBERS.UNQUALIFIED", "gate", "党章 art. 9; 处置办法",
+                 "Correction within a deadline of at most 1 year (限期改正), persuasion to withdraw (劝退), removal "
+                 "(除名) on a ground the rules name: 6 months without party life, dues or work, a failed "
+                 "correction, a refused persuasion.",
+                 config=("correction_max_months", "no_party_life_months"))
+RULEBOOK.declare("MEMBERS.POINTS", "gate", "量化积分",
+                 "Points follow the city's scheme (e.g. base 20 + tasks 70 + bonus 10), each part within its cap, "
+                 "for party members on the roll.",
+                 config=("points_schemes",))
+RULEBOOK.declare("DUES.BASE", "gate", "规定 一.1",
+                 "The dues base: monthly salary income less individual income tax, pension, medical and "
+                 "unemployment insurance and the housing fund, set yearly and recorded with what it came from.")
+RULEBOOK.declare("DUES.RATE", "gate", "规定 一.2-5",
+                 "Employed ≤3,000 0.5%, ≤5,000 1%, ≤10,000 1.5%, above 2%; retired ≤5,000 0.5%, above 1%; "
+                 "students, unemployed, minimum living support 0.2 a month; farmers 0.2-1; to the fen.",
+                 config=("dues_employed_brackets", "dues_retired_brackets", "dues_flat_amounts",
+                         "dues_farmer_range"))
+RULEBOOK.declare("DUES.MONTHLY", "gate", "规定 一.6-8",
+                 "Dues are paid monthly; quarterly or in advance (up to a year) with the branch's consent; "
+                 "arrears paid later are recorded as such; a probationary member pays from the month of "
+                 "admission.",
+                 config=("dues_advance_months",))
+RULEBOOK.declare("DUES.ARREARS", "deadline", "党章 art. 9",
+                 "Six consecutive months unpaid without a valid reason are a ground of MEMBERS.UNQUALIFIED "
+                 "(自行脱党); the branch is warned at three.",
+                 config=("dues_arrears_alert_months", "dues_arrears_ground_months"))
+RULEBOOK.measures("LIFE.MEMBER_REVIEW", config=("review_excellent_share",))
 
 FEN = Decimal("0.01")
 DUES_CATEGORIES = ("employed", "retired", "farmer", "student", "unemployed", "minimum_living")

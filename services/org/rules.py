@@ -13,6 +13,7 @@ from datetime import date, timedelta
 
 from shared.dates import add_months, add_years
 from shared.messages import msg
+from shared.rulebook import Rulebook
 from shared.violations import Violation
 
 #: the *config* values of RULES.md for org, with the regulation's default
@@ -43,6 +44,75 @@ DEFAULTS: dict = {
     },
     "secretary_lectures_per_year": 1,      # LIFE.LECTURE
 }
+
+#: the rules org declares (docs/rules.md is generated from it: ``zhibu rules``)
+RULEBOOK = Rulebook("org", DEFAULTS)
+RULEBOOK.declare("ORG.UNIT_NESTING", "gate", "条例 art. 5; 党章 art. 30",
+                 "A unit stands only under a kind that may lead it; a unit that still leads active units is not "
+                 "dissolved.")
+RULEBOOK.declare("ORG.DISSOLVE_MEMBERS", "gate", "条例 art. 9",
+                 "A unit with people on its roll is dissolved only together with moving them to another unit.")
+RULEBOOK.declare("ORG.BRANCH_MIN_MEMBERS", "report", "条例 art. 5",
+                 "A branch needs 3+ full members; fewer: a joint branch of at most 5 units.",
+                 config=("branch_min_full_members", "joint_branch_max_units"))
+RULEBOOK.declare("ORG.BRANCH_MAX_MEMBERS", "report", "条例 art. 5",
+                 "A branch generally has at most 50 members; above: flagged for splitting or a general branch.",
+                 config=("branch_max_members",))
+RULEBOOK.declare("ORG.GENERAL_BRANCH", "report", "条例 art. 5",
+                 "50 to 100 members call for a general branch (党总支).",
+                 config=("branch_max_members", "grassroots_committee_members"))
+RULEBOOK.declare("ORG.GRASSROOTS_COMMITTEE", "report", "党章 art. 30",
+                 "100 or more members call for a grassroots committee (基层党委).",
+                 config=("grassroots_committee_members",))
+RULEBOOK.declare("ORG.COMMITTEE_REQUIRED", ("gate", "report"), "条例 art. 11",
+                 "7+ full members elect a committee of 3-5 (at most 7); fewer a secretary and at most one deputy. "
+                 "A gate at an election, a report on existing branches.",
+                 config=("committee_min_full_members", "committee_seats_min", "committee_seats_usual_max",
+                         "committee_seats_max"))
+RULEBOOK.declare("ORG.COMMITTEE_ROLES", "gate", "条例 art. 11-12; 选举条例 art. 26",
+                 "One secretary, at most one deputy, one seat per person, seat holders full members of the unit; a "
+                 "secretary generally has 1+ year of party standing; secretary and deputy take office on approval.",
+                 config=("secretary_min_standing_years",))
+RULEBOOK.declare("ORG.TERM_LENGTH", "deadline", "选举条例 art. 4",
+                 "A committee's term: village and community branches 5 years, other branches 3, a general branch "
+                 "3, a grassroots committee 5; it sets the date of ORG.TERM_EXPIRED.",
+                 config=("term_years_default", "term_years_by_domain", "term_years_by_kind"))
+RULEBOOK.declare("ORG.TERM_EXPIRED", ("deadline", "gate"), "选举条例 art. 5",
+                 "Re-elect when the term ends, warned 90 days before; an extension or an early election needs "
+                 "upper approval and moves the term by at most 1 year (the gate).",
+                 config=("term_warning_days", "term_extension_max_years"))
+RULEBOOK.declare("ORG.VACANCY", "report", "条例 art. 13",
+                 "An empty seat is filled by by-election; a secretary seat empty over 3 months marks the branch "
+                 "weak (EVAL.WEAK).",
+                 config=("secretary_vacancy_weak_months",))
+RULEBOOK.declare("ORG.UNCOVERED", "report", "两个覆盖",
+                 "An entity without a party organization gets a party-building instructor, tracked until a "
+                 "branch is set up.")
+RULEBOOK.declare("ORG.LIAISON", "report", "条例, 领导和保障",
+                 "Every party committee secretary and team member keeps a liaison branch (联系点), preferably a "
+                 "backward one.")
+RULEBOOK.declare("LIFE.GENERAL_MEETING", "report", "条例 art. 15",
+                 "A branch general meeting (支部党员大会) at least quarterly; more than half of those entitled "
+                 "present, else it is recorded with the breach and does not count.",
+                 config=("life_frequency",))
+RULEBOOK.declare("LIFE.COMMITTEE_MEETING", "report", "条例 art. 17",
+                 "A committee meeting (支委会) at least monthly; more than half of the committee present.",
+                 config=("life_frequency",))
+RULEBOOK.declare("LIFE.GROUP_MEETING", "report", "条例 art. 19-21",
+                 "A party group meeting (党小组会) at least monthly.", config=("life_frequency",))
+RULEBOOK.declare("LIFE.LECTURE", "report", "条例 art. 19",
+                 "A party lecture (党课) at least quarterly; the secretary gives at least 1 a year.",
+                 config=("life_frequency", "secretary_lectures_per_year"))
+RULEBOOK.declare("LIFE.THEME_DAY", "report", "条例 art. 19-21", "A theme party day (主题党日) monthly.",
+                 config=("life_frequency",))
+RULEBOOK.declare("LIFE.REVIEW_MEETING", "report", "条例 art. 19-21",
+                 "An organizational life meeting (组织生活会) at least yearly.", config=("life_frequency",))
+RULEBOOK.declare("LIFE.TALKS", "report", "条例 art. 19-21", "Heart-to-heart talks (谈心谈话) at least yearly.",
+                 config=("life_frequency",))
+RULEBOOK.declare("LIFE.MEMBER_REVIEW", ("report", "gate"), "条例 art. 24",
+                 "A democratic review of members (民主评议党员) yearly; 优秀 at most 1/3 of those graded, "
+                 "probationary members take part but are not graded (the gate, in members).",
+                 config=("life_frequency",))
 
 KIND_NAMES_ZH = {
     "province": "省委", "city": "市委", "county": "县委", "township": "乡镇（街道）党（工）委",

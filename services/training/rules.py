@@ -10,6 +10,7 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 
 from shared.dates import SHANGHAI, add_months
+from shared.rulebook import Rulebook
 from shared.violations import Violation
 
 DEFAULTS = {
@@ -34,6 +35,30 @@ DEFAULTS = {
     #: the most people one CSV or XLSX export lists (XLSX holds at most 1,048,575 rows)
     "export_max_rows": 100_000,
 }
+
+#: the rules training declares (docs/rules.md is generated from it: ``zhibu rules``)
+RULEBOOK = Rulebook("training", DEFAULTS)
+RULEBOOK.declare("TRAIN.MEMBER_HOURS", "report", "规划", "Every member at least 32 class hours a year.",
+                 config=("member_hours",))
+RULEBOOK.declare("TRAIN.LEADER_HOURS", "report", "规划",
+                 "Branch secretaries and committee members at least 56 class hours a year, including at least one "
+                 "centralized training.",
+                 config=("leader_hours",))
+RULEBOOK.declare("TRAIN.SECRETARY_ROTATION", ("report", "gate"), "规划",
+                 "Every branch secretary attends county-level (or higher) rotation training at least once a year; "
+                 "a rotation class is run by a county or higher organization department (the gate).",
+                 config=("rotation_levels",))
+RULEBOOK.declare("TRAIN.NEW_SECRETARY", "deadline", "规划",
+                 "A new secretary is trained within 6 months of taking the post.", config=("new_secretary_months",))
+RULEBOOK.declare("TRAIN.NEW_MEMBER", "deadline", "规划",
+                 "Probationary and newly converted members attend one centralized training, in the probation year "
+                 "or the first year after conversion.",
+                 config=("new_member_months",))
+RULEBOOK.declare("TRAIN.COVERAGE", "report", "规划",
+                 "Every member attends centralized training each year; coverage of secretary rotation and member "
+                 "training is 100%, reported per level.")
+RULEBOOK.declare("TRAIN.CAPACITY", "gate", "-", "A class takes no more people than its places.")
+RULEBOOK.measures("MEMBERS.TARGET_TRAINING", config=("target_training_hours", "target_training_days"))
 
 CLASS_LEVELS = ("province", "city", "county", "township")
 LEVEL_NAMES_ZH = {"province": "省级", "city": "市级", "county": "县级", "township": "乡镇（街道）级"}

@@ -15,6 +15,7 @@ import ipaddress
 from datetime import datetime, timedelta
 from urllib.parse import urlsplit
 
+from shared.rulebook import Rulebook
 from shared.violations import Violation
 
 DEFAULTS = {
@@ -40,6 +41,17 @@ DEFAULTS = {
     #: a delivery loop holds a subscription this long per delivery; a dead worker's lease then runs out
     "lease_seconds": 120.0,
 }
+
+#: the rules webhooks declares (docs/rules.md is generated from it: ``zhibu rules``)
+RULEBOOK = Rulebook("webhooks", DEFAULTS)
+RULEBOOK.declare("WEBHOOKS.TARGET", "gate", "-",
+                 "A target is https, or http to a loopback address the allow-list names; never a private, "
+                 "loopback, link-local or otherwise non-public address unless the allow-list names its network.",
+                 config=("allowed_networks",))
+RULEBOOK.declare("WEBHOOKS.RETRY_WINDOW", "deadline", "-",
+                 "A delivery failing for the whole window pauses its subscription and flags it; retries back off "
+                 "from the base, doubling, to the maximum.",
+                 config=("retry_window_hours", "retry_base_seconds", "retry_max_seconds"))
 
 SIGNATURE_VERSION = "v1"
 
