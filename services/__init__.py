@@ -1,1 +1,1 @@
-"""The four Zhibu services; each has the same files doing the same jobs (DESIGN.md)."""
+"""The Zhibu services; each has the same files doing the same jobs (docs/architecture.md)."""

@@ -174,5 +174,5 @@ class Config:
         return replace(self, **changes)
 
     def rule(self, name: str, default):
-        """A *config* value of RULES.md: the operator's override, else the regulation's default."""
+        """A *config* value of a rule (docs/rules.md): the operator's override, else the regulation's default."""
         return self.rules.get(name, default)

@@ -1,4 +1,4 @@
-"""Counting dates: one convention everywhere (RULES.md, "Counting dates").
+"""Counting dates: one convention everywhere (docs/rules.md, "Counting dates", is this text).
 
 Civil Code of the PRC, Arts. 201-203, as the default:
 - a period of months or years ends on the corresponding day of the last month,

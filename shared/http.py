@@ -1,4 +1,4 @@
-"""The HTTP conventions of DESIGN.md as helpers every service uses.
+"""The HTTP conventions (docs/architecture.md) as helpers every service uses.
 
 - scope: a principal reads and writes only inside its subtree; outside it, 404;
 - ``under=<unit id>`` subtree filters;

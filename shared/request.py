@@ -24,7 +24,7 @@ def current_kit() -> "ServiceKit":
 
 
 def rule_config() -> dict:
-    """The *config* values of the rules (RULES.md) this service reads: the service's ``DEFAULTS`` in
+    """The *config* values of the rules (docs/rules.md) this service reads: the service's ``DEFAULTS`` in
     ``rules.py``, overridden by its section of ``ZHIBU_RULES_FILE``. Passed to the pure rule functions."""
     return current_app.config["RULES"]
 

@@ -25,9 +25,12 @@ The three kinds (what the software does when the rule is broken):
 """
 from __future__ import annotations
 
+import inspect
 import json
 import re
 from dataclasses import dataclass
+
+from . import dates
 
 KINDS = ("gate", "deadline", "report")
 CODE = re.compile(r"^[A-Z]+\.[A-Z][A-Z0-9_]*$")
@@ -141,4 +144,6 @@ def as_markdown(rulebooks: list[Rulebook]) -> str:
                      f"{rule.summary.replace('|', '/')} | {'<br>'.join(settings) or '-'} |")
         if rule is rules[-1] or rules[rules.index(rule) + 1].code.split(".")[0] != area:
             lines.append("")
+    lines += ["## Counting dates", "", "Every deadline above is counted the same way (`shared/dates.py`):", "",
+              inspect.cleandoc(dates.__doc__.split("\n", 1)[1]), ""]
     return "\n".join(lines)
