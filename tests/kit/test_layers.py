@@ -1,6 +1,8 @@
 """The kit and each service read bottom-up: their modules' imports form no cycle, counting the imports
-inside functions too (an import moved into a function to break a cycle is still a cycle)."""
+inside functions too (an import moved into a function to break a cycle is still a cycle), and the kit's
+layers in docs/architecture.md agree with its imports."""
 import ast
+import re
 from pathlib import Path
 
 import pytest
@@ -82,3 +84,34 @@ def test_the_kit_imports_no_service_and_no_launcher():
     offenders = {module_name(path): sorted(imports_of(path, "services") | imports_of(path, "demo"))
                  for path in sorted((ROOT / "shared").rglob("*.py"))}
     assert {name: found for name, found in offenders.items() if found} == {}
+
+
+def documented_layers() -> dict[str, int]:
+    """The kit's layers as docs/architecture.md lists them (``- **layer N**: `module`, ...``)."""
+    text = (ROOT / "docs" / "architecture.md").read_text(encoding="utf-8")
+    block = text.split("<!-- layers:", 1)[1].split("<!-- /layers -->", 1)[0]
+    layers = {}
+    for number, modules in re.findall(r"^- \*\*layer (\d+)\*\*[^:]*: (.+)$", block, flags=re.M):
+        for module in re.findall(r"`([\w.*]+)`", modules):
+            layers[module] = int(number)
+    return layers
+
+
+def test_docs_architecture_lists_every_kit_module_above_everything_it_imports():
+    edges = graph("shared")
+    layers = documented_layers()
+
+    def layer_of(module: str) -> int | None:
+        name = module.removeprefix("shared.")
+        if name in layers:
+            return layers[name]
+        parent = name.rsplit(".", 1)[0] + ".*"
+        return layers.get(parent) if "." in name else None
+
+    unlisted = sorted(m for m in edges if m != "shared" and layer_of(m) is None)
+    assert unlisted == [], "add these to the layers in docs/architecture.md, above what they import"
+    upward = [(m, layer_of(m), t, layer_of(t)) for m in sorted(edges) if m != "shared"
+              for t in sorted(edges[m]) if layer_of(t) >= layer_of(m)]
+    assert upward == [], "a module imports one on its own layer or above: move it up in docs/architecture.md"
+    gone = sorted(name for name in layers if name != "catalog.*" and f"shared.{name}" not in edges)
+    assert gone == [], "docs/architecture.md lists kit modules that no longer exist"
