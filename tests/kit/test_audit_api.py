@@ -32,7 +32,8 @@ def unit_history(app, client, admin):
                          headers=admin).json
     assert [e["action"] for e in history["items"]] == ["created", "updated"]
     assert history["items"][1]["change"]["name"] == ["山东省委", "中共山东省委"]
-    assert history["items"][1]["actor"] and history["items"][1]["request_id"]
+    assert history["items"][1]["actor"]
+    assert history["items"][1]["request_id"]
     first = client.get("/api/org/v1/audit", query_string={"limit": 1}, headers=admin).json
     rest = client.get("/api/org/v1/audit", query_string={"limit": 1, "cursor": first["next_cursor"]},
                       headers=admin).json
@@ -47,7 +48,8 @@ def test_only_a_province_wide_admin_reads_the_audit_log(org, auth_headers):
                        headers=admin).json
     for headers in (auth_headers(app, "admin", scope=unit["id"]), auth_headers(app, "organizer", scope=unit["id"])):
         resp = client.get("/api/org/v1/audit", headers=headers)
-        assert resp.status_code == 403 and resp.headers["Content-Type"] == "application/problem+json"
+        assert resp.status_code == 403
+        assert resp.headers["Content-Type"] == "application/problem+json"
     assert client.get("/api/org/v1/audit").status_code == 401
 
 
@@ -55,11 +57,13 @@ def test_only_a_province_wide_admin_reads_the_audit_log(org, auth_headers):
 def test_bad_audit_queries_are_422(org, query):
     _, client, admin = org
     resp = client.get("/api/org/v1/audit", query_string=query, headers=admin)
-    assert resp.status_code == 422 and resp.headers["Content-Type"] == "application/problem+json"
+    assert resp.status_code == 422
+    assert resp.headers["Content-Type"] == "application/problem+json"
 
 
 @pytest.mark.parametrize("service", ["members", "training", "evaluation"])
 def test_every_service_has_its_audit_log(make_app, auth_headers, service):
     app = make_app(service)
     resp = app.test_client().get(f"/api/{service}/v1/audit", headers=auth_headers(app, "admin"))
-    assert resp.status_code == 200 and resp.json == {"items": [], "next_cursor": None}
+    assert resp.status_code == 200
+    assert resp.json == {"items": [], "next_cursor": None}

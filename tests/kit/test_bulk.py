@@ -14,9 +14,11 @@ from shared.events import stored_envelopes
 
 def test_new_ids_are_version_7_uuids_in_ascending_order_and_distinct():
     ids = bulk.new_ids(10_000)          # more than one millisecond's counter holds
-    assert ids == sorted(ids) and len(set(ids)) == 10_000
+    assert ids == sorted(ids)
+    assert len(set(ids)) == 10_000
     first = uuid.UUID(ids[0])
-    assert first.version == 7 and first.variant == uuid.RFC_4122
+    assert first.version == 7
+    assert first.variant == uuid.RFC_4122
     millis = int(ids[0].replace("-", "")[:12], 16)
     assert abs(millis / 1000 - datetime.now(timezone.utc).timestamp()) < 60
 
@@ -68,7 +70,9 @@ def test_a_failure_in_a_worker_process_reaches_the_caller():
 def test_without_processes_the_pipeline_runs_in_the_caller():
     seen = []
     pipeline = bulk.Pipeline(_square, 0, inline=lambda n, ctx: seen.append(n) or n)
-    assert pipeline.submit(5) == [5] and seen == [5] and list(pipeline.finish()) == []
+    assert pipeline.submit(5) == [5]
+    assert seen == [5]
+    assert list(pipeline.finish()) == []
 
 
 def test_packed_events_unpack_into_whole_envelopes(make_app):
@@ -85,8 +89,10 @@ def test_packed_events_unpack_into_whole_envelopes(make_app):
     envelopes = [e for pack in packs for e in stored_envelopes(json.loads(pack.json))]
     assert [e["data"]["id"] for e in envelopes] == people
     assert [pack.first_id for pack in packs] == [envelopes[0]["id"], envelopes[2]["id"], envelopes[4]["id"]]
-    assert {e["type"] for e in envelopes} == {"members.person.created"} and {e["org_path"] for e in envelopes} == {"/1/2/"}
-    assert envelopes[0]["data"]["full_member_since"] == "2020-07-01" and len({e["id"] for e in envelopes}) == 5
+    assert {e["type"] for e in envelopes} == {"members.person.created"}
+    assert {e["org_path"] for e in envelopes} == {"/1/2/"}
+    assert envelopes[0]["data"]["full_member_since"] == "2020-07-01"
+    assert len({e["id"] for e in envelopes}) == 5
     kept = outbox.repack(packs, lambda e: e["data"]["id"] != people[1])
     assert [e["data"]["id"] for p in kept for e in stored_envelopes(json.loads(p.json))] == people[:1] + people[2:]
 
@@ -103,11 +109,14 @@ def test_an_idle_pool_is_shut_down_and_a_later_pipeline_starts_a_fresh_one():
 
     first = bulk.Pipeline(_square, 0, processes=3, idle_seconds=0.2)
     pool = first._pool
-    assert first.submit(2) == [] and list(first.finish()) == [4]
+    assert first.submit(2) == []
+    assert list(first.finish()) == [4]
     deadline = time.monotonic() + 10
     while (os.getpid(), 3) in bulk._POOLS and time.monotonic() < deadline:
         time.sleep(0.05)
     assert (os.getpid(), 3) not in bulk._POOLS                    # its processes were let go
     second = bulk.Pipeline(_square, 1, processes=3, idle_seconds=0.2)
-    assert second._pool is not pool and list(second.finish()) == [] and second.submit(3) == []
+    assert second._pool is not pool
+    assert list(second.finish()) == []
+    assert second.submit(3) == []
     assert list(second.finish()) == [10]

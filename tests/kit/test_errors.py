@@ -17,7 +17,9 @@ def problem(resp, status):
     assert resp.status_code == status, resp.get_data(as_text=True)
     assert resp.mimetype == "application/problem+json"
     body = resp.get_json(force=True)
-    assert body["status"] == status and body["title"] and body["type"].startswith("https://")
+    assert body["status"] == status
+    assert body["title"]
+    assert body["type"].startswith("https://")
     return body
 
 
@@ -34,7 +36,8 @@ def test_unknown_unit_is_404(org, auth_headers):
 def test_wrong_method_is_405_with_allow(org, auth_headers):
     resp = org.test_client().delete("/api/org/v1/units", headers=auth_headers(org, "admin"))
     problem(resp, 405)
-    assert "GET" in resp.headers["Allow"] and "POST" in resp.headers["Allow"]
+    assert "GET" in resp.headers["Allow"]
+    assert "POST" in resp.headers["Allow"]
 
 
 def test_bad_input_is_422_with_field_errors_and_writes_nothing(org, auth_headers):
@@ -54,13 +57,16 @@ def test_broken_rule_is_409_with_its_code(org, auth_headers):
     body = problem(client.post("/api/org/v1/units", headers=admin, json={
         "kind": "party_group", "name": "第一党小组", "code": "G1", "parent_id": province["id"]}), 409)
     assert body["code"] == "ORG.UNIT_NESTING"
-    assert "cannot stand under" in body["detail"] and "不能设在" in body["detail"]
+    assert "cannot stand under" in body["detail"]
+    assert "不能设在" in body["detail"]
 
 
 def test_unexpected_error_is_500_without_internals(org, auth_headers):
     body = problem(org.test_client().get("/api/org/v1/explode", headers=auth_headers(org, "admin")), 500)
     text = str(body)
-    assert "secret internals" not in text and "Traceback" not in text and "db.py" not in text
+    assert "secret internals" not in text
+    assert "Traceback" not in text
+    assert "db.py" not in text
     assert body["request_id"]
 
 

@@ -70,7 +70,9 @@ def scenario_broker_down_then_back(org, members, headers, unreachable_url):
     Outbox = kit(org).models.OutboxEvent
     with kit(org).db.Session() as session:
         unsent = session.scalars(select(Outbox).where(Outbox.sent_at.is_(None))).all()
-        assert len(unsent) == 3 and unsent[0].attempts == 1 and unsent[0].last_error
+        assert len(unsent) == 3
+        assert unsent[0].attempts == 1
+        assert unsent[0].last_error
     assert count(members, View) == 0
     assert kit(org).relay.drain() == 3  # the broker is back
     consume_until(consumer, lambda: count(members, View) == 3)
@@ -121,7 +123,8 @@ def scenario_a_pack_goes_out_as_separate_events(org, members, headers):
         session.commit()
     assert kit(org).relay.drain() == 3
     consume_until(consumer, lambda: consumer.processed >= 6)
-    assert count(members, View) == 3 and count(members, kit(members).models.InboxEvent) == 3
+    assert count(members, View) == 3
+    assert count(members, kit(members).models.InboxEvent) == 3
 
 
 def _all(app, model):
@@ -333,7 +336,8 @@ def test_an_event_waits_while_the_database_does_not_answer(pair, tmp_path):
     make_units(org, headers, ["P"])
     assert kit(org).relay.drain() == 1
     consume_until(consumer, lambda: count(members, k.models.OrgUnitView) == 1, seconds=30)
-    assert outage == [0] and consumer.dead_lettered == 0
+    assert outage == [0]
+    assert consumer.dead_lettered == 0
 
 
 def test_the_dead_letters_command_lists_and_requeues(pair, tmp_path):
@@ -362,7 +366,9 @@ def test_the_dead_letters_command_lists_and_requeues(pair, tmp_path):
         return [line for line in done.stdout.splitlines() if line.startswith("{")], done.stderr
 
     listed, said = command()
-    assert len(listed) == 1 and '"type": "org.unit.created"' in listed[0] and '"error": "RuntimeError: no"' in listed[0]
+    assert len(listed) == 1
+    assert '"type": "org.unit.created"' in listed[0]
+    assert '"error": "RuntimeError: no"' in listed[0]
     assert "1 events in the dead-letter queue (left there)" in said
     assert len(command("--requeue")[0]) == 1
     assert command() == ([], "0 events in the dead-letter queue (left there)\n")

@@ -72,7 +72,9 @@ def test_the_format_comes_from_the_content_type(content_type, fmt):
 def test_other_media_types_are_refused_in_both_languages(content_type):
     with pytest.raises(Problem) as refused:
         format_of(content_type)
-    assert refused.value.status == 415 and refused.value.detail.zh and refused.value.detail.en
+    assert refused.value.status == 415
+    assert refused.value.detail.zh
+    assert refused.value.detail.en
 
 
 # ----------------------------------------------------------------------------------------------- encodings
@@ -91,7 +93,9 @@ def test_the_declared_encoding_is_the_charset_else_the_query(content_type, query
 def test_an_encoding_that_is_not_read_is_refused_in_both_languages():
     with pytest.raises(Problem) as refused:
         declared_encoding("text/csv; charset=big5", None)
-    assert refused.value.status == 422 and "big5" in refused.value.detail.zh and "gb18030" in refused.value.detail.en
+    assert refused.value.status == 422
+    assert "big5" in refused.value.detail.zh
+    assert "gb18030" in refused.value.detail.en
 
 
 @pytest.mark.parametrize("body, declared, expected", [
@@ -125,7 +129,8 @@ def test_gbk_bytes_that_happen_to_be_valid_utf8_are_refused_not_stored_garbled()
     assert body.decode("utf-8") == "name\n֣ΰ\n"
     with pytest.raises(NotText) as refused:
         typed(body)
-    assert refused.value.key == "import-encoding-garbled" and refused.value.params["share"] == 100
+    assert refused.value.key == "import-encoding-garbled"
+    assert refused.value.params["share"] == 100
     source, _ = upload(body, encoding="gbk")                          # declared, it reads right
     assert list(read_records(source)) == [(2, {"name": "郑伟"})]
 
@@ -157,14 +162,16 @@ def test_chinese_headers_and_aliases_name_the_fields_and_unknown_columns_are_rep
     assert records == [(2, {"code": "A1", "name": "某支部", "size": 3})]
     entries = report.as_dict()["errors"]
     assert [(e["line"], e["column"]) for e in entries] == [(1, "颜色"), (1, "code")]
-    assert entries[0]["message_zh"].startswith("未知的列“颜色”") and "unknown column" in entries[0]["message_en"]
+    assert entries[0]["message_zh"].startswith("未知的列“颜色”")
+    assert "unknown column" in entries[0]["message_en"]
     assert "repeats" in entries[1]["message_en"]
     assert report.as_dict()["valid"] == 1            # the header's errors make no row wrong
 
 
 def test_a_header_in_both_languages_names_the_field():
     records, report, _ = typed("单位编码(code),名称（name）\nA1,x\n".encode())
-    assert records == [(2, {"code": "A1", "name": "x"})] and report.errors == []
+    assert records == [(2, {"code": "A1", "name": "x"})]
+    assert report.errors == []
 
 
 def test_ndjson_keys_are_fields_or_aliases_and_unknown_keys_are_reported():
@@ -190,10 +197,13 @@ def test_values_are_typed_and_errors_carry_line_column_value_and_both_languages(
     assert [(e["line"], e["field"], e["column"]) for e in entries] == [
         (4, "name", "名称"), (4, "kind", "类型"), (4, "size", "人数"), (4, "founded", "成立日期"), (5, "code", "单位编码")]
     kind = entries[1]
-    assert kind["value"] == "村委" and kind["message_zh"] == "应为以下之一：党支部、乡镇党委"
-    assert kind["message_en"] == "one of: branch, township" and kind["message"] == "应为以下之一：党支部、乡镇党委 / one of: branch, township"
+    assert kind["value"] == "村委"
+    assert kind["message_zh"] == "应为以下之一：党支部、乡镇党委"
+    assert kind["message_en"] == "one of: branch, township"
+    assert kind["message"] == "应为以下之一：党支部、乡镇党委 / one of: branch, township"
     assert entries[4]["message_en"] == "required"
-    assert report.total == 4 and report.as_dict()["valid"] == 2
+    assert report.total == 4
+    assert report.as_dict()["valid"] == 2
 
 
 def test_pii_values_are_masked_in_the_report():
@@ -213,14 +223,16 @@ def test_an_xlsx_sheet_gives_the_same_records_with_typed_cells_and_sheet_rows_as
                 [None, None, None, None, None],                              # blank rows are skipped
                 [1002, "乙", "branch", 7.0, "2001-07-02"])
     records, report, source = typed(body, "xlsx")
-    assert report.errors == [] and report.total == 2
+    assert report.errors == []
+    assert report.total == 2
     assert records == [(3, {"code": "A1", "name": "郑伟支部", "kind": "branch", "size": 3, "founded": date(2001, 7, 1)}),
                        (5, {"code": "1002", "name": "乙", "kind": "branch", "size": 7, "founded": date(2001, 7, 2)})]
 
 
 def test_an_id_number_that_excel_made_a_number_is_reported_not_rounded():
     records, report, _ = typed(xlsx(["单位编码", "名称", "身份证号码"], ["A1", "甲", 110101198001010037]), "xlsx")
-    assert records == [] and report.errors[0]["message"].key == "import-number-as-code"
+    assert records == []
+    assert report.errors[0]["message"].key == "import-number-as-code"
 
 
 def test_the_sheet_is_the_first_or_the_one_named():
@@ -231,13 +243,15 @@ def test_the_sheet_is_the_first_or_the_one_named():
     assert [r["code"] for _, r in typed(body, "xlsx", sheet="2")[0]] == ["B1"]
     with pytest.raises(Problem) as refused:
         typed(body, "xlsx", sheet="nope")
-    assert refused.value.status == 422 and "说明、数据" in refused.value.detail.zh
+    assert refused.value.status == 422
+    assert "说明、数据" in refused.value.detail.zh
 
 
 def test_a_body_that_is_no_workbook_is_a_422():
     with pytest.raises(Problem) as refused:
         typed(b"PK\x03\x04 not really", "xlsx")
-    assert refused.value.status == 422 and refused.value.detail.key == "import-xlsx-unreadable"
+    assert refused.value.status == 422
+    assert refused.value.detail.key == "import-xlsx-unreadable"
 
 
 # ----------------------------------------------------------------------------------------------- blocks
@@ -248,13 +262,15 @@ def test_blocks_are_cut_outside_quoted_fields_and_keep_the_file_line_numbers():
                              for i in range(40)]
     source, report = upload(("\n".join(lines) + "\n").encode())
     blocks = list(source.blocks(size=64))
-    assert len(blocks) > 5 and source.reader.columns == ("code", "note")
+    assert len(blocks) > 5
+    assert source.reader.columns == ("code", "note")
     records = [(line, r) for block in blocks for line, r in source.reader.records(block, report)]
     assert [r["code"] for _, r in records] == [f"U{i}" for i in range(40)]
     assert records[3][1]["note"] == 'line one\nline two, "quoted" 3'
     first_line = {r["code"]: line for line, r in records}   # a record's line is where it starts
     assert (first_line["U0"], first_line["U1"], first_line["U3"], first_line["U4"]) == (2, 4, 6, 8)
-    assert report.total == 40 and report.errors == []
+    assert report.total == 40
+    assert report.errors == []
 
 
 def test_ndjson_blocks_keep_the_file_line_numbers():

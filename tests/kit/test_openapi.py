@@ -56,7 +56,8 @@ def test_every_operation_has_a_unique_camel_case_operation_id_in_each_and_in_the
     total = 0
     for name, doc in every_document(docs):
         ids = [(op.get("operationId"), method, path) for method, path, op in operations(doc)]
-        assert ids and all(i for i, _, _ in ids), [(m, p) for i, m, p in ids if not i]
+        assert ids, [(m, p) for i, m, p in ids if not i]
+        assert all(i for i, _, _ in ids), [(m, p) for i, m, p in ids if not i]
         bad = [i for i, _, _ in ids if not re.fullmatch(r"[a-z]+(?:[A-Z0-9][a-z0-9]*)*", i)]
         assert not bad, (name, bad)
         seen: dict[str, tuple] = {}
@@ -154,7 +155,8 @@ def test_an_answered_422_is_what_the_document_declares(documents, auth_headers):
     assert resp.mimetype in declared["content"]
     body = resp.get_json()
     schema = resolve(docs["org"], declared["content"][resp.mimetype]["schema"])
-    assert set(schema["required"]) <= set(body) and set(body) <= set(schema["properties"])
+    assert set(schema["required"]) <= set(body)
+    assert set(body) <= set(schema["properties"])
 
 
 # ----------------------------------------------------------------------------- If-Match and Idempotency-Key
@@ -183,13 +185,15 @@ def test_if_match_and_idempotency_key_are_declared_exactly_where_the_views_need_
             assert ("Idempotency-Key" in names) == ((method, path) in idempotent), (method, path)
             if "If-Match" in names:
                 header = next(resolve(doc, p) for p in operation["parameters"] if resolve(doc, p)["name"] == "If-Match")
-                assert header["in"] == "header" and header["required"] is True
+                assert header["in"] == "header"
+                assert header["required"] is True
                 assert {"412", "428"} <= set(operation["responses"]), (method, path)
             else:
                 assert "428" not in operation["responses"], (method, path)
             counts["If-Match"] += "If-Match" in names
             counts["Idempotency-Key"] += "Idempotency-Key" in names
-    assert counts["If-Match"] >= 20 and counts["Idempotency-Key"] >= 25
+    assert counts["If-Match"] >= 20
+    assert counts["Idempotency-Key"] >= 25
 
 
 def test_an_operation_declaring_if_match_answers_428_without_it_and_one_not_declaring_it_does_not(
@@ -246,9 +250,11 @@ def test_numeric_bounds_are_numbers_and_exclusive_ends_are_declared(documents):
                if isinstance(v, bool) or not isinstance(v, (int, float))]
         assert not bad, (name, bad)
     fund = docs["org"]["components"]["schemas"]["FundIn"]["properties"]["amount"]
-    assert fund["exclusiveMinimum"] == 0 and "minimum" not in fund  # Range(min=0, min_inclusive=False)
+    assert fund["exclusiveMinimum"] == 0
+    assert "minimum" not in fund  # Range(min=0, min_inclusive=False)
     support = docs["org"]["components"]["schemas"]["SupportIn"]["properties"]["venue_area_m2"]
-    assert [k for k in support if "inimum" in k] and all(type(support[k]) is int for k in support if "inimum" in k)
+    assert [k for k in support if "inimum" in k]
+    assert all(type(support[k]) is int for k in support if "inimum" in k)
 
 
 def test_imports_declare_their_bodies_and_exports_their_files(documents):

@@ -44,7 +44,8 @@ def test_a_worker_that_dies_is_started_again(tmp_path):
         (_, again), = [p for p in processes if p[0] == "org worker"]
         assert again.pid != worker.pid
         assert wait_for_log(log, "worker for org consuming", 2) == 2  # the new one is at work
-        assert again.poll() is None and keep_running(processes, exits) is None  # nothing else restarted
+        assert again.poll() is None
+        assert keep_running(processes, exits) is None  # nothing else restarted
         assert [p.pid for _, p in processes if p.poll() is not None] == []
     finally:
         stop_suite(processes)
@@ -59,5 +60,7 @@ def test_a_process_that_keeps_exiting_stops_the_suite(tmp_path):
     while reason is None and time.monotonic() < deadline:
         processes[0][1].wait(timeout=30)
         reason = keep_running(processes, exits)
-    assert reason is not None and f"broken worker exited {RESTART_LIMIT} times" in reason and "with 2" in reason
+    assert reason is not None
+    assert f"broken worker exited {RESTART_LIMIT} times" in reason
+    assert "with 2" in reason
     assert log.read_text().count("invalid choice") == RESTART_LIMIT  # started, and started again twice

@@ -168,8 +168,10 @@ def test_the_relay_beats_between_rounds_of_a_long_drain_and_stops_between_them(m
     monkeypatch.setenv("ZHIBU_WORKER_HEARTBEAT", str(heartbeat))
     stopped = RelayLoop(kit)
     stopped.stopping.set()
-    assert stopped.drain() == 0 and unsent() == 2 * SWEEP_ROWS + 5  # asked to stop: not one more round
+    assert stopped.drain() == 0
+    assert unsent() == 2 * SWEEP_ROWS + 5  # asked to stop: not one more round
     loop = RelayLoop(kit)
     assert loop.drain() == 2 * SWEEP_ROWS + 5
     assert unsent() == 0
-    assert loop.beats == 4 and heartbeat.exists()  # rounds of 20, 20, 5, then the empty one
+    assert loop.beats == 4
+    assert heartbeat.exists()  # rounds of 20, 20, 5, then the empty one
