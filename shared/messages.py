@@ -162,6 +162,10 @@ CATALOG: dict[str, tuple[str, str]] = {
     "dues-import-amount": ("应为金额（元），最多两位小数，如 45.00", "an amount in yuan with at most 2 decimals, as 45.00"),
     "dues-import-who": ("请填写人员ID或身份证号码", "give person_id or id_number"),
     "dues-report-period": ("统计期间须自起始月份起、不超过36个月", "the period starts at from_month and spans at most 36 months"),
+    # --- deadlines: the members alerts and every service's reminders (shared/reminders.py) --------------
+    "deadline-approaching": ("{task_zh}：应于{due_on}前完成，还有{days}天", "{task}: due by {due_on}, in {days} days"),
+    "deadline-due-today": ("{task_zh}：今天（{due_on}）到期", "{task}: due today ({due_on})"),
+    "deadline-overdue": ("{task_zh}：应于{due_on}前完成，已逾期{days}天", "{task}: was due by {due_on}, {days} days overdue"),
     # --- webhooks -------------------------------------------------------------------------------------
     "webhooks-event-types-unknown": ("事件类型 {patterns} 不匹配事件目录中的任何类型",
                                      "the event types {patterns} match no type of the event catalog"),

@@ -49,3 +49,28 @@ def run_env(target_metadata) -> None:
         with context.begin_transaction():
             context.run_migrations()
     engine.dispose()
+
+
+# ----------------------------------------------------------------------------- the kit's tables, added later
+
+def create_reminders_sent() -> None:
+    """The kit table ``reminders_sent`` (``shared.models.kit_models(deadline_reminders=True)``), created by
+    the revision of each service that owns deadlines: one definition, not four copies."""
+    import sqlalchemy as sa
+    from alembic import op
+
+    op.create_table(
+        "reminders_sent",
+        sa.Column("rule", sa.String(length=50), nullable=False),
+        sa.Column("subject_id", sa.String(length=36), nullable=False),
+        sa.Column("due_on", sa.Date(), nullable=False),
+        sa.Column("threshold", sa.Integer(), nullable=False),
+        sa.Column("sent_on", sa.Date(), nullable=False),
+        sa.PrimaryKeyConstraint("rule", "subject_id", "due_on", "threshold"),
+    )
+
+
+def drop_reminders_sent() -> None:
+    from alembic import op
+
+    op.drop_table("reminders_sent")

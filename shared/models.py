@@ -1,5 +1,6 @@
 """The tables every service keeps besides its own: outbox, inbox, audit log,
-idempotency keys, and the read-model of org units used for scope checks.
+idempotency keys, and the read-model of org units used for scope checks; and, in a service
+that owns deadlines, the reminders it sent (``shared/reminders.py``).
 
 Each service has its own database and its own ``Base``; ``kit_models(Base)``
 declares these tables on it so that the service's Alembic history creates them.
@@ -7,9 +8,9 @@ declares these tables on it so that the service's Alembic history creates them.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 
-from sqlalchemy import JSON, Index, Integer, String, Text, text
+from sqlalchemy import JSON, Date, Index, Integer, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from .db import BigId, PathString, UTCDateTime, utcnow
@@ -22,9 +23,10 @@ class KitModels:
     AuditEntry: type
     IdempotencyRecord: type
     OrgUnitView: type | None
+    ReminderSent: type | None = None
 
 
-def kit_models(Base, *, org_read_model: bool = True) -> KitModels:
+def kit_models(Base, *, org_read_model: bool = True, deadline_reminders: bool = False) -> KitModels:
     class OutboxEvent(Base):
         """An event written in the same transaction as the change it reports (transactional outbox)."""
 
@@ -96,4 +98,19 @@ def kit_models(Base, *, org_read_model: bool = True) -> KitModels:
 
         org_view = OrgUnitView
 
-    return KitModels(OutboxEvent, InboxEvent, AuditEntry, IdempotencyRecord, org_view)
+    reminder_sent = None
+    if deadline_reminders:
+        class ReminderSent(Base):
+            """A deadline reminder published: once per rule, subject, due date and threshold (days before;
+            -1 for the overdue one). Its key is what makes a rerun of the job send nothing new."""
+
+            __tablename__ = "reminders_sent"
+            rule: Mapped[str] = mapped_column(String(50), primary_key=True)
+            subject_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+            due_on: Mapped[date] = mapped_column(Date, primary_key=True)
+            threshold: Mapped[int] = mapped_column(Integer, primary_key=True)
+            sent_on: Mapped[date] = mapped_column(Date)
+
+        reminder_sent = ReminderSent
+
+    return KitModels(OutboxEvent, InboxEvent, AuditEntry, IdempotencyRecord, org_view, reminder_sent)

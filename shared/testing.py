@@ -81,3 +81,16 @@ def at_once(app, *calls) -> list:
     if failures:
         raise failures[0]
     return responses
+
+
+def reminders_on(app, sources, day, rule: str | None = None) -> list[Envelope]:
+    """Run the deadline reminders of ``sources`` as of ``day`` (``shared.reminders``, what the daily job
+    does); the reminder events it wrote (of ``rule`` only, if given)."""
+    from .reminders import send_reminders
+
+    before = {e.id for e in pending_events(app)}
+    with app.app_context():
+        send_reminders(kit_of(app), sources, app.config["RULES"], day)
+    kind = f"{kit_of(app).name}.deadline."
+    return [e for e in pending_events(app) if e.id not in before and e.type.startswith(kind)
+            and (rule is None or e.data["rule"] == rule)]

@@ -2,6 +2,7 @@
 from marshmallow import Schema, fields, validate
 
 from . import event
+from .deadlines import DeadlineReminder
 
 CATEGORIES = ("advanced", "middle", "backward")
 PROBLEM_STATUSES = ("open", "in_progress", "rectified", "verified")
@@ -55,3 +56,16 @@ class ProblemEscalated(_ProblemFields):
 @event("evaluation.problem.closed")
 class ProblemClosed(_ProblemFields):
     """A rectified problem was verified and closed."""
+
+
+@event("evaluation.deadline.approaching")
+class EvaluationDeadlineApproaching(DeadlineReminder):
+    """A problem on a branch's list is due for rectification in N days (once per threshold).
+
+    Data: ``shared/catalog/deadlines.py``; job: ``shared/reminders.py``.
+    """
+
+
+@event("evaluation.deadline.overdue")
+class EvaluationDeadlineOverdue(DeadlineReminder):
+    """A problem's rectification deadline passed and it is not rectified (sent once)."""

@@ -7,6 +7,7 @@ ask the members service anything.
 from marshmallow import Schema, fields, validate
 
 from . import event
+from .deadlines import DeadlineReminder
 
 STAGES = ("applicant", "activist", "target", "probationary", "full")
 STATUSES = ("active", "suspended", "left")
@@ -161,3 +162,16 @@ class DuesOverdue(Schema):
     until = fields.String(required=True, validate=MONTH)
     months = fields.Integer(required=True)
     outstanding = fields.Decimal(required=True, as_string=True)
+
+
+@event("members.deadline.approaching")
+class MembersDeadlineApproaching(DeadlineReminder):
+    """Talk, assessment, approval, oath, probation end or conversion approval due in N days (once per threshold).
+
+    Data: ``shared/catalog/deadlines.py``; job: ``shared/reminders.py``.
+    """
+
+
+@event("members.deadline.overdue")
+class MembersDeadlineOverdue(DeadlineReminder):
+    """A development or membership deadline passed yesterday unmet (or within the catch-up days; sent once)."""

@@ -2,6 +2,7 @@
 from marshmallow import Schema, fields, validate
 
 from . import event
+from .deadlines import DeadlineReminder
 
 UNIT_KINDS = ("province", "city", "county", "township", "grassroots_committee",
               "general_branch", "branch", "joint_branch", "party_group")
@@ -119,3 +120,16 @@ class LiaisonChanged(Schema):
     leader_name = fields.String(required=True)
     unit_id = fields.UUID(required=True)
     active = fields.Boolean(required=True)
+
+
+@event("org.deadline.approaching")
+class OrgDeadlineApproaching(DeadlineReminder):
+    """A committee's term, a secretary seat empty 3 months, or a period without its meeting ends in N days.
+
+    Data: ``shared/catalog/deadlines.py``; job: ``shared/reminders.py``.
+    """
+
+
+@event("org.deadline.overdue")
+class OrgDeadlineOverdue(DeadlineReminder):
+    """A term ended, a secretary seat has been empty 3 months, or a period ended without its meeting (sent once)."""

@@ -2,6 +2,7 @@
 from marshmallow import Schema, fields, validate
 
 from . import event
+from .deadlines import DeadlineReminder
 
 CLASS_KINDS = ("secretary_rotation", "member_training", "committee_training", "target_training",
                "new_member_training", "new_secretary_training")
@@ -62,3 +63,16 @@ class RequirementMet(Schema):
         "description": "for new_secretary and new_member: the date the training was due"})
     breach = fields.String(allow_none=True, metadata={
         "description": "the rule code (TRAIN.NEW_SECRETARY, TRAIN.NEW_MEMBER) when it was met after the due date"})
+
+
+@event("training.deadline.approaching")
+class TrainingDeadlineApproaching(DeadlineReminder):
+    """A new secretary's (or new member's) training is due in N days and not yet attended (once per threshold).
+
+    Data: ``shared/catalog/deadlines.py``; job: ``shared/reminders.py``.
+    """
+
+
+@event("training.deadline.overdue")
+class TrainingDeadlineOverdue(DeadlineReminder):
+    """A new secretary's (or new member's) training deadline passed unmet (sent once)."""
