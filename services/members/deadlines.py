@@ -9,7 +9,7 @@ from datetime import date, timedelta
 
 from sqlalchemy import String, cast, select, update
 
-from shared import dates
+from shared import dates, reminders
 from shared.request import current_principal, db_session, rule_config, unit_in_scope
 from shared.http import paginate, subtree_path, under_clause
 
@@ -87,14 +87,25 @@ def for_person(person_id: str) -> list[Deadline]:
                                 .order_by(Deadline.due_on, Deadline.id)).all()
 
 
-def message(kind: str, due_on: date, as_of: date) -> tuple[str, str]:
+def what(kind: str) -> tuple[str, str]:
+    """What a deadline of ``kind`` asks for, as (zh, en)."""
     _, en, zh = KINDS[kind]
-    days = (due_on - as_of).days
-    if days < 0:
-        return (f"{en}: was due by {due_on}, {-days} days overdue", f"{zh}：应于{due_on}前完成，已逾期{-days}天")
-    if days == 0:
-        return f"{en}: due today ({due_on})", f"{zh}：今天（{due_on}）到期"
-    return f"{en}: due by {due_on}, in {days} days", f"{zh}：应于{due_on}前完成，还有{days}天"
+    return zh, en
+
+
+def message(kind: str, due_on: date, as_of: date) -> tuple[str, str]:
+    """(en, zh): what is due and by when; the same words as the reminders of the deadline."""
+    text = reminders.message(what(kind), due_on, as_of)
+    return text.en, text.zh
+
+
+#: an open deadline: neither met nor cancelled (the partial indexes ``ix_deadlines_open*`` hold only these)
+OPEN = (Deadline.met_on.is_(None), Deadline.cancelled_on.is_(None))
+
+
+def open_deadlines(*columns):
+    """The open deadlines with their person: what the alerts list and the daily reminders announce."""
+    return select(*columns).select_from(Deadline).join(Person, Person.id == Deadline.person_id).where(*OPEN)
 
 
 def alerts(args: dict) -> dict:
@@ -105,10 +116,9 @@ def alerts(args: dict) -> dict:
     horizon = args.get("horizon_days")
     if horizon is None:
         horizon = rule_config()["alert_horizon_days"]
-    stmt = (select(Deadline, Person.name, Person.unit_id).join(Person, Person.id == Deadline.person_id)
-            .where(under_clause(Deadline.org_path, subtree_path(principal, under_path)),
-                   Deadline.met_on.is_(None), Deadline.cancelled_on.is_(None),
-                   Deadline.due_on <= as_of + timedelta(days=horizon)))
+    stmt = open_deadlines(Deadline, Person.name, Person.unit_id).where(
+        under_clause(Deadline.org_path, subtree_path(principal, under_path)),
+        Deadline.due_on <= as_of + timedelta(days=horizon))
     if args.get("kind"):
         stmt = stmt.where(Deadline.kind == args["kind"])
     # ordered by the ISO text of the date: the cursor carries text, and text compares with text everywhere

@@ -18,7 +18,7 @@ class Base(DeclarativeBase):
     pass
 
 
-kit = kit_models(Base)
+kit = kit_models(Base, deadline_reminders=True)
 OrgUnitView = kit.OrgUnitView
 
 
@@ -118,6 +118,9 @@ class Deadline(Base):
               sqlite_where=text("met_on IS NULL AND cancelled_on IS NULL"),
               postgresql_where=text("met_on IS NULL AND cancelled_on IS NULL")),
         Index("ix_deadlines_person", "person_id"),
+        #: the open deadlines by due date alone: the daily reminders read today's bands province-wide
+        Index("ix_deadlines_open_due", "due_on", sqlite_where=text("met_on IS NULL AND cancelled_on IS NULL"),
+              postgresql_where=text("met_on IS NULL AND cancelled_on IS NULL")),
     )
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
     person_id: Mapped[str] = mapped_column(String(36))

@@ -64,6 +64,11 @@ DEFAULTS: dict = {
     #: Counting dates: a deadline on a holiday moves to the next working day only if this is on
     "deadlines_move_off_holidays": False,
     "alert_horizon_days": 30,
+    #: deadline reminders (shared/reminders.py): days before a deadline that members.deadline.approaching is
+    #: sent, by rule code ("default" for the others); members.deadline.overdue goes the day after, caught up
+    #: for reminder_catch_up_days when the job did not run
+    "reminder_days": {"default": [30, 7]},
+    "reminder_catch_up_days": 7,
 }
 
 # ----------------------------------------------------------------------------- the 25 steps
