@@ -68,8 +68,20 @@ def context(args: dict) -> Context:
 
 # ----------------------------------------------------------------------------- the wide query
 
-def _month_mask(p: rules.Period) -> int:
+def month_mask(p: rules.Period) -> int:
+    """The bits of a ``LifeYear`` mask that the period's months hold (bit 0 = January)."""
     return sum(1 << (m - 1) for m in range(p.first.month, p.last.month + 1))
+
+
+def life_subject(meeting_type: str, cfg: dict, unit, seats):
+    """SQL: the units that owe meetings of ``meeting_type`` (LIFE.*): a branch (its committee meets once it
+    has the seats of a committee), or a party group for group meetings. ``seats``: its current committee's."""
+    if meeting_type == "group_meeting":
+        return unit.kind == "party_group"
+    branch = unit.kind.in_(rules.BRANCH_KINDS)
+    if meeting_type == "committee_meeting":
+        return and_(branch, seats >= cfg["committee_seats_min"])
+    return branch
 
 
 class Wide:
@@ -113,9 +125,7 @@ class Wide:
             "ORG.TERM_EXPIRED": c.term_ends_on < ctx.on,
             "ORG.VACANCY": c.vacant_seats > 0,
         }
-        subjects = {t: and_(branch, established) for t in LIFE_TYPES}
-        subjects["group_meeting"] = and_(u.kind == "party_group", established)
-        subjects["committee_meeting"] = and_(branch, established, seats >= cfg["committee_seats_min"])
+        subjects = {t: and_(life_subject(t, cfg, u, seats), established) for t in LIFE_TYPES}
         for t in LIFE_TYPES:
             short = or_(false(), *_missed_any(ctx.periods[t], life, t))
             if t == "party_lecture" and ctx.lecture_years:
@@ -156,9 +166,9 @@ def _missed_any(periods: list, life: dict, t: str) -> list:
     for p in periods:
         mask = func.coalesce(getattr(life[p.first.year], t), 0)
         if p.first.month == p.last.month:
-            months[p.first.year] = months.get(p.first.year, 0) | _month_mask(p)
+            months[p.first.year] = months.get(p.first.year, 0) | month_mask(p)
         else:
-            conditions.append(mask.op("&")(_month_mask(p)) == 0)
+            conditions.append(mask.op("&")(month_mask(p)) == 0)
     for year, wanted in months.items():
         conditions.append(func.coalesce(getattr(life[year], t), 0).op("&")(wanted) != wanted)
     return conditions
@@ -370,7 +380,7 @@ def _life_violation(ctx: Context, t: str, unit_id: str, masks: dict, held: dict)
     frequency = ctx.cfg["life_frequency"][t]
     periods = ctx.periods[t]
     missed = [p.label for p in periods
-              if not (getattr(masks.get((unit_id, p.first.year)), t, 0) or 0) & _month_mask(p)]
+              if not (getattr(masks.get((unit_id, p.first.year)), t, 0) or 0) & month_mask(p)]
     violation = rules.life_frequency(t, frequency, len(periods), held.get((unit_id, t), 0), missed)
     if violation is None and t == "party_lecture":
         by_year = {y: getattr(masks.get((unit_id, y)), "secretary_lectures", 0) or 0 for y in ctx.lecture_years}

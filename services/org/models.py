@@ -22,7 +22,7 @@ class Base(DeclarativeBase):
 
 
 # the org service owns the units: it needs no read-model of them
-kit = kit_models(Base, org_read_model=False)
+kit = kit_models(Base, org_read_model=False, deadline_reminders=True)
 
 
 class Unit(Base):

@@ -43,6 +43,12 @@ DEFAULTS: dict = {
         "heart_to_heart_talk": "year", "member_review": "year",
     },
     "secretary_lectures_per_year": 1,      # LIFE.LECTURE
+    #: deadline reminders (shared/reminders.py): days before a deadline that org.deadline.approaching is sent,
+    #: by rule code ("default" for the others): a term from the 90 days' warning, a monthly meeting in the
+    #: month's last week; org.deadline.overdue the day after, caught up for reminder_catch_up_days
+    "reminder_days": {"default": [30, 7], "ORG.TERM_EXPIRED": [90, 30, 7], "LIFE.COMMITTEE_MEETING": [7],
+                      "LIFE.GROUP_MEETING": [7], "LIFE.THEME_DAY": [7]},
+    "reminder_catch_up_days": 7,
 }
 
 #: the rules org declares (docs/rules.md is generated from it: ``zhibu rules``)
