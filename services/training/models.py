@@ -26,7 +26,7 @@ class Base(DeclarativeBase):
     pass
 
 
-kit = kit_models(Base)
+kit = kit_models(Base, deadline_reminders=True)
 OrgUnitView = kit.OrgUnitView
 #: coverage reports per unit directly below a subtree's root: its children, found by parent
 Index("ix_training_org_unit_view_parent", OrgUnitView.parent_id)
@@ -47,7 +47,14 @@ class Person(Base):
     __tablename__ = "people"
     #: subtree lists page by (org_path, id); coverage counts categories per path range from
     #: this index alone on PostgreSQL (``category`` included: an index-only scan)
-    __table_args__ = (Index("ix_people_org_path_id", "org_path", "id", postgresql_include=["category"]),)
+    __table_args__ = (
+        Index("ix_people_org_path_id", "org_path", "id", postgresql_include=["category"]),
+        #: TRAIN.NEW_SECRETARY and TRAIN.NEW_MEMBER: the daily reminders read a range of start dates
+        Index("ix_people_secretary_since", "secretary_since", sqlite_where=text("category = 'secretary'"),
+              postgresql_where=text("category = 'secretary'")),
+        Index("ix_people_probationary_since", "probationary_since", sqlite_where=text("category IS NOT NULL"),
+              postgresql_where=text("category IS NOT NULL")),
+    )
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
     unit_id: Mapped[str] = mapped_column(String(36), index=True)
     #: the path of the person's unit now: a person who moves takes the year's hours along

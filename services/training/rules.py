@@ -34,6 +34,11 @@ DEFAULTS = {
     "target_training_days": 3,
     #: the most people one CSV or XLSX export lists (XLSX holds at most 1,048,575 rows)
     "export_max_rows": 100_000,
+    #: deadline reminders (shared/reminders.py): days before a deadline that training.deadline.approaching is
+    #: sent, by rule code ("default" for the others); training.deadline.overdue the day after, caught up for
+    #: reminder_catch_up_days when the job did not run
+    "reminder_days": {"default": [30, 7]},
+    "reminder_catch_up_days": 7,
 }
 
 #: the rules training declares (docs/rules.md is generated from it: ``zhibu rules``)
