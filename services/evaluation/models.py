@@ -25,7 +25,7 @@ class Base(DeclarativeBase):
     pass
 
 
-kit = kit_models(Base)
+kit = kit_models(Base, deadline_reminders=True)
 OrgUnitView = kit.OrgUnitView
 
 

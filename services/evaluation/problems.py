@@ -5,7 +5,9 @@ A problem past its due date stays on the list, flagged overdue: a deadline is re
 """
 from __future__ import annotations
 
-from sqlalchemy import or_, select
+from datetime import date
+
+from sqlalchemy import Date, and_, case, literal, or_, select
 
 from shared.request import audit, current_principal, db_session, emit, require, rule_config, unit_in_scope
 from shared.audit import diff
@@ -170,9 +172,29 @@ def list_comments(problem_id, args: dict) -> dict:
     return paginate(db_session(), stmt, [ProblemComment.id], cursor=args.get("cursor"), limit=args["limit"])
 
 
+#: a problem not yet rectified: its deadline runs
+UNRECTIFIED = ("open", "in_progress")
+
+
 def overdue_clause(as_of):
     """SQL for ``rules.problem_overdue``: not rectified and past min(deadline, the year's end)."""
-    return Problem.status.in_(("open", "in_progress")) & or_(Problem.deadline < as_of, Problem.year < as_of.year)
+    return Problem.status.in_(UNRECTIFIED) & or_(Problem.deadline < as_of, Problem.year < as_of.year)
+
+
+def due_between(first: date, last: date):
+    """SQL for ``rules.problem_due`` (min(deadline, the year's end)) between ``first`` and ``last``:
+    ``(condition, due)``, with the years of the range as literals."""
+    years = range(first.year, last.year + 1)
+    on_deadline = [and_(Problem.deadline.between(max(first, date(y, 1, 1)), min(last, date(y, 12, 31))),
+                        Problem.year >= y) for y in years]
+    year_ends = [date(y, 12, 31) for y in years if first <= date(y, 12, 31) <= last]
+    at_year_end = [and_(Problem.year == end.year, Problem.deadline > end) for end in year_ends]
+    condition = or_(*on_deadline, *at_year_end)
+    if not year_ends:
+        return condition, Problem.deadline
+    due = case(*((and_(Problem.year == end.year, Problem.deadline > end), literal(end, Date)) for end in year_ends),
+               else_=Problem.deadline)
+    return condition, due
 
 
 def list_problems(args: dict) -> dict:

@@ -93,6 +93,11 @@ DEFAULTS: dict = {
              "value": 1},
         ],
     },
+    #: deadline reminders (shared/reminders.py): days before a problem's due date that
+    #: evaluation.deadline.approaching is sent, by rule code ("default" for the others);
+    #: evaluation.deadline.overdue the day after, caught up for reminder_catch_up_days
+    "reminder_days": {"default": [30, 7]},
+    "reminder_catch_up_days": 7,
 }
 
 

@@ -206,7 +206,7 @@ def test_the_nightly_job_recomputes_this_years_assessments_of_every_branch(evalu
     from shared.dates import today
 
     jobs = evaluation.extensions["zhibu"].jobs
-    assert [job.name for job in jobs] == ["nightly-recompute", "idempotency-purge"]
+    assert [job.name for job in jobs] == ["nightly-recompute", "deadline-reminders", "idempotency-purge"]
     branches = [feed.healthy_branch(tree["township"], f"支部{i:02d}") for i in range(3)]
     result = nightly_recompute(evaluation)                       # what the worker calls at 02:30
     assert result["year"] == today().year and sum(result["branches"].values()) == 3
