@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from marshmallow import Schema
+from marshmallow import Schema, fields, validate
 
 CATALOG: dict[str, "EventType"] = {}
 
@@ -88,6 +88,35 @@ def as_markdown() -> str:
             lines.append(f"| {field_name} | {kind} | {'yes' if field_name in required else 'no'} |")
         lines.append("")
     return "\n".join(lines)
+
+
+# ----------------------------------------------------------------------------- shared shapes
+
+#: The data of every service's deadline reminders (``<service>.deadline.approaching`` and
+#: ``<service>.deadline.overdue``), published by its daily job (``shared/reminders.py``): one shape for all
+#: four services, so that a platform or the e-mail digest reads them alike. The envelope's ``org_path`` is the
+#: subject's, for scope filtering. The service's alert and overdue endpoints stay the source of truth: a
+#: reminder is sent once, the state is read there.
+SUBJECT_TYPES = ("person", "unit", "problem")
+
+
+class DeadlineReminder(Schema):
+    rule = fields.String(required=True, metadata={"description": "the rule code, e.g. MEMBERS.TALK_DEADLINE"})
+    kind = fields.String(required=True, metadata={"description": "what is due, e.g. talk, term, general_meeting"})
+    subject_type = fields.String(required=True, validate=validate.OneOf(SUBJECT_TYPES))
+    subject_id = fields.UUID(required=True)
+    subject_name = fields.String(allow_none=True)
+    unit_id = fields.UUID(required=True, metadata={"description": "the unit the subject belongs to"})
+    responsible_unit_id = fields.UUID(allow_none=True, metadata={"description": "the unit that answers for it"})
+    due_on = fields.Date(required=True)
+    days_before = fields.Integer(allow_none=True, metadata={
+        "description": "the threshold that fired (30, 7, ... days before); null for the overdue reminder"})
+    days_left = fields.Integer(required=True, metadata={
+        "description": "days from as_of to due_on (fewer than days_before when a run was caught up; "
+                       "negative when overdue)"})
+    as_of = fields.Date(required=True)
+    message_zh = fields.String(required=True)
+    message_en = fields.String(required=True)
 
 
 from . import org, members, training, evaluation  # noqa: E402,F401  (registers every event type)

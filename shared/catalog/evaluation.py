@@ -1,8 +1,7 @@
 """Events the evaluation service publishes."""
 from marshmallow import Schema, fields, validate
 
-from . import event
-from .deadlines import DeadlineReminder
+from . import DeadlineReminder, event
 
 CATEGORIES = ("advanced", "middle", "backward")
 PROBLEM_STATUSES = ("open", "in_progress", "rectified", "verified")
@@ -62,7 +61,7 @@ class ProblemClosed(_ProblemFields):
 class EvaluationDeadlineApproaching(DeadlineReminder):
     """A problem on a branch's list is due for rectification in N days (once per threshold).
 
-    Data: ``shared/catalog/deadlines.py``; job: ``shared/reminders.py``.
+    Data: ``DeadlineReminder`` (``shared/catalog/__init__.py``); job: ``shared/reminders.py``.
     """
 
 

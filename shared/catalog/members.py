@@ -6,8 +6,7 @@ ask the members service anything.
 """
 from marshmallow import Schema, fields, validate
 
-from . import event
-from .deadlines import DeadlineReminder
+from . import DeadlineReminder, event
 
 STAGES = ("applicant", "activist", "target", "probationary", "full")
 STATUSES = ("active", "suspended", "left")
@@ -168,7 +167,7 @@ class DuesOverdue(Schema):
 class MembersDeadlineApproaching(DeadlineReminder):
     """Talk, assessment, approval, oath, probation end or conversion approval due in N days (once per threshold).
 
-    Data: ``shared/catalog/deadlines.py``; job: ``shared/reminders.py``.
+    Data: ``DeadlineReminder`` (``shared/catalog/__init__.py``); job: ``shared/reminders.py``.
     """
 
 

@@ -1,8 +1,7 @@
 """Events the org service publishes."""
 from marshmallow import Schema, fields, validate
 
-from . import event
-from .deadlines import DeadlineReminder
+from . import DeadlineReminder, event
 
 UNIT_KINDS = ("province", "city", "county", "township", "grassroots_committee",
               "general_branch", "branch", "joint_branch", "party_group")
@@ -126,7 +125,7 @@ class LiaisonChanged(Schema):
 class OrgDeadlineApproaching(DeadlineReminder):
     """A committee's term, a secretary seat empty 3 months, or a period without its meeting ends in N days.
 
-    Data: ``shared/catalog/deadlines.py``; job: ``shared/reminders.py``.
+    Data: ``DeadlineReminder`` (``shared/catalog/__init__.py``); job: ``shared/reminders.py``.
     """
 
 

@@ -1,8 +1,7 @@
 """Events the training service publishes."""
 from marshmallow import Schema, fields, validate
 
-from . import event
-from .deadlines import DeadlineReminder
+from . import DeadlineReminder, event
 
 CLASS_KINDS = ("secretary_rotation", "member_training", "committee_training", "target_training",
                "new_member_training", "new_secretary_training")
@@ -69,7 +68,7 @@ class RequirementMet(Schema):
 class TrainingDeadlineApproaching(DeadlineReminder):
     """A new secretary's (or new member's) training is due in N days and not yet attended (once per threshold).
 
-    Data: ``shared/catalog/deadlines.py``; job: ``shared/reminders.py``.
+    Data: ``DeadlineReminder`` (``shared/catalog/__init__.py``); job: ``shared/reminders.py``.
     """
 
 
