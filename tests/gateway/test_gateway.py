@@ -71,12 +71,14 @@ def test_unknown_service_and_route_are_problem_404(tmp_path):
     gw = gateway_for(tmp_path, {})
     for path in ("/api/nosuch/v1/x", "/elsewhere"):
         resp = gw.get(path, headers=bearer(token()))
-        assert resp.status_code == 404 and resp.headers["Content-Type"] == "application/problem+json"
+        assert resp.status_code == 404
+        assert resp.headers["Content-Type"] == "application/problem+json"
 
 
 def test_an_unreachable_service_is_502_problem(tmp_path):
     resp = gateway_for(tmp_path, {}).get("/api/org/v1/units", headers=bearer(token()))
-    assert resp.status_code == 502 and resp.get_json()["status"] == 502
+    assert resp.status_code == 502
+    assert resp.get_json()["status"] == 502
 
 
 def test_readyz_reports_each_service(tmp_path, upstream_org):
@@ -84,16 +86,19 @@ def test_readyz_reports_each_service(tmp_path, upstream_org):
     resp = gateway_for(tmp_path, {"org": url}).get("/readyz")
     body = resp.get_json()
     assert resp.status_code == 503
-    assert body["services"]["org"]["ok"] is True and body["services"]["members"]["ok"] is False
+    assert body["services"]["org"]["ok"] is True
+    assert body["services"]["members"]["ok"] is False
 
 
 def test_docs_page_and_assets_are_served_locally(tmp_path):
     gw = gateway_for(tmp_path, {})
     page = gw.get("/api/docs")
-    assert page.status_code == 200 and b"/api/docs/static/swagger-ui-bundle.js" in page.data
+    assert page.status_code == 200
+    assert b"/api/docs/static/swagger-ui-bundle.js" in page.data
     assert b"http" not in page.data.split(b"<script>")[0].replace(b"http-equiv", b"")  # no CDN
     asset = gw.get("/api/docs/static/swagger-ui-bundle.js")
-    assert asset.status_code == 200 and len(asset.data) > 100_000
+    assert asset.status_code == 200
+    assert len(asset.data) > 100_000
     assert gw.get("/api/docs/static/../app.py").status_code == 404
 
 
@@ -109,7 +114,8 @@ def test_openapi_merges_every_service(tmp_path, make_app):
     finally:
         for server in servers:
             server.shutdown()
-    assert "/api/org/v1/units" in doc["paths"] and "/api/members/v1/people" in doc["paths"]
+    assert "/api/org/v1/units" in doc["paths"]
+    assert "/api/members/v1/people" in doc["paths"]
     refs = []
 
     def walk(node):
@@ -124,7 +130,8 @@ def test_openapi_merges_every_service(tmp_path, make_app):
     walk(doc["paths"])
     assert refs
     tag_names = [t["name"] for t in doc["tags"]]
-    assert len(tag_names) == len(set(tag_names)) and "org · units" in tag_names
+    assert len(tag_names) == len(set(tag_names))
+    assert "org · units" in tag_names
     assert doc["paths"]["/api/org/v1/units"]["get"]["tags"] == ["org · units"]
     for ref in refs:
         kind, name = ref.split("/")[2:4]

@@ -25,7 +25,8 @@ def test_without_redis_each_process_still_limits_on_its_own(caplog):
     limiter = SharedRateLimiter("redis://127.0.0.1:1/0", rate=1, burst=2, prefix=f"t{uuid.uuid4().hex}")
     with caplog.at_level(logging.WARNING, logger="zhibu.gateway"):
         waits = [limiter.take("sub:u1") for _ in range(4)]
-    assert waits[:2] == [0.0, 0.0] and all(w > 0 for w in waits[2:])
+    assert waits[:2] == [0.0, 0.0]
+    assert all(w > 0 for w in waits[2:])
     assert [r.getMessage() for r in caplog.records if "Redis unavailable" in r.getMessage()] != []
     assert len([r for r in caplog.records if "Redis unavailable" in r.getMessage()]) == 1  # said once, not per call
 
@@ -39,7 +40,8 @@ def test_two_gateway_processes_share_one_budget(redis_url):
     assert 0.9 < waits[3] <= 1.0  # the fourth waits for a token, whichever process it reaches
     assert second.take("sub:other") == 0.0
     time.sleep(1.05)
-    assert first.take("sub:u1") == 0.0 and second.take("sub:u1") > 0  # one token came back, for both
+    assert first.take("sub:u1") == 0.0
+    assert second.take("sub:u1") > 0  # one token came back, for both
     key = f"{prefix}:sub:u1"
     assert 0 < first.redis.pttl(key) <= 4000  # the bucket leaves Redis once it would be full again
 
