@@ -28,7 +28,8 @@ def test_a_session_is_credited_once(world):
     assert first.get_json()["credited"] == [{"person_id": w.id("a"), "year_hours": 8.0}]
     again = w.attend(cls, 0, "a")
     assert again.status_code == 200
-    assert again.get_json()["credited"] == [] and again.get_json()["already_recorded"] == [w.id("a")]
+    assert again.get_json()["credited"] == []
+    assert again.get_json()["already_recorded"] == [w.id("a")]
     assert year_hours(w, "a")["hours"] == 8.0
     assert w.count(Attendance) == 1
     [event] = w.events("training.attendance.recorded")
@@ -170,9 +171,11 @@ def test_a_make_up_assessment_that_passes_tells_members_then(world):
     cls = w.train("K1", "target_training", ["补考"], [8, 8, 8], assessment="failed")
     assert not [e for e in w.events("training.requirement.met") if e.data["requirement"] == "target_training"]
     resp = w.complete(cls, "补考", completed_on=date(2025, 3, 20))
-    assert resp.status_code == 200 and resp.get_json()["items"][0]["assessment"] == "passed"
+    assert resp.status_code == 200
+    assert resp.get_json()["items"][0]["assessment"] == "passed"
     [event] = [e for e in w.events("training.requirement.met") if e.data["requirement"] == "target_training"]
-    assert event.data["met_on"] == "2025-03-20" and event.data["days"] == 3
+    assert event.data["met_on"] == "2025-03-20"
+    assert event.data["days"] == 3
     assert w.complete(cls, "补考").status_code == 200                      # again: nothing more is told
     assert len([e for e in w.events("training.requirement.met") if e.data["requirement"] == "target_training"]) == 1
 

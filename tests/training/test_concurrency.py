@@ -88,7 +88,8 @@ def test_of_two_confirmations_of_a_rotation_plan_with_one_etag_exactly_one_enrol
                                sessions=[(datetime(year, 3, 1, 9), datetime(year, 3, 1, 17), 8)])
         proposed = world.client.post(f"{API}/rotation-plans", headers=world.headers("admin"),
                                      json={"county_id": world.id("K1"), "year": year})
-        assert proposed.status_code == 201 and proposed.get_json()["assigned"] == 2, proposed.get_json()
+        assert proposed.status_code == 201, proposed.get_json()
+        assert proposed.get_json()["assigned"] == 2, proposed.get_json()
         url = f"{API}/rotation-plans/{proposed.get_json()['id']}"
         first, second = at_once(world.app, send(world, "POST", f"{url}/confirm", proposed.headers["ETag"]),
                                 send(world, "POST", f"{url}/confirm", proposed.headers["ETag"]))

@@ -51,7 +51,8 @@ def test_county_coverage_follows_people_who_moved(county_year):
     resp = coverage(w, "K1")
     assert resp.status_code == 200, resp.get_json()
     body = resp.get_json()
-    assert body["unit_id"] == w.id("K1") and body["year"] == 2025
+    assert body["unit_id"] == w.id("K1")
+    assert body["year"] == 2025
     assert body["requirements"] == {"member_hours": 32.0, "leader_hours": 56.0}
     #                               secretaries  members  hours leaders met
     assert figures(body["totals"]) == (2, 2, 7, 6, 5, 3, 2)
@@ -80,8 +81,8 @@ def test_city_coverage_rolls_up_per_county(county_year):
                                                                      "K2": (0, 0, 2, 1, 1, 0, 0)}
     assert figures(body["totals"]) == (2, 2, 9, 7, 6, 3, 2)
     province = coverage(w, role="admin").get_json()
-    assert [r["unit_name"] for r in province["by_unit"]] == ["P"] and figures(province["totals"]) == figures(
-        body["totals"])
+    assert [r["unit_name"] for r in province["by_unit"]] == ["P"]
+    assert figures(province["totals"]) == figures(body["totals"])
 
 
 def test_a_branch_has_one_row_for_itself(county_year):
@@ -112,7 +113,9 @@ def test_gap_filter_and_pages(county_year):
     assert [p["name"] for p in body["uncovered"]["items"]] == ["m3"]
     first = coverage(w, "K1", limit=2).get_json()["uncovered"]
     rest = coverage(w, "K1", limit=2, cursor=first["next_cursor"]).get_json()["uncovered"]
-    assert len(first["items"]) == 2 and len(rest["items"]) == 1 and rest["next_cursor"] is None
+    assert len(first["items"]) == 2
+    assert len(rest["items"]) == 1
+    assert rest["next_cursor"] is None
 
 
 def test_scope_another_county_is_404(county_year):
@@ -131,12 +134,14 @@ def test_bad_coverage_query_is_422(county_year, query):
 def test_csv_lists_the_uncovered_people(county_year):
     w = county_year
     resp = coverage(w, "K1", format="csv")
-    assert resp.status_code == 200 and resp.mimetype == "text/csv"
+    assert resp.status_code == 200
+    assert resp.mimetype == "text/csv"
     rows = list(csv.reader(io.StringIO(resp.get_data(as_text=True).lstrip("\ufeff"))))
     assert rows[0][:4] == ["姓名", "所在党组织", "人员类别", "年度学时"]
     assert sorted(r[0] for r in rows[1:]) == ["m2", "m3", "sec2"]
     sec2 = next(r for r in rows if r[0] == "sec2")
-    assert sec2[2] == "支部书记" and "学时未达到支部书记、委员年度要求" in sec2[7]
+    assert sec2[2] == "支部书记"
+    assert "学时未达到支部书记、委员年度要求" in sec2[7]
     by_accept = w.client.get(f"{API}/coverage?year=2025", headers=w.headers(scope="K1", Accept="text/csv"))
     assert by_accept.mimetype == "text/csv"
 
@@ -145,7 +150,8 @@ def test_csv_of_units(county_year):
     w = county_year
     resp = coverage(w, "K1", format="csv", rows="units")
     rows = list(csv.reader(io.StringIO(resp.get_data(as_text=True).lstrip("\ufeff"))))
-    assert rows[0][0] == "党组织" and [r[0] for r in rows[1:]] == ["T1a", "T1b", "K1d", "合计"]
+    assert rows[0][0] == "党组织"
+    assert [r[0] for r in rows[1:]] == ["T1a", "T1b", "K1d", "合计"]
     assert rows[-1][4] == "7"
 
 
@@ -163,7 +169,8 @@ def test_an_export_too_large_is_refused_not_cut(county_year):
     w = county_year
     w.app.config["RULES"]["export_max_rows"] = 2
     resp = coverage(w, "K1", format="csv")
-    assert resp.status_code == 422 and "at most 2" in resp.get_json()["detail"]
+    assert resp.status_code == 422
+    assert "at most 2" in resp.get_json()["detail"]
     assert coverage(w, "K1", format="csv", under=w.id("B1c")).status_code == 200
 
 

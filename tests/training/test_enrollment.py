@@ -28,7 +28,8 @@ def test_enrolling_again_changes_nothing(world):
     cls = w.make_class("K1", capacity=1)
     assert w.enrol(cls["id"], "a").get_json()["added"] == 1
     again = w.enrol(cls["id"], "a")
-    assert again.status_code == 200 and again.get_json()["added"] == 0   # already enrolled: no place taken twice
+    assert again.status_code == 200
+    assert again.get_json()["added"] == 0  # already enrolled: no place taken twice
     assert len(w.events("training.enrollment.changed")) == 1
 
 
@@ -40,8 +41,10 @@ def test_capacity_is_all_or_nothing(world):
     resp = w.enrol(cls["id"], "a", "b", "c")
     assert resp.status_code == 409
     body = resp.get_json()
-    assert body["code"] == "TRAIN.CAPACITY" and "2" in body["detail"]
-    assert w.count(Enrollment) == 0 and w.events("training.enrollment.changed") == []
+    assert body["code"] == "TRAIN.CAPACITY"
+    assert "2" in body["detail"]
+    assert w.count(Enrollment) == 0
+    assert w.events("training.enrollment.changed") == []
     assert w.enrol(cls["id"], "a", "b").status_code == 201
     assert w.enrol(cls["id"], "c").status_code == 409
 
@@ -71,7 +74,8 @@ def test_unknown_person_is_404_and_bad_ids_422(world):
     assert w.client.post(url, headers=h, json={"person_ids": ["6f1f3c1e-0000-4000-8000-00000000dead"]}).status_code == 404
     for body in ({"person_ids": []}, {"person_ids": ["nope"]}, {}):
         resp = w.client.post(url, headers=h, json=body)
-        assert resp.status_code == 422 and "person_ids" in resp.get_json()["errors"]["json"]
+        assert resp.status_code == 422
+        assert "person_ids" in resp.get_json()["errors"]["json"]
     assert w.count(Enrollment) == 0
 
 

@@ -57,7 +57,8 @@ def test_target_training_met_reaches_a_queue_bound_to_its_routing_key(make_app, 
         met = received[0]
         assert (met.data["person_id"], met.data["unit_id"], met.data["days"], met.data["hours"]) == (
             target, w.id("B1"), 3, 23.5)
-        assert met.source == "training" and met.org_path == w.units["B1"]["path"]
+        assert met.source == "training"
+        assert met.org_path == w.units["B1"]["path"]
         consumer.consume_for(0.3)
         assert consumer.processed == 1   # the queue only hears what it is bound to
     finally:
@@ -80,16 +81,19 @@ def test_hours_coverage_and_planning_on_postgresql(make_app, pg_url, monkeypatch
     w.committee("B1", [("secretary", "书记", date(2020, 1, 1))])
     cls = w.train("K1", "secretary_rotation", ["书记", "党员"], [8, 8, 8, 7.5])
     again = w.attend(cls, 0, "书记", "党员")
-    assert again.status_code == 200 and again.get_json()["credited"] == []     # ON CONFLICT DO NOTHING
+    assert again.status_code == 200
+    assert again.get_json()["credited"] == []  # ON CONFLICT DO NOTHING
     hours = w.client.get(f"{API}/people/{w.id('党员')}/hours?year=2025", headers=w.headers(scope="K1")).get_json()
-    assert hours["hours"] == 31.5 and hours["gaps"] == ["member_hours"]
+    assert hours["hours"] == 31.5
+    assert hours["gaps"] == ["member_hours"]
 
     body = w.client.get(f"{API}/coverage?year=2025&under={w.id('C')}", headers=w.headers(scope="C")).get_json()
     rows = {r["unit_name"]: (r["members"], r["members_trained"], r["secretaries_rotated"]) for r in body["by_unit"]}
     assert rows == {"K1": (2, 2, 1), "K2": (1, 0, 0)}
     assert sorted(p["name"] for p in body["uncovered"]["items"]) == ["书记", "党员", "外县"]
     csv = w.client.get(f"{API}/coverage?year=2025&format=csv", headers=w.headers(scope="K1"))
-    assert csv.status_code == 200 and "党员" in csv.get_data(as_text=True)
+    assert csv.status_code == 200
+    assert "党员" in csv.get_data(as_text=True)
 
     monkeypatch.setattr(rotation, "today", lambda: date(2025, 6, 1))
     w.person("新书记", "B1")

@@ -38,7 +38,8 @@ def test_new_secretaries_overdue(dated):
     row = rows["due-passed"]
     assert (row["since"], row["due_on"], row["days_overdue"], row["rule"]) == ("2024-07-31", "2025-01-31", 1,
                                                                              "TRAIN.NEW_SECRETARY")
-    assert "2025-01-31" in row["zh"] and "2025-01-31" in row["en"]
+    assert "2025-01-31" in row["zh"]
+    assert "2025-01-31" in row["en"]
     assert list(listed(w, "TRAIN.NEW_SECRETARY", scope="K2")) == ["other-county"]
 
 

@@ -84,7 +84,9 @@ def test_only_classes_of_the_year_not_yet_begun(starts_on, usable):
 
 def test_no_class_at_all_puts_everyone_in_the_overflow_together():
     plan = plan_rotation(secretaries(A=3, B=2), [], year=2026, today=TODAY)
-    assert len(plan.overflow) == 5 and plan.assignments == () and plan.split_groups == ()
+    assert len(plan.overflow) == 5
+    assert plan.assignments == ()
+    assert plan.split_groups == ()
 
 
 def test_two_thousand_secretaries():

@@ -22,7 +22,8 @@ def test_person_upserted_by_version_an_older_event_never_wins(world):
     w.person("张三", "B1a", "probationary", probationary_since=date(2025, 5, 1))
     stale = {**w.people["张三"]}
     w.person("张三", "B1a", "full", probationary_since=date(2025, 5, 1), full_member_since=date(2026, 5, 1))
-    assert person(w, "张三").stage == "full" and person(w, "张三").person_version == 2
+    assert person(w, "张三").stage == "full"
+    assert person(w, "张三").person_version == 2
     # the older state arrives late, as a fresh event: it changes nothing
     assert w.apply("members.stage.changed", {**stale, "from_stage": "target", "changed_on": date(2025, 5, 1),
                                              "step": "17"}, w.units["B1a"]["path"]) is True
@@ -67,7 +68,8 @@ def test_committee_seats_give_roles_and_keep_the_secretarys_since_date(world):
     # the old committee's late by-election changes nothing: a later election replaced it
     w.committee("B1a", [("secretary", "委员", date(2022, 1, 1))], committee_id=first, version=2,
                 elected_on=date(2021, 3, 1), event="org.committee.changed")
-    assert person(w, "书记").category == "secretary" and person(w, "委员").category == "member"
+    assert person(w, "书记").category == "secretary"
+    assert person(w, "委员").category == "member"
 
 
 def test_an_older_version_of_the_same_committee_never_wins(world):
@@ -77,7 +79,8 @@ def test_an_older_version_of_the_same_committee_never_wins(world):
     cid = w.committee("B1b", [("secretary", "甲", date(2024, 1, 1))], version=3, elected_on=date(2024, 1, 1))
     w.committee("B1b", [("secretary", "乙", date(2024, 1, 1))], committee_id=cid, version=2,
                 elected_on=date(2024, 1, 1), event="org.committee.changed")
-    assert person(w, "甲").category == "secretary" and person(w, "乙").category == "member"
+    assert person(w, "甲").category == "secretary"
+    assert person(w, "乙").category == "member"
 
 
 def test_seated_before_members_told_us_of_the_person(world):

@@ -69,7 +69,8 @@ def test_more_secretaries_than_seats_reports_the_overflow(county):
     plan = propose(w).get_json()
     assert (plan["assigned"], plan["overflow"]) == (12, 2)
     overflow = [i for i in plan["items"] if i["outcome"] == "overflow"]
-    assert len(overflow) == 2 and all(i["class_id"] is None for i in overflow)
+    assert len(overflow) == 2
+    assert all(i["class_id"] is None for i in overflow)
     assert len(plan["items"]) == 14        # nobody dropped
 
 
@@ -109,7 +110,8 @@ def test_people_already_covered_are_not_assigned_again(county):
     w.train("C", "secretary_rotation", ["书记a1"], [8], first_day=date(2025, 1, 10))   # rotated already
     plan = propose(w).get_json()
     names = {i["name"] for i in plan["items"]}
-    assert plan["assigned"] == 12 and not names & {"书记a0", "书记a1"}
+    assert plan["assigned"] == 12
+    assert not names & {"书记a0", "书记a1"}
 
 
 def test_confirm_enrols_and_needs_if_match(county):
@@ -123,7 +125,8 @@ def test_confirm_enrols_and_needs_if_match(county):
     done = w.client.post(url, headers=w.headers(scope="K1", **{"If-Match": resp.headers["ETag"]}))
     assert done.status_code == 200, done.get_json()
     body = done.get_json()
-    assert body["status"] == "confirmed" and {i["outcome"] for i in body["items"]} == {"enrolled"}
+    assert body["status"] == "confirmed"
+    assert {i["outcome"] for i in body["items"]} == {"enrolled"}
     assert w.count(Enrollment) == 14
     assert len(w.events("training.enrollment.changed")) == 14
     assert w.client.get(f"{API}/classes/{x['id']}", headers=w.headers(scope="K1")).get_json()["enrolled"] == 8
@@ -131,7 +134,8 @@ def test_confirm_enrols_and_needs_if_match(county):
     assert again.status_code == 409
     # everyone is covered now: a new run proposes no one
     rerun = propose(w).get_json()
-    assert rerun["id"] != plan["id"] and (rerun["assigned"], rerun["overflow"]) == (0, 0)
+    assert rerun["id"] != plan["id"]
+    assert (rerun["assigned"], rerun["overflow"]) == (0, 0)
 
 
 def test_confirm_refused_when_a_class_filled_up_meanwhile(county):
@@ -143,7 +147,8 @@ def test_confirm_refused_when_a_class_filled_up_meanwhile(county):
     assert w.enrol(x["id"], "插班").status_code == 201
     done = w.client.post(f"{API}/rotation-plans/{resp.get_json()['id']}/confirm",
                          headers=w.headers(scope="K1", **{"If-Match": resp.headers["ETag"]}))
-    assert done.status_code == 409 and done.get_json()["code"] == "TRAIN.CAPACITY"
+    assert done.status_code == 409
+    assert done.get_json()["code"] == "TRAIN.CAPACITY"
     assert w.count(Enrollment) == 1
     plan = w.client.get(f"{API}/rotation-plans/{resp.get_json()['id']}", headers=w.headers(scope="K1")).get_json()
     assert plan["status"] == "proposed"
