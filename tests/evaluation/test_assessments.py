@@ -31,12 +31,14 @@ def test_stars_at_each_threshold_through_the_api(evaluation, feed, tree, admin):
     scores = [59.99, 60, 89.99, 90, 70, 70, 70, 70, 70, 70]
     branches = county_of_healthy_branches(evaluation, feed, tree, admin, scores)
     summary = recompute(evaluation, admin, tree["county"])
-    assert summary["branches"] == 10 and summary["regions"] == 1
+    assert summary["branches"] == 10
+    assert summary["regions"] == 1
     found = [assessment(evaluation, admin, b)["assessment"] for b in branches[:4]]
     assert [a["score"] for a in found] == [59.99, 60, 89.99, 90]
     assert [a["stars"] for a in found] == [1, 2, 4, 5]
     assert [a["category"] for a in found] == ["backward", "backward", "advanced", "advanced"]
-    assert found[0]["weak"] and found[0]["signs"][0]["facts"]["sign"] == "low_satisfaction"  # below 60%
+    assert found[0]["weak"]
+    assert found[0]["signs"][0]["facts"]["sign"] == "low_satisfaction"  # below 60%
 
 
 def test_thirty_percent_cap_with_ties_at_the_cut_line(evaluation, feed, tree, admin):
@@ -48,8 +50,8 @@ def test_thirty_percent_cap_with_ties_at_the_cut_line(evaluation, feed, tree, ad
     assert [a["stars"] for a in found] == [5, 5, 4, 4, 4]
     assert [a["stars_by_score"] for a in found] == [5, 5, 5, 5, 5]
     limit = found[2]["limits"][0]
-    assert limit["code"] == "EVAL.STARS" and limit["facts"] == {"quota": 3, "county_branches": 10, "cut": 95.0,
-                                                                "score": 95.0}
+    assert limit["code"] == "EVAL.STARS"
+    assert limit["facts"] == {"quota": 3, "county_branches": 10, "cut": 95.0, "score": 95.0}
 
 
 def test_a_veto_on_a_95_point_branch(evaluation, feed, tree, admin):
@@ -58,13 +60,16 @@ def test_a_veto_on_a_95_point_branch(evaluation, feed, tree, admin):
     enter(evaluation, admin, branch, "public_satisfaction", 100)  # the built-in scorecard: 100 - 5 (no review)
     recompute(evaluation, admin, tree["county"])
     before = assessment(evaluation, admin, branch)
-    assert before["assessment"]["score"] == 95.0 and before["assessment"]["stars"] == 5
+    assert before["assessment"]["score"] == 95.0
+    assert before["assessment"]["stars"] == 5
 
     enter(evaluation, admin, branch, "discipline_violation", 1)
     recompute(evaluation, admin, tree["county"])
     after = assessment(evaluation, admin, branch)["assessment"]
-    assert after["score"] == 95.0 and after["stars_by_score"] == 5
-    assert after["stars"] == 2 and after["category"] == "backward"
+    assert after["score"] == 95.0
+    assert after["stars_by_score"] == 5
+    assert after["stars"] == 2
+    assert after["category"] == "backward"
     assert after["vetoes"] == [{"key": "discipline", "name": "班子成员严重违纪违法", "value": 1.0}]
     assert after["limits"][0]["code"] == "EVAL.VETO"
     assert len(others) == 3
@@ -99,9 +104,11 @@ def test_a_weak_and_lax_sign_from_events_caps_a_branch_at_two_stars(evaluation, 
                    committee_id=new_id())
     recompute(evaluation, admin, tree["county"])
     found = assessment(evaluation, admin, branch)["assessment"]
-    assert found["stars"] == 2 and found["weak"] is True
+    assert found["stars"] == 2
+    assert found["weak"] is True
     sign = next(s for s in found["signs"] if s["facts"]["sign"] == "secretary_vacant")
-    assert sign["code"] == "EVAL.WEAK" and sign["facts"]["vacant_since"] == f"{YEAR}-03-01"
+    assert sign["code"] == "EVAL.WEAK"
+    assert sign["facts"]["vacant_since"] == f"{YEAR}-03-01"
     assert sign["facts"]["weak_from"] == f"{YEAR}-06-01"
 
     weak = evaluation.test_client().get(f"{API}/weak?under={tree['county']['id']}&year={YEAR}", headers=admin)
@@ -197,7 +204,8 @@ def test_a_province_recompute_agrees_with_county_recomputes(evaluation, feed, tr
         recompute(evaluation, admin, county)
     by_county = snapshot()
     summary = recompute(evaluation, admin, tree["province"])
-    assert summary["branches"] == 4 and summary["regions"] == 2
+    assert summary["branches"] == 4
+    assert summary["regions"] == 2
     assert snapshot() == by_county
 
 
@@ -209,6 +217,7 @@ def test_the_nightly_job_recomputes_this_years_assessments_of_every_branch(evalu
     assert [job.name for job in jobs] == ["nightly-recompute", "deadline-reminders", "idempotency-purge"]
     branches = [feed.healthy_branch(tree["township"], f"支部{i:02d}") for i in range(3)]
     result = nightly_recompute(evaluation)                       # what the worker calls at 02:30
-    assert result["year"] == today().year and sum(result["branches"].values()) == 3
+    assert result["year"] == today().year
+    assert sum(result["branches"].values()) == 3
     found = [assessment(evaluation, admin, b, year=today().year)["assessment"] for b in branches]
     assert all(a["computed_at"] for a in found)

@@ -166,7 +166,8 @@ def test_points_average_counts_an_award_once(evaluation, feed, tree, admin):
 def test_review_and_venue(evaluation, feed, tree, admin):
     branch = feed.unit("branch", "一支部", tree["township"])
     found = indicators(evaluation, admin, branch)
-    assert found["indicators"]["review.done"] == 0 and found["indicators"]["support.venue"] == 0
+    assert found["indicators"]["review.done"] == 0
+    assert found["indicators"]["support.venue"] == 0
     assert "no_venue" not in [s["facts"]["sign"] for s in found["signs"]]  # unknown is not evidence
     feed.review(branch)
     feed.support(branch, has_venue=False)
@@ -192,10 +193,12 @@ def test_the_indicator_list_pages_a_subtree(evaluation, feed, tree, admin):
     second = client.get(f"{API}/indicators?under={tree['county']['id']}&year={YEAR}&limit=3"
                         f"&cursor={first['next_cursor']}", headers=admin).get_json()
     names = [r["name"] for r in first["items"] + second["items"]]
-    assert sorted(names) == [f"支部{i}" for i in range(5)] and second["next_cursor"] is None
+    assert sorted(names) == [f"支部{i}" for i in range(5)]
+    assert second["next_cursor"] is None
 
 
 def test_indicators_of_a_year_not_begun_are_422(evaluation, feed, tree, admin):
     branch = feed.unit("branch", "一支部", tree["township"])
     resp = evaluation.test_client().get(f"{API}/units/{branch['id']}/indicators?year={YEAR + 2}", headers=admin)
-    assert resp.status_code == 422 and resp.get_json()["errors"]["query"]["year"]
+    assert resp.status_code == 422
+    assert resp.get_json()["errors"]["query"]["year"]

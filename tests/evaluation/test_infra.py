@@ -73,7 +73,8 @@ def test_events_through_rabbitmq_move_a_branchs_stars(make_app, auth_headers, pg
             return ev.get(f"{API}/units/{branch['id']}/assessment?year={YEAR}", headers=admin).get_json()["assessment"]
 
         before = recompute_and_read()
-        assert before["stars"] == 1 and before["weak"] is True
+        assert before["stars"] == 1
+        assert before["weak"] is True
 
         # committee, meetings, people, points, review, training and venue: published on the kit's exchange
         with Connection(amqp_url) as conn:
@@ -94,7 +95,8 @@ def test_events_through_rabbitmq_move_a_branchs_stars(make_app, auth_headers, pg
             "unit_id": branch["id"], "year": YEAR, "name": "public_satisfaction", "value": 100})
         assert entered.status_code == 201
         after = recompute_and_read()
-        assert after["score"] == 100.0 and after["weak"] is False
+        assert after["score"] == 100.0
+        assert after["weak"] is False
         assert after["stars"] == 4  # 100 points; a county of one branch has no five-star place (30% of 1 is 0)
         assert after["limits"][0]["code"] == "EVAL.STARS"
 
@@ -104,7 +106,8 @@ def test_events_through_rabbitmq_move_a_branchs_stars(make_app, auth_headers, pg
         with Connection(amqp_url) as conn:
             message = ratings_out(conn.default_channel).get(no_ack=True)
         assert message is not None
-        assert message.payload["data"]["unit_id"] == branch["id"] and message.payload["data"]["stars"] == 4
+        assert message.payload["data"]["unit_id"] == branch["id"]
+        assert message.payload["data"]["stars"] == 4
     finally:
         with Connection(amqp_url) as conn:
             channel = conn.default_channel

@@ -41,7 +41,9 @@ def branch(feed, tree):
 
 def test_the_status_flow_with_comments_audit_and_events(evaluation, branch, admin):
     problem, etag = open_problem(evaluation, admin, branch)
-    assert problem["status"] == "open" and problem["year"] == THIS_YEAR and problem["overdue"] is False
+    assert problem["status"] == "open"
+    assert problem["year"] == THIS_YEAR
+    assert problem["overdue"] is False
     steps = [("in_progress", None), ("rectified", "记录已补齐"), ("in_progress", "抽查仍缺两次记录"),
              ("rectified", "已全部补齐"), ("verified", "验收合格，销号")]
     for status, comment in steps:
@@ -50,7 +52,8 @@ def test_the_status_flow_with_comments_audit_and_events(evaluation, branch, admi
         assert resp.get_json()["status"] == status
         etag = resp.headers["ETag"]
     done = resp.get_json()
-    assert done["verified_on"] == today().isoformat() and done["rectified_on"] == today().isoformat()
+    assert done["verified_on"] == today().isoformat()
+    assert done["rectified_on"] == today().isoformat()
     comments = evaluation.test_client().get(f"{API}/problems/{problem['id']}/comments", headers=admin).get_json()
     assert [(c["status_from"], c["status_to"], c["body"]) for c in comments["items"]] == [
         ("in_progress", "rectified", "记录已补齐"), ("rectified", "in_progress", "抽查仍缺两次记录"),
@@ -73,14 +76,16 @@ def test_illegal_transitions_are_409_with_the_rule_code(evaluation, branch, admi
         etag = resp.headers["ETag"]
     resp = act(evaluation, admin, problem["id"], etag, "/transitions", {"status": wanted, "comment": "ok"})
     assert resp.status_code == 409
-    assert resp.get_json()["code"] == "EVAL.PROBLEMS" and resp.mimetype == "application/problem+json"
+    assert resp.get_json()["code"] == "EVAL.PROBLEMS"
+    assert resp.mimetype == "application/problem+json"
     assert resp.headers.get("ETag") is None
 
 
 def test_work_starts_only_with_measures(evaluation, branch, admin):
     problem, etag = open_problem(evaluation, admin, branch, measures=None)
     resp = act(evaluation, admin, problem["id"], etag, "/transitions", {"status": "in_progress"})
-    assert resp.status_code == 409 and resp.get_json()["code"] == "EVAL.PROBLEMS"
+    assert resp.status_code == 409
+    assert resp.get_json()["code"] == "EVAL.PROBLEMS"
     resp = act(evaluation, admin, problem["id"], etag, "", {"measures": "每月检查"}, method="patch")
     assert resp.status_code == 200
     resp = act(evaluation, admin, problem["id"], resp.headers["ETag"], "/transitions", {"status": "in_progress"})
@@ -94,7 +99,8 @@ def test_a_secretary_cannot_verify_and_a_send_back_needs_a_reason(evaluation, br
         etag = act(evaluation, secretary, problem["id"], etag, "/transitions", {"status": status}).headers["ETag"]
     assert act(evaluation, secretary, problem["id"], etag, "/transitions", {"status": "verified"}).status_code == 403
     resp = act(evaluation, admin, problem["id"], etag, "/transitions", {"status": "in_progress"})
-    assert resp.status_code == 422 and "comment" in resp.get_json()["errors"]["json"]
+    assert resp.status_code == 422
+    assert "comment" in resp.get_json()["errors"]["json"]
 
 
 def test_updates_need_the_current_etag(evaluation, branch, admin):
@@ -118,7 +124,8 @@ def test_escalation_goes_one_level_up_each_time(evaluation, branch, tree, admin,
         assert resp.get_json()["level_unit_id"] == expected["id"]
         etag = resp.headers["ETag"]
     resp = act(evaluation, admin, problem["id"], etag, "/escalations", {"reason": "再上报"})
-    assert resp.status_code == 409 and resp.get_json()["code"] == "EVAL.PROBLEMS"
+    assert resp.status_code == 409
+    assert resp.get_json()["code"] == "EVAL.PROBLEMS"
     escalated = [e for e in pending_events(evaluation) if e.type == "evaluation.problem.escalated"]
     assert [e.data["level_unit_id"] for e in escalated] == [tree[k]["id"] for k in ("township", "county", "city",
                                                                                        "province")]
@@ -134,10 +141,12 @@ def test_the_weak_and_lax_rectification_scope_caps_the_branch(evaluation, feed, 
     assert assessment(evaluation, admin, model)["assessment"]["weak"] is False
     resp = act(evaluation, admin, problem["id"], etag, "/weak-scope", {"in_scope": True, "reason": "班子软弱，列入整顿"},
                method="put")
-    assert resp.status_code == 200 and resp.get_json()["in_weak_scope"] is True
+    assert resp.status_code == 200
+    assert resp.get_json()["in_weak_scope"] is True
     recompute(evaluation, admin, tree["county"], YEAR)
     found = assessment(evaluation, admin, model)["assessment"]
-    assert found["weak"] is True and found["stars"] <= 2
+    assert found["weak"] is True
+    assert found["stars"] <= 2
     sign = next(s for s in found["signs"] if s["facts"]["sign"] == "rectification_scope")
     assert sign["facts"]["problems"] == [problem["id"]]
     assert audit_actions(evaluation, problem["id"]) == ["opened", "weak_scope"]
@@ -156,7 +165,8 @@ def test_overdue_lists_per_subtree(evaluation, feed, tree, admin, auth_headers):
     assert all(p["overdue"] for p in listed)
     assert next(p for p in listed if p["id"] == old["id"])["due"] == f"{THIS_YEAR - 1}-12-31"
     not_overdue = evaluation.test_client().get(f"{API}/problems?overdue=false", headers=county).get_json()["items"]
-    assert len(not_overdue) == 1 and not not_overdue[0]["overdue"]
+    assert len(not_overdue) == 1
+    assert not not_overdue[0]["overdue"]
 
 
 def test_bad_input_is_422_and_writes_nothing(evaluation, branch, tree, admin):
@@ -198,6 +208,7 @@ def test_a_moved_branch_takes_its_problems_along(evaluation, feed, tree, admin, 
     feed.send("org.unit.moved", moved, org_path=moved["path"])
     other = auth_headers(evaluation, "organizer", scope=tree["other_county"]["id"])
     found = evaluation.test_client().get(f"{API}/problems/{problem['id']}", headers=other)
-    assert found.status_code == 200 and found.get_json()["org_path"] == moved["path"]
+    assert found.status_code == 200
+    assert found.get_json()["org_path"] == moved["path"]
     ours = auth_headers(evaluation, "organizer", scope=tree["county"]["id"])
     assert evaluation.test_client().get(f"{API}/problems/{problem['id']}", headers=ours).status_code == 404

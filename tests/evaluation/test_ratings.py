@@ -46,13 +46,16 @@ def county(evaluation, feed, tree, admin):
 def test_publishing_a_county_emits_one_event_per_branch(evaluation, tree, admin, county):
     before = {e.id for e in pending_events(evaluation)}
     published = publish(evaluation, admin, tree["county"])
-    assert published["batch"]["version"] == 1 and published["batch"]["branches"] == 4
+    assert published["batch"]["version"] == 1
+    assert published["batch"]["branches"] == 4
     assert published["by_stars"] == {"5": 1, "4": 1, "3": 1, "2": 0, "1": 1}
     events = [e for e in pending_events(evaluation) if e.id not in before]
     assert {e.type for e in events} == {"evaluation.rating.published"}
     by_unit = {e.data["unit_id"]: e.data for e in events}
-    assert by_unit[county[0]["id"]]["stars"] == 5 and by_unit[county[0]["id"]]["category"] == "advanced"
-    assert by_unit[county[3]["id"]]["stars"] == 1 and by_unit[county[3]["id"]]["rating_version"] == 1
+    assert by_unit[county[0]["id"]]["stars"] == 5
+    assert by_unit[county[0]["id"]]["category"] == "advanced"
+    assert by_unit[county[3]["id"]]["stars"] == 1
+    assert by_unit[county[3]["id"]]["rating_version"] == 1
     assert all(e.org_path.startswith(tree["county"]["path"]) for e in events)
 
 
@@ -62,7 +65,8 @@ def test_a_published_rating_does_not_change_when_the_template_changes(evaluation
     first = client.get(f"{API}/ratings?under={tree['county']['id']}&year={YEAR}", headers=admin).get_json()["items"]
     rating_id = next(r["id"] for r in first if r["unit_id"] == county[0]["id"])
     before = client.get(f"{API}/ratings/{rating_id}", headers=admin).get_json()
-    assert before["rating"]["score"] == 95.0 and before["criteria"][0]["weight"] == 100.0
+    assert before["rating"]["score"] == 95.0
+    assert before["criteria"][0]["weight"] == 100.0
 
     card = client.get(f"{API}/scorecards?under={tree['county']['id']}", headers=admin).get_json()["items"][0]
     changed = client.put(f"{API}/scorecards/{card['id']}", headers={**admin, "If-Match": f'"{card["id"]}.1"'}, json={
@@ -83,7 +87,8 @@ def test_a_published_rating_does_not_change_when_the_template_changes(evaluation
     assert publish(evaluation, admin, tree["county"], status=422)["errors"]["json"]["reason"]
     assert count(evaluation, RatingBatch) == 2  # last year's and this year's first
     corrected = publish(evaluation, admin, tree["county"], reason="评分表修订后重新发布")
-    assert corrected["batch"]["version"] == 2 and corrected["batch"]["scorecard_name"] == "满意度与阵地"
+    assert corrected["batch"]["version"] == 2
+    assert corrected["batch"]["scorecard_name"] == "满意度与阵地"
     latest = client.get(f"{API}/ratings?under={tree['county']['id']}&year={YEAR}", headers=admin).get_json()["items"]
     assert {r["rating_version"] for r in latest} == {2}
     every = client.get(f"{API}/ratings?under={tree['county']['id']}&year={YEAR}&all_versions=true",
@@ -105,9 +110,11 @@ def test_a_published_rating_cannot_be_updated_in_the_database(evaluation, tree, 
 def test_change_from_last_year_in_the_json_ledger(evaluation, tree, admin, county):
     publish(evaluation, admin, tree["county"])
     resp = evaluation.test_client().get(f"{API}/ledgers?under={tree['city']['id']}&year={YEAR}", headers=admin)
-    assert resp.status_code == 200 and resp.mimetype == "application/json"
+    assert resp.status_code == 200
+    assert resp.mimetype == "application/json"
     body = resp.get_json()
-    assert body["year"] == YEAR and len(body["counties"]) == 1
+    assert body["year"] == YEAR
+    assert len(body["counties"]) == 1
     ledger = body["counties"][0]
     assert ledger["region_name"] == "邹城市委"
     assert [(e["name"], e["stars"], e["previous_stars"], e["change"]) for e in ledger["advanced"]] == [
@@ -147,7 +154,8 @@ def test_the_xlsx_ledger_cell_by_cell(evaluation, tree, admin, county):
 def test_the_csv_ledger(evaluation, tree, admin, county):
     publish(evaluation, admin, tree["county"])
     resp = evaluation.test_client().get(f"{API}/ledgers?year={YEAR}", headers={**admin, "Accept": "text/csv"})
-    assert resp.status_code == 200 and resp.mimetype == "text/csv"
+    assert resp.status_code == 200
+    assert resp.mimetype == "text/csv"
     text = resp.data.decode("utf-8")
     assert text.startswith("\ufeff")
     table = list(csv.reader(io.StringIO(text[1:])))
@@ -163,14 +171,16 @@ def test_ledgers_are_scoped_and_check_their_input(evaluation, tree, admin, auth_
     assert client.get(f"{API}/ledgers?year={YEAR}", headers=other).get_json()["counties"] == []
     assert client.get(f"{API}/ledgers?under={tree['county']['id']}&year={YEAR}", headers=other).status_code == 404
     resp = client.get(f"{API}/ledgers?year={YEAR}&format=pdf", headers=admin)
-    assert resp.status_code == 422 and "format" in resp.get_json()["errors"]["query"]
+    assert resp.status_code == 422
+    assert "format" in resp.get_json()["errors"]["query"]
 
 
 def test_publishing_refuses_a_unit_that_is_not_a_region_and_writes_nothing(evaluation, tree, admin, county):
     batches = count(evaluation, RatingBatch)
     resp = evaluation.test_client().post(f"{API}/ratings", json={"region_id": tree["township"]["id"], "year": YEAR},
                                          headers=admin)
-    assert resp.status_code == 422 and "region_id" in resp.get_json()["errors"]["json"]
+    assert resp.status_code == 422
+    assert "region_id" in resp.get_json()["errors"]["json"]
     resp = evaluation.test_client().post(f"{API}/ratings", json={"region_id": tree["county"]["id"]}, headers=admin)
     assert resp.status_code == 422
     assert count(evaluation, RatingBatch) == batches

@@ -110,7 +110,8 @@ def test_secretary_seat_empty_three_months(vacant_since, as_of, weak):
     found = rules.secretary_vacancy(vacant_since, as_of, 3)
     assert (found is not None) == weak
     if found:
-        assert found.code == "EVAL.WEAK" and found.facts["sign"] == "secretary_vacant"
+        assert found.code == "EVAL.WEAK"
+        assert found.facts["sign"] == "secretary_vacant"
 
 
 @pytest.mark.parametrize("term_ends_on, as_of, expired", [

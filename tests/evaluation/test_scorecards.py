@@ -28,14 +28,16 @@ def test_province_default_overridden_by_a_county(evaluation, feed, tree, admin):
         "region_id": tree["province"]["id"], "name": "省级评分表", "criteria": CRITERIA})
     assert province.status_code == 201, province.get_json()
     body = province.get_json()
-    assert body["version"] == 1 and province.headers["ETag"] == f'"{body["id"]}.1"'
+    assert body["version"] == 1
+    assert province.headers["ETag"] == f'"{body["id"]}.1"'
     assert body["criteria"][0]["source"] == {"indicator": "meetings.ratio", "transform": "scaled", "target": 1.0}
 
     county = satisfaction_scorecard(evaluation, admin, tree["county"])
     ours = client.get(f"{API}/units/{branch['id']}/scorecard", headers=admin).get_json()
     theirs = client.get(f"{API}/units/{elsewhere['id']}/scorecard", headers=admin).get_json()
     assert ours["source"] == {"scorecard_id": county["id"], "region_id": tree["county"]["id"], "version": 1}
-    assert theirs["source"]["scorecard_id"] == body["id"] and theirs["name"] == "省级评分表"
+    assert theirs["source"]["scorecard_id"] == body["id"]
+    assert theirs["name"] == "省级评分表"
 
 
 def test_a_change_adds_a_version_and_keeps_the_old_one(evaluation, tree, admin):
@@ -45,7 +47,8 @@ def test_a_change_adds_a_version_and_keeps_the_old_one(evaluation, tree, admin):
     body = {"name": "组织生活与逾期", "criteria": CRITERIA, "note": "2026 修订"}
     assert client.put(url, json=body, headers=admin).status_code == 428
     changed = client.put(url, json=body, headers={**admin, "If-Match": f'"{card["id"]}.1"'})
-    assert changed.status_code == 200 and changed.get_json()["version"] == 2
+    assert changed.status_code == 200
+    assert changed.get_json()["version"] == 2
     assert client.put(url, json=body, headers={**admin, "If-Match": f'"{card["id"]}.1"'}).status_code == 412
     versions = client.get(f"{url}/versions", headers=admin).get_json()["items"]
     assert [(v["number"], v["name"]) for v in versions] == [(1, "满意度测评表"), (2, "组织生活与逾期")]
@@ -94,7 +97,8 @@ def test_manual_inputs_record_who_entered_them(evaluation, feed, tree, auth_head
     branch = feed.unit("branch", "一支部", tree["township"])
     inspector = auth_headers(evaluation, "organizer", scope=tree["county"]["id"], subject="county-inspector")
     entered = enter(evaluation, inspector, branch, "public_satisfaction", 88.5)
-    assert entered["entered_by"] == "county-inspector" and entered["org_path"] == branch["path"]
+    assert entered["entered_by"] == "county-inspector"
+    assert entered["org_path"] == branch["path"]
     client = evaluation.test_client()
     url = f"{API}/inputs/{entered['id']}"
     second = auth_headers(evaluation, "admin", subject="province-checker")

@@ -82,13 +82,16 @@ def test_each_county_has_its_own_quota():
     scores = [99, 98, 97, 96] + [10] * 6 + [99, 98, 97, 96] + [10] * 6
     regions = ["a"] * 10 + ["b"] * 10
     result = rate(scores, regions=regions)
-    assert result["stars"][:4] == [5, 5, 5, 4] and result["stars"][10:14] == [5, 5, 5, 4]
+    assert result["stars"][:4] == [5, 5, 5, 4]
+    assert result["stars"][10:14] == [5, 5, 5, 4]
 
 
 def test_a_veto_on_a_95_point_branch_gives_two_stars():
     result = rate([95.0] + [10.0] * 9, vetoes={0})
-    assert result["score"][0] == 95.0 and result["stars_by_score"][0] == 5
-    assert result["stars"][0] == 2 and result["category"][0] == "backward"
+    assert result["score"][0] == 95.0
+    assert result["stars_by_score"][0] == 5
+    assert result["stars"][0] == 2
+    assert result["category"][0] == "backward"
     assert result["vetoes"][0] == [{"key": "discipline", "name": "严重违纪", "value": 1}]
     assert result["limits"][0][0]["code"] == "EVAL.VETO"
 
@@ -96,7 +99,8 @@ def test_a_veto_on_a_95_point_branch_gives_two_stars():
 def test_a_weak_and_lax_branch_gets_at_most_two_stars_and_frees_a_five_star_place():
     scores = [99, 98, 97, 96] + [10] * 6
     result = rate(scores, weak={0})
-    assert result["stars"][0] == 2 and result["weak"][0]
+    assert result["stars"][0] == 2
+    assert result["weak"][0]
     assert result["stars"][1:4] == [5, 5, 5]  # the quota counts the branches still at five stars
 
 
