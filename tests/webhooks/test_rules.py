@@ -28,7 +28,9 @@ def test_target(url, addresses, allowed, refused):
     violation = rules.target_violation(url, addresses, allowed)
     assert (violation is not None) == refused
     if violation:
-        assert violation.code == "WEBHOOKS.TARGET" and violation.zh and violation.en
+        assert violation.code == "WEBHOOKS.TARGET"
+        assert violation.zh
+        assert violation.en
 
 
 @pytest.mark.parametrize("patterns, event_type, wanted", [

@@ -10,13 +10,18 @@ from .conftest import API
 
 def test_create_shows_the_secret_once_and_stores_it_encrypted(world, receiver):
     sub = world.subscribe(receiver().url, ["org.unit.*", "members.stage.*"], under="county")
-    assert sub["secret"].startswith("whsec_") and len(sub["secret"]) > 40
-    assert sub["path"] == world.units["county"]["path"] and sub["status"] == "active" and not sub["flagged"]
+    assert sub["secret"].startswith("whsec_")
+    assert len(sub["secret"]) > 40
+    assert sub["path"] == world.units["county"]["path"]
+    assert sub["status"] == "active"
+    assert not sub["flagged"]
     again = world.client.get(f"{API}/subscriptions/{sub['id']}", headers=world.headers())
-    assert again.status_code == 200 and "secret" not in again.json
+    assert again.status_code == 200
+    assert "secret" not in again.json
     assert again.headers["ETag"] == f'"{sub["id"]}.1"'
     listed = world.client.get(f"{API}/subscriptions", headers=world.headers()).json["items"]
-    assert [s["id"] for s in listed] == [sub["id"]] and "secret" not in listed[0]
+    assert [s["id"] for s in listed] == [sub["id"]]
+    assert "secret" not in listed[0]
     with world.kit.db.Session() as session:
         stored = session.scalar(select(Subscription.secret))
     assert sub["secret"] not in stored
@@ -30,7 +35,8 @@ def test_only_admin_and_integration_manage_subscriptions(world, receiver):
         assert world.client.post(f"{API}/subscriptions", json=body, headers=headers).status_code == 403
         assert world.client.get(f"{API}/subscriptions", headers=headers).status_code == 403
     made = world.client.post(f"{API}/subscriptions", json=body, headers=world.headers("integration", scope=county))
-    assert made.status_code == 201 and made.json["path"] == world.units["county"]["path"]
+    assert made.status_code == 201
+    assert made.json["path"] == world.units["county"]["path"]
 
 
 def test_an_integration_token_subscribes_only_inside_its_scope(world, receiver):
@@ -59,7 +65,8 @@ def test_targets_must_be_https_and_public_unless_allowed(world, make_app):
                 "https://169.254.169.254/latest/meta-data", "http://8.8.8.8/hook"):
         resp = client.post(f"{API}/subscriptions", headers=admin,
                            json={"name": "p", "url": url, "event_types": ["org.*"]})
-        assert resp.status_code == 409 and resp.json["code"] == "WEBHOOKS.TARGET", (url, resp.json)
+        assert resp.status_code == 409, (url, resp.json)
+        assert resp.json["code"] == "WEBHOOKS.TARGET", (url, resp.json)
     ok = client.post(f"{API}/subscriptions", headers=admin,
                      json={"name": "p", "url": "https://8.8.8.8/hook", "event_types": ["org.*"]})
     assert ok.status_code == 201
@@ -90,7 +97,9 @@ def test_changes_need_the_etag_and_resuming_clears_the_flag(world, receiver):
     assert stale.status_code == 412
     paused = world.client.patch(item, json={"status": "paused", "event_types": ["org.*"]},
                                 headers=world.headers(**{"If-Match": f'"{sub["id"]}.1"'}))
-    assert paused.status_code == 200 and paused.json["status"] == "paused" and paused.json["version"] == 2
+    assert paused.status_code == 200
+    assert paused.json["status"] == "paused"
+    assert paused.json["version"] == 2
     assert world.client.patch(item, json={"url": "https://10.0.0.1/x"},
                               headers=world.headers(**{"If-Match": paused.headers["ETag"]})).status_code == 409
     with world.kit.db.transaction() as session:
@@ -100,7 +109,9 @@ def test_changes_need_the_etag_and_resuming_clears_the_flag(world, receiver):
     flagged = world.client.get(item, headers=world.headers())
     assert flagged.json["flagged"] is True
     active = world.client.patch(item, json={"status": "active"}, headers=world.headers(**{"If-Match": flagged.headers["ETag"]}))
-    assert active.json["status"] == "active" and active.json["flagged"] is False and active.json["flag_reason"] is None
+    assert active.json["status"] == "active"
+    assert active.json["flagged"] is False
+    assert active.json["flag_reason"] is None
     assert world.client.delete(item, headers=world.headers()).status_code == 428
     assert world.client.delete(item, headers=world.headers(**{"If-Match": active.headers["ETag"]})).status_code == 204
     assert world.client.get(item, headers=world.headers()).status_code == 404
@@ -112,7 +123,8 @@ def test_a_creating_post_repeated_with_its_key_creates_one_subscription(world, r
     first = world.client.post(f"{API}/subscriptions", json=body, headers=headers)
     second = world.client.post(f"{API}/subscriptions", json=body, headers=headers)
     assert first.status_code == second.status_code == 201
-    assert second.headers["Idempotent-Replayed"] == "true" and second.json["id"] == first.json["id"]
+    assert second.headers["Idempotent-Replayed"] == "true"
+    assert second.json["id"] == first.json["id"]
     assert len(world.client.get(f"{API}/subscriptions", headers=world.headers()).json["items"]) == 1
 
 
