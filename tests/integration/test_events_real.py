@@ -131,6 +131,8 @@ def test_events_wait_while_postgresql_refuses_connections(real_pair):
         waited = time.monotonic() + k.config.retry_backoff_seconds * 2 ** k.config.max_attempts + 1
         while time.monotonic() < waited:  # longer than every attempt would have taken to dead-letter them
             consumer.consume_for(0.2)
-        assert consumer.dead_lettered == 0 and consumer.processed == 0
+        assert consumer.dead_lettered == 0
+        assert consumer.processed == 0
     consume_until(consumer, lambda: count(members, k.models.OrgUnitView) == 2, seconds=60)
-    assert consumer.dead_lettered == 0 and dead_letters(k.config, k.handlers.event_types) == []
+    assert consumer.dead_lettered == 0
+    assert dead_letters(k.config, k.handlers.event_types) == []

@@ -77,14 +77,16 @@ def run_slice(tmp_path, base_port: int, env_overrides: dict):
         assert status == 201, province
         status, county, _ = call("POST", f"{gateway}/api/org/v1/units", admin, {
             "kind": "county", "name": "邹城市委", "code": "370883", "parent_id": province["id"]})
-        assert status == 409 and county["code"] == "ORG.UNIT_NESTING"  # a county stands under a city
+        assert status == 409
+        assert county["code"] == "ORG.UNIT_NESTING"  # a county stands under a city
         status, city, _ = call("POST", f"{gateway}/api/org/v1/units", admin, {
             "kind": "city", "name": "济宁市委", "code": "3708", "parent_id": province["id"]})
         assert status == 201
         status, county, _ = call("POST", f"{gateway}/api/org/v1/units", admin, {
             "kind": "county", "name": "邹城市委", "code": "370883", "parent_id": city["id"]})
         assert status == 201
-        assert county["path"].startswith(city["path"]) and city["path"].startswith(province["path"])
+        assert county["path"].startswith(city["path"])
+        assert city["path"].startswith(province["path"])
 
         status, tree, _ = call("GET", f"{gateway}/api/org/v1/units?under={province['id']}", admin)
         assert [u["code"] for u in tree["items"]] == ["37", "3708", "370883"]
@@ -98,11 +100,13 @@ def run_slice(tmp_path, base_port: int, env_overrides: dict):
             assert status == 404
             time.sleep(0.1)
         assert status == 201, created
-        assert created["org_path"] == county["path"] and headers["X-Request-Id"]
+        assert created["org_path"] == county["path"]
+        assert headers["X-Request-Id"]
 
         county_token = mint_token(config, subject="county", roles=["organizer"], scope=county["id"])
         status, people, _ = call("GET", f"{gateway}/api/members/v1/people", county_token)
-        assert status == 200 and [p["name"] for p in people["items"]] == ["张三"]
+        assert status == 200
+        assert [p["name"] for p in people["items"]] == ["张三"]
         city_b = call("POST", f"{gateway}/api/org/v1/units", admin, {
             "kind": "city", "name": "另一个市", "code": "3709", "parent_id": province["id"]})[1]
         other = mint_token(config, subject="other", roles=["organizer"], scope=city_b["id"])
@@ -193,7 +197,9 @@ def test_the_whole_procedure_through_the_gateway_on_postgresql_and_rabbitmq(tmp_
         assert status == 200
         assert (person["stage"], person["full_member_since"], person["reached_step"]) == ("full", "2025-08-05", 25)
         status, timeline, _ = call("GET", f"{gateway}/api/members/v1/people/{walk.person['id']}/timeline", county)
-        assert status == 200 and timeline["next"] == [] and timeline["breaches"] == []
+        assert status == 200
+        assert timeline["next"] == []
+        assert timeline["breaches"] == []
         deadline = time.monotonic() + 30
         while True:  # org's member count follows the members events through RabbitMQ
             branch = call("GET", f"{gateway}/api/org/v1/units/{ids['v']}", admin)[1]
