@@ -90,7 +90,8 @@ def test_each_service_runs_web_and_worker_as_their_own_deployments_with_probes_a
         assert c["livenessProbe"]["httpGet"] == {"path": "/healthz", "port": "http"}
         assert c["ports"] == [{"name": "http", "containerPort": DEFAULT_PORTS[name], "protocol": "TCP"}]
         assert {"name": "ZHIBU_PORT", "value": str(DEFAULT_PORTS[name])} in c["env"]
-        assert set(c["resources"]) == {"requests", "limits"} and set(c["resources"]["limits"]) == {"cpu", "memory"}
+        assert set(c["resources"]) == {"requests", "limits"}
+        assert set(c["resources"]["limits"]) == {"cpu", "memory"}
         assert web["spec"]["strategy"]["rollingUpdate"]["maxUnavailable"] == 0
         svc = find(docs, "Service", name)
         assert svc["spec"]["ports"][0]["port"] == DEFAULT_PORTS[name]
@@ -100,7 +101,8 @@ def test_each_service_runs_web_and_worker_as_their_own_deployments_with_probes_a
         worker = find(docs, "Deployment", f"{name}-worker")
         w = container(worker)
         assert w["command"] == ["zhibu", "worker", name]
-        assert "exec" in w["livenessProbe"] and "ports" not in w
+        assert "exec" in w["livenessProbe"]
+        assert "ports" not in w
         assert {"name": "ZHIBU_WORKER_HEARTBEAT", "value": generate.HEARTBEAT} in w["env"]
         assert set(w["resources"]) == {"requests", "limits"}
         assert not selects(svc["spec"]["selector"], worker)  # the Service never sends requests to a worker
@@ -172,7 +174,8 @@ def test_the_cluster_gives_every_process_the_variables_its_code_reads(rendered):
     secrets = [d for d in docs if d["kind"] == "Secret"]
     if overlay == "dev":
         (secret,) = secrets
-        assert secret["metadata"]["name"] == "zhibu-secrets" and set(secret["data"]) == secret_keys
+        assert secret["metadata"]["name"] == "zhibu-secrets"
+        assert set(secret["data"]) == secret_keys
     else:
         assert secrets == []  # a province's credentials are never in git
     for d in docs:
@@ -185,7 +188,9 @@ def test_only_the_gateway_reaches_the_services_and_the_gateway_never_the_broker(
     _, docs = rendered
     policies = {d["metadata"]["name"]: d["spec"] for d in docs if d["kind"] == "NetworkPolicy"}
     deny = policies["default-deny"]
-    assert set(deny["policyTypes"]) == {"Ingress", "Egress"} and "ingress" not in deny and "egress" not in deny
+    assert set(deny["policyTypes"]) == {"Ingress", "Egress"}
+    assert "ingress" not in deny
+    assert "egress" not in deny
     gateway = find(docs, "Deployment", "gateway")
     for name in SERVICES:  # every web pod is chosen by the web policy, whose only source is the gateway's pods
         web = find(docs, "Deployment", f"{name}-web")
@@ -194,11 +199,14 @@ def test_only_the_gateway_reaches_the_services_and_the_gateway_never_the_broker(
     (rule,) = policies["web"]["ingress"]
     (source,) = rule["from"]
     assert selects(source["podSelector"]["matchLabels"], gateway)
-    assert policies["worker"]["ingress"] == [] and policies["migrate"]["ingress"] == []
+    assert policies["worker"]["ingress"] == []
+    assert policies["migrate"]["ingress"] == []
     ports = lambda spec: {p["port"] for r in spec["egress"] for p in r.get("ports", [])}  # noqa: E731
-    assert generate.AMQP not in ports(policies["gateway"]) and generate.POSTGRES not in ports(policies["gateway"])
+    assert generate.AMQP not in ports(policies["gateway"])
+    assert generate.POSTGRES not in ports(policies["gateway"])
     assert {DEFAULT_PORTS[s] for s in SERVICES} <= ports(policies["gateway"])
-    assert generate.AMQP in ports(policies["worker"]) and generate.AMQP not in ports(policies["migrate"])
+    assert generate.AMQP in ports(policies["worker"])
+    assert generate.AMQP not in ports(policies["migrate"])
     every_pod = [d for d in docs if d["kind"] in ("Deployment", "Job")]
     for d in every_pod:  # nothing of Zhibu escapes the default deny
         assert selects(deny["podSelector"]["matchLabels"], d), d["metadata"]["name"]
@@ -216,10 +224,11 @@ def test_docker_compose_runs_the_same_processes_with_the_same_variables():
     secret_keys = {k for k, v in generate.ENVIRONMENT.items() if v.get("secret")}
     for name in SERVICES:
         web, worker = services[f"{name}-web"], services[f"{name}-worker"]
-        assert web["command"] == ["zhibu", "web", name] and worker["command"] == ["zhibu", "worker", name]
+        assert web["command"] == ["zhibu", "web", name]
+        assert worker["command"] == ["zhibu", "worker", name]
         assert web["environment"]["ZHIBU_PORT"] == str(DEFAULT_PORTS[name])
-        assert "/readyz" in " ".join(web["healthcheck"]["test"]) and str(DEFAULT_PORTS[name]) in " ".join(
-            web["healthcheck"]["test"])
+        assert "/readyz" in " ".join(web["healthcheck"]["test"])
+        assert str(DEFAULT_PORTS[name]) in " ".join(web["healthcheck"]["test"])
         assert worker["environment"]["ZHIBU_WORKER_HEARTBEAT"] in " ".join(worker["healthcheck"]["test"])
     assert services["migrate"]["command"] == ["zhibu", "migrate"]
     assert services["gateway"]["environment"]["ZHIBU_PORT"] == str(DEFAULT_PORTS["gateway"])
