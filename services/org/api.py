@@ -13,7 +13,8 @@ from shared.idempotency import idempotent
 from shared.openapi import IMPORT_BODY, requires_if_match
 from shared.imports import ImportCheckOut, checked
 
-from . import committees, compliance, dissolution, groups, imports, liaison, meetings, support, uncovered, units
+from . import (committees, compliance, dissolution, groups, hearings, imports, liaison, meetings, screenings, secretaries,
+               support, uncovered, units)
 from .schemas import (ApprovalIn, ByElectionIn, CommitteeOut, CommitteePage, ComplianceArgs, ComplianceOut,
                       ComplianceRuleArgs, DissolveIn, ElectionIn, ExtensionIn, FundIn, GroupIn, GroupList,
                       GroupMemberIn, GroupOut, ImportArgs, ImportOut, LeaderIn, LeaderListArgs, LeaderOut,
@@ -22,6 +23,12 @@ from .schemas import (ApprovalIn, ByElectionIn, CommitteeOut, CommitteePage, Com
                       MoveIn, OffenderPage, PeriodArgs, RosterPage, SupportIn, SupportOut, TermListArgs, TermPage,
                       UncoveredIn, UncoveredListArgs, UncoveredOut, UncoveredPage, UncoveredPatch, UnitIn,
                       UnitListArgs, UnitOut, UnitPage, UnitPatch, VacancyIn)
+from .schemas_standing import (HearingIn, HearingListArgs, HearingOut, HearingPage, HearingPatch, ReserveCandidateIn,
+                               ReserveCandidateOut, ReserveCandidatePage, ReserveCandidatePatch, ReserveListArgs,
+                               ScreeningIn, ScreeningListArgs, ScreeningOut, ScreeningPage, ScreeningPatch,
+                               ScreeningRecordIn, ScreeningRecordOut, ScreeningRecordPage, ScreeningRecordPatch,
+                               SecretaryReportIn, SecretaryReportListArgs, SecretaryReportOut, SecretaryReportPage,
+                               SecretaryReportPatch, UnderArgs)
 
 PREFIX = "/api/org/v1"
 #: who changes the tree, the uncovered entities and the liaison points: organization departments and platforms
@@ -46,9 +53,12 @@ support_blp = Blueprint("support", __name__, url_prefix=PREFIX,
 compliance_blp = Blueprint("compliance", __name__, url_prefix=PREFIX,
                            description="Setup compliance of a subtree, per rule code")
 import_blp = Blueprint("imports", __name__, url_prefix=PREFIX, description="Bulk import of units (CSV, NDJSON, XLSX)")
+standing_blp = Blueprint("standing", __name__, url_prefix=PREFIX, description=(
+    "The standing mechanisms: hearings of branches' work reports (LIFE.HEARING), the county's yearly screening "
+    "(LIFE.SCREENING), the secretaries' 述职评议 (LIFE.SECRETARY_REPORT) and the reserve pool (ORG.RESERVE)"))
 
 BLUEPRINTS = [blp, committee_blp, group_blp, meeting_blp, uncovered_blp, liaison_blp, support_blp, compliance_blp,
-              import_blp]
+              import_blp, standing_blp]
 
 
 # ----------------------------------------------------------------------------- units
@@ -487,3 +497,186 @@ class ImportItem(MethodView):
     def get(self, import_id):
         """One import: what it created, updated and left unchanged, and the lines it skipped."""
         return imports.get_run(import_id)
+
+
+# ----------------------------------------------------------------------------- the standing mechanisms
+
+@standing_blp.route("/hearings")
+class Hearings(MethodView):
+    @standing_blp.arguments(HearingListArgs, location="query")
+    @standing_blp.response(200, HearingPage)
+    def get(self, args):
+        """Hearings of branches' work reports in the subtree, by branch and dates."""
+        return hearings.list_hearings(args)
+
+    @idempotent
+    @standing_blp.arguments(HearingIn)
+    @standing_blp.response(201, HearingOut)
+    def post(self, fields):
+        """Record a committee's hearing of a branch's work report (LIFE.HEARING); points marked ``problem`` enter
+        the branch's problem list in evaluation."""
+        require(*WRITERS)
+        return with_etag(hearings.record(fields))
+
+
+@standing_blp.route("/hearings/<uuid:hearing_id>")
+class HearingItem(MethodView):
+    @standing_blp.response(200, HearingOut)
+    def get(self, hearing_id):
+        """One hearing."""
+        return with_etag(hearings.view(hearings.get_in_scope_hearing(hearing_id)))
+
+    @requires_if_match
+    @standing_blp.doc(operationId="correctHearing")
+    @standing_blp.arguments(HearingPatch)
+    @standing_blp.response(200, HearingOut)
+    def patch(self, changes, hearing_id):
+        """Correct a hearing (If-Match); the quarters heard are recomputed."""
+        require(*WRITERS)
+        return with_etag(hearings.correct(hearing_id, changes))
+
+
+@standing_blp.route("/screenings")
+class Screenings(MethodView):
+    @standing_blp.arguments(ScreeningListArgs, location="query")
+    @standing_blp.response(200, ScreeningPage)
+    def get(self, args):
+        """Screening campaigns in the subtree, each with its progress (branches screened of all)."""
+        return screenings.list_campaigns(args)
+
+    @idempotent
+    @standing_blp.arguments(ScreeningIn)
+    @standing_blp.response(201, ScreeningOut)
+    def post(self, fields):
+        """Open a county's screening of all its branches for a year (LIFE.SCREENING); one per county and year."""
+        require(*WRITERS)
+        return with_etag(screenings.open_campaign(fields))
+
+
+@standing_blp.route("/screenings/<uuid:campaign_id>")
+class ScreeningItem(MethodView):
+    @standing_blp.response(200, ScreeningOut)
+    def get(self, campaign_id):
+        """One screening campaign with its progress."""
+        return with_etag(screenings.campaign_view(screenings.campaign_in_scope(campaign_id)))
+
+    @requires_if_match
+    @standing_blp.arguments(ScreeningPatch)
+    @standing_blp.response(200, ScreeningOut)
+    def patch(self, changes, campaign_id):
+        """Change the campaign's title or dates (If-Match)."""
+        require(*WRITERS)
+        return with_etag(screenings.change_campaign(campaign_id, changes))
+
+
+@standing_blp.route("/screenings/<uuid:campaign_id>/records")
+class ScreeningRecords(MethodView):
+    @standing_blp.arguments(UnderArgs, location="query")
+    @standing_blp.response(200, ScreeningRecordPage)
+    def get(self, args, campaign_id):
+        """The branches' records of a screening."""
+        return screenings.list_records(campaign_id, args)
+
+    @idempotent
+    @standing_blp.arguments(ScreeningRecordIn)
+    @standing_blp.response(201, ScreeningRecordOut)
+    def post(self, fields, campaign_id):
+        """A branch's screening record with its findings; findings marked ``problem`` enter its problem list."""
+        require(*WRITERS)
+        return with_etag(screenings.record(campaign_id, fields))
+
+
+@standing_blp.route("/screening-records/<uuid:record_id>")
+class ScreeningRecordItem(MethodView):
+    @standing_blp.response(200, ScreeningRecordOut)
+    def get(self, record_id):
+        """One branch's screening record."""
+        return with_etag(screenings.record_view(screenings.record_in_scope(record_id)))
+
+    @requires_if_match
+    @standing_blp.doc(operationId="correctScreeningRecord")
+    @standing_blp.arguments(ScreeningRecordPatch)
+    @standing_blp.response(200, ScreeningRecordOut)
+    def patch(self, changes, record_id):
+        """Correct a screening record (If-Match)."""
+        require(*WRITERS)
+        return with_etag(screenings.correct(record_id, changes))
+
+
+@standing_blp.route("/secretary-reports")
+class SecretaryReports(MethodView):
+    @standing_blp.arguments(SecretaryReportListArgs, location="query")
+    @standing_blp.response(200, SecretaryReportPage)
+    def get(self, args):
+        """The secretaries' 述职评议 in the subtree, by year and assessment."""
+        return secretaries.list_reports(args)
+
+    @idempotent
+    @standing_blp.arguments(SecretaryReportIn)
+    @standing_blp.response(201, SecretaryReportOut)
+    def post(self, fields):
+        """Record a secretary's yearly report and its assessment (LIFE.SECRETARY_REPORT); one per unit and year."""
+        require(*WRITERS)
+        return with_etag(secretaries.record_report(fields))
+
+
+@standing_blp.route("/secretary-reports/<uuid:report_id>")
+class SecretaryReportItem(MethodView):
+    @standing_blp.response(200, SecretaryReportOut)
+    def get(self, report_id):
+        """One 述职评议."""
+        return with_etag(secretaries.report_view(secretaries.report_in_scope(report_id)))
+
+    @requires_if_match
+    @standing_blp.doc(operationId="correctSecretaryReport")
+    @standing_blp.arguments(SecretaryReportPatch)
+    @standing_blp.response(200, SecretaryReportOut)
+    def patch(self, changes, report_id):
+        """Correct a 述职评议 (If-Match)."""
+        require(*WRITERS)
+        return with_etag(secretaries.correct_report(report_id, changes))
+
+
+@standing_blp.route("/units/<uuid:unit_id>/reserve")
+class UnitReserve(MethodView):
+    @standing_blp.arguments(ReserveListArgs, location="query")
+    @standing_blp.response(200, ReserveCandidatePage)
+    def get(self, args, unit_id):
+        """A branch's reserve candidates for secretary."""
+        return secretaries.list_candidates(args, unit_id)
+
+    @idempotent
+    @standing_blp.doc(operationId="addReserveCandidate")
+    @standing_blp.arguments(ReserveCandidateIn)
+    @standing_blp.response(201, ReserveCandidateOut)
+    def post(self, fields, unit_id):
+        """List a reserve candidate for secretary: a full member of the branch with a year's standing on the day
+        listed (ORG.RESERVE, 409 otherwise)."""
+        require(*BRANCH_WRITERS)
+        return with_etag(secretaries.add_candidate(unit_id, fields))
+
+
+@standing_blp.route("/reserve")
+class Reserve(MethodView):
+    @standing_blp.arguments(ReserveListArgs, location="query")
+    @standing_blp.response(200, ReserveCandidatePage)
+    def get(self, args):
+        """Reserve candidates in the subtree (the branches without one: GET /compliance/ORG.RESERVE)."""
+        return secretaries.list_candidates(args)
+
+
+@standing_blp.route("/reserve/<uuid:candidate_id>")
+class ReserveItem(MethodView):
+    @standing_blp.response(200, ReserveCandidateOut)
+    def get(self, candidate_id):
+        """One reserve candidate."""
+        return with_etag(secretaries.candidate_view(secretaries.candidate_in_scope(candidate_id)))
+
+    @requires_if_match
+    @standing_blp.doc(operationId="changeReserveCandidate")
+    @standing_blp.arguments(ReserveCandidatePatch)
+    @standing_blp.response(200, ReserveCandidateOut)
+    def patch(self, changes, candidate_id):
+        """Record the candidate's training, or their leaving the pool (appointed or withdrawn), If-Match."""
+        require(*BRANCH_WRITERS)
+        return with_etag(secretaries.change_candidate(candidate_id, changes))

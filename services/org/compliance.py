@@ -25,7 +25,8 @@ from shared.http import paginate, under_clause
 from . import rules
 from .meetings import period
 from .liaison import keeps_a_point
-from .models import Committee, Leader, LiaisonPoint, LifeYear, Meeting, Seat, UncoveredEntity, Unit, UnitRating
+from .models import (Committee, Hearing, Leader, LiaisonPoint, LifeYear, Meeting, ReserveCandidate, ScreeningRecord,
+                     Seat, SecretaryReport, UncoveredEntity, Unit, UnitRating)
 from .units import subtree_path_for
 
 SETUP = ("ORG.BRANCH_MIN_MEMBERS", "ORG.BRANCH_MAX_MEMBERS", "ORG.GENERAL_BRANCH", "ORG.GRASSROOTS_COMMITTEE")
@@ -34,10 +35,16 @@ LIFE_TYPES = ("general_meeting", "committee_meeting", "group_meeting", "party_le
               "review_meeting", "heart_to_heart_talk", "member_review")
 LIFE = tuple(rules.LIFE_CODES[t] for t in LIFE_TYPES)
 TYPE_OF = {code: t for t, code in rules.LIFE_CODES.items()}
-CODES = SETUP + COMMITTEE + ("ORG.UNCOVERED", "ORG.LIAISON") + LIFE
+#: the standing mechanisms (LIFE.HEARING, LIFE.SCREENING, LIFE.SECRETARY_REPORT), measured like the meetings
+MECHANISMS = tuple(rules.REPORT_CODES)
+REPORTS = tuple(rules.REPORT_CODES.values())
+MECHANISM_OF = {code: m for m, code in rules.REPORT_CODES.items()}
+CODES = SETUP + COMMITTEE + ("ORG.RESERVE", "ORG.UNCOVERED", "ORG.LIAISON") + LIFE + REPORTS
 KIND_OF = {**{c: "setup" for c in SETUP}, "ORG.COMMITTEE_REQUIRED": "committee", "ORG.TERM_EXPIRED": "term",
-           "ORG.VACANCY": "committee", "ORG.UNCOVERED": "uncovered", "ORG.LIAISON": "liaison",
-           **{c: "life" for c in LIFE}}
+           "ORG.VACANCY": "committee", "ORG.RESERVE": "reserve", "ORG.UNCOVERED": "uncovered", "ORG.LIAISON": "liaison",
+           **{c: "life" for c in LIFE}, **{c: "mechanism" for c in REPORTS}}
+#: the rules measured per unit by the wide query
+UNIT_CODES = SETUP + COMMITTEE + ("ORG.RESERVE",) + LIFE + REPORTS
 #: the rules whose offenders are not units of the Wide query: their own lists, paged by (path, id)
 OWN_LISTS = ("ORG.UNCOVERED", "ORG.LIAISON")
 #: the units the report measures (higher committees have no setup rules of their own here)
@@ -62,6 +69,7 @@ def context(args: dict) -> Context:
     cfg = rule_config()
     ctx = Context(path=subtree_path_for(args.get("under")), start=start, end=end, on=today(), cfg=cfg)
     ctx.periods = {t: rules.whole_periods(cfg["life_frequency"][t], start, end) for t in LIFE_TYPES}
+    ctx.periods.update({m: rules.whole_periods(cfg["reports_frequency"][m], start, end) for m in MECHANISMS})
     ctx.lecture_years = [int(p.label) for p in rules.whole_periods("year", start, end)]
     return ctx
 
@@ -133,11 +141,19 @@ class Wide:
                 short = or_(short, *[func.coalesce(life[y].secretary_lectures, 0) < per_year
                                      for y in ctx.lecture_years])
             flags[rules.LIFE_CODES[t]] = and_(subjects[t], short)
+        for m in MECHANISMS:
+            flags[rules.REPORT_CODES[m]] = and_(u.kind.in_(rules.REPORT_SUBJECTS[m]), established,
+                                                or_(false(), *_missed_any(ctx.periods[m], life, m)))
+        reserve = (select(func.count()).select_from(ReserveCandidate)
+                   .where(ReserveCandidate.unit_id == u.id, ReserveCandidate.status == "active")
+                   .correlate(u).scalar_subquery())
+        flags["ORG.RESERVE"] = and_(branch, reserve < cfg["reserve_min_candidates"])
         self.flags = flags
         self.expiring = and_(c.term_ends_on >= ctx.on, c.term_ends_on <= horizon)
         self.columns = [u.id.label("unit_id"), u.code, u.name, u.kind, u.path, u.full_members,
                         u.probationary_members, u.covered_units, child_members.label("child_members"),
-                        c.id.label("committee_id"), c.term_ends_on, c.secretary_vacant_since, seats.label("seats")]
+                        c.id.label("committee_id"), c.term_ends_on, c.secretary_vacant_since, seats.label("seats"),
+                        reserve.label("reserve_candidates")]
         from_ = (select().select_from(u)
                  .outerjoin(c, and_(c.unit_id == u.id, c.status == "current")))
         for year, alias in life.items():
@@ -207,6 +223,11 @@ def report(args: dict) -> dict:
         if code in LIFE:
             t = TYPE_OF[code]
             entry["summary"] = {"frequency": ctx.cfg["life_frequency"][t], "required": len(ctx.periods[t])}
+        if code in REPORTS:
+            m = MECHANISM_OF[code]
+            entry["summary"] = {"frequency": ctx.cfg["reports_frequency"][m], "required": len(ctx.periods[m])}
+        if code == "ORG.RESERVE":
+            entry["summary"] = {"minimum": ctx.cfg["reserve_min_candidates"]}
         out.append(entry)
     return {"under": ctx.path, "as_of": ctx.on, "held_from": ctx.start, "held_to": ctx.end,
             "units": counts["units"], "rules": out}
@@ -218,7 +239,7 @@ def _first_offenders(session, wide: Wide, counts: dict, limit: int) -> dict[str,
     A rule with few offenders is read whole (they may sit anywhere in the tree); the others stream
     out in tree order until their lists are full, which takes a few rows each.
     """
-    codes = SETUP + COMMITTEE + LIFE
+    codes = UNIT_CODES
     listed: dict[str, list] = {code: [] for code in codes}
     wanted = {code: min(limit, counts[code]) for code in codes}
     sparse = [c for c in codes if wanted[c] and counts[c] <= SPARSE]
@@ -303,7 +324,7 @@ def explain(session, ctx: Context, listed: dict[str, list]) -> dict[str, list]:
     """Each listed row through its pure rule: the figures and the message in both languages."""
     cfg = ctx.cfg
     vacant_roles = _vacant_roles(session, [r.committee_id for r in listed.get("ORG.VACANCY", [])])
-    life_rows = [r for code in LIFE for r in listed.get(code, [])]
+    life_rows = [r for code in LIFE + REPORTS for r in listed.get(code, [])]
     masks, held = _life_details(session, ctx, {r.unit_id for r in life_rows})
     out = {}
     for code, rows in listed.items():
@@ -332,6 +353,10 @@ def explain(session, ctx: Context, listed: dict[str, list]) -> dict[str, list]:
             elif code == "ORG.VACANCY":
                 violation = rules.vacancy(vacant_roles.get(row.committee_id, []), row.secretary_vacant_since,
                                           ctx.on, weak_months=cfg["secretary_vacancy_weak_months"])
+            elif code == "ORG.RESERVE":
+                violation = rules.reserve_pool(row.reserve_candidates, minimum=cfg["reserve_min_candidates"])
+            elif code in REPORTS:
+                violation = _mechanism_violation(ctx, MECHANISM_OF[code], row.unit_id, masks, held)
             else:
                 violation = _life_violation(ctx, TYPE_OF[code], row.unit_id, masks, held)
             items.append(_unit_offender(row, violation))
@@ -373,7 +398,29 @@ def _life_details(session, ctx: Context, unit_ids: set[str]):
                     Meeting.held_on >= periods[0].first, Meeting.held_on <= periods[-1].last)
                 .group_by(Meeting.unit_id)):
             held[(unit_id, t)] = n
+    for m, (model, column) in MECHANISM_RECORDS.items():
+        periods = ctx.periods[m]
+        if not periods:
+            continue
+        dated = column.between(periods[0].first, periods[-1].last) if m == "hearing" else \
+            column.between(periods[0].first.year, periods[-1].last.year)
+        for unit_id, n in session.execute(select(model.unit_id, func.count()).where(model.unit_id.in_(unit_ids), dated)
+                                          .group_by(model.unit_id)):
+            held[(unit_id, m)] = n
     return masks, held
+
+
+#: where each standing mechanism's records are counted: the table and its date (hearings) or year column
+MECHANISM_RECORDS = {"hearing": (Hearing, Hearing.held_on), "screening": (ScreeningRecord, ScreeningRecord.year),
+                     "secretary_report": (SecretaryReport, SecretaryReport.year)}
+
+
+def _mechanism_violation(ctx: Context, m: str, unit_id: str, masks: dict, held: dict):
+    periods = ctx.periods[m]
+    missed = [p.label for p in periods
+              if not (getattr(masks.get((unit_id, p.first.year)), m, 0) or 0) & month_mask(p)]
+    return rules.standing_mechanism(m, ctx.cfg["reports_frequency"][m], len(periods), held.get((unit_id, m), 0),
+                                    missed)
 
 
 def _life_violation(ctx: Context, t: str, unit_id: str, masks: dict, held: dict):

@@ -80,11 +80,11 @@ def _check_date(status: str, on) -> None:
 LEDGER = ("chair", "recorder", "attendees", "agenda", "follow_ups")
 
 
-def _plain(value):
+def plain(value):
     if isinstance(value, list):
-        return [_plain(v) for v in value]
+        return [plain(v) for v in value]
     if isinstance(value, dict):
-        return {k: _plain(v) for k, v in value.items()}
+        return {k: plain(v) for k, v in value.items()}
     if isinstance(value, (date, UUID)):
         return str(value)
     return value
@@ -94,7 +94,7 @@ def _ledger(meeting: Meeting, fields: dict) -> None:
     """The ledger's parts given (会议记录): chair, recorder, attendees by person, topics and decisions, follow-ups."""
     for key in LEDGER:
         if key in fields and fields[key] is not None:
-            setattr(meeting, key, _plain(fields[key]))
+            setattr(meeting, key, plain(fields[key]))
 
 
 def _apply(session, unit: Unit, meeting: Meeting, fields: dict):
@@ -152,7 +152,7 @@ def correct(meeting_id, changes: dict) -> dict:
     session = db_session()
     meeting = if_match(_in_scope(meeting_id))
     unit = session.scalar(select(Unit).where(Unit.id == meeting.unit_id))
-    before = {k: _plain(getattr(meeting, k)) for k in CORRECTABLE}
+    before = {k: plain(getattr(meeting, k)) for k in CORRECTABLE}
     if changes.get("status") == "scheduled" and meeting.status == "held":
         raise invalid("status", msg("org-meeting-held-stays-held"))
     for key in ("held_on", "status", "topic", "lecturer", "notes"):
@@ -166,7 +166,7 @@ def correct(meeting_id, changes: dict) -> dict:
     session.flush()
     for year in sorted(years):
         _retally(session, meeting.unit_id, meeting.path, year)
-    after = {k: _plain(getattr(meeting, k)) for k in CORRECTABLE}
+    after = {k: plain(getattr(meeting, k)) for k in CORRECTABLE}
     audit("meeting", meeting.id, "corrected", {k: [before[k], after[k]] for k in CORRECTABLE if before[k] != after[k]})
     if meeting.status == "held":
         _announce(meeting)
@@ -208,17 +208,38 @@ def _secretary_of(session, committee) -> str | None:
 
 def _tally(session, meeting: Meeting) -> None:
     """Set the meeting's month in the unit's year row, in the same transaction (an atomic upsert)."""
-    bit = 1 << (meeting.held_on.month - 1)
-    lectures = 1 if meeting.by_secretary else 0
+    mark_month(session, meeting.unit_id, meeting.path, meeting.held_on, meeting.type,
+               secretary_lectures=1 if meeting.by_secretary else 0)
+
+
+#: every month mask of a unit's year row: the meetings' and the standing mechanisms'
+MASKS = (*rules.LIFE_CODES, *rules.REPORT_CODES)
+
+
+def mark_month(session, unit_id: str, path: str, on: date, column: str, *, secretary_lectures: int = 0) -> None:
+    """Set ``on``'s month in the ``column`` mask of the unit's row for ``on``'s year (an atomic upsert, so that
+    two records of the same unit at once both count)."""
+    bit = 1 << (on.month - 1)
     dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
-    stmt = dialect.insert(LifeYear).values(unit_id=meeting.unit_id, year=meeting.held_on.year, path=meeting.path,
-                                           **{t: 0 for t in rules.LIFE_CODES}, secretary_lectures=lectures)
-    stmt = stmt.values(**{meeting.type: bit})
-    column = getattr(LifeYear, meeting.type)
+    stmt = dialect.insert(LifeYear).values(unit_id=unit_id, year=on.year, path=path, **{t: 0 for t in MASKS},
+                                           secretary_lectures=secretary_lectures)
+    stmt = stmt.values(**{column: bit})
+    mask = getattr(LifeYear, column)
     session.execute(stmt.on_conflict_do_update(
         index_elements=[LifeYear.unit_id, LifeYear.year],
-        set_={meeting.type: column.op("|")(bit),
-              "secretary_lectures": LifeYear.secretary_lectures + lectures}))
+        set_={column: mask.op("|")(bit), "secretary_lectures": LifeYear.secretary_lectures + secretary_lectures}))
+
+
+def set_months(session, unit_id: str, path: str, year: int, column: str, days) -> None:
+    """The ``column`` mask of the unit's row for ``year`` recomputed from the days given (after a correction)."""
+    row = session.get(LifeYear, (unit_id, year))
+    if row is None:
+        row = LifeYear(unit_id=unit_id, year=year, path=path, **{t: 0 for t in MASKS}, secretary_lectures=0)
+        session.add(row)
+    mask = 0
+    for day in days:
+        mask |= 1 << (day.month - 1) if day.year == year else 0
+    setattr(row, column, mask)
 
 
 def view(meeting: Meeting, breach=None) -> dict:

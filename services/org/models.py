@@ -231,6 +231,11 @@ class LifeYear(Base):
     member_review: Mapped[int] = mapped_column(Integer, default=0)
     #: party lectures that year given by the unit's secretary (LIFE.LECTURE: at least 1)
     secretary_lectures: Mapped[int] = mapped_column(Integer, default=0)
+    #: the standing mechanisms, as month masks too: the committee's hearings of the branch (LIFE.HEARING), the
+    #: county's screening record (LIFE.SCREENING) and the secretary's 述职评议 (LIFE.SECRETARY_REPORT)
+    hearing: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    screening: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    secretary_report: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
 
 class UncoveredEntity(Base):
@@ -375,4 +380,116 @@ class ImportRun(Base):
     unchanged: Mapped[int] = mapped_column(Integer)
     error_count: Mapped[int] = mapped_column(Integer)
     errors: Mapped[list] = mapped_column(JSON, default=list)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Hearing(Base):
+    """The grassroots committee's hearing of a branch's work report (听取工作汇报, LIFE.HEARING): who reported and
+    the points raised (``points``: [{text, problem, responsible, deadline}]; a point marked ``problem`` enters
+    the branch's problem list in evaluation)."""
+
+    __tablename__ = "hearings"
+    __table_args__ = (Index("ix_hearings_path_id", "path", "id"), Index("ix_hearings_unit_held", "unit_id", "held_on"))
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    #: the branch heard
+    unit_id: Mapped[str] = mapped_column(String(36), ForeignKey("units.id"))
+    path: Mapped[str] = mapped_column(PathString)
+    #: the committee hearing it (a grassroots committee, or the township or county committee above the branch)
+    committee_unit_id: Mapped[str] = mapped_column(String(36), ForeignKey("units.id"))
+    held_on: Mapped[date] = mapped_column(Date)
+    reporter: Mapped[str] = mapped_column(String(100))
+    reporter_person_id: Mapped[str | None] = mapped_column(String(36), nullable=True)
+    points: Mapped[list] = mapped_column(JSON, default=list)
+    notes: Mapped[str | None] = mapped_column(Text, nullable=True)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    __mapper_args__ = compare_version(version)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class ScreeningCampaign(Base):
+    """A county's screening of all its branches in one year (全面摸底排查, LIFE.SCREENING)."""
+
+    __tablename__ = "screening_campaigns"
+    __table_args__ = (Index("ix_screening_campaigns_unit_year", "unit_id", "year", unique=True),
+                      Index("ix_screening_campaigns_path", "path"))
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    #: the county screening
+    unit_id: Mapped[str] = mapped_column(String(36), ForeignKey("units.id"))
+    path: Mapped[str] = mapped_column(PathString)
+    year: Mapped[int] = mapped_column(Integer)
+    title: Mapped[str] = mapped_column(String(200))
+    starts_on: Mapped[date] = mapped_column(Date)
+    ends_on: Mapped[date | None] = mapped_column(Date, nullable=True)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    __mapper_args__ = compare_version(version)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class ScreeningRecord(Base):
+    """One branch's record in a screening campaign: when it was screened and what was found (``findings``:
+    [{text, problem, responsible, deadline}]; a finding marked ``problem`` enters the problem list)."""
+
+    __tablename__ = "screening_records"
+    __table_args__ = (Index("ix_screening_records_campaign_unit", "campaign_id", "unit_id", unique=True),
+                      Index("ix_screening_records_path_id", "path", "id"))
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    campaign_id: Mapped[str] = mapped_column(String(36), ForeignKey("screening_campaigns.id"))
+    unit_id: Mapped[str] = mapped_column(String(36), ForeignKey("units.id"))
+    path: Mapped[str] = mapped_column(PathString)
+    year: Mapped[int] = mapped_column(Integer)
+    screened_on: Mapped[date] = mapped_column(Date)
+    screened_by: Mapped[str] = mapped_column(String(200))
+    findings: Mapped[list] = mapped_column(JSON, default=list)
+    conclusion: Mapped[str | None] = mapped_column(Text, nullable=True)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    __mapper_args__ = compare_version(version)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class SecretaryReport(Base):
+    """A secretary's yearly report on party-building work and its assessment (述职评议, LIFE.SECRETARY_REPORT):
+    好 good / 较好 fairly_good / 一般 average / 差 poor, by whom."""
+
+    __tablename__ = "secretary_reports"
+    __table_args__ = (Index("ix_secretary_reports_unit_year", "unit_id", "year", unique=True),
+                      Index("ix_secretary_reports_path_id", "path", "id"))
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    unit_id: Mapped[str] = mapped_column(String(36), ForeignKey("units.id"))
+    path: Mapped[str] = mapped_column(PathString)
+    year: Mapped[int] = mapped_column(Integer)
+    secretary_name: Mapped[str] = mapped_column(String(100))
+    secretary_person_id: Mapped[str | None] = mapped_column(String(36), nullable=True)
+    report: Mapped[str] = mapped_column(Text)
+    reported_on: Mapped[date] = mapped_column(Date)
+    assessment: Mapped[str] = mapped_column(String(20))
+    assessed_by: Mapped[str] = mapped_column(String(200))
+    assessed_on: Mapped[date] = mapped_column(Date)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    __mapper_args__ = compare_version(version)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class ReserveCandidate(Base):
+    """A reserve candidate for a branch's secretary (后备人才, ORG.RESERVE): a full member with a year's standing,
+    their training, and whether they are still in the pool (active), took the post or left it."""
+
+    __tablename__ = "reserve_candidates"
+    __table_args__ = (Index("ix_reserve_unit_status", "unit_id", "status"),
+                      Index("ix_reserve_path_id", "path", "id"),
+                      Index("ix_reserve_unit_person", "unit_id", "person_id", unique=True))
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    unit_id: Mapped[str] = mapped_column(String(36), ForeignKey("units.id"))
+    path: Mapped[str] = mapped_column(PathString)
+    person_id: Mapped[str] = mapped_column(String(36))
+    name: Mapped[str] = mapped_column(String(100))
+    full_member_since: Mapped[date | None] = mapped_column(Date, nullable=True)
+    listed_on: Mapped[date] = mapped_column(Date)
+    #: the training the candidate received (a class, a post, a mentor), as recorded
+    training: Mapped[str | None] = mapped_column(Text, nullable=True)
+    trained_on: Mapped[date | None] = mapped_column(Date, nullable=True)
+    status: Mapped[str] = mapped_column(String(20), default="active")  # active, appointed, withdrawn
+    ended_on: Mapped[date | None] = mapped_column(Date, nullable=True)
+    note: Mapped[str | None] = mapped_column(Text, nullable=True)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    __mapper_args__ = compare_version(version)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -49,6 +49,10 @@ DEFAULTS: dict = {
     "reminder_days": {"default": [30, 7], "ORG.TERM_EXPIRED": [90, 30, 7], "LIFE.COMMITTEE_MEETING": [7],
                       "LIFE.GROUP_MEETING": [7], "LIFE.THEME_DAY": [7]},
     "reminder_catch_up_days": 7,
+    #: the standing mechanisms (LIFE.HEARING, LIFE.SCREENING, LIFE.SECRETARY_REPORT): how often each is due
+    "reports_frequency": {"hearing": "quarter", "screening": "year", "secretary_report": "year"},
+    "reserve_min_candidates": 1,           # ORG.RESERVE
+    "reserve_min_standing_years": 1,
 }
 
 #: the rules org declares (docs/rules.md is generated from it: ``zhibu rules``)
@@ -138,6 +142,18 @@ LIFE_CODES = {
     "review_meeting": "LIFE.REVIEW_MEETING", "heart_to_heart_talk": "LIFE.TALKS",
     "member_review": "LIFE.MEMBER_REVIEW",
 }
+#: the standing mechanisms of the work plan, measured like organizational life (month masks per unit and year)
+REPORT_CODES = {"hearing": "LIFE.HEARING", "screening": "LIFE.SCREENING", "secretary_report": "LIFE.SECRETARY_REPORT"}
+REPORT_NAMES = {"hearing": ("听取工作汇报", "work-report hearing"), "screening": ("全面摸底排查", "screening"),
+                "secretary_report": ("书记述职评议", "secretary's report and assessment")}
+#: the units each mechanism measures: the branches heard and screened; the secretaries who report (branches,
+#: general branches and grassroots committees)
+REPORT_SUBJECTS = {"hearing": ("branch", "joint_branch"), "screening": ("branch", "joint_branch"),
+                   "secretary_report": ("grassroots_committee", "general_branch", "branch", "joint_branch")}
+#: the committees that hear a branch's work report: its grassroots committee, or the township or county above it
+HEARING_COMMITTEE_KINDS = ("county", "township", "grassroots_committee")
+#: LIFE.SECRETARY_REPORT: the four grades of 述职评议
+ASSESSMENTS = {"good": "好", "fairly_good": "较好", "average": "一般", "poor": "差"}
 #: meetings that need more than half of those entitled present
 QUORUM_TYPES = ("general_meeting", "committee_meeting")
 PERIOD_NAMES = {"month": ("month", "月"), "quarter": ("quarter", "季度"), "year": ("year", "年")}
@@ -587,3 +603,55 @@ def secretary_lectures(years: list[int], by_secretary: dict[int, int], *, per_ye
                      en=f"the secretary gave fewer than {per_year} party lecture(s) in {', '.join(map(str, short))}",
                      zh=f"书记{'、'.join(map(str, short))}年讲党课少于{per_year}次",
                      facts={"years": short, "per_year": per_year})
+
+
+# ----------------------------------------------------------------------------- the standing mechanisms
+
+def standing_mechanism(mechanism: str, frequency: str, required: int, held: int, missed: list[str]
+                       ) -> Violation | None:
+    """LIFE.HEARING (the committee hears each branch's work report at least once a quarter), LIFE.SCREENING (each
+    county screens every branch once a year), LIFE.SECRETARY_REPORT (each secretary reports and is assessed once a
+    year): one in every whole period of the rule's frequency (the work plan's standing mechanisms)."""
+    if not missed:
+        return None
+    unit_en, unit_zh = PERIOD_NAMES[frequency]
+    name_zh, name_en = REPORT_NAMES[mechanism]
+    m = msg("org-mechanism-missed", name_zh=name_zh, name_en=name_en, unit_zh=unit_zh, unit_en=unit_en,
+            required=required, held=held, missed_zh="、".join(missed), missed_en=", ".join(missed))
+    return Violation(REPORT_CODES[mechanism], en=m.en, zh=m.zh,
+                     facts={"frequency": frequency, "required": required, "held": held, "missed": missed})
+
+
+def secretary_assessed_poor(assessment: str | None, year: int) -> Violation | None:
+    """LIFE.SECRETARY_REPORT: a secretary assessed 差 (poor) in the year's 述职评议 is listed (and is a weak-and-lax
+    sign in evaluation, EVAL.WEAK)."""
+    if assessment != "poor":
+        return None
+    m = msg("org-secretary-assessed-poor", year=year)
+    return Violation("LIFE.SECRETARY_REPORT", en=m.en, zh=m.zh, facts={"year": year, "assessment": assessment})
+
+
+def reserve_pool(active_candidates: int, *, minimum: int = 1) -> Violation | None:
+    """ORG.RESERVE: every branch keeps at least ``minimum`` reserve candidate(s) for secretary (后备人才, *config*);
+    a branch with fewer is listed."""
+    if active_candidates >= minimum:
+        return None
+    m = msg("org-reserve-short", candidates=active_candidates, minimum=minimum)
+    return Violation("ORG.RESERVE", en=m.en, zh=m.zh, facts={"candidates": active_candidates, "minimum": minimum})
+
+
+def reserve_candidate(holder: Holder | None, on: date, *, min_standing_years: int = 1) -> Violation | None:
+    """ORG.RESERVE (gate on listing a candidate): a full member of the branch with at least a year's party
+    standing on the day listed (standing counts from conversion)."""
+    name = holder.name if holder else "?"
+    if holder is None or not holder.belongs or holder.status != "active" or holder.stage != "full":
+        m = msg("org-reserve-not-member", name=name)
+        return Violation("ORG.RESERVE", en=m.en, zh=m.zh, facts={"on": on})
+    reached = add_years(holder.full_member_since, min_standing_years) if holder.full_member_since else None
+    if reached is None or on < reached:
+        m = msg("org-reserve-standing", name=name, since=holder.full_member_since, reached=reached,
+                years=min_standing_years)
+        return Violation("ORG.RESERVE", en=m.en, zh=m.zh,
+                         facts={"full_member_since": holder.full_member_since, "standing_reached_on": reached,
+                                "on": on})
+    return None

@@ -12,11 +12,12 @@ from shared.http import if_match, locked, paginate, require_in_scope, subtree_pa
 from shared.violations import RuleViolation
 
 from . import rules
-from .models import (Committee, Fund, GroupMember, Leader, LiaisonPoint, LifeYear, Meeting, RosterPerson,
-                     Support, UncoveredEntity, Unit)
+from .models import (Committee, Fund, GroupMember, Hearing, Leader, LiaisonPoint, LifeYear, Meeting, ReserveCandidate,
+                     RosterPerson, ScreeningCampaign, ScreeningRecord, SecretaryReport, Support, UncoveredEntity, Unit)
 
 #: every table whose rows carry a unit's path: a move rewrites them all under the old prefix
-PATH_TABLES = (Unit, Committee, GroupMember, Meeting, LifeYear, UncoveredEntity, Leader, LiaisonPoint, Support, Fund)
+PATH_TABLES = (Unit, Committee, GroupMember, Meeting, LifeYear, UncoveredEntity, Leader, LiaisonPoint, Support, Fund,
+               Hearing, ScreeningCampaign, ScreeningRecord, SecretaryReport, ReserveCandidate)
 #: units that people can be registered in (and so can take over a dissolved unit's roll)
 MEMBER_KINDS = ("grassroots_committee", "general_branch", "branch", "joint_branch")
 EDITABLE = ("kind", "domain", "name", "code", "external_id", "established_on", "covered_units")

@@ -132,3 +132,59 @@ class OrgDeadlineApproaching(DeadlineReminder):
 @event("org.deadline.overdue")
 class OrgDeadlineOverdue(DeadlineReminder):
     """A term ended, a secretary seat has been empty 3 months, or a period ended without its meeting (sent once)."""
+
+
+class RaisedPoint(Schema):
+    """A point raised at a hearing or a finding of a screening; ``problem`` puts it on the branch's problem list."""
+
+    text = fields.String(required=True)
+    problem = fields.Boolean(required=True)
+    responsible = fields.String(allow_none=True)
+    deadline = fields.Date(allow_none=True)
+
+
+@event("org.hearing.recorded")
+class HearingRecorded(Schema):
+    """A committee heard a branch's work report (LIFE.HEARING), or a hearing was corrected (the whole new state)."""
+
+    hearing_id = fields.UUID(required=True)
+    unit_id = fields.UUID(required=True, metadata={"description": "the branch heard"})
+    committee_unit_id = fields.UUID(required=True)
+    held_on = fields.Date(required=True)
+    reporter = fields.String(required=True)
+    points = fields.List(fields.Nested(RaisedPoint), required=True)
+    hearing_version = fields.Integer(required=True, metadata={"description": "a newer version wins"})
+
+
+@event("org.screening.recorded")
+class ScreeningRecorded(Schema):
+    """A branch's record in its county's yearly screening (LIFE.SCREENING), or its correction (the whole state)."""
+
+    record_id = fields.UUID(required=True)
+    campaign_id = fields.UUID(required=True)
+    county_unit_id = fields.UUID(required=True)
+    unit_id = fields.UUID(required=True, metadata={"description": "the branch screened"})
+    year = fields.Integer(required=True)
+    screened_on = fields.Date(required=True)
+    screened_by = fields.String(required=True)
+    findings = fields.List(fields.Nested(RaisedPoint), required=True)
+    record_version = fields.Integer(required=True, metadata={"description": "a newer version wins"})
+
+
+ASSESSMENTS = ("good", "fairly_good", "average", "poor")
+
+
+@event("org.secretary.assessed")
+class SecretaryAssessed(Schema):
+    """A secretary's yearly report and its assessment (述职评议, LIFE.SECRETARY_REPORT), or its correction."""
+
+    report_id = fields.UUID(required=True)
+    unit_id = fields.UUID(required=True)
+    year = fields.Integer(required=True)
+    secretary_name = fields.String(required=True)
+    secretary_person_id = fields.UUID(allow_none=True)
+    assessment = fields.String(required=True, validate=validate.OneOf(ASSESSMENTS), metadata={
+        "description": "好 good, 较好 fairly_good, 一般 average, 差 poor"})
+    assessed_by = fields.String(required=True)
+    assessed_on = fields.Date(required=True)
+    report_version = fields.Integer(required=True, metadata={"description": "a newer version wins"})
