@@ -10,7 +10,8 @@ from shared.http import PageArgs, with_etag
 from shared.idempotency import idempotent
 from shared.openapi import requires_if_match
 
-from . import assessing, dashboard, indicators, inputs, problems, ratings, scorecards
+from . import assessing, dashboard, exemplars, indicators, inputs, problems, ratings, scorecards
+from .schemas import (ExemplarIn, ExemplarListArgs, ExemplarOut, ExemplarPage, ExemplarPatch)
 from .schemas import (AssessmentDetailOut, AssessmentListArgs, AssessmentPage, BottomPage, CommentIn, CommentOut,
                       CommentPage, DashboardArgs, DashboardOut, EffectiveScorecardOut, EscalationIn, IndicatorArgs,
                       IndicatorPage, IndicatorRowOut, InputChange, InputIn, InputListArgs, InputOut, InputPage,
@@ -361,5 +362,48 @@ class Dashboard(MethodView):
         return dashboard.summary(args)
 
 
+# ----------------------------------------------------------------------------- exemplars
+
+exemplars_blp = Blueprint("exemplars", __name__, url_prefix=PREFIX, description=(
+    "Demonstration branches and advanced examples (EVAL.EXEMPLARS), per county with their ratings"))
+
+
+@exemplars_blp.route("/exemplars")
+class Exemplars(MethodView):
+    @exemplars_blp.arguments(ExemplarListArgs, location="query")
+    @exemplars_blp.response(200, ExemplarPage, content_type="application/json")
+    @exemplars_blp.alt_response(200, content_type="text/csv", success=True, description="the whole list")
+    @exemplars_blp.alt_response(200, content_type=XLSX_MIME, success=True,
+                                description="sheets 示范党支部 / 先进典型, Chinese headers")
+    def get(self, args):
+        """Demonstration branches and advanced examples in the subtree with their ratings (JSON, CSV, XLSX)."""
+        return exemplars.list_exemplars(args)
+
+    @idempotent
+    @exemplars_blp.arguments(ExemplarIn)
+    @exemplars_blp.response(201, ExemplarOut)
+    def post(self, fields):
+        """Name a demonstration branch (five-star and advanced in the year's published rating, else 409
+        EVAL.EXEMPLARS) or record an advanced example with what it is recognised for."""
+        require(*ORGANIZERS)
+        return with_etag(exemplars.create(fields))
+
+
+@exemplars_blp.route("/exemplars/<uuid:exemplar_id>")
+class ExemplarItem(MethodView):
+    @exemplars_blp.response(200, ExemplarOut)
+    def get(self, exemplar_id):
+        """One exemplar with its rating."""
+        return with_etag(exemplars.view(exemplars.in_scope(exemplar_id)))
+
+    @requires_if_match
+    @exemplars_blp.arguments(ExemplarPatch)
+    @exemplars_blp.response(200, ExemplarOut)
+    def patch(self, fields, exemplar_id):
+        """Correct what it is recognised for, or withdraw the title with the reason (If-Match)."""
+        require(*ORGANIZERS)
+        return with_etag(exemplars.change(exemplar_id, fields))
+
+
 BLUEPRINTS = [scorecards_blp, inputs_blp, indicators_blp, assessments_blp, ratings_blp, weak_blp, problems_blp,
-              dashboard_blp]
+              dashboard_blp, exemplars_blp]

@@ -6,15 +6,17 @@ live from the problem lists.
 """
 from __future__ import annotations
 
+from datetime import date
+
 from sqlalchemy import case, func, select
 
-from shared.request import db_session
+from shared.request import db_session, rule_config
 from shared.dates import today
 from shared.http import under_clause
 
 from . import rules
 from .indicators import as_of_for
-from .models import Assessment, Problem
+from .models import Assessment, HearingFact, OrgUnitView, Problem, ScreeningFact, SecretaryReportFact
 from .units import check_year, subtree
 
 
@@ -74,4 +76,41 @@ def summary(args: dict) -> dict:
                      "rotation_coverage": round(rotated / secretaries, 4) if secretaries else None},
         "terms_expired": expired,
         "meetings": {"branches_short": short, "missing": missing, "due": due},
+        "reports": reports(session, path, year, as_of),
     }
+
+
+def _share(part: int, whole: int) -> float | None:
+    return round(part / whole, 4) if whole else None
+
+
+def _report_figures(session, path: str, year: int, as_of: date, kinds) -> dict:
+    """EVAL.REPORTS for the rated branches under ``path``, live from the facts: heard in every quarter due so far
+    (LIFE.HEARING), screened this year (LIFE.SCREENING), the secretaries' 述职评议 of the year and those 差."""
+    branches = select(OrgUnitView.id).where(OrgUnitView.kind.in_(kinds), OrgUnitView.status == "active",
+                                            under_clause(OrgUnitView.path, path))
+    total = session.scalar(select(func.count()).select_from(branches.subquery())) or 0
+    due = rules.quarters_due(year, as_of)
+    heard_all = select(HearingFact.unit_id).where(
+        HearingFact.year == year, HearingFact.quarter <= due, HearingFact.unit_id.in_(branches)).group_by(
+        HearingFact.unit_id).having(func.count(func.distinct(HearingFact.quarter)) >= due)
+    heard = (session.scalar(select(func.count()).select_from(heard_all.subquery())) or 0) if due else total
+    screened = session.scalar(select(func.count()).select_from(ScreeningFact).where(
+        ScreeningFact.year == year, ScreeningFact.unit_id.in_(branches))) or 0
+    assessed, poor = session.execute(select(func.count(), _count(SecretaryReportFact.assessment == "poor")).where(
+        SecretaryReportFact.year == year, SecretaryReportFact.unit_id.in_(branches))).one()
+    return {"branches": total, "quarters_due": due, "heard_every_quarter": heard,
+            "heard_share": _share(heard, total), "screened": screened, "screened_share": _share(screened, total),
+            "secretaries_assessed": assessed, "secretaries_poor": int(poor or 0)}
+
+
+def reports(session, path: str, year: int, as_of: date) -> dict:
+    """EVAL.REPORTS on the dashboard: the subtree's figures and, per county in it, its own (the share of its
+    branches heard every quarter and screened this year)."""
+    kinds = rule_config()["EVAL.RATED_KINDS"]
+    counties = session.execute(select(OrgUnitView.id, OrgUnitView.name, OrgUnitView.path).where(
+        OrgUnitView.kind == "county", OrgUnitView.status == "active", under_clause(OrgUnitView.path, path))
+        .order_by(OrgUnitView.path)).all()
+    return {**_report_figures(session, path, year, as_of, kinds),
+            "counties": [{"unit_id": county_id, "name": name, **_report_figures(session, county_path, year, as_of, kinds)}
+                         for county_id, name, county_path in counties]}

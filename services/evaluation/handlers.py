@@ -13,8 +13,10 @@ from sqlalchemy import select, update
 from shared.consumer import Handlers
 from shared.http import under_clause
 
-from .models import (Assessment, CommitteeFact, ManualInput, MeetingFact, MeetingTally, OrgUnitView, PersonFact,
-                     PersonYear, PointsAward, Problem, ReviewFact, Scorecard, SupportFact)
+from .models import (Assessment, CommitteeFact, Exemplar, HearingFact, ManualInput, MeetingFact, MeetingTally,
+                     OrgUnitView, PersonFact, PersonYear, PointsAward, Problem, ReviewFact, Scorecard, ScreeningFact,
+                     SecretaryReportFact, SupportFact)
+from .problems import open_raised
 
 handlers = Handlers()
 
@@ -185,6 +187,74 @@ def requirement_met(session, event):
     setattr(_person_year(session, str(data["person_id"]), data["year"]), column, True)
 
 
+def _raised(session, data: dict, points: list[dict], *, source: str, key: str, year: int, on, by: str) -> None:
+    """The points marked ``problem`` onto the branch's problem list (EVAL.PROBLEMS), each once."""
+    for n, point in enumerate(points):
+        if point["problem"]:
+            open_raised(session, unit_id=str(data["unit_id"]), year=year, source=source, reference=f"{source}:{key}:{n}",
+                        description=point["text"], responsible=point.get("responsible") or by,
+                        deadline=point.get("deadline"), opened_on=on, origin=f"event:org.{source}.recorded")
+
+
+@handlers.on("org.hearing.recorded")
+def hearing_recorded(session, event):
+    """LIFE.HEARING: the quarter the branch was heard in (a newer version of the hearing wins); its points marked
+    ``problem`` enter the branch's problem list (source ``hearing``)."""
+    data = event.loaded()
+    hearing_id = str(data["hearing_id"])
+    row = session.get(HearingFact, hearing_id)
+    if row is not None and row.hearing_version >= data["hearing_version"]:
+        return
+    held_on = data["held_on"]
+    values = dict(unit_id=str(data["unit_id"]), held_on=held_on, year=held_on.year, quarter=(held_on.month - 1) // 3 + 1,
+                  hearing_version=data["hearing_version"])
+    if row is None:
+        session.add(HearingFact(hearing_id=hearing_id, **values))
+    else:
+        for key, value in values.items():
+            setattr(row, key, value)
+    _raised(session, data, data["points"], source="hearing", key=hearing_id, year=held_on.year, on=held_on,
+            by=data["reporter"])
+
+
+@handlers.on("org.screening.recorded")
+def screening_recorded(session, event):
+    """LIFE.SCREENING: the branch screened in the year; its findings marked ``problem`` enter its problem list
+    (source ``screening``)."""
+    data = event.loaded()
+    key = (str(data["unit_id"]), data["year"])
+    row = session.get(ScreeningFact, key)
+    if row is not None and row.record_id == str(data["record_id"]) and row.record_version >= data["record_version"]:
+        return
+    values = dict(record_id=str(data["record_id"]), screened_on=data["screened_on"], findings=len(data["findings"]),
+                  record_version=data["record_version"])
+    if row is None:
+        session.add(ScreeningFact(unit_id=key[0], year=key[1], **values))
+    else:
+        for name, value in values.items():
+            setattr(row, name, value)
+    _raised(session, data, data["findings"], source="screening", key=str(data["record_id"]), year=data["year"],
+            on=data["screened_on"], by=data["screened_by"])
+
+
+@handlers.on("org.secretary.assessed")
+def secretary_assessed(session, event):
+    """LIFE.SECRETARY_REPORT: the year's 述职评议 and its assessment (a newer version wins)."""
+    data = event.loaded()
+    key = (str(data["unit_id"]), data["year"])
+    row = session.get(SecretaryReportFact, key)
+    if row is not None and row.report_version >= data["report_version"]:
+        return
+    values = dict(report_id=str(data["report_id"]), secretary_name=data["secretary_name"],
+                  assessment=data["assessment"], assessed_by=data["assessed_by"], assessed_on=data["assessed_on"],
+                  report_version=data["report_version"])
+    if row is None:
+        session.add(SecretaryReportFact(unit_id=key[0], year=key[1], **values))
+    else:
+        for name, value in values.items():
+            setattr(row, name, value)
+
+
 @handlers.on("org.unit.moved")
 def unit_moved(session, event):
     """Keep the paths this service's own records carry in step with the moved subtree (the kit has
@@ -198,6 +268,7 @@ def unit_moved(session, event):
         return select(OrgUnitView.path).where(OrgUnitView.id == column).scalar_subquery()
 
     for model, id_column, path_column in ((Problem, "unit_id", "org_path"), (Problem, "level_unit_id", "level_path"),
+                                          (Exemplar, "unit_id", "org_path"),
                                           (ManualInput, "unit_id", "org_path"),
                                           (Assessment, "unit_id", "org_path"),
                                           (Scorecard, "region_unit_id", "region_path")):

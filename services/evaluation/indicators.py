@@ -20,8 +20,8 @@ from shared.http import paginate, under_clause
 from shared.violations import Violation
 
 from . import rules
-from .models import (CommitteeFact, ManualInput, MeetingTally, OrgUnitView, PersonFact, PersonYear, Problem,
-                     ReviewFact, SupportFact)
+from .models import (CommitteeFact, HearingFact, ManualInput, MeetingTally, OrgUnitView, PersonFact, PersonYear,
+                     Problem, ReviewFact, ScreeningFact, SecretaryReportFact, SupportFact)
 from .scoring import MANUAL_INPUTS
 from .units import check_year, subtree
 
@@ -103,7 +103,34 @@ def load(session, branches: Branches, universe, year: int, as_of: date, config: 
             "rotation": _secretaries_rotated(session, branches, universe, year),
             "review": _reviews_done(session, branches, universe, year),
             "problems": _problem_tallies(session, branches, universe, year, as_of),
-            "manual": _manual_inputs(session, branches, universe, year)}
+            "manual": _manual_inputs(session, branches, universe, year),
+            **_reports(session, branches, universe, year)}
+
+
+def _reports(session, branches: Branches, universe, year: int) -> dict[str, list]:
+    """EVAL.REPORTS: per branch, the quarters of ``year`` it was heard in (LIFE.HEARING), its screening record of
+    the year (LIFE.SCREENING) and its secretary's latest 述职评议 (LIFE.SECRETARY_REPORT: of the year, else of the
+    year before)."""
+    quarters: list[set] = [set() for _ in range(len(branches))]
+    for unit_id, quarter in session.execute(
+            select(HearingFact.unit_id, HearingFact.quarter).where(HearingFact.year == year,
+                                                                   within(HearingFact.unit_id, universe))):
+        i = branches.index.get(unit_id)
+        if i is not None:
+            quarters[i].add(quarter)
+    screened = _spread(branches, session.execute(
+        select(ScreeningFact.unit_id, ScreeningFact.screened_on).where(ScreeningFact.year == year,
+                                                                       within(ScreeningFact.unit_id, universe))), None)
+    secretary: list = [None] * len(branches)
+    for row in session.execute(
+            select(SecretaryReportFact).where(SecretaryReportFact.year.in_((year - 1, year)),
+                                              within(SecretaryReportFact.unit_id, universe))
+            .order_by(SecretaryReportFact.year)).scalars():
+        i = branches.index.get(row.unit_id)
+        if i is not None:
+            secretary[i] = {"year": row.year, "secretary": row.secretary_name, "assessment": row.assessment,
+                            "assessed_by": row.assessed_by, "assessed_on": row.assessed_on}
+    return {"heard_quarters": quarters, "screened_on": screened, "secretary_report": secretary}
 
 
 def _spread(branches: Branches, rows, default) -> list:
@@ -255,7 +282,8 @@ INDICATOR_NAMES = (
     "committee.complete", "committee.secretary_vacant_3m", "committee.term_in_force",
     *[f"members.{s}" for s in STAGES], "members.developed_1y", "members.developed_2y", "members.developed_3y",
     "review.done", "points.average", "training.hour_coverage", "training.rotation", "support.venue",
-    "problems.open", "problems.overdue", "problems.rectified", "problems.rectified_ratio")
+    "problems.open", "problems.overdue", "problems.rectified", "problems.rectified_ratio",
+    "reports.hearings", "reports.screened", "reports.secretary_assessed", "reports.secretary_grade")
 
 
 class _Committee(NamedTuple):
@@ -304,7 +332,7 @@ def derive(branches: Branches, raw: dict, year: int, as_of: date, config: dict, 
     """
     facts = _facts_of(raw, year, as_of, config)
     columns = {**_meeting_columns(facts), **_committee_columns(facts, config["ORG.COMMITTEE_REQUIRED"]),
-               **_member_columns(raw, facts), **_problem_columns(facts)}
+               **_member_columns(raw, facts), **_problem_columns(facts), **_report_columns(raw, year, as_of)}
     columns = {name: columns[name] for name in INDICATOR_NAMES}
     signs = [_signs(raw, i, b, as_of, config) for i, b in enumerate(facts)]
     evidence = [_evidence(raw, i, b) for i, b in enumerate(facts)] if with_evidence else None
@@ -396,6 +424,18 @@ def _problem_columns(facts: list[_Facts]) -> dict[str, list]:
                                          for b in facts]}
 
 
+def _report_columns(raw: dict, year: int, as_of: date) -> dict[str, list]:
+    """EVAL.REPORTS: the share of the quarters due in which the branch was heard, screened this year (0/1), its
+    secretary's 述职评议 of the year done (0/1) and its grade (好 4 ... 差 1; None when none is on record)."""
+    due = rules.quarters_due(year, as_of)
+    this_year = [r if r is not None and r["year"] == year else None for r in raw["secretary_report"]]
+    return {"reports.hearings": [rules.quarters_heard(q, due) for q in raw["heard_quarters"]],
+            "reports.screened": [int(on is not None) for on in raw["screened_on"]],
+            "reports.secretary_assessed": [int(r is not None) for r in this_year],
+            "reports.secretary_grade": [rules.ASSESSMENT_GRADES[r["assessment"]] if r else None
+                                        for r in raw["secretary_report"]]}
+
+
 def _signs(raw: dict, i: int, b: _Facts, as_of: date, config: dict) -> list:
     """EVAL.WEAK: the weak-and-lax signs of branch ``i``."""
     committee_cfg, weak_cfg = config["ORG.COMMITTEE_REQUIRED"], config["EVAL.WEAK"]
@@ -414,8 +454,16 @@ def _signs(raw: dict, i: int, b: _Facts, as_of: date, config: dict) -> list:
         *[rules.judged_sign(name, manual[name]["value"], manual[name]["entered_by"], manual[name]["note"])
           for name in rules.JUDGED_SIGNS if name in manual],
         rules.in_rectification_scope(b.tally["scope"]),
+        rules.secretary_poor(**_secretary_sign_args(raw["secretary_report"][i])),
     ]
     return [v for v in found if v is not None]
+
+
+def _secretary_sign_args(report: dict | None) -> dict:
+    if report is None:
+        return {"assessment": None, "year": None}
+    return {"assessment": report["assessment"], "year": report["year"], "assessed_by": report["assessed_by"],
+            "assessed_on": report["assessed_on"], "secretary": report["secretary"]}
 
 
 def _figures(raw: dict, facts: list[_Facts]) -> dict[str, list]:
@@ -442,6 +490,9 @@ def _evidence(raw: dict, i: int, b: _Facts) -> dict:
         "members_trained": int(raw["trained"][i]),
         "problems": {k: v for k, v in b.tally.items() if k != "scope"},
         "has_venue": raw["venue"][i],
+        "reports": {"quarters_heard": sorted(raw["heard_quarters"][i]), "screened_on": _iso(raw["screened_on"][i]),
+                    "secretary_report": None if raw["secretary_report"][i] is None else {
+                        **raw["secretary_report"][i], "assessed_on": _iso(raw["secretary_report"][i]["assessed_on"])}},
     }
 
 

@@ -141,6 +141,45 @@ class PersonYear(Base):
     rotation_met: Mapped[bool] = mapped_column(Boolean, default=False)
 
 
+class HearingFact(Base):
+    """A committee's hearing of a branch's work report (org.hearing.recorded, LIFE.HEARING): a newer version wins."""
+
+    __tablename__ = "hearing_facts"
+    __table_args__ = (Index("ix_hearing_facts_year_unit", "year", "unit_id"),)
+    hearing_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    unit_id: Mapped[str] = mapped_column(String(36))
+    held_on: Mapped[date] = mapped_column(Date)
+    year: Mapped[int] = mapped_column(Integer)
+    quarter: Mapped[int] = mapped_column(Integer)
+    hearing_version: Mapped[int] = mapped_column(Integer)
+
+
+class ScreeningFact(Base):
+    """A branch's record in its county's yearly screening (org.screening.recorded, LIFE.SCREENING)."""
+
+    __tablename__ = "screening_facts"
+    unit_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    year: Mapped[int] = mapped_column(Integer, primary_key=True)
+    record_id: Mapped[str] = mapped_column(String(36))
+    screened_on: Mapped[date] = mapped_column(Date)
+    findings: Mapped[int] = mapped_column(Integer)
+    record_version: Mapped[int] = mapped_column(Integer)
+
+
+class SecretaryReportFact(Base):
+    """A secretary's yearly 述职评议 (org.secretary.assessed, LIFE.SECRETARY_REPORT): the assessment and by whom."""
+
+    __tablename__ = "secretary_report_facts"
+    unit_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    year: Mapped[int] = mapped_column(Integer, primary_key=True)
+    report_id: Mapped[str] = mapped_column(String(36))
+    secretary_name: Mapped[str] = mapped_column(String(100))
+    assessment: Mapped[str] = mapped_column(String(20))
+    assessed_by: Mapped[str] = mapped_column(String(200))
+    assessed_on: Mapped[date] = mapped_column(Date)
+    report_version: Mapped[int] = mapped_column(Integer)
+
+
 # ----------------------------------------------------------------------------- scorecards and manual inputs
 
 class Scorecard(Base):
@@ -202,12 +241,15 @@ class Problem(Base):
 
     __tablename__ = "problems"
     __table_args__ = (Index("ix_problems_path", "org_path", "id"), Index("ix_problems_level_path", "level_path"),
-                      Index("ix_problems_unit_year", "unit_id", "year"))
+                      Index("ix_problems_unit_year", "unit_id", "year"),
+                      Index("ix_problems_reference", "reference", unique=True))
     id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
     unit_id: Mapped[str] = mapped_column(String(36))
     org_path: Mapped[str] = mapped_column(PathString)
     year: Mapped[int] = mapped_column(Integer)
     source: Mapped[str] = mapped_column(String(20))
+    #: where a problem raised elsewhere came from (``hearing:<id>:<n>``, ``screening:<id>:<n>``): opened once
+    reference: Mapped[str | None] = mapped_column(String(100), nullable=True)
     description: Mapped[str] = mapped_column(Text)
     responsible: Mapped[str] = mapped_column(String(100))
     responsible_person_id: Mapped[str | None] = mapped_column(String(36), nullable=True)
@@ -240,6 +282,32 @@ class ProblemComment(Base):
     body: Mapped[str] = mapped_column(Text)
     status_from: Mapped[str | None] = mapped_column(String(20), nullable=True)
     status_to: Mapped[str | None] = mapped_column(String(20), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Exemplar(Base):
+    """A demonstration branch (示范党支部, chosen from the year's five-star advanced branches and withdrawn when it
+    drops) or an advanced example (先进典型, a branch or a person, with what it is recognised for): EVAL.EXEMPLARS."""
+
+    __tablename__ = "exemplars"
+    __table_args__ = (Index("ix_exemplars_path_id", "org_path", "id"), Index("ix_exemplars_unit_year", "unit_id", "year"))
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    kind: Mapped[str] = mapped_column(String(20))  # demonstration, advanced_example
+    unit_id: Mapped[str] = mapped_column(String(36))
+    org_path: Mapped[str] = mapped_column(PathString)
+    year: Mapped[int] = mapped_column(Integer)
+    #: the person recognised (an advanced example may be a member rather than the branch)
+    subject_name: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    person_id: Mapped[str | None] = mapped_column(String(36), nullable=True)
+    recognised_for: Mapped[str] = mapped_column(Text)
+    #: the published rating a demonstration branch was chosen on
+    rating_id: Mapped[str | None] = mapped_column(String(36), nullable=True)
+    status: Mapped[str] = mapped_column(String(20), default="active")  # active, withdrawn
+    withdrawn_on: Mapped[date | None] = mapped_column(Date, nullable=True)
+    withdrawn_reason: Mapped[str | None] = mapped_column(Text, nullable=True)
+    created_by: Mapped[str] = mapped_column(String(200))
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    __mapper_args__ = compare_version(version)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 

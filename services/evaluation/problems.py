@@ -9,7 +9,8 @@ from datetime import date
 
 from sqlalchemy import Date, and_, case, literal, or_, select
 
-from shared.request import audit, current_principal, db_session, emit, require, rule_config, unit_in_scope
+from shared.request import (audit, current_kit, current_principal, db_session, emit, require, rule_config,
+                            unit_in_scope)
 from shared.audit import diff
 from shared.dates import today
 from shared.errors import invalid, not_found
@@ -23,11 +24,34 @@ from .units import check_year, subtree
 VERIFIERS = ("admin", "organizer")
 
 
+def _event(problem: Problem) -> dict:
+    return {"problem_id": problem.id, "unit_id": problem.unit_id, "status": problem.status,
+            "deadline": problem.deadline, "level_unit_id": problem.level_unit_id,
+            "problem_version": problem.version, "year": problem.year, "in_weak_scope": problem.in_weak_scope}
+
+
 def _publish(type_: str, problem: Problem) -> None:
-    emit(type_, {"problem_id": problem.id, "unit_id": problem.unit_id, "status": problem.status,
-                 "deadline": problem.deadline, "level_unit_id": problem.level_unit_id,
-                 "problem_version": problem.version, "year": problem.year, "in_weak_scope": problem.in_weak_scope},
-         org_path=problem.org_path)
+    emit(type_, _event(problem), org_path=problem.org_path)
+
+
+def open_raised(session, *, unit_id: str, year: int, source: str, reference: str, description: str,
+                responsible: str, deadline, opened_on, origin: str) -> Problem | None:
+    """A point raised at a hearing or a finding of a screening (org's events) put on the branch's list, once per
+    ``reference`` (a repeated or corrected event never opens it twice). Returns None when it is already open."""
+    if session.scalar(select(Problem.id).where(Problem.reference == reference)) is not None:
+        return None
+    unit = session.get(OrgUnitView, unit_id)
+    if unit is None:
+        raise LookupError(f"unit {unit_id} is not in the org read-model yet")
+    problem = Problem(unit_id=unit.id, org_path=unit.path, year=year, source=source, reference=reference,
+                      description=description, responsible=responsible, measures=None,
+                      deadline=rules.problem_due(deadline, year), status="open", level_unit_id=unit.id,
+                      level_path=unit.path, escalations=0, in_weak_scope=False, opened_on=opened_on,
+                      created_by=origin, version=1)
+    session.add(problem)
+    session.flush()
+    current_kit().outbox.emit(session, "evaluation.problem.opened", _event(problem), org_path=problem.org_path)
+    return problem
 
 
 def get_in_scope(problem_id) -> Problem:

@@ -15,7 +15,7 @@ from shared.errors import invalid, not_found
 from shared.export import Column, csv_response, wanted_format, xlsx_response
 from shared.http import paginate, under_clause
 
-from . import rules, scorecards
+from . import exemplars, rules, scorecards
 from .assessing import assess_subtree, explain, lock_subtree
 from .models import Assessment, Rating, RatingBatch
 from .units import check_year, region_in_scope, subtree
@@ -47,7 +47,7 @@ def publish(fields: dict) -> dict:
         select(Rating.unit_id, func.max(Rating.rating_version))
         .where(Rating.year == year, Rating.unit_id.in_([r.unit_id for r in rows])).group_by(Rating.unit_id)).all())
     by_stars = {str(k): 0 for k in range(5, 0, -1)}
-    published_events = []
+    published_events, new_ratings = [], []
     for row in rows:
         rating = Rating(
             id=new_id(), batch_id=batch.id, unit_id=row.unit_id, year=year,
@@ -58,6 +58,7 @@ def publish(fields: dict) -> dict:
             inputs=row.inputs, vetoes=row.vetoes, signs=row.signs, limits=row.limits, as_of=row.as_of,
             published_at=batch.published_at)
         session.add(rating)
+        new_ratings.append(rating)
         by_stars[str(rating.stars)] += 1
         published_events.append(({
             "rating_id": rating.id, "unit_id": rating.unit_id, "year": year, "score": rating.score,
@@ -65,6 +66,7 @@ def publish(fields: dict) -> dict:
             "batch_id": batch.id, "region_id": region.id, "change": rating.change, "weak": rating.weak},
             rating.org_path))
     emit_many("evaluation.rating.published", published_events)
+    exemplars.review_after_publish(session, new_ratings)
     audit("rating_batch", batch.id, "published", {"region_id": region.id, "year": year, "version": batch.version,
                                                   "branches": len(rows), "reason": batch.reason,
                                                   "scorecard_version_id": card.version_id})

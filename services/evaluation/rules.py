@@ -302,6 +302,62 @@ def in_rectification_scope(problem_ids: list[str]) -> Violation | None:
                      facts={"sign": "rectification_scope", "problems": sorted(problem_ids)})
 
 
+# ----------------------------------------------------------------------------- the standing mechanisms (EVAL.REPORTS)
+
+ASSESSMENT_NAMES_ZH = {"good": "好", "fairly_good": "较好", "average": "一般", "poor": "差"}
+#: LIFE.SECRETARY_REPORT: the grade as an indicator (好 4 ... 差 1)
+ASSESSMENT_GRADES = {"good": 4, "fairly_good": 3, "average": 2, "poor": 1}
+
+
+def quarters_due(year: int, as_of: date) -> int:
+    """LIFE.HEARING: the quarters of ``year`` that have ended by ``as_of`` (each needs a hearing)."""
+    return months_ended(year, as_of) // 3
+
+
+def quarters_heard(quarters: set[int], due: int) -> float:
+    """EVAL.REPORTS via LIFE.HEARING: the share of the quarters due in which the branch was heard (1.0 when none
+    is due yet)."""
+    if due == 0:
+        return 1.0
+    return sum(1 for q in quarters if q <= due) / due
+
+
+def secretary_poor(assessment: str | None, year: int | None, assessed_by: str | None = None,
+                   assessed_on: date | None = None, secretary: str | None = None) -> Violation | None:
+    """EVAL.WEAK (书记不胜任) via LIFE.SECRETARY_REPORT: the secretary was assessed 差 (poor) in the latest 述职评议."""
+    if assessment != "poor":
+        return None
+    return Violation("EVAL.WEAK",
+                     en=f"the secretary {secretary or ''} was assessed poor (差) in the {year} report by {assessed_by}",
+                     zh=f"书记{secretary or ''}{year}年度述职评议结果为“差”（{assessed_by}，{assessed_on}）",
+                     facts={"sign": "secretary_poor", "year": year, "secretary": secretary,
+                            "assessed_by": assessed_by, "assessed_on": assessed_on})
+
+
+def demonstration_eligible(stars: int | None, category: str | None, year: int) -> Violation | None:
+    """EVAL.EXEMPLARS: a demonstration branch (示范党支部) is chosen from the year's five-star, advanced branches
+    (its latest published rating of the year)."""
+    if stars == 5 and category == "advanced":
+        return None
+    if stars is None:
+        en, zh = f"the branch has no published rating for {year}", f"该支部尚无{year}年度星级评定结果"
+    else:
+        en = f"the branch rated {stars} star(s), {category} in {year}: a demonstration branch is five-star and advanced"
+        zh = f"该支部{year}年度评定为{stars}星、{CATEGORY_NAMES_ZH.get(category, category)}，示范党支部须为五星级先进党支部"
+    return Violation("EVAL.EXEMPLARS", en=en, zh=zh, facts={"year": year, "stars": stars, "category": category})
+
+
+def demonstration_dropped(stars: int, category: str, year: int) -> Violation | None:
+    """EVAL.EXEMPLARS: a demonstration branch loses the title when a published rating (of its year or later)
+    drops it below five stars or out of the advanced ledger."""
+    if stars == 5 and category == "advanced":
+        return None
+    return Violation("EVAL.EXEMPLARS",
+                     en=f"withdrawn: rated {stars} star(s), {category} in {year}",
+                     zh=f"{year}年度评定为{stars}星、{CATEGORY_NAMES_ZH.get(category, category)}，撤销示范党支部称号",
+                     facts={"year": year, "stars": stars, "category": category})
+
+
 # ----------------------------------------------------------------------------- stars, caps, categories
 
 def stars_for(score: float, thresholds: list) -> int:

@@ -10,7 +10,8 @@ from .scoring import INDICATORS, MANUAL_INPUTS, TRANSFORMS, VETO_OPS
 
 YEAR = validate.Range(min=2000, max=2100)
 KEY = validate.Regexp(r"^[a-z][a-z0-9_]{0,39}$", error="lower-case letters, digits and _ (at most 40)")
-PROBLEM_SOURCES = ("self_check", "inspection", "review", "research", "feedback")
+#: where a problem was found; ``hearing`` and ``screening`` problems are opened from org's events
+PROBLEM_SOURCES = ("self_check", "inspection", "review", "research", "feedback", "hearing", "screening")
 UNDER = {"description": "limit to this unit's subtree (default: the caller's whole scope)"}
 YEAR_ARG = {"description": "the year assessed (default: this year)"}
 #: the range every manual input lies in (each input's own range is narrower: MANUAL_INPUTS)
@@ -512,6 +513,28 @@ class ComputedOut(Schema):
     last = fields.DateTime(allow_none=True)
 
 
+class ReportFiguresOut(Schema):
+    """EVAL.REPORTS: the standing mechanisms of the rated branches (live from org's events)."""
+
+    branches = fields.Integer()
+    quarters_due = fields.Integer(metadata={"description": "quarters of the year ended so far"})
+    heard_every_quarter = fields.Integer(metadata={"description": "branches heard in each quarter due (LIFE.HEARING)"})
+    heard_share = fields.Float(allow_none=True)
+    screened = fields.Integer(metadata={"description": "branches with a screening record this year (LIFE.SCREENING)"})
+    screened_share = fields.Float(allow_none=True)
+    secretaries_assessed = fields.Integer(metadata={"description": "述职评议 of the year (LIFE.SECRETARY_REPORT)"})
+    secretaries_poor = fields.Integer(metadata={"description": "of them assessed 差"})
+
+
+class CountyReportsOut(ReportFiguresOut):
+    unit_id = fields.String()
+    name = fields.String()
+
+
+class ReportsOut(ReportFiguresOut):
+    counties = fields.List(fields.Nested(CountyReportsOut), metadata={"description": "each county in the subtree"})
+
+
 class DashboardOut(Schema):
     year = fields.Integer()
     as_of = fields.Date()
@@ -524,3 +547,74 @@ class DashboardOut(Schema):
     training = fields.Dict()
     terms_expired = fields.Integer()
     meetings = fields.Dict(keys=fields.String(), values=fields.Integer())
+    reports = fields.Nested(ReportsOut, metadata={"description": "EVAL.REPORTS: hearings, screening, 述职评议"})
+
+
+# ----------------------------------------------------------------------------- exemplars
+
+EXEMPLAR_KINDS = ("demonstration", "advanced_example")
+
+
+class ExemplarIn(Schema):
+    kind = fields.String(required=True, validate=validate.OneOf(EXEMPLAR_KINDS), metadata={
+        "description": "demonstration 示范党支部 (five-star and advanced in the year's rating) or advanced_example 先进典型"})
+    unit_id = fields.UUID(required=True)
+    year = fields.Integer(required=True, validate=YEAR)
+    recognised_for = fields.String(required=True, validate=validate.Length(min=1, max=4000),
+                                   metadata={"description": "what it is recognised for (主要事迹)"})
+    subject_name = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=200),
+                                 metadata={"description": "an advanced example: the person (or the branch) named"})
+    person_id = fields.UUID(load_default=None, allow_none=True)
+
+
+class ExemplarPatch(Schema):
+    recognised_for = fields.String(validate=validate.Length(min=1, max=4000))
+    subject_name = fields.String(allow_none=True, validate=validate.Length(max=200))
+    person_id = fields.UUID(allow_none=True)
+    status = fields.String(validate=validate.OneOf(("withdrawn",)))
+    withdrawn_reason = fields.String(validate=validate.Length(min=1, max=2000))
+
+    @validates_schema
+    def _something(self, data, **_kwargs):
+        if not data:
+            raise ValidationError("give at least one field to change", "_schema")
+
+
+class ExemplarRatingOut(Schema):
+    stars = fields.Integer()
+    category = fields.String()
+    score = fields.Float()
+    rating_version = fields.Integer()
+
+
+class ExemplarOut(Schema):
+    id = fields.String()
+    kind = fields.String()
+    kind_zh = fields.String()
+    unit_id = fields.String()
+    org_path = fields.String()
+    name = fields.String()
+    code = fields.String()
+    county = fields.String(allow_none=True)
+    year = fields.Integer()
+    subject_name = fields.String(allow_none=True)
+    person_id = fields.String(allow_none=True)
+    recognised_for = fields.String()
+    rating_id = fields.String(allow_none=True)
+    rating = fields.Nested(ExemplarRatingOut, allow_none=True, metadata={"description": "latest of the year"})
+    status = fields.String()
+    withdrawn_on = fields.Date(allow_none=True)
+    withdrawn_reason = fields.String(allow_none=True)
+    created_by = fields.String()
+    version = fields.Integer()
+
+
+ExemplarPage = page_schema(ExemplarOut)
+
+
+class ExemplarListArgs(ListArgs):
+    year = fields.Integer(load_default=None, validate=YEAR)
+    kind = fields.String(load_default=None, validate=validate.OneOf(EXEMPLAR_KINDS))
+    status = fields.String(load_default=None, validate=validate.OneOf(("active", "withdrawn")))
+    format = fields.String(load_default=None, validate=validate.OneOf(("json", "csv", "xlsx")),
+                           metadata={"description": "csv or xlsx: the whole list for publication (or by Accept)"})

@@ -68,3 +68,16 @@ class EvaluationDeadlineApproaching(DeadlineReminder):
 @event("evaluation.deadline.overdue")
 class EvaluationDeadlineOverdue(DeadlineReminder):
     """A problem's rectification deadline passed and it is not rectified (sent once)."""
+
+
+@event("evaluation.exemplar.changed")
+class ExemplarChanged(Schema):
+    """A demonstration branch or an advanced example was recorded, corrected or withdrawn (EVAL.EXEMPLARS)."""
+
+    exemplar_id = fields.UUID(required=True)
+    kind = fields.String(required=True, validate=validate.OneOf(("demonstration", "advanced_example")))
+    unit_id = fields.UUID(required=True)
+    year = fields.Integer(required=True)
+    status = fields.String(required=True, validate=validate.OneOf(("active", "withdrawn")))
+    recognised_for = fields.String(required=True)
+    exemplar_version = fields.Integer(required=True)

@@ -65,3 +65,45 @@ def test_org_members_and_training_events_move_the_indicators(suite):
          {"person_ids": [person], "session_id": cls["sessions"][3]["id"]})
     deliver([training], [evaluation])
     assert indicators()["indicators"]["training.hour_coverage"] == 1.0
+
+
+def test_a_meeting_corrected_in_org_changes_the_counts_in_evaluation(suite):
+    """PATCH /meetings/{id} in org: org's year row and evaluation's indicators both follow the correction."""
+    apps, headers = suite
+    org, evaluation = apps["org"], apps["evaluation"]
+    ids = {}
+    for kind, parent in [("province", None), ("city", "province"), ("county", "city"), ("branch", "county")]:
+        body = {"kind": kind, "name": f"{kind}-unit", "code": kind} | ({"parent_id": ids[parent]} if parent else {})
+        ids[kind] = post(org, headers["org"], "/api/org/v1/units", body)["id"]
+    meeting = post(org, headers["org"], "/api/org/v1/meetings", {
+        "unit_id": ids["branch"], "type": "general_meeting", "held_on": f"{YEAR}-03-10", "topic": "支部党员大会",
+        "entitled": 10, "present": 4})                           # no quorum: recorded, not counted
+    assert meeting["counts"] is False
+    deliver([org], [evaluation])
+
+    def general_meetings():
+        resp = evaluation.test_client().get(f"{API}/units/{ids['branch']}/indicators?year={YEAR}",
+                                            headers=headers["evaluation"])
+        return resp.get_json()["evidence"]["meetings"]["general_meeting"]["held"]
+
+    def org_quarters():
+        resp = org.test_client().get(f"/api/org/v1/units/{ids['branch']}/life?from={YEAR}-01-01&to={YEAR}-12-31",
+                                     headers=headers["org"])
+        return next(t for t in resp.get_json()["types"] if t["type"] == "general_meeting")["held"]
+
+    assert general_meetings() == 0
+    assert org_quarters() == 0
+    url = f"/api/org/v1/meetings/{meeting['id']}"
+    etag = org.test_client().get(url, headers=headers["org"]).headers["ETag"]
+    fixed = org.test_client().patch(url, json={"present": 6}, headers={**headers["org"], "If-Match": etag})
+    assert fixed.status_code == 200, fixed.get_json()
+    deliver([org], [evaluation])
+    assert org_quarters() == 1
+    assert general_meetings() == 1
+    etag = fixed.headers["ETag"]
+    moved = org.test_client().patch(url, json={"held_on": f"{YEAR - 1}-12-10"},
+                                    headers={**headers["org"], "If-Match": etag})
+    assert moved.status_code == 200, moved.get_json()
+    deliver([org], [evaluation])
+    assert org_quarters() == 0
+    assert general_meetings() == 0
