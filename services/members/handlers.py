@@ -21,7 +21,7 @@ from shared.http import under_clause
 from .models import (Deadline, DuesBase, DuesBill, DuesPayment, ManagementAction, OrgUnitView, Person, PointAward,
                      Review, StepRecord, TrainingCredit, Transfer, kit)
 from .people import person_state
-from .points import award_for_training
+from .points import award_for_meeting, award_for_training
 from .transfers import follow_paths
 
 handlers = Handlers()
@@ -99,6 +99,13 @@ def record_training_credit(session, event):
                                    met_on=met_on, hours=data["hours"], days=data.get("days"), event_id=event.id))
     elif met_on >= row.met_on:
         row.met_on, row.hours, row.days, row.event_id = met_on, data["hours"], data.get("days"), event.id
+
+
+@handlers.on("org.meeting.recorded")
+def points_for_attendance(session, event):
+    """Members listed present in a meeting's ledger earn the city scheme's attendance points, once per meeting; a
+    correction of the ledger moves them (MEMBERS.POINTS)."""
+    award_for_meeting(session, event.loaded())
 
 
 @handlers.on("training.attendance.recorded")

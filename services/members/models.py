@@ -220,6 +220,16 @@ class ReviewGrade(Base):
     grade: Mapped[str] = mapped_column(String(30))
 
 
+class MeetingAttendance(Base):
+    """Who was present at a meeting of organizational life as org last reported it (org.meeting.recorded): the
+    attendance points (MEMBERS.POINTS) follow each newer version of the ledger, never an older one."""
+
+    __tablename__ = "meeting_attendance"
+    meeting_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    meeting_version: Mapped[int] = mapped_column(Integer)
+    present: Mapped[list] = mapped_column(JSON, default=list)
+
+
 class PointAward(Base):
     """One line of the quantified-points ledger (量化积分), with its source."""
 

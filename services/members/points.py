@@ -12,7 +12,7 @@ from shared.http import paginate, subtree_path, under_clause
 from shared.violations import RuleViolation
 
 from . import rules
-from .models import OrgUnitView, PointAward, Person, kit
+from .models import MeetingAttendance, OrgUnitView, PointAward, Person, kit
 from .people import get_in_scope, invalid
 
 
@@ -110,6 +110,51 @@ def award_for_training(session, attendance: dict) -> PointAward | None:
     return _write(session, person, year=year, on=attendance["attended_on"], source="training", category=category,
                   points=points, scheme=name, note=f"{attendance['hours']:g} class hours", reference=reference,
                   recorded_by="event:training.attendance.recorded")
+
+
+def award_for_meeting(session, meeting: dict) -> int:
+    """MEMBERS.POINTS from org's meeting ledgers: where the city's scheme counts attendance
+    (``meeting_attendance_points`` > 0), each member listed present earns them once per meeting (source
+    ``attendance``, within the year's cap); a correction that takes a member off the list takes the points back
+    (a negative award), one that adds a member awards them. A ledger older than the one applied changes nothing.
+    Returns how many awards were written."""
+    meeting_id = str(meeting["meeting_id"])
+    version = meeting.get("meeting_version") or 1
+    seen = session.get(MeetingAttendance, meeting_id)
+    if seen is not None and seen.meeting_version >= version:
+        return 0
+    present = sorted({str(a["person_id"]) for a in meeting.get("attendees") or []
+                      if a.get("person_id") and a["attendance"] == "present"})
+    before = set(seen.present) if seen else set()
+    if seen is None:
+        session.add(MeetingAttendance(meeting_id=meeting_id, meeting_version=version, present=present))
+    else:
+        seen.meeting_version, seen.present = version, present
+    written = 0
+    held_on = meeting["held_on"]
+    for person_id, sign in [(p, 1) for p in present if p not in before] + [(p, -1) for p in before - set(present)]:
+        person = session.get(Person, person_id)
+        if person is None or rules.member_for_points(person.stage, person.status) is not None:
+            continue
+        name, scheme = scheme_for(person.org_path, session)
+        per_meeting = scheme.get("meeting_attendance_points") or 0
+        category = scheme["sources"].get("attendance")
+        if not per_meeting or category is None:
+            continue
+        reference = f"meeting:{meeting_id}:v{version}"
+        if sign > 0:
+            points = rules.points_within_cap(per_meeting, _points_so_far(session, person, held_on.year, category),
+                                             scheme["caps"].get(category))
+        else:
+            points = -float(session.scalar(select(func.coalesce(func.sum(PointAward.points), 0.0)).where(
+                PointAward.person_id == person.id, PointAward.reference.like(f"meeting:{meeting_id}:%"))) or 0.0)
+        if points == 0:
+            continue
+        _write(session, person, year=held_on.year, on=held_on, source="attendance", category=category, points=points,
+               scheme=name, note=f"{meeting['type']} {held_on}" + ("" if sign > 0 else " (corrected: not present)"),
+               reference=reference, recorded_by="event:org.meeting.recorded")
+        written += 1
+    return written
 
 
 def list_awards(args: dict) -> dict:

@@ -59,6 +59,9 @@ DEFAULTS: dict = {
                         "volunteer_service": "tasks", "commitment": "tasks", "bonus": "bonus"},
             #: points for each class hour credited by the training service (0: awarded by hand only)
             "training_points_per_hour": 0.25,
+            #: points for each meeting of organizational life a member is listed present at in org's ledger
+            #: (0: the city's scheme does not count attendance)
+            "meeting_attendance_points": 0.5,
         },
     },
     #: Counting dates: a deadline on a holiday moves to the next working day only if this is on

@@ -137,7 +137,10 @@ def _announce(meeting: Meeting) -> None:
     emit("org.meeting.recorded", {"meeting_id": meeting.id, "unit_id": meeting.unit_id, "type": meeting.type,
                                   "held_on": meeting.held_on, "entitled": meeting.entitled, "present": meeting.present,
                                   "quorate": meeting.quorate, "counts": meeting.counts,
-                                  "by_secretary": meeting.by_secretary}, org_path=meeting.path)
+                                  "by_secretary": meeting.by_secretary, "meeting_version": meeting.version,
+                                  "attendees": [{"person_id": a["person_id"], "attendance": a["attendance"]}
+                                                for a in meeting.attendees or [] if a.get("person_id")]},
+         org_path=meeting.path)
 
 
 #: what a correction may change (the unit and the type stay: record another meeting instead)

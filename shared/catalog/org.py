@@ -83,6 +83,11 @@ MEETING_TYPES = ("general_meeting", "committee_meeting", "group_meeting", "party
                  "review_meeting", "heart_to_heart_talk", "member_review")
 
 
+class MeetingAttendee(Schema):
+    person_id = fields.UUID(required=True)
+    attendance = fields.String(required=True, validate=validate.OneOf(("present", "absent", "leave")))
+
+
 @event("org.meeting.recorded")
 class MeetingRecorded(Schema):
     """A meeting of organizational life (三会一课 and the rest) was recorded."""
@@ -97,6 +102,10 @@ class MeetingRecorded(Schema):
     counts = fields.Boolean(required=True, metadata={"description": "false when a quorum was required and missed"})
     by_secretary = fields.Boolean(allow_none=True, metadata={
         "description": "a party lecture given by the unit's secretary (LIFE.LECTURE: at least 1 a year)"})
+    meeting_version = fields.Integer(allow_none=True, metadata={
+        "description": "the meeting's version: a correction carries a higher one (the newer ledger wins)"})
+    attendees = fields.List(fields.Nested(MeetingAttendee), allow_none=True, metadata={
+        "description": "the ledger's attendees known by person (members' quantified points count attendance)"})
 
 
 @event("org.support.changed")
