@@ -9,6 +9,7 @@ from __future__ import annotations
 from datetime import date
 
 from sqlalchemy import case, func, select
+from sqlalchemy.orm import aliased
 
 from shared.request import db_session, rule_config
 from shared.dates import today
@@ -86,7 +87,8 @@ def _share(part: int, whole: int) -> float | None:
 
 def _report_figures(session, path: str, year: int, as_of: date, kinds) -> dict:
     """EVAL.REPORTS for the rated branches under ``path``, live from the facts: heard in every quarter due so far
-    (LIFE.HEARING), screened this year (LIFE.SCREENING), the secretaries' 述职评议 of the year and those 差."""
+    (LIFE.HEARING), screened this year (LIFE.SCREENING), the secretaries' latest 述职评议 (of the year, else of the
+    year before, as the indicators read it) and those 差."""
     branches = select(OrgUnitView.id).where(OrgUnitView.kind.in_(kinds), OrgUnitView.status == "active",
                                             under_clause(OrgUnitView.path, path))
     total = session.scalar(select(func.count()).select_from(branches.subquery())) or 0
@@ -97,8 +99,11 @@ def _report_figures(session, path: str, year: int, as_of: date, kinds) -> dict:
     heard = (session.scalar(select(func.count()).select_from(heard_all.subquery())) or 0) if due else total
     screened = session.scalar(select(func.count()).select_from(ScreeningFact).where(
         ScreeningFact.year == year, ScreeningFact.unit_id.in_(branches))) or 0
-    assessed, poor = session.execute(select(func.count(), _count(SecretaryReportFact.assessment == "poor")).where(
-        SecretaryReportFact.year == year, SecretaryReportFact.unit_id.in_(branches))).one()
+    report, newer = SecretaryReportFact, aliased(SecretaryReportFact)
+    latest = ~select(newer.unit_id).where(newer.unit_id == report.unit_id, newer.year == year,
+                                          report.year == year - 1).exists()
+    assessed, poor = session.execute(select(func.count(), _count(report.assessment == "poor")).where(
+        report.year.in_((year - 1, year)), latest, report.unit_id.in_(branches))).one()
     return {"branches": total, "quarters_due": due, "heard_every_quarter": heard,
             "heard_share": _share(heard, total), "screened": screened, "screened_share": _share(screened, total),
             "secretaries_assessed": assessed, "secretaries_poor": int(poor or 0)}

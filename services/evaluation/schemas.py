@@ -522,7 +522,8 @@ class ReportFiguresOut(Schema):
     heard_share = fields.Float(allow_none=True)
     screened = fields.Integer(metadata={"description": "branches with a screening record this year (LIFE.SCREENING)"})
     screened_share = fields.Float(allow_none=True)
-    secretaries_assessed = fields.Integer(metadata={"description": "述职评议 of the year (LIFE.SECRETARY_REPORT)"})
+    secretaries_assessed = fields.Integer(metadata={
+        "description": "branches with a 述职评议 of the year or the year before (LIFE.SECRETARY_REPORT)"})
     secretaries_poor = fields.Integer(metadata={"description": "of them assessed 差"})
 
 

@@ -117,7 +117,10 @@ def test_a_county_that_screened_90_percent_shows_90_percent(evaluation, feed, tr
             hearing(feed, branch, date(YEAR, month, 10))
     hearing(feed, branches[4], date(YEAR, 2, 10))
     other = feed.unit("branch", "曲阜支部", tree["other_county"])
-    assessed(feed, other, "poor")
+    assessed(feed, other, "poor", year=YEAR - 1)                  # the latest 述职评议 counts: last year's
+    mended = feed.unit("branch", "曲阜二支部", tree["other_county"])
+    assessed(feed, mended, "poor", year=YEAR - 1)
+    assessed(feed, mended, "good")                                # this year's replaces it
     resp = evaluation.test_client().get(f"{API}/dashboard?year={YEAR}&under={tree['county']['id']}", headers=admin)
     reports = resp.get_json()["reports"]
     assert reports["branches"] == 10
@@ -132,7 +135,8 @@ def test_a_county_that_screened_90_percent_shows_90_percent(evaluation, feed, tr
     assert by_county["邹城市委"]["screened_share"] == 0.9
     assert by_county["曲阜市委"]["screened_share"] == 0.0
     assert by_county["曲阜市委"]["secretaries_poor"] == 1
-    assert city["branches"] == 11
+    assert by_county["曲阜市委"]["secretaries_assessed"] == 2
+    assert city["branches"] == 12
 
 
 @pytest.fixture
