@@ -23,7 +23,7 @@ from .schemas import (ApprovalIn, ByElectionIn, CommitteeOut, CommitteePage, Com
                       MoveIn, OffenderPage, PeriodArgs, RosterPage, SupportIn, SupportOut, TermListArgs, TermPage,
                       UncoveredIn, UncoveredListArgs, UncoveredOut, UncoveredPage, UncoveredPatch, UnitIn,
                       UnitListArgs, UnitOut, UnitPage, UnitPatch, VacancyIn)
-from .schemas_standing import (HearingIn, HearingListArgs, HearingOut, HearingPage, HearingPatch, ReserveCandidateIn,
+from .schemas import (HearingIn, HearingListArgs, HearingOut, HearingPage, HearingPatch, ReserveCandidateIn,
                                ReserveCandidateOut, ReserveCandidatePage, ReserveCandidatePatch, ReserveListArgs,
                                ScreeningIn, ScreeningListArgs, ScreeningOut, ScreeningPage, ScreeningPatch,
                                ScreeningRecordIn, ScreeningRecordOut, ScreeningRecordPage, ScreeningRecordPatch,

@@ -19,3 +19,9 @@ from .liaison import (LeaderIn, LeaderListArgs, LeaderOut, LeaderPage, LeaderPat
                       LiaisonOut, LiaisonPage, LiaisonPatch, RatingOut)
 from .compliance import ComplianceArgs, ComplianceOut, ComplianceRuleArgs, OffenderOut, OffenderPage, RuleReportOut
 from .imports import ImportArgs, ImportOut
+from .standing import (HearingIn, HearingListArgs, HearingOut, HearingPage, HearingPatch, RaisedPointIn,
+                       RaisedPointOut, ReserveCandidateIn, ReserveCandidateOut, ReserveCandidatePage,
+                       ReserveCandidatePatch, ReserveListArgs, ScreeningIn, ScreeningListArgs, ScreeningOut,
+                       ScreeningPage, ScreeningPatch, ScreeningRecordIn, ScreeningRecordOut, ScreeningRecordPage,
+                       ScreeningRecordPatch, SecretaryReportIn, SecretaryReportListArgs, SecretaryReportOut,
+                       SecretaryReportPage, SecretaryReportPatch, UnderArgs)

@@ -10,9 +10,9 @@ from shared.http import PageArgs, page_schema
 from shared.messages import msg
 from shared.numbers import WholeNumber
 
-from .rules import ASSESSMENTS
+from ..rules import ASSESSMENTS
+from .common import PERIOD_EARLIEST as EARLIEST, PERIOD_LATEST as LATEST
 
-EARLIEST, LATEST = date(1921, 7, 1), date(2099, 12, 31)
 YEAR = validate.Range(min=EARLIEST.year, max=LATEST.year)
 NAME = validate.Length(min=1, max=100)
 TEXT = validate.Length(max=5000)
