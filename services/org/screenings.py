@@ -18,7 +18,7 @@ from . import rules
 from .hearings import not_after_today, raised
 from .meetings import mark_month, plain, set_months
 from .models import ScreeningCampaign, ScreeningRecord, Unit
-from .units import active_in_scope, get_in_scope, subtree_path_for
+from .units import active_in_scope, subtree_path_for
 
 CAMPAIGN_EDITABLE = ("title", "starts_on", "ends_on")
 RECORD_EDITABLE = ("screened_on", "screened_by", "findings", "conclusion")
