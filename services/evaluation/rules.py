@@ -123,6 +123,16 @@ RULEBOOK.declare("EVAL.PROBLEMS", ("gate", "deadline"), "-",
                  "A problem list: open -> in progress -> rectified -> verified (closed, 销号), measures before the "
                  "work starts, escalation one level up (gates); rectified by its deadline and by year end (the "
                  "deadline).")
+RULEBOOK.declare("EVAL.REPORTS", "report", "the work plan's standing mechanisms",
+                 "The hearings, the yearly screening and the secretaries' 述职评议 count in each branch's indicators; "
+                 "the dashboard shows per county the share of branches heard every quarter and screened this year.")
+RULEBOOK.declare("EVAL.EXEMPLARS", "gate", "the work plan",
+                 "Demonstration branches (示范党支部) are chosen from the year's five-star, advanced branches and lose "
+                 "the title when a published rating drops them; advanced examples (先进典型) are recorded with what "
+                 "they are recognised for, for publication.")
+RULEBOOK.measures("LIFE.HEARING")
+RULEBOOK.measures("LIFE.SCREENING")
+RULEBOOK.measures("LIFE.SECRETARY_REPORT")
 RULEBOOK.measures("LIFE.GENERAL_MEETING", config=("LIFE.FREQUENCIES",))
 RULEBOOK.measures("LIFE.COMMITTEE_MEETING", config=("LIFE.FREQUENCIES",))
 RULEBOOK.measures("LIFE.GROUP_MEETING", config=("LIFE.FREQUENCIES",))

@@ -123,6 +123,20 @@ RULEBOOK.declare("LIFE.MEMBER_REVIEW", ("report", "gate"), "条例 art. 24",
                  "A democratic review of members (民主评议党员) yearly; 优秀 at most 1/3 of those graded, "
                  "probationary members take part but are not graded (the gate, in members).",
                  config=("life_frequency",))
+RULEBOOK.declare("ORG.RESERVE", ("gate", "report"), "the work plan (后备人才)",
+                 "Every branch keeps at least 1 reserve candidate for secretary, a full member with a year's standing "
+                 "on the day listed (the gate), trained and recorded; a branch without one is listed (the report).",
+                 config=("reserve_min_candidates", "reserve_min_standing_years"))
+RULEBOOK.declare("LIFE.HEARING", "report", "the work plan's standing mechanisms",
+                 "The grassroots committee (or the township or county committee above) hears each branch's work "
+                 "report (听取工作汇报) at least once a quarter.", config=("reports_frequency",))
+RULEBOOK.declare("LIFE.SCREENING", "report", "the work plan's standing mechanisms",
+                 "Each county screens all of its branches once a year (全面摸底排查): a record per branch, its "
+                 "findings onto the problem lists.", config=("reports_frequency",))
+RULEBOOK.declare("LIFE.SECRETARY_REPORT", "report", "the work plan's standing mechanisms",
+                 "Each year branch and grassroots-committee secretaries report on their party-building work and are "
+                 "assessed (述职评议): 好 / 较好 / 一般 / 差; 差 is a weak-and-lax sign (EVAL.WEAK).",
+                 config=("reports_frequency",))
 
 KIND_NAMES_ZH = {
     "province": "省委", "city": "市委", "county": "县委", "township": "乡镇（街道）党（工）委",
