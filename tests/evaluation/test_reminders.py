@@ -64,3 +64,19 @@ def test_a_rectified_problem_is_not_reminded(evaluation, admin, branch):
         etag = resp.headers["ETag"]
     assert sent(evaluation, date(2025, 6, 23)) == []
     assert sent(evaluation, date(2025, 7, 1)) == []
+
+
+@pytest.mark.infra
+def test_on_postgresql(make_app, pg_url, auth_headers):
+    from .conftest import Feed
+
+    app = make_app("evaluation", database_url=pg_url("evaluation"))
+    feed = Feed(app)
+    unit = feed.unit("branch", "一支部", feed.tree()["township"])
+    admin = auth_headers(app, "admin")
+    open_problem(app, admin, unit, year=2025, deadline="2025-06-30")
+    open_problem(app, admin, unit, year=2025, deadline="2026-03-31")
+    assert sent(app, date(2025, 6, 23)) == [("approaching", 7, "2025-06-30")]
+    assert sent(app, date(2025, 6, 23)) == []
+    assert sent(app, date(2025, 12, 24)) == [("approaching", 7, "2025-12-31")]
+    assert sorted(sent(app, date(2026, 1, 1))) == [("overdue", None, "2025-12-31")]

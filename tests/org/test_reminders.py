@@ -113,3 +113,31 @@ def test_a_monthly_meeting_is_reminded_in_the_months_last_week_only(org, tree):
 
 def test_a_committee_meeting_is_owed_only_by_a_branch_with_a_committee(org, tree):
     assert reminders_on(org.app, reminders.SOURCES, date(2026, 3, 25), "LIFE.COMMITTEE_MEETING") == []
+
+
+@pytest.mark.infra
+def test_on_postgresql_terms_vacancies_and_periods(make_app, pg_url, auth_headers):
+    """The same SQL on PostgreSQL: a term, an empty secretary seat (a CASE over start dates) and a period of
+    organizational life (a bit mask, periods as a UNION); a second run the same day writes nothing."""
+    from .conftest import Org
+
+    app = make_app("org", database_url=pg_url("org"))
+    org = Org(app, auth_headers(app, "admin"))
+    province = org.unit("province")
+    county = org.unit("county", org.unit("city", province))
+    branch = org.unit("branch", org.unit("township", county), domain="school")
+    ids = org.members(branch, 2)
+    seat = elect(org, branch, [("secretary", ids[0]), ("deputy_secretary", ids[1])],
+                 elected_on="2023-06-30").json["seats"][0]
+    assert change(org, branch, "vacancies", {"seat_id": seat["id"], "vacated_on": "2026-03-31"}).status_code == 200
+    events = reminders_on(app, reminders.SOURCES, date(2026, 6, 30))   # term ends; empty since Mar 31 + 3 months
+    by_rule = {e.data["rule"]: (e.type.rsplit(".", 1)[1], e.data["days_before"], e.data["due_on"]) for e in events
+               if e.data["subject_id"] == branch["id"]}
+    assert by_rule["ORG.TERM_EXPIRED"] == ("approaching", 7, "2026-06-30")
+    assert by_rule["ORG.VACANCY"] == ("approaching", 7, "2026-06-30")
+    assert by_rule["LIFE.GENERAL_MEETING"] == ("approaching", 7, "2026-06-30")
+    assert by_rule["LIFE.THEME_DAY"] == ("approaching", 7, "2026-06-30")
+    assert reminders_on(app, reminders.SOURCES, date(2026, 6, 30)) == []
+    later = reminders_on(app, reminders.SOURCES, date(2026, 7, 1))
+    overdue = {e.data["rule"] for e in later if e.type == "org.deadline.overdue" and e.data["subject_id"] == branch["id"]}
+    assert {"ORG.TERM_EXPIRED", "ORG.VACANCY", "LIFE.GENERAL_MEETING", "LIFE.THEME_DAY"} <= overdue

@@ -63,3 +63,15 @@ def test_a_new_member_falling_due(world):
     world.person("fresh", "B1b", "probationary", probationary_since=date(2024, 5, 1))   # due 2026-05-01
     assert sent(world, date(2026, 4, 24), "TRAIN.NEW_MEMBER") == [("approaching", 7, "2026-05-01")]
     assert sent(world, date(2026, 5, 2), "TRAIN.NEW_MEMBER") == [("overdue", None, "2026-05-01")]
+
+
+@pytest.mark.infra
+def test_on_postgresql(make_app, pg_url):
+    from .conftest import county_tree
+
+    w = county_tree(make_app("training", database_url=pg_url("training")))
+    w.person("new", "B1a")
+    w.committee("B1a", [("secretary", "new", SINCE)])
+    assert sent(w, DUE - timedelta(days=6)) == [("approaching", 7, "2025-02-28")]
+    assert sent(w, DUE - timedelta(days=6)) == []
+    assert sent(w, DUE + timedelta(days=1)) == [("overdue", None, "2025-02-28")]
