@@ -27,8 +27,8 @@ from dataclasses import dataclass, field
 from datetime import date, time, timedelta
 from typing import Callable
 
-from sqlalchemy import Date, case, delete, exists, false, literal, select
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import Date, case, delete, exists, false, literal, select, text
+from sqlalchemy.dialects import sqlite
 
 from . import dates
 from .dates import add_months
@@ -219,14 +219,23 @@ def _claim(session, Sent, rows: list[dict], threshold: int, today: date) -> set[
     """Insert the sent rows of ``rows``; the keys inserted now (a key already held is left alone)."""
     if not rows:
         return set()
-    dialect = session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    keys = {(row["code"], row["subject_id"], row["due_on"]) for row in rows}
-    stmt = (insert(Sent).on_conflict_do_nothing(index_elements=["rule", "subject_id", "due_on", "threshold"])
-            .returning(Sent.rule, Sent.subject_id, Sent.due_on))
-    values = [{"rule": code, "subject_id": subject_id, "due_on": due_on, "threshold": threshold, "sent_on": today}
-              for code, subject_id, due_on in keys]
-    return {(rule, subject_id, _as_date(due_on)) for rule, subject_id, due_on in session.execute(stmt, values)}
+    keys = sorted({(row["code"], row["subject_id"], row["due_on"]) for row in rows})
+    if session.get_bind().dialect.name == "postgresql":
+        # three arrays, not a VALUES list of thousands of rows: psycopg's query parsing cost more than the insert
+        claimed = session.execute(text(
+            f"INSERT INTO {Sent.__tablename__} (rule, subject_id, due_on, threshold, sent_on) "
+            "SELECT rule, subject_id, due_on, :threshold, :today FROM unnest(CAST(:rules AS text[]), "
+            "CAST(:subjects AS text[]), CAST(:dues AS date[])) AS claimed(rule, subject_id, due_on) "
+            "ON CONFLICT DO NOTHING RETURNING rule, subject_id, due_on"),
+            {"threshold": threshold, "today": today, "rules": [k[0] for k in keys],
+             "subjects": [k[1] for k in keys], "dues": [k[2] for k in keys]})
+    else:
+        stmt = (sqlite.insert(Sent).on_conflict_do_nothing(index_elements=["rule", "subject_id", "due_on", "threshold"])
+                .returning(Sent.rule, Sent.subject_id, Sent.due_on))
+        claimed = session.execute(stmt, [{"rule": code, "subject_id": subject_id, "due_on": due_on,
+                                          "threshold": threshold, "sent_on": today}
+                                         for code, subject_id, due_on in keys])
+    return {(rule, subject_id, _as_date(due_on)) for rule, subject_id, due_on in claimed}
 
 
 def _event_data(source: DeadlineSource, row: dict, band: Band, today: date) -> dict:
