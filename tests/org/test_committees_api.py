@@ -41,9 +41,12 @@ def test_the_size_follows_the_full_members_at_the_election(org, tree, full, role
     resp = elect(org, tree["branch"], list(zip(roles, ids)))
     assert resp.status_code == status, resp.json
     if code:
-        assert resp.json["code"] == code and committee_count(org) == 0 and len(pending_events(org.app)) == events
+        assert resp.json["code"] == code
+        assert committee_count(org) == 0
+        assert len(pending_events(org.app)) == events
     else:
-        assert resp.json["full_members_at_election"] == full and resp.headers["ETag"]
+        assert resp.json["full_members_at_election"] == full
+        assert resp.headers["ETag"]
 
 
 def test_an_election_records_the_term_by_domain_and_publishes_the_seats(org, tree):
@@ -51,13 +54,16 @@ def test_an_election_records_the_term_by_domain_and_publishes_the_seats(org, tre
     resp = elect(org, tree["branch"], [("secretary", ids[0]), ("organization", ids[1]), ("propaganda", ids[2])],
                  elected_on="2024-02-29")
     assert resp.status_code == 201
-    assert resp.json["term_years"] == 5 and resp.json["term_ends_on"] == "2029-02-28"   # a village branch
+    assert resp.json["term_years"] == 5
+    assert resp.json["term_ends_on"] == "2029-02-28"  # a village branch
     assert [s["role"] for s in resp.json["seats"]] == ["secretary", "organization", "propaganda"]
     assert resp.json["seats"][0]["approval_pending"] is True
     event = pending_events(org.app)[-1]
-    assert event.type == "org.committee.elected" and event.data["committee_version"] == 1
+    assert event.type == "org.committee.elected"
+    assert event.data["committee_version"] == 1
     assert event.data["seats"][0] == {"role": "secretary", "person_id": ids[0], "since": "2024-02-29"}
-    assert event.data["term_ends_on"] == "2029-02-28" and event.data["secretary_vacant_since"] is None
+    assert event.data["term_ends_on"] == "2029-02-28"
+    assert event.data["secretary_vacant_since"] is None
 
 
 def test_other_domains_serve_three_years(org, tree):
@@ -72,7 +78,8 @@ def test_seat_holders_are_full_members_of_the_branch(org, tree):
     elsewhere = org.person(tree["other_branch"])
     for person in (probationary, elsewhere, "00000000-0000-4000-8000-000000000000"):
         resp = elect(org, tree["branch"], [("secretary", own[0]), ("deputy_secretary", person)])
-        assert resp.status_code == 409 and resp.json["code"] == "ORG.COMMITTEE_ROLES"
+        assert resp.status_code == 409
+        assert resp.json["code"] == "ORG.COMMITTEE_ROLES"
     assert elect(org, tree["branch"], [("secretary", own[0]), ("deputy_secretary", own[1])]).status_code == 201
 
 
@@ -82,7 +89,8 @@ def test_a_secretary_needs_one_year_of_standing(org, tree, standing_from, status
     resp = elect(org, tree["branch"], [("secretary", secretary)], elected_on="2025-03-01")
     assert resp.status_code == status
     if status == 409:
-        assert resp.json["code"] == "ORG.COMMITTEE_ROLES" and "2025-03-02" in resp.json["detail"]
+        assert resp.json["code"] == "ORG.COMMITTEE_ROLES"
+        assert "2025-03-02" in resp.json["detail"]
 
 
 @pytest.mark.parametrize("body, field", [
@@ -94,13 +102,16 @@ def test_a_secretary_needs_one_year_of_standing(org, tree, standing_from, status
 ])
 def test_bad_election_input_is_422(org, tree, body, field):
     resp = org.post(f"/units/{tree['branch']['id']}/elections", body)
-    assert resp.status_code == 422 and field in resp.json["errors"]["json"] and committee_count(org) == 0
+    assert resp.status_code == 422
+    assert field in resp.json["errors"]["json"]
+    assert committee_count(org) == 0
 
 
 def test_an_election_in_the_future_is_422(org, tree):
     ids = org.members(tree["branch"], 1)
     resp = elect(org, tree["branch"], [("secretary", ids[0])], elected_on=(today() + timedelta(days=1)).isoformat())
-    assert resp.status_code == 422 and committee_count(org) == 0
+    assert resp.status_code == 422
+    assert committee_count(org) == 0
 
 
 def test_a_new_election_supersedes_the_committee_and_raises_the_version(org, tree):
@@ -129,10 +140,13 @@ def test_vacancy_by_election_and_approval(org, tree):
 
     resp = change(org, branch, "vacancies", {"seat_id": secretary["id"], "vacated_on": "2025-01-15",
                                              "reason": "调离"})
-    assert resp.status_code == 200 and resp.json["secretary_vacant_since"] == "2025-01-15"
-    assert resp.json["seats"][0]["person_id"] is None and resp.json["version"] == 2
+    assert resp.status_code == 200
+    assert resp.json["secretary_vacant_since"] == "2025-01-15"
+    assert resp.json["seats"][0]["person_id"] is None
+    assert resp.json["version"] == 2
     event = pending_events(org.app)[-1]
-    assert event.type == "org.committee.changed" and event.data["change"] == "vacancy"
+    assert event.type == "org.committee.changed"
+    assert event.data["change"] == "vacancy"
     assert event.data["seats"][0] == {"role": "secretary", "person_id": None, "since": None}
 
     # a by-election fills it; the holder must qualify
@@ -140,8 +154,10 @@ def test_vacancy_by_election_and_approval(org, tree):
                                                 "elected_on": "2025-03-01"}).json["code"] == "ORG.COMMITTEE_ROLES"
     resp = change(org, branch, "by-elections", {"seat_id": secretary["id"], "person_id": ids[3],
                                                 "elected_on": "2025-03-01"})
-    assert resp.status_code == 200 and resp.json["secretary_vacant_since"] is None
-    assert resp.json["seats"][0]["person_id"] == ids[3] and resp.json["seats"][0]["approval_pending"]
+    assert resp.status_code == 200
+    assert resp.json["secretary_vacant_since"] is None
+    assert resp.json["seats"][0]["person_id"] == ids[3]
+    assert resp.json["seats"][0]["approval_pending"]
     assert pending_events(org.app)[-1].data["change"] == "by_election"
 
     # the branch's own secretary cannot approve; the county can
@@ -150,7 +166,8 @@ def test_vacancy_by_election_and_approval(org, tree):
                   headers=branch_token).status_code == 403
     county = org.as_("organizer", tree["county"]["id"])
     resp = change(org, branch, "approvals", {"seat_id": secretary["id"], "approved_on": "2025-03-10"}, headers=county)
-    assert resp.status_code == 200 and resp.json["seats"][0]["approved_on"] == "2025-03-10"
+    assert resp.status_code == 200
+    assert resp.json["seats"][0]["approved_on"] == "2025-03-10"
     assert resp.json["seats"][0]["approval_pending"] is False
     assert change(org, branch, "approvals", {"seat_id": committee["seats"][1]["id"], "approved_on": "2025-03-10"},
                   headers=county).status_code == 422   # only secretary and deputy are approved
@@ -165,7 +182,8 @@ def test_a_by_election_may_add_a_seat_within_the_size(org, tree):
                                                     "elected_on": "2025-04-01"}).status_code == 200
     seven = org.members(branch, 1)[0]
     resp = change(org, branch, "by-elections", {"role": "other", "person_id": seven, "elected_on": "2025-04-01"})
-    assert resp.status_code == 409 and resp.json["code"] == "ORG.COMMITTEE_REQUIRED"   # at most 7
+    assert resp.status_code == 409
+    assert resp.json["code"] == "ORG.COMMITTEE_REQUIRED"  # at most 7
 
 
 def test_committee_changes_need_if_match(org, tree):
@@ -184,10 +202,12 @@ def test_an_extension_is_at_most_one_year(org, tree):
     county = org.as_("organizer", tree["county"]["id"])
     resp = change(org, tree["branch"], "extension", {"term_ends_on": "2028-02-29", "approved_on": "2025-01-01",
                                                      "reason": "乡镇换届同步"}, headers=county)
-    assert resp.status_code == 409 and resp.json["code"] == "ORG.TERM_EXPIRED"
+    assert resp.status_code == 409
+    assert resp.json["code"] == "ORG.TERM_EXPIRED"
     resp = change(org, tree["branch"], "extension", {"term_ends_on": "2028-02-28", "approved_on": "2025-01-01",
                                                      "reason": "乡镇换届同步"}, headers=county)
-    assert resp.status_code == 200 and resp.json["term_ends_on"] == "2028-02-28"
+    assert resp.status_code == 200
+    assert resp.json["term_ends_on"] == "2028-02-28"
     assert resp.json["original_term_ends_on"] == "2027-02-28"
     assert pending_events(org.app)[-1].data["change"] == "term_extended"
 
@@ -206,7 +226,8 @@ def test_terms_expiring_and_expired_are_listed(org, tree):
     assert [i["unit_name"] for i in org.get("/terms", state="expired").json["items"]] == ["expired"]
     expiring = org.get("/terms", state="expiring").json["items"]
     assert expiring[0]["days_left"] == (date.fromisoformat(expiring[0]["term_ends_on"]) - on).days
-    assert 0 < expiring[0]["days_left"] <= 90 and expiring[0]["term_ends_on"] in expiring[0]["message"]["zh"]
+    assert 0 < expiring[0]["days_left"] <= 90
+    assert expiring[0]["term_ends_on"] in expiring[0]["message"]["zh"]
     assert org.get("/terms", headers=org.as_("organizer", tree["other_county"]["id"])).json["items"] == []
     assert org.get(f"/units/{branches['expired']['id']}/committee").json["term"]["state"] == "expired"
     assert org.get("/terms", state="soon").status_code == 422

@@ -95,12 +95,14 @@ def test_committee_required_terms_and_vacancies(org, tree):
     required = {u["unit_id"]: u for u in rules["ORG.COMMITTEE_REQUIRED"]["units"]}
     assert required[grown["id"]]["figures"] == {"full_members": 7, "seats": 1, "seats_min": 3}
     assert required[tree["branch"]["id"]]["figures"]["seats"] == 0         # never elected
-    assert expired["id"] not in required and vacant["id"] not in required
+    assert expired["id"] not in required
+    assert vacant["id"] not in required
     assert [u["unit_id"] for u in rules["ORG.TERM_EXPIRED"]["units"]] == [expired["id"]]
     assert rules["ORG.TERM_EXPIRED"]["units"][0]["figures"]["state"] == "expired"
     vacancy = rules["ORG.VACANCY"]["units"]
     assert [u["unit_id"] for u in vacancy] == [vacant["id"]]
-    assert vacancy[0]["figures"]["vacant_roles"] == ["secretary"] and vacancy[0]["figures"]["weak"] is True
+    assert vacancy[0]["figures"]["vacant_roles"] == ["secretary"]
+    assert vacancy[0]["figures"]["weak"] is True
     assert vacancy[0]["figures"]["secretary_vacant_since"] == vacated
 
 
@@ -109,7 +111,8 @@ def test_terms_expiring_are_counted_as_a_warning(org, tree):
     elected = add_years(today(), -5) + timedelta(days=20)       # village branch, 5 years: ends in ~20 days
     elect(org, tree["branch"], [("secretary", ids[0])], elected.isoformat())
     term = report(org, tree["township"])["ORG.TERM_EXPIRED"]
-    assert term["count"] == 0 and term["summary"]["expiring"] == 1
+    assert term["count"] == 0
+    assert term["summary"]["expiring"] == 1
 
 
 def test_uncovered_entities_without_instructor(org, tree):
@@ -119,7 +122,8 @@ def test_uncovered_entities_without_instructor(org, tree):
             body.update(instructor_name=instructor, instructor_assigned_on="2025-03-01")
         assert org.post("/uncovered", body).status_code == 201
     entry = report(org, tree["county"])["ORG.UNCOVERED"]
-    assert entry["count"] == 1 and entry["units"][0]["name"] == "甲公司"
+    assert entry["count"] == 1
+    assert entry["units"][0]["name"] == "甲公司"
     assert entry["summary"]["with_instructor"] == 1
     assert report(org, tree["other_county"])["ORG.UNCOVERED"]["count"] == 0
 
@@ -167,7 +171,8 @@ def test_a_county_token_reports_only_its_subtree(org, tree):
     resp = org.get("/compliance", headers=county, **PERIOD)
     assert resp.status_code == 200
     units = {u["unit_id"] for r in resp.json["rules"] for u in r["units"]}
-    assert tree["other_branch"]["id"] not in units and tree["branch"]["id"] in units
+    assert tree["other_branch"]["id"] not in units
+    assert tree["branch"]["id"] in units
     assert org.get("/compliance", headers=county, under=tree["other_county"]["id"]).status_code == 404
 
 
@@ -175,14 +180,19 @@ def test_the_drill_down_pages_through_every_offender(org, tree):
     for _ in range(5):
         org.unit("branch", tree["township"])
     first = org.get("/compliance/ORG.BRANCH_MIN_MEMBERS", under=tree["township"]["id"], limit=4).json
-    assert first["count"] == 6 and len(first["items"]) == 4 and first["next_cursor"]
+    assert first["count"] == 6
+    assert len(first["items"]) == 4
+    assert first["next_cursor"]
     rest = org.get("/compliance/ORG.BRANCH_MIN_MEMBERS", under=tree["township"]["id"], limit=4,
                    cursor=first["next_cursor"]).json
-    assert len(rest["items"]) == 2 and rest["next_cursor"] is None
+    assert len(rest["items"]) == 2
+    assert rest["next_cursor"] is None
     paths = [u["path"] for u in first["items"] + rest["items"]]
-    assert paths == sorted(paths) and len(set(paths)) == 6
+    assert paths == sorted(paths)
+    assert len(set(paths)) == 6
     summary = report(org, tree["township"], limit=2)["ORG.BRANCH_MIN_MEMBERS"]
-    assert summary["count"] == 6 and len(summary["units"]) == 2
+    assert summary["count"] == 6
+    assert len(summary["units"]) == 2
     assert org.get("/compliance/ORG.NOPE").status_code == 404
     assert org.get("/compliance/ORG.UNCOVERED").json["count"] == 0
 
@@ -197,11 +207,14 @@ def test_the_offenders_of_a_rule_as_csv_and_xlsx_for_the_departments_records(org
         org.unit("branch", tree["township"])
     listed = org.get("/compliance/ORG.BRANCH_MIN_MEMBERS", under=tree["township"]["id"], limit=100).json["items"]
     as_csv = org.get("/compliance/ORG.BRANCH_MIN_MEMBERS", under=tree["township"]["id"], format="csv")
-    assert as_csv.status_code == 200 and as_csv.headers["Content-Type"].startswith("text/csv")
+    assert as_csv.status_code == 200
+    assert as_csv.headers["Content-Type"].startswith("text/csv")
     table = list(csv.reader(io.StringIO(as_csv.get_data(as_text=True).lstrip("\ufeff"))))
     assert table[0] == ["单位编码", "单位名称", "类型", "组织路径", "问题", "数据"]
-    assert [row[3] for row in table[1:]] == [u["path"] for u in listed] and len(table) == 1 + len(listed)
-    assert table[1][4] == listed[0]["message"]["zh"] and "full_members: 0" in table[1][5]
+    assert [row[3] for row in table[1:]] == [u["path"] for u in listed]
+    assert len(table) == 1 + len(listed)
+    assert table[1][4] == listed[0]["message"]["zh"]
+    assert "full_members: 0" in table[1][5]
     as_xlsx = org.get("/compliance/ORG.BRANCH_MIN_MEMBERS", under=tree["township"]["id"], format="xlsx")
     sheet = load_workbook(io.BytesIO(as_xlsx.get_data()))["ORG.BRANCH_MIN_MEMBERS"]
     assert [[cell.value for cell in row] for row in sheet.iter_rows()] == table

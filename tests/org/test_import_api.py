@@ -38,8 +38,8 @@ def test_csv_import_creates_units_in_tree_order_with_events(org, tree):
     assert (resp.json["created"], resp.json["updated"], resp.json["unchanged"], resp.json["error_count"]) == (4, 0, 0, 0)
     units = units_by_code(org)
     assert units["T-01"].parent_id == tree["county"]["id"]
-    assert units["T-01-B1-G1"].path.startswith(units["T-01-B1"].path) and units["T-01-B1"].path.startswith(
-        units["T-01"].path + "")
+    assert units["T-01-B1-G1"].path.startswith(units["T-01-B1"].path)
+    assert units["T-01-B1"].path.startswith(units["T-01"].path + "")
     assert units["T-01-B1"].established_on.isoformat() == "2001-07-01"
     created = [e for e in pending_events(org.app)[before:] if e.type == "org.unit.created"]
     assert {e.data["code"] for e in created} == {"T-01", "T-01-B1", "T-01-B2", "T-01-B1-G1"}
@@ -64,9 +64,11 @@ def test_a_changed_name_updates_the_unit(org, tree):
     resp = post(org, body.replace("西村党支部", "西村党总支改名"))
     assert (resp.json["created"], resp.json["updated"], resp.json["unchanged"]) == (0, 1, 3)
     unit = units_by_code(org)["T-01-B2"]
-    assert unit.name == "西村党总支改名" and unit.version == 2
+    assert unit.name == "西村党总支改名"
+    assert unit.version == 2
     event = pending_events(org.app)[-1]
-    assert event.type == "org.unit.updated" and event.data["unit_version"] == 2
+    assert event.type == "org.unit.updated"
+    assert event.data["unit_version"] == 2
 
 
 def test_ndjson_import(org, tree):
@@ -75,7 +77,9 @@ def test_ndjson_import(org, tree):
              {"code": "N-1-1", "name": "某小区党支部", "kind": "branch", "parent_code": "N-1", "domain": "community"}]
     body = "\n".join(json.dumps(line, ensure_ascii=False) for line in lines) + "\n"
     resp = post(org, body, "application/x-ndjson")
-    assert resp.status_code == 201 and resp.json["created"] == 2 and resp.json["format"] == "ndjson"
+    assert resp.status_code == 201
+    assert resp.json["created"] == 2
+    assert resp.json["format"] == "ndjson"
 
 
 def test_the_report_names_line_and_field_and_nothing_is_written(org, tree):
@@ -99,11 +103,16 @@ def test_the_report_names_line_and_field_and_nothing_is_written(org, tree):
     errors = {(e["line"], e["field"]) for e in report["errors"]}
     assert errors == {(3, "parent_code"), (4, "name"), (5, "parent_code"), (6, "domain"), (8, "code"), (9, "kind")}
     nesting = next(e for e in report["errors"] if "ORG.UNIT_NESTING" in e["message"])
-    assert nesting["message_zh"].startswith("ORG.UNIT_NESTING：") and nesting["message_en"].startswith("ORG.UNIT_NESTING: ")
+    assert nesting["message_zh"].startswith("ORG.UNIT_NESTING：")
+    assert nesting["message_en"].startswith("ORG.UNIT_NESTING: ")
     domain = next(e for e in report["errors"] if e["field"] == "domain")
-    assert (domain["column"], domain["value"]) == ("domain", "farm") and "农村" in domain["message_zh"]
-    assert report["total"] == 8 and report["error_count"] == 6 and report["valid"] == 2
-    assert len(units_by_code(org)) == before and len(pending_events(org.app)) == events
+    assert (domain["column"], domain["value"]) == ("domain", "farm")
+    assert "农村" in domain["message_zh"]
+    assert report["total"] == 8
+    assert report["error_count"] == 6
+    assert report["valid"] == 2
+    assert len(units_by_code(org)) == before
+    assert len(pending_events(org.app)) == events
 
 
 def test_valid_lines_mode_writes_the_good_lines_and_skips_children_of_bad_ones(org, tree):
@@ -116,22 +125,26 @@ def test_valid_lines_mode_writes_the_good_lines_and_skips_children_of_bad_ones(o
     ]) + "\n"
     resp = post(org, body, mode="valid_lines")
     assert resp.status_code == 201
-    assert resp.json["created"] == 2 and resp.json["error_count"] == 2
+    assert resp.json["created"] == 2
+    assert resp.json["error_count"] == 2
     assert {(e["line"], e["field"]) for e in resp.json["errors"]} == {(3, "parent_code"), (5, "parent_code")}
-    assert {"V-1", "V-3"} <= set(units_by_code(org)) and "V-4" not in units_by_code(org)
+    assert {"V-1", "V-3"} <= set(units_by_code(org))
+    assert "V-4" not in units_by_code(org)
 
 
 def test_an_existing_unit_under_another_parent_is_not_moved_by_import(org, tree):
     body = f"code,name,kind,parent_code\n{tree['branch']['code']},{tree['branch']['name']},branch,{tree['other_county']['code']}\n"
     resp = post(org, body)
-    assert resp.status_code == 422 and resp.json["report"]["errors"][0]["field"] == "parent_code"
+    assert resp.status_code == 422
+    assert resp.json["report"]["errors"][0]["field"] == "parent_code"
 
 
 def test_a_county_imports_only_under_its_subtree(org, tree):
     county = org.as_("organizer", tree["county"]["id"])
     outside = f"code,name,kind,parent_code\nX-1,外县街道,township,{tree['other_county']['code']}\n"
     resp = post(org, outside, headers=county)
-    assert resp.status_code == 422 and resp.json["report"]["errors"][0]["field"] == "parent_code"
+    assert resp.status_code == 422
+    assert resp.json["report"]["errors"][0]["field"] == "parent_code"
     root = "code,name,kind\nX-2,另一个省,province\n"
     assert post(org, root, headers=county).json["report"]["errors"][0]["field"] == "parent_code"
     inside = f"code,name,kind,parent_code\nX-3,本县街道,township,{tree['county']['code']}\n"
@@ -156,5 +169,6 @@ def test_an_import_with_an_idempotency_key_is_replayed(org, tree):
     body = csv_of(tree["county"]["code"])
     first = post(org, body, headers={**org.headers, "Idempotency-Key": "imp-1"})
     again = post(org, body, headers={**org.headers, "Idempotency-Key": "imp-1"})
-    assert first.status_code == again.status_code == 201 and again.headers.get("Idempotent-Replayed") == "true"
+    assert first.status_code == again.status_code == 201
+    assert again.headers.get("Idempotent-Replayed") == "true"
     assert first.json["id"] == again.json["id"]

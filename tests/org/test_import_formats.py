@@ -100,8 +100,10 @@ def test_an_undeclared_gbk_file_is_refused_in_both_languages(make_app, auth_head
     org = fresh(make_app, auth_headers)
     before = stored(org)
     resp = org.client.post(f"{API}/imports", data=body, headers={**org.headers, "Content-Type": "text/csv"})
-    assert resp.status_code == 422 and resp.json["type"].endswith("import-encoding")
-    assert "charset=gbk" in resp.json["detail_zh"] and "encoding=gb18030" in resp.json["detail_en"]
+    assert resp.status_code == 422
+    assert resp.json["type"].endswith("import-encoding")
+    assert "charset=gbk" in resp.json["detail_zh"]
+    assert "encoding=gb18030" in resp.json["detail_en"]
     assert stored(org) == before
 
 
@@ -112,4 +114,5 @@ def test_unknown_columns_are_reported_like_members_does(make_app, auth_headers):
     assert resp.status_code == 422
     (error,) = resp.json["report"]["errors"]
     assert (error["line"], error["column"], error["value"]) == (1, "负责人", "负责人")
-    assert error["message_zh"].startswith("未知的列“负责人”") and error["message_en"].startswith("unknown column")
+    assert error["message_zh"].startswith("未知的列“负责人”")
+    assert error["message_en"].startswith("unknown column")

@@ -89,12 +89,14 @@ def test_a_subtree_moves_and_its_events_leave_through_the_relay(pg_org):
             f"PG-T{i}-B{j},支部{j},branch,PG-T{i},village\n" for j in range(20)) for i in range(5))
     resp = org.client.post(f"{API}/imports", data=body.encode(),
                            headers={**org.headers, "Content-Type": "text/csv"})
-    assert resp.status_code == 201 and resp.json["created"] == 105, resp.json
+    assert resp.status_code == 201, resp.json
+    assert resp.json["created"] == 105, resp.json
 
     etag = org.client.get(f"{API}/units/{county_a['id']}", headers=org.headers).headers["ETag"]
     moved = org.client.post(f"{API}/units/{county_a['id']}/move", json={"parent_id": county_b["id"]},
                             headers={**org.headers, "If-Match": etag})
-    assert moved.status_code == 409 and moved.json["code"] == "ORG.UNIT_NESTING"   # a county under a county
+    assert moved.status_code == 409
+    assert moved.json["code"] == "ORG.UNIT_NESTING"  # a county under a county
     township = org.get("/units", code="PG-T0").json["items"][0]
     etag = org.client.get(f"{API}/units/{township['id']}", headers=org.headers).headers["ETag"]
     moved = org.client.post(f"{API}/units/{township['id']}/move", json={"parent_id": county_b["id"]},
@@ -102,7 +104,8 @@ def test_a_subtree_moves_and_its_events_leave_through_the_relay(pg_org):
     assert moved.status_code == 200
     with org.app.extensions["zhibu"].db.Session() as session:
         paths = session.scalars(select(Unit.path).where(Unit.code.like("PG-T0-%"))).all()
-    assert len(paths) == 20 and all(p.startswith(moved.json["path"]) for p in paths)
+    assert len(paths) == 20
+    assert all(p.startswith(moved.json["path"]) for p in paths)
     under_b = org.get("/units", under=county_b["id"], limit=100).json["items"]
     assert len(under_b) == 1 + 1 + 20
 
@@ -120,10 +123,12 @@ def test_meetings_fill_the_month_masks_on_postgresql(pg_org):
         assert resp.status_code == 201
     period = {"from": "2025-01-01", "to": "2025-03-31"}
     view = {t["type"]: t for t in org.get(f"/units/{branch['id']}/life", **period).json["types"]}
-    assert view["theme_day"]["missed"] == ["2025-02"] and view["theme_day"]["held"] == 3
+    assert view["theme_day"]["missed"] == ["2025-02"]
+    assert view["theme_day"]["held"] == 3
     rules = {r["code"]: r for r in org.get("/compliance", under=township["id"], **period).json["rules"]}
     theme = rules["LIFE.THEME_DAY"]
-    assert theme["count"] == 1 and theme["units"][0]["figures"]["missed"] == ["2025-02"]
+    assert theme["count"] == 1
+    assert theme["units"][0]["figures"]["missed"] == ["2025-02"]
     assert theme["units"][0]["figures"]["held"] == 3
 
 
@@ -143,10 +148,12 @@ def test_leaders_without_a_liaison_branch_on_postgresql(pg_org):
     rating(org, branch, 2024, 5)
     rating(org, branch, 2025, 1)  # the latest year decides: backward now
     entry = next(r for r in org.get("/compliance", under=province["id"]).json["rules"] if r["code"] == "ORG.LIAISON")
-    assert entry["count"] == 1 and entry["units"][0]["figures"]["role"] == "member"
+    assert entry["count"] == 1
+    assert entry["units"][0]["figures"]["role"] == "member"
     assert entry["summary"] == {"leaders": 2, "keeping_liaison": 1, "liaison_points_at_backward": 1}
     page = org.get("/compliance/ORG.LIAISON", under=county["id"]).json
-    assert page["count"] == 1 and page["items"][0]["name"] == "王书记（街道党工委委员）"
+    assert page["count"] == 1
+    assert page["items"][0]["name"] == "王书记（街道党工委委员）"
 
 
 def test_while_postgresql_refuses_connections_requests_get_503_and_then_work(pg_org):
@@ -160,8 +167,10 @@ def test_while_postgresql_refuses_connections_requests_get_503_and_then_work(pg_
         for resp in (org.get(f"/units/{province['id']}"),
                      org.post("/units", {"kind": "city", "name": "济宁市委", "code": "3708",
                                          "parent_id": province["id"]}, **{"Idempotency-Key": "city-3708"})):
-            assert resp.status_code == 503 and resp.headers["Content-Type"] == "application/problem+json"
-            assert resp.headers["Retry-After"] == "5" and resp.json["type"].endswith("unavailable")
+            assert resp.status_code == 503
+            assert resp.headers["Content-Type"] == "application/problem+json"
+            assert resp.headers["Retry-After"] == "5"
+            assert resp.json["type"].endswith("unavailable")
     created = org.post("/units", {"kind": "city", "name": "济宁市委", "code": "3708", "parent_id": province["id"]},
                        **{"Idempotency-Key": "city-3708"})
     assert created.status_code == 201

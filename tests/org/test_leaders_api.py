@@ -27,10 +27,12 @@ def point(org, leader_json, branch, headers=None, **fields):
 def test_a_registered_leader_without_a_liaison_branch_is_listed_until_one_is_kept(org, tree):
     secretary = leader(org, tree["county"]).json
     deputy = leader(org, tree["township"], name="李副书记", title="街道党工委副书记", role="deputy_secretary").json
-    assert secretary["liaison_points"] == 0 and secretary["unit_name"] == "邹城市委"
+    assert secretary["liaison_points"] == 0
+    assert secretary["unit_name"] == "邹城市委"
 
     liaison = report(org, tree["province"])["ORG.LIAISON"]
-    assert liaison["count"] == 2 and liaison["kind"] == "liaison"
+    assert liaison["count"] == 2
+    assert liaison["kind"] == "liaison"
     assert liaison["summary"] == {"leaders": 2, "keeping_liaison": 0, "liaison_points_at_backward": 0}
     listed = {item["figures"]["leader_id"]: item for item in liaison["units"]}
     assert listed[deputy["id"]]["message"]["zh"] == "该副书记未建立党支部工作联系点"
@@ -38,12 +40,15 @@ def test_a_registered_leader_without_a_liaison_branch_is_listed_until_one_is_kep
 
     kept = point(org, secretary, tree["branch"])
     assert kept.status_code == 201, kept.json
-    assert kept.json["leader_name"] == "王书记" and kept.json["leader_title"] == "县委书记"
-    assert kept.json["leader_unit_id"] == tree["county"]["id"] and kept.json["leader_id"] == secretary["id"]
+    assert kept.json["leader_name"] == "王书记"
+    assert kept.json["leader_title"] == "县委书记"
+    assert kept.json["leader_unit_id"] == tree["county"]["id"]
+    assert kept.json["leader_id"] == secretary["id"]
     rating(org, tree["branch"], 2025, 2)  # the branch is rated backward: the rule prefers such a branch
 
     liaison = report(org, tree["province"])["ORG.LIAISON"]
-    assert liaison["count"] == 1 and [i["figures"]["leader_id"] for i in liaison["units"]] == [deputy["id"]]
+    assert liaison["count"] == 1
+    assert [i["figures"]["leader_id"] for i in liaison["units"]] == [deputy["id"]]
     assert liaison["summary"] == {"leaders": 2, "keeping_liaison": 1, "liaison_points_at_backward": 1}
     assert org.get(f"/leaders/{secretary['id']}").json["liaison_points"] == 1
     assert [i["id"] for i in org.get("/leaders", without_liaison=True).json["items"]] == [deputy["id"]]
@@ -56,9 +61,12 @@ def test_a_leader_who_leaves_ends_the_liaison_points_and_leaves_the_report(org, 
     path = f"/leaders/{secretary['id']}"
     assert patch(org, path, {"ended_on": "2023-12-31"}).status_code == 422      # before the leader started
     left = patch(org, path, {"ended_on": "2026-06-30"})
-    assert left.status_code == 200 and left.json["active"] is False and left.json["liaison_points"] == 0
+    assert left.status_code == 200
+    assert left.json["active"] is False
+    assert left.json["liaison_points"] == 0
     ended = org.get(f"/liaison-points/{point_id}").json
-    assert ended["active"] is False and ended["ended_on"] == "2026-06-30"
+    assert ended["active"] is False
+    assert ended["ended_on"] == "2026-06-30"
     assert pending_events(org.app)[-1].type == "org.liaison.changed"
     assert pending_events(org.app)[-1].data["active"] is False
     assert report(org, tree["province"])["ORG.LIAISON"]["summary"]["leaders"] == 0
@@ -74,7 +82,8 @@ def test_dissolving_a_committee_ends_its_leaders(org, tree):
                                f"{API}/units/{committee['id']}", headers=org.headers).headers["ETag"]})
     assert resp.status_code == 200, resp.json
     gone = org.get(f"/leaders/{member['id']}").json
-    assert gone["active"] is False and gone["ended_on"] == "2026-05-01"
+    assert gone["active"] is False
+    assert gone["ended_on"] == "2026-05-01"
     assert report(org, tree["province"])["ORG.LIAISON"]["count"] == 0
 
 
@@ -83,13 +92,16 @@ def test_the_drill_down_pages_every_leader_without_a_point_and_exports_them(org,
            for i in range(5)]
     first = org.get("/compliance/ORG.LIAISON", under=tree["county"]["id"], limit=3).json
     rest = org.get("/compliance/ORG.LIAISON", under=tree["county"]["id"], limit=3, cursor=first["next_cursor"]).json
-    assert first["count"] == 5 and rest["next_cursor"] is None
+    assert first["count"] == 5
+    assert rest["next_cursor"] is None
     assert sorted(i["figures"]["leader_id"] for i in first["items"] + rest["items"]) == sorted(ids)
     as_csv = org.get("/compliance/ORG.LIAISON", under=tree["county"]["id"], format="csv")
     text = as_csv.get_data().decode("utf-8-sig")
     lines = text.strip().splitlines()
-    assert as_csv.status_code == 200 and len(lines) == 6  # the header and the five
-    assert all(f"班子成员{i}（县委常委）" in text for i in range(5)) and "未建立党支部工作联系点" in lines[1]
+    assert as_csv.status_code == 200
+    assert len(lines) == 6  # the header and the five
+    assert all(f"班子成员{i}（县委常委）" in text for i in range(5))
+    assert "未建立党支部工作联系点" in lines[1]
 
 
 @pytest.mark.parametrize("body, field", [
@@ -100,18 +112,22 @@ def test_the_drill_down_pages_every_leader_without_a_point_and_exports_them(org,
 ])
 def test_bad_leaders_are_422_and_nothing_is_registered(org, tree, body, field):
     resp = leader(org, tree["county"], **body)
-    assert resp.status_code == 422 and field in resp.json["errors"]["json"]
+    assert resp.status_code == 422
+    assert field in resp.json["errors"]["json"]
     assert org.get("/leaders").json["items"] == []
 
 
 def test_leaders_stand_at_a_party_committee_and_keep_branches_under_it(org, tree):
     resp = leader(org, tree["branch"])
-    assert resp.status_code == 422 and "party committee" in resp.json["errors"]["json"]["unit_id"][0]
+    assert resp.status_code == 422
+    assert "party committee" in resp.json["errors"]["json"]["unit_id"][0]
     township_secretary = leader(org, tree["township"], title="街道党工委书记").json
     outside = point(org, township_secretary, tree["other_branch"])
-    assert outside.status_code == 422 and "outside the leader's committee" in outside.json["errors"]["json"]["unit_id"][0]
+    assert outside.status_code == 422
+    assert "outside the leader's committee" in outside.json["errors"]["json"]["unit_id"][0]
     nameless = org.post("/liaison-points", {"unit_id": tree["branch"]["id"], "since": "2025-01-01"})
-    assert nameless.status_code == 422 and set(nameless.json["errors"]["json"]) == {"leader_name", "leader_title"}
+    assert nameless.status_code == 422
+    assert set(nameless.json["errors"]["json"]) == {"leader_name", "leader_title"}
     assert org.get("/liaison-points").json["items"] == []
 
 

@@ -37,7 +37,8 @@ def test_groups_hold_members_of_the_branch(org, tree):
     resp = org.post(url, {"person_id": ids[2], "leader": True})
     assert [m["person_id"] for m in resp.json["members"] if m["leader"]] == [ids[2]]
     resp = org.client.delete(f"/api/org/v1{url}/{ids[2]}", headers=org.headers)
-    assert resp.status_code == 200 and ids[2] not in [m["person_id"] for m in resp.json["members"]]
+    assert resp.status_code == 200
+    assert ids[2] not in [m["person_id"] for m in resp.json["members"]]
     listed = org.get(f"/units/{branch['id']}/groups").json["items"]
     assert [g["code"] for g in listed] == ["G-1"]
 
@@ -56,27 +57,33 @@ def test_groups_belong_to_branches(org, tree):
 def test_a_general_meeting_without_quorum_is_recorded_but_does_not_count(org, tree, entitled, present, quorate):
     resp = meeting(org, tree["branch"], "general_meeting", "2025-02-10", entitled=entitled, present=present)
     assert resp.status_code == 201
-    assert resp.json["quorate"] is quorate and resp.json["counts"] is quorate
+    assert resp.json["quorate"] is quorate
+    assert resp.json["counts"] is quorate
     assert (resp.json["breach"] is None) is quorate
     if not quorate:
         assert resp.json["breach"]["code"] == "LIFE.GENERAL_MEETING"
     event = pending_events(org.app)[-1]
-    assert event.type == "org.meeting.recorded" and event.data["counts"] is quorate
-    assert event.data["entitled"] == entitled and event.data["present"] == present
+    assert event.type == "org.meeting.recorded"
+    assert event.data["counts"] is quorate
+    assert event.data["entitled"] == entitled
+    assert event.data["present"] == present
 
 
 def test_entitled_defaults_to_the_full_members_and_the_committee(org, tree):
     ids = org.members(tree["branch"], 8, probationary=3)
     resp = meeting(org, tree["branch"], "general_meeting", "2025-02-10", present=5)
-    assert resp.json["entitled"] == 8 and resp.json["quorate"] is True   # probationary members do not vote
+    assert resp.json["entitled"] == 8
+    assert resp.json["quorate"] is True  # probationary members do not vote
     org.post(f"/units/{tree['branch']['id']}/elections", {"elected_on": "2025-01-05", "seats": [
         {"role": "secretary", "person_id": ids[0]}, {"role": "organization", "person_id": ids[1]},
         {"role": "propaganda", "person_id": ids[2]}]})
     resp = meeting(org, tree["branch"], "committee_meeting", "2025-02-11", present=1)
-    assert resp.json["entitled"] == 3 and resp.json["counts"] is False
+    assert resp.json["entitled"] == 3
+    assert resp.json["counts"] is False
     lecture = meeting(org, tree["branch"], "party_lecture", "2025-02-12", lecturer="书记",
                       lecturer_person_id=ids[0]).json
-    assert lecture["by_secretary"] is True and lecture["quorate"] is True
+    assert lecture["by_secretary"] is True
+    assert lecture["quorate"] is True
 
 
 @pytest.mark.parametrize("body, field", [
@@ -92,8 +99,10 @@ def test_entitled_defaults_to_the_full_members_and_the_committee(org, tree):
 def test_bad_meetings_are_422_and_nothing_is_written(org, tree, body, field):
     events = len(pending_events(org.app))
     resp = org.post("/meetings", {"unit_id": tree["branch"]["id"], "topic": "x", **body})
-    assert resp.status_code == 422 and field in resp.json["errors"]["json"], resp.json
-    assert meeting_count(org) == 0 and len(pending_events(org.app)) == events
+    assert resp.status_code == 422, resp.json
+    assert field in resp.json["errors"]["json"], resp.json
+    assert meeting_count(org) == 0
+    assert len(pending_events(org.app)) == events
 
 
 def test_meetings_are_listed_within_scope(org, tree):
@@ -126,12 +135,15 @@ def test_frequency_required_against_held_per_type(org, tree):
     types = life(org, branch, "2025-01-01", "2025-12-31")
     general = types["general_meeting"]
     assert (general["required"], general["held"], general["not_counted"]) == (4, 3, 1)
-    assert general["missed"] == ["2025-Q3", "2025-Q4"] and general["violation"]["code"] == "LIFE.GENERAL_MEETING"
-    assert types["theme_day"]["ok"] and types["theme_day"]["held"] == 12
+    assert general["missed"] == ["2025-Q3", "2025-Q4"]
+    assert general["violation"]["code"] == "LIFE.GENERAL_MEETING"
+    assert types["theme_day"]["ok"]
+    assert types["theme_day"]["held"] == 12
     assert types["review_meeting"]["missed"] == ["2025"]
     assert "committee_meeting" not in types          # no committee: a secretary has no 支委会
     half = life(org, branch, "2025-01-01", "2025-06-30")
-    assert half["general_meeting"]["ok"] and half["review_meeting"]["required"] == 0
+    assert half["general_meeting"]["ok"]
+    assert half["review_meeting"]["required"] == 0
 
 
 def test_group_meetings_are_kept_per_group(org, tree):

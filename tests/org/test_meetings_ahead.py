@@ -42,7 +42,8 @@ def test_which_meetings_may_be_dated_ahead(org, tree, status, days_ahead, code):
     resp = post_meeting(org, tree["branch"], held_on=on.isoformat(), status=status)
     assert resp.status_code == code, resp.json
     if code == 201:
-        assert resp.json["status"] == status and resp.json["counts"] is (status == "held")
+        assert resp.json["status"] == status
+        assert resp.json["counts"] is (status == "held")
         # a scheduled meeting tells no one yet and fills no month
         assert len(pending_events(org.app)) == events + (1 if status == "held" else 0)
     else:
@@ -57,7 +58,9 @@ def test_a_scheduled_meeting_counts_once_recorded_held(org, tree):
     life = org.get(f"/units/{branch['id']}/life", **{"from": f"{on.year}-01-01", "to": on.isoformat()}).json
     assert next(t for t in life["types"] if t["type"] == "theme_day")["held"] == 0
     resp = patch(org, planned, {"status": "held"})
-    assert resp.status_code == 200 and resp.json["counts"] is True and resp.json["version"] == 2
+    assert resp.status_code == 200
+    assert resp.json["counts"] is True
+    assert resp.json["version"] == 2
     assert life_row(org, branch, on.year)["theme_day"] == 1 << (on.month - 1)
     assert pending_events(org.app)[-1].type == "org.meeting.recorded"
     assert pending_events(org.app)[-1].data["counts"] is True
@@ -68,20 +71,25 @@ def test_a_corrected_headcount_recomputes_the_quorum_and_the_counts(org, tree):
     branch = tree["branch"]
     meeting = org.post("/meetings", {"unit_id": branch["id"], "type": "general_meeting", "held_on": "2025-03-10",
                                      "entitled": 10, "present": 5, "topic": "支部党员大会"}).json
-    assert meeting["counts"] is False and life_row(org, branch, 2025) is None
+    assert meeting["counts"] is False
+    assert life_row(org, branch, 2025) is None
     resp = patch(org, meeting, {"present": 6})
-    assert resp.status_code == 200 and resp.json["quorate"] is True and resp.json["counts"] is True
+    assert resp.status_code == 200
+    assert resp.json["quorate"] is True
+    assert resp.json["counts"] is True
     assert life_row(org, branch, 2025)["general_meeting"] == 1 << 2
     event = pending_events(org.app)[-1]
     assert (event.type, event.data["meeting_id"], event.data["present"], event.data["counts"]) == (
         "org.meeting.recorded", meeting["id"], 6, True)
     # moved to another month: March empties, May fills
     moved = patch(org, resp.json, {"held_on": "2025-05-12"})
-    assert moved.status_code == 200 and life_row(org, branch, 2025)["general_meeting"] == 1 << 4
+    assert moved.status_code == 200
+    assert life_row(org, branch, 2025)["general_meeting"] == 1 << 4
     # the history is kept
     audit = org.get("/audit", entity="meeting", entity_id=meeting["id"]).json["items"]
     assert [a["action"] for a in audit] == ["recorded", "corrected", "corrected"]
-    assert audit[1]["change"]["present"] == [5, 6] and audit[2]["change"]["held_on"] == ["2025-03-10", "2025-05-12"]
+    assert audit[1]["change"]["present"] == [5, 6]
+    assert audit[2]["change"]["held_on"] == ["2025-03-10", "2025-05-12"]
 
 
 def test_a_correction_needs_the_current_etag_and_valid_values(org, tree):
@@ -119,7 +127,8 @@ def test_the_ledger_lists_attendees_by_person_and_gives_the_headcount(org, tree,
     assert resp.status_code == 201, resp.json
     body = resp.json
     assert (body["entitled"], body["present"], body["counts"]) == (present + absent + leave, present, counts)
-    assert body["chair"] == "李书记" and body["agenda"][0]["decision"] == "制定学习计划"
+    assert body["chair"] == "李书记"
+    assert body["agenda"][0]["decision"] == "制定学习计划"
     assert body["follow_ups"][0] == {"item": "整改活动室", "owner": "王委员", "due_on": "2099-06-30"}
     assert body["attendees"][present]["reason"] == "外出务工"
 
@@ -127,7 +136,8 @@ def test_the_ledger_lists_attendees_by_person_and_gives_the_headcount(org, tree,
 def test_a_ledger_and_headcounts_that_disagree_are_422(org, tree):
     resp = org.post("/meetings", {"unit_id": tree["branch"]["id"], "type": "general_meeting", "held_on": "2025-03-10",
                                   "topic": "x", "attendees": attendees(6, 4), "present": 7})
-    assert resp.status_code == 422 and "present" in resp.json["errors"]["json"]
+    assert resp.status_code == 422
+    assert "present" in resp.json["errors"]["json"]
 
 
 def test_correcting_the_ledger_recomputes_the_counts(org, tree):
@@ -137,7 +147,9 @@ def test_correcting_the_ledger_recomputes_the_counts(org, tree):
     assert meeting["counts"] is False
     fixed = attendees(6, 4)
     resp = patch(org, meeting, {"attendees": fixed, "recorder": "赵委员"})
-    assert resp.status_code == 200 and (resp.json["present"], resp.json["counts"]) == (6, True)
+    assert resp.status_code == 200
+    assert (resp.json["present"], resp.json["counts"]) == (6, True)
     assert life_row(org, branch, 2025)["general_meeting"] == 1 << 2
     audit = org.get("/audit", entity="meeting", entity_id=meeting["id"]).json["items"]
-    assert audit[-1]["change"]["recorder"] == [None, "赵委员"] and audit[-1]["change"]["present"] == [5, 6]
+    assert audit[-1]["change"]["recorder"] == [None, "赵委员"]
+    assert audit[-1]["change"]["present"] == [5, 6]

@@ -70,11 +70,15 @@ def test_a_secretary_who_leaves_vacates_the_seat_and_the_group(org, tree):
                from_unit_id=branch["id"], transferred_on=date(2026, 2, 1))
     committee = org.get(f"/units/{branch['id']}/committee").json
     secretary = next(s for s in committee["seats"] if s["role"] == "secretary")
-    assert secretary["person_id"] is None and secretary["vacant_since"] == "2026-02-01"
-    assert committee["secretary_vacant_since"] == "2026-02-01" and committee["version"] == 2
+    assert secretary["person_id"] is None
+    assert secretary["vacant_since"] == "2026-02-01"
+    assert committee["secretary_vacant_since"] == "2026-02-01"
+    assert committee["version"] == 2
     event = pending_events(org.app)[-1]
-    assert event.type == "org.committee.changed" and event.data["change"] == "vacancy"
-    assert event.data["secretary_vacant_since"] == "2026-02-01" and event.data["committee_version"] == 2
+    assert event.type == "org.committee.changed"
+    assert event.data["change"] == "vacancy"
+    assert event.data["secretary_vacant_since"] == "2026-02-01"
+    assert event.data["committee_version"] == 2
     with org.app.extensions["zhibu"].db.Session() as session:
         assert [m.person_id for m in session.scalars(select(GroupMember))] == [ids[2]]
     assert [m["person_id"] for m in org.get(f"/units/{branch['id']}/groups").json["items"][0]["members"]] == [ids[2]]
@@ -84,7 +88,8 @@ def test_a_secretary_who_leaves_vacates_the_seat_and_the_group(org, tree):
 def test_the_roster_is_listed_per_unit(org, tree):
     org.members(tree["branch"], 2)
     roster = org.get(f"/units/{tree['branch']['id']}/roster").json["items"]
-    assert len(roster) == 2 and all(p["stage"] == "full" for p in roster)
+    assert len(roster) == 2
+    assert all(p["stage"] == "full" for p in roster)
     county = org.as_("organizer", tree["county"]["id"])
     assert org.get(f"/units/{tree['other_branch']['id']}/roster", headers=county).status_code == 404
 

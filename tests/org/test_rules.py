@@ -101,7 +101,8 @@ def test_seat_holders(role, candidate, on, broken):
 def test_the_secretarys_standing_is_named_with_its_dates():
     violation = rules.seat_holder("secretary", holder(since="2020-03-31"), D("2021-01-05"))
     assert violation.facts["standing_reached_on"] == D("2021-03-31")
-    assert "2021-03-31" in violation.en and "2021-03-31" in violation.zh
+    assert "2021-03-31" in violation.en
+    assert "2021-03-31" in violation.zh
 
 
 @pytest.mark.parametrize("kind, domain, years", [
@@ -140,9 +141,11 @@ def test_term_state(ends, today, state, days):
     if state is None:
         assert violation is None
         return
-    assert violation.code == "ORG.TERM_EXPIRED" and violation.facts["state"] == state
+    assert violation.code == "ORG.TERM_EXPIRED"
+    assert violation.facts["state"] == state
     assert violation.facts.get("days_left", violation.facts.get("days_overdue")) == days
-    assert ends in violation.en and ends in violation.zh
+    assert ends in violation.en
+    assert ends in violation.zh
 
 
 @pytest.mark.parametrize("original, asked, broken", [
@@ -164,7 +167,8 @@ def test_term_extension(original, asked, broken):
 def test_vacancy_marks_the_branch_weak_after_3_months(since, today, weak):
     roles = ["secretary"] if since else ["propaganda"]
     violation = rules.vacancy(roles, D(since) if since else None, D(today))
-    assert violation.code == "ORG.VACANCY" and violation.facts["weak"] is weak
+    assert violation.code == "ORG.VACANCY"
+    assert violation.facts["weak"] is weak
 
 
 def test_no_vacancy_no_violation():
@@ -253,7 +257,8 @@ def test_every_leader_keeps_a_liaison_branch(role, points, broken):
     violation = rules.liaison(role, points)
     assert (violation.code if violation else None) == broken
     if violation:
-        assert violation.facts == {"role": role, "liaison_points": points} and "联系点" in violation.zh
+        assert violation.facts == {"role": role, "liaison_points": points}
+        assert "联系点" in violation.zh
 
 
 # ----------------------------------------------------------------------------- the roster of the election's day
@@ -266,7 +271,8 @@ def test_a_seat_holder_is_a_full_member_on_the_election_day(since, on, broken):
     violation = rules.seat_holder("organization", holder(since=since), D(on))
     assert (violation.code if violation else None) == broken
     if violation:
-        assert since in violation.en and on in violation.zh
+        assert since in violation.en
+        assert on in violation.zh
 
 
 @pytest.mark.parametrize("belongs, stage, status, since, on, counts", [
@@ -297,7 +303,8 @@ def test_an_early_election(ends, elected, approved, broken):
     violation = rules.early_election(D(ends), D(elected), D(approved) if approved else None, max_years=1)
     assert (violation.code if violation else None) == broken
     if violation:
-        assert ends in violation.en and ends in violation.zh
+        assert ends in violation.en
+        assert ends in violation.zh
 
 
 # ----------------------------------------------------------------------------- ORG.TERM_LENGTH at its numbers
@@ -335,13 +342,16 @@ LIFE_TABLE = [
 @pytest.mark.parametrize("meeting_type, code, frequency, periods", LIFE_TABLE)
 def test_life_frequency_of_each_meeting(meeting_type, code, frequency, periods):
     """The rule's frequency and its code, from the defaults; one whole period missed breaks it."""
-    assert rules.DEFAULTS["life_frequency"][meeting_type] == frequency and rules.LIFE_CODES[meeting_type] == code
+    assert rules.DEFAULTS["life_frequency"][meeting_type] == frequency
+    assert rules.LIFE_CODES[meeting_type] == code
     whole = rules.whole_periods(frequency, D("2026-01-01"), D("2026-12-31"))
     assert len(whole) == periods
     assert rules.life_frequency(meeting_type, frequency, periods, periods, []) is None
     violation = rules.life_frequency(meeting_type, frequency, periods, periods - 1, [whole[-1].label])
-    assert violation.code == code and violation.facts["missed"] == [whole[-1].label]
-    assert whole[-1].label in violation.en and whole[-1].label in violation.zh
+    assert violation.code == code
+    assert violation.facts["missed"] == [whole[-1].label]
+    assert whole[-1].label in violation.en
+    assert whole[-1].label in violation.zh
 
 
 @pytest.mark.parametrize("present, entitled, broken", [

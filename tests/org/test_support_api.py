@@ -25,16 +25,20 @@ def patch(org, path, body, headers=None):
 
 def test_an_uncovered_entity_is_tracked_until_a_branch_covers_it(org, tree):
     created = entity(org, tree["township"], credit_code="91370883MA3C000001")
-    assert created.status_code == 201 and created.json["status"] == "uncovered"
+    assert created.status_code == 201
+    assert created.json["status"] == "uncovered"
     path = f"/uncovered/{created.json['id']}"
     assert org.get("/uncovered", instructor=False).json["items"][0]["id"] == created.json["id"]
     resp = patch(org, path, {"instructor_name": "李指导员", "instructor_title": "街道组织委员",
                              "instructor_assigned_on": "2025-04-01"})
-    assert resp.status_code == 200 and resp.json["instructor_name"] == "李指导员" and resp.json["version"] == 2
+    assert resp.status_code == 200
+    assert resp.json["instructor_name"] == "李指导员"
+    assert resp.json["version"] == 2
     assert org.get("/uncovered", instructor=False).json["items"] == []
     branch = org.unit("branch", tree["township"], domain="private_enterprise")
     resp = patch(org, path, {"covered_by_unit_id": branch["id"], "covered_on": "2025-09-01"})
-    assert resp.status_code == 200 and resp.json["status"] == "covered"
+    assert resp.status_code == 200
+    assert resp.json["status"] == "covered"
     assert patch(org, path, {"name": "又改名"}).status_code == 409            # the record is closed
     assert [e["id"] for e in org.get("/uncovered", status="covered").json["items"]] == [created.json["id"]]
 
@@ -45,7 +49,8 @@ def test_an_uncovered_entity_is_tracked_until_a_branch_covers_it(org, tree):
 ])
 def test_bad_uncovered_input_is_422(org, tree, fields, field):
     resp = entity(org, tree["township"], **fields)
-    assert resp.status_code == 422 and field in resp.json["errors"]["json"]
+    assert resp.status_code == 422
+    assert field in resp.json["errors"]["json"]
     assert org.get("/uncovered").json["items"] == []
 
 
@@ -79,9 +84,11 @@ def test_liaison_points_are_listed_with_the_latest_rating(org, tree):
     resp = org.post("/liaison-points", {"leader_name": "王书记", "leader_title": "县委书记",
                                         "leader_unit_id": tree["county"]["id"], "unit_id": tree["branch"]["id"],
                                         "since": "2025-01-01"})
-    assert resp.status_code == 201 and resp.json["latest_rating"] is None
+    assert resp.status_code == 201
+    assert resp.json["latest_rating"] is None
     event = pending_events(org.app)[-1]
-    assert event.type == "org.liaison.changed" and event.data["active"] is True
+    assert event.type == "org.liaison.changed"
+    assert event.data["active"] is True
     assert event.data["leader_name"] == "王书记"
     rating(org, tree["branch"], 2024, 2)
     rating(org, tree["branch"], 2025, 3)
@@ -93,7 +100,8 @@ def test_liaison_points_are_listed_with_the_latest_rating(org, tree):
     path = f"/liaison-points/{resp.json['id']}"
     assert patch(org, path, {"ended_on": "2024-01-01"}).status_code == 422        # before it started
     ended = patch(org, path, {"ended_on": "2026-01-01"})
-    assert ended.status_code == 200 and ended.json["active"] is False
+    assert ended.status_code == 200
+    assert ended.json["active"] is False
     assert pending_events(org.app)[-1].data["active"] is False
     assert org.get("/liaison-points", active=True).json["items"] == []
 
@@ -111,15 +119,20 @@ def test_liaison_points_need_a_branch_and_stay_in_scope(org, tree):
 def test_support_venue_organizers_and_funds(org, tree):
     path = f"/units/{tree['branch']['id']}/support"
     first = org.get(path)
-    assert first.json["version"] == 0 and first.json["has_venue"] is False
+    assert first.json["version"] == 0
+    assert first.json["has_venue"] is False
     body = {"has_venue": True, "venue_name": "村党群服务中心", "venue_area_m2": 260.5,
             "organizers": [{"name": "赵六", "title": "党务工作者", "full_time": True}]}
     assert org.client.put(f"{API}{path}", json=body, headers=org.headers).status_code == 428
     resp = org.client.put(f"{API}{path}", json=body, headers={**org.headers, "If-Match": first.headers["ETag"]})
-    assert resp.status_code == 200 and resp.json["venue_area_m2"] == 260.5 and resp.json["version"] == 1
+    assert resp.status_code == 200
+    assert resp.json["venue_area_m2"] == 260.5
+    assert resp.json["version"] == 1
     event = pending_events(org.app)[-1]
-    assert event.type == "org.support.changed" and event.data["has_venue"] is True
-    assert event.data["organizers"] == 1 and event.data["venue_area_m2"] == 260.5
+    assert event.type == "org.support.changed"
+    assert event.data["has_venue"] is True
+    assert event.data["organizers"] == 1
+    assert event.data["venue_area_m2"] == 260.5
 
     for source, amount in (("unit_funds", 5000), ("fiscal_allocation", 20000), ("dues_subsidy", 3000.5)):
         resp = org.post(f"{path}/funds", {"year": 2025, "source": source, "amount": amount,
@@ -128,7 +141,8 @@ def test_support_venue_organizers_and_funds(org, tree):
     assert resp.json["funds_by_year"]["2025"] == {"total": 28000.5, "unit_funds": 5000.0,
                                                   "fiscal_allocation": 20000.0, "dues_subsidy": 3000.5}
     event = pending_events(org.app)[-1]
-    assert event.data["funds_total"] == 28000.5 and event.data["funds_year"] == 2025
+    assert event.data["funds_total"] == 28000.5
+    assert event.data["funds_year"] == 2025
 
 
 @pytest.mark.parametrize("body, field", [
@@ -139,7 +153,8 @@ def test_support_venue_organizers_and_funds(org, tree):
 def test_bad_funds_are_422_and_nothing_is_written(org, tree, body, field):
     path = f"/units/{tree['branch']['id']}/support"
     resp = org.post(f"{path}/funds", body)
-    assert resp.status_code == 422 and field in resp.json["errors"]["json"]
+    assert resp.status_code == 422
+    assert field in resp.json["errors"]["json"]
     assert org.get(path).json["funds"] == []
 
 
@@ -163,7 +178,9 @@ def test_a_value_finer_than_its_column_is_refused_not_rounded(org, tree, field, 
     path = f"/units/{tree['branch']['id']}/support"
     etag = org.get(path).headers["ETag"]
     resp = org.client.put(f"{API}{path}", json=body, headers={**org.headers, "If-Match": etag})
-    assert resp.status_code == 422 and field in resp.json["errors"]["json"], resp.json
+    assert resp.status_code == 422, resp.json
+    assert field in resp.json["errors"]["json"], resp.json
     fund = org.post(f"{path}/funds", {"year": 2025, "source": "unit_funds", "amount": 100.005,
                                       "received_on": "2025-03-01"})
-    assert fund.status_code == 422 and "amount" in fund.json["errors"]["json"], fund.json
+    assert fund.status_code == 422, fund.json
+    assert "amount" in fund.json["errors"]["json"], fund.json

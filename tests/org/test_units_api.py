@@ -30,7 +30,8 @@ def test_create_keeps_every_field_and_emits_created(org, tree):
         assert unit[key] == value
     assert unit["path"].startswith(tree["township"]["path"])
     event = pending_events(org.app)[-1]
-    assert event.type == "org.unit.created" and event.data["code"] == "370883-001"
+    assert event.type == "org.unit.created"
+    assert event.data["code"] == "370883-001"
     assert event.org_path == unit["path"]
 
 
@@ -45,19 +46,23 @@ def test_create_keeps_every_field_and_emits_created(org, tree):
 def test_bad_input_is_422_and_nothing_is_written(org, tree, body, field):
     before, events = count_units(org), len(pending_events(org.app))
     resp = org.post("/units", {**body, "parent_id": tree["township"]["id"]})
-    assert resp.status_code == 422 and field in resp.json["errors"]["json"]
-    assert count_units(org) == before and len(pending_events(org.app)) == events
+    assert resp.status_code == 422
+    assert field in resp.json["errors"]["json"]
+    assert count_units(org) == before
+    assert len(pending_events(org.app)) == events
 
 
 def test_a_duplicate_code_is_422_on_the_code(org, tree):
     resp = org.post("/units", {"kind": "branch", "name": "x", "code": tree["branch"]["code"],
                                "parent_id": tree["township"]["id"]})
-    assert resp.status_code == 422 and "code" in resp.json["errors"]["json"]
+    assert resp.status_code == 422
+    assert "code" in resp.json["errors"]["json"]
 
 
 def test_illegal_nesting_is_409_with_the_rule_code(org, tree):
     resp = org.post("/units", {"kind": "branch", "name": "x", "code": "NEST1", "parent_id": tree["branch"]["id"]})
-    assert resp.status_code == 409 and resp.json["code"] == "ORG.UNIT_NESTING"
+    assert resp.status_code == 409
+    assert resp.json["code"] == "ORG.UNIT_NESTING"
 
 
 def test_a_county_token_sees_only_its_subtree(org, tree):
@@ -78,7 +83,9 @@ def test_list_filters_and_pages(org, tree):
     first = org.get("/units", under=tree["township"]["id"], kind="branch", limit=2).json
     second = org.get("/units", under=tree["township"]["id"], kind="branch", limit=2,
                      cursor=first["next_cursor"]).json
-    assert len(first["items"]) == 2 and len(second["items"]) == 2 and second["next_cursor"] is None
+    assert len(first["items"]) == 2
+    assert len(second["items"]) == 2
+    assert second["next_cursor"] is None
     assert len(org.get("/units", domain="school").json["items"]) == 3
 
 
@@ -100,10 +107,15 @@ def test_patch_needs_if_match_and_emits_updated(org, tree):
     etag = org.client.get(url, headers=org.headers).headers["ETag"]
     resp = org.client.patch(url, json={"name": "新名", "external_id": "ext-2", "established_on": "2018-01-01"},
                             headers={**org.headers, "If-Match": etag})
-    assert resp.status_code == 200 and resp.json["version"] == 2 and resp.headers["ETag"] != etag
-    assert resp.json["name"] == "新名" and resp.json["external_id"] == "ext-2"
+    assert resp.status_code == 200
+    assert resp.json["version"] == 2
+    assert resp.headers["ETag"] != etag
+    assert resp.json["name"] == "新名"
+    assert resp.json["external_id"] == "ext-2"
     event = pending_events(org.app)[-1]
-    assert event.type == "org.unit.updated" and event.data["name"] == "新名" and event.data["unit_version"] == 2
+    assert event.type == "org.unit.updated"
+    assert event.data["name"] == "新名"
+    assert event.data["unit_version"] == 2
 
 
 def test_a_kind_change_is_checked_against_parent_and_sub_units(org, tree):
@@ -112,10 +124,12 @@ def test_a_kind_change_is_checked_against_parent_and_sub_units(org, tree):
     etag = org.client.get(url, headers=org.headers).headers["ETag"]
     # a party group cannot stand under a general branch
     resp = org.client.patch(url, json={"kind": "general_branch"}, headers={**org.headers, "If-Match": etag})
-    assert resp.status_code == 409 and resp.json["code"] == "ORG.UNIT_NESTING"
+    assert resp.status_code == 409
+    assert resp.json["code"] == "ORG.UNIT_NESTING"
     resp = org.client.patch(url, json={"kind": "joint_branch", "covered_units": 3},
                             headers={**org.headers, "If-Match": etag})
-    assert resp.status_code == 200 and resp.json["kind"] == "joint_branch"
+    assert resp.status_code == 200
+    assert resp.json["kind"] == "joint_branch"
     assert org.refresh(group)["kind"] == "party_group"
 
 
@@ -123,7 +137,8 @@ def test_patch_with_bad_input_is_422(org, tree):
     url = f"{API}/units/{tree['branch']['id']}"
     etag = org.client.get(url, headers=org.headers).headers["ETag"]
     resp = org.client.patch(url, json={"domain": "farm"}, headers={**org.headers, "If-Match": etag})
-    assert resp.status_code == 422 and org.refresh(tree["branch"])["version"] == 1
+    assert resp.status_code == 422
+    assert org.refresh(tree["branch"])["version"] == 1
 
 
 # ----------------------------------------------------------------------------- move
@@ -152,7 +167,9 @@ def test_moving_a_township_moves_its_whole_subtree_and_every_record(org, tree):
         for model in (Committee, Meeting, LifeYear):
             assert all(p.startswith(new_path) for p in session.scalars(select(model.path)))
     event = pending_events(org.app)[-1]
-    assert event.type == "org.unit.moved" and event.data["old_path"] == old_path and event.data["path"] == new_path
+    assert event.type == "org.unit.moved"
+    assert event.data["old_path"] == old_path
+    assert event.data["path"] == new_path
     # the county's organizer no longer sees the township; the other county's does
     assert org.get(f"/units/{tree['branch']['id']}", headers=org.as_("organizer", tree["county"]["id"])).status_code == 404
     assert org.get(f"/units/{tree['branch']['id']}",
@@ -177,7 +194,8 @@ def test_the_move_reaches_the_other_services_read_models(org, tree, make_app):
 def test_illegal_moves_change_nothing(org, tree, target, status, code):
     before = org.refresh(tree["branch"])["path"]
     resp = move(org, tree["township"], tree[target])
-    assert resp.status_code == status and (code is None or resp.json["code"] == code)
+    assert resp.status_code == status
+    assert code is None or resp.json["code"] == code
     assert org.refresh(tree["branch"])["path"] == before
 
 
@@ -197,7 +215,8 @@ def dissolve(org, unit, body):
 def test_dissolving_is_refused_while_people_are_on_the_roll(org, tree):
     org.members(tree["branch"], 2)
     resp = dissolve(org, tree["branch"], {"dissolved_on": "2026-01-05"})
-    assert resp.status_code == 409 and resp.json["code"] == "ORG.DISSOLVE_MEMBERS"
+    assert resp.status_code == 409
+    assert resp.json["code"] == "ORG.DISSOLVE_MEMBERS"
     assert org.refresh(tree["branch"])["status"] == "active"
 
 
@@ -206,7 +225,9 @@ def test_dissolving_with_members_moved_in_the_same_request(org, tree):
     group = org.unit("party_group", tree["branch"])
     target = org.unit("branch", tree["township"])
     resp = dissolve(org, tree["branch"], {"dissolved_on": "2026-01-05", "members_moved_to": target["id"]})
-    assert resp.status_code == 200 and resp.json["status"] == "dissolved" and resp.json["dissolved_on"] == "2026-01-05"
+    assert resp.status_code == 200
+    assert resp.json["status"] == "dissolved"
+    assert resp.json["dissolved_on"] == "2026-01-05"
     assert org.refresh(group)["status"] == "dissolved"
     events = [e for e in pending_events(org.app) if e.type == "org.unit.dissolved"]
     assert {e.data["id"]: e.data["members_moved_to"] for e in events} == {group["id"]: None,
@@ -218,12 +239,14 @@ def test_dissolving_with_members_moved_in_the_same_request(org, tree):
 def test_members_move_to_an_active_unit_outside_the_dissolved_one(org, tree, target_key, field):
     org.members(tree["branch"], 1)
     resp = dissolve(org, tree["branch"], {"dissolved_on": "2026-01-05", "members_moved_to": tree[target_key]["id"]})
-    assert resp.status_code == 422 and field in resp.json["errors"]["json"]
+    assert resp.status_code == 422
+    assert field in resp.json["errors"]["json"]
 
 
 def test_a_unit_leading_active_units_is_not_dissolved(org, tree):
     resp = dissolve(org, tree["township"], {"dissolved_on": "2026-01-05"})
-    assert resp.status_code == 409 and resp.json["code"] == "ORG.UNIT_NESTING"
+    assert resp.status_code == 409
+    assert resp.json["code"] == "ORG.UNIT_NESTING"
 
 
 def test_dissolve_needs_a_date(org, tree):
@@ -234,7 +257,8 @@ def test_dissolve_needs_a_date(org, tree):
 def test_a_party_group_stays_in_its_branch(org, tree):
     group = org.unit("party_group", tree["branch"])
     resp = move(org, group, tree["other_branch"])
-    assert resp.status_code == 422 and "parent_id" in resp.json["errors"]["json"]
+    assert resp.status_code == 422
+    assert "parent_id" in resp.json["errors"]["json"]
 
 
 def test_every_read_model_holds_the_moved_units_new_parent_and_version(org, tree, make_app):
