@@ -143,7 +143,8 @@ def register_branch(client, headers, unit_id) -> dict:
 
 def test_a_branch_of_30_in_every_category_computes_to_the_fen(gateway, members, tree, county):
     hand = {name: D(dues) for name, *_, dues in BRANCH}
-    assert len(hand) == 30 and sum(hand.values()) == D(BRANCH_MONTH)
+    assert len(hand) == 30
+    assert sum(hand.values()) == D(BRANCH_MONTH)
     assert {row[1] for row in BRANCH} == {"employed", "retired", "student", "unemployed", "minimum_living", "farmer"}
     ids = register_branch(gateway, county, tree.id("v"))
     month = months_ago(1)
@@ -176,9 +177,12 @@ def test_a_branch_of_30_in_every_category_computes_to_the_fen(gateway, members, 
     book = load_workbook(io.BytesIO(sheet.data), read_only=True)
     rows = list(book["按月汇总"].iter_rows(values_only=True))
     assert rows[0][:5] == ("月份", "应交人数", "已交人数", "应交金额（元）", "实交金额（元）")
-    assert rows[-1][0] == "合计" and D(str(rows[-1][3])) == D(BRANCH_MONTH) and D(str(rows[-1][5])) == D("1202.31")
+    assert rows[-1][0] == "合计"
+    assert D(str(rows[-1][3])) == D(BRANCH_MONTH)
+    assert D(str(rows[-1][5])) == D("1202.31")
     branch_rows = list(book["按支部"].iter_rows(values_only=True))
-    assert branch_rows[1][0] == "unit v" and branch_rows[1][2] == month_text(month)
+    assert branch_rows[1][0] == "unit v"
+    assert branch_rows[1][2] == month_text(month)
 
     csv_text = report(gateway, county, tree.id("v"), month, month, format="csv").data.decode("utf-8-sig")
     assert csv_text.splitlines()[1].endswith(f"{month_text(month)},30,3,{BRANCH_MONTH},129.70,1202.31,3")
@@ -199,7 +203,8 @@ def test_a_base_is_recorded_with_what_it_came_from_and_an_event(client, members,
     assert (event.data["amount"], event.data["base"], event.data["category"]) == ("82.92", "5527.75", "employed")
 
     shown = client.get(f"{API}/people/{person['id']}/dues", headers=county).json
-    assert [b["amount"] for b in shown["bases"]] == ["82.92"] and shown["arrears"] is None
+    assert [b["amount"] for b in shown["bases"]] == ["82.92"]
+    assert shown["arrears"] is None
 
 
 @pytest.mark.parametrize("body, status, where", [
@@ -264,7 +269,8 @@ def test_bills_skip_who_pays_nothing_yet_and_name_who_has_no_base(client, tree, 
 def test_bills_are_not_made_for_a_month_ahead_or_outside_the_scope(client, members, tree, county):
     resp = client.post(f"{API}/dues/bills", json={"unit_id": tree.id("v"), "month": month_text(
         dates.add_months(this_month(), 1))}, headers=county)
-    assert resp.status_code == 422 and "month" in resp.json["errors"]["json"]
+    assert resp.status_code == 422
+    assert "month" in resp.json["errors"]["json"]
     other = auth(members, "organizer", scope=tree.id("z"))
     assert client.post(f"{API}/dues/bills", json={"unit_id": tree.id("v"), "month": month_text(months_ago(1))},
                        headers=other).status_code == 404
@@ -293,7 +299,8 @@ def test_payments_of_a_month_a_quarter_in_advance_and_arrears(client, members, t
     late = pay(client, county, pid, months_ago(2), amount="50.00")
     assert late["kind"] == "arrears"
     bills = {b["month"]: b for b in client.get(f"{API}/people/{pid}/dues", headers=county).json["bills"]}
-    assert bills[month_text(months_ago(2))]["late"] is True and bills[month_text(now)]["late"] is False
+    assert bills[month_text(months_ago(2))]["late"] is True
+    assert bills[month_text(now)]["late"] is False
     assert bills[month_text(dates.add_months(now, 3))]["paid"] == "50.00"    # billed when paid in advance
     types = [e.type for e in pending_events(members)]
     assert types.count("members.dues.paid") == 3
@@ -324,7 +331,8 @@ def test_payments_that_break_the_rules_are_refused_and_change_nothing(client, tr
     no_base = full_member(client, county, tree.id("v"), "无基数")
     assert pay(client, county, no_base["id"], now, amount="1.00", status=409)["code"] == "DUES.BASE"
     shown = client.get(f"{API}/people/{pid}/dues", headers=county).json
-    assert len(shown["payments"]) == 1 and len(shown["bills"]) == 1
+    assert len(shown["payments"]) == 1
+    assert len(shown["bills"]) == 1
 
 
 def test_a_probationary_member_pays_from_the_month_of_admission(client, tree, county):
@@ -362,7 +370,8 @@ def test_six_months_unpaid_raise_the_alert_and_the_ground_never_a_removal(client
 
     actions = client.get(f"{API}/people/{late['id']}/management", headers=county).json["items"]
     [ground] = [a for a in actions if a["kind"] == "dues_arrears"]
-    assert ground["payload"]["ground"] == "MEMBERS.UNQUALIFIED" and ground["payload"]["months"] == 6
+    assert ground["payload"]["ground"] == "MEMBERS.UNQUALIFIED"
+    assert ground["payload"]["months"] == 6
     person = client.get(f"{API}/people/{late['id']}", headers=county).json
     assert (person["status"], person["stage"]) == ("active", "full")             # no removal by itself
     [event] = [e for e in pending_events(members) if e.type == "members.dues.overdue"]
@@ -377,7 +386,8 @@ def test_six_months_unpaid_raise_the_alert_and_the_ground_never_a_removal(client
     assert paid["kind"] == "arrears"
     assert client.get(url, headers=county).json["items"] == []
     shown = client.get(f"{API}/people/{late['id']}/dues", headers=county).json
-    assert shown["arrears"] is None and all(b["late"] for b in shown["bills"])
+    assert shown["arrears"] is None
+    assert all(b["late"] for b in shown["bills"])
 
     other = auth(members, "organizer", scope=tree.id("z"))
     assert client.get(url, query_string={"under": tree.id("v")}, headers=other).status_code == 404
@@ -416,7 +426,8 @@ def test_payments_imported_from_the_bank_file(client, members, tree, county):
 
     dry = client.post(url, data=as_csv(good), content_type="text/csv", headers=county,
                       query_string={"dry_run": "true"})
-    assert dry.status_code == 200 and dry.json["error_count"] == 0
+    assert dry.status_code == 200
+    assert dry.json["error_count"] == 0
     done = client.post(url, data=as_csv(good), content_type="text/csv", headers=county)
     assert done.status_code == 201, done.json
     assert (done.json["created"], done.json["existing"], done.json["amount"]) == (2, 0, "90.00")
@@ -429,11 +440,13 @@ def test_payments_imported_from_the_bank_file(client, members, tree, county):
     short = [header, [id_number("1970-01-01", 12), "", today, month_text(dates.add_months(this_month(), 1)), "",
                       "74.99", "", "T-9"]]
     resp = client.post(url, data=as_csv(short), content_type="text/csv", headers=county)
-    assert resp.status_code == 422 and "DUES.MONTHLY" in resp.json["report"]["errors"][0]["message"]
+    assert resp.status_code == 422
+    assert "DUES.MONTHLY" in resp.json["report"]["errors"][0]["message"]
 
     outsider = auth(members, "organizer", scope=tree.id("z"))
     resp = client.post(url, data=as_csv(good), content_type="text/csv", headers=outsider)
-    assert resp.status_code == 422 and {e["field"] for e in resp.json["report"]["errors"]} == {"id_number"}
+    assert resp.status_code == 422
+    assert {e["field"] for e in resp.json["report"]["errors"]} == {"id_number"}
 
 
 # ----------------------------------------------------------------------------- scope
@@ -479,4 +492,5 @@ def test_bills_payments_and_the_report_on_postgresql(make_app, pg_url):
     for n in (6, 5, 4, 3, 2):
         generate(client, county, tree.id("v"), months_ago(n))
     grounds = client.get(f"{API}/dues/arrears", query_string={"level": "ground"}, headers=county).json["items"]
-    assert len(grounds) == 29 and all(g["ground_recorded"] for g in grounds)   # all but 甲12 (paid ahead)
+    assert len(grounds) == 29
+    assert all(g["ground_recorded"] for g in grounds)  # all but 甲12 (paid ahead)

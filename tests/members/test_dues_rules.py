@@ -40,7 +40,8 @@ def amount(category, base=None, farmer=None, cfg=DEFAULTS):
 def test_rate_brackets(category, base, rate, dues):
     result = amount(category, base)
     assert (result.amount, result.rate, result.base) == (D(dues), D(rate), D(base))
-    assert isinstance(result.amount, Decimal) and result.amount.as_tuple().exponent == -2
+    assert isinstance(result.amount, Decimal)
+    assert result.amount.as_tuple().exponent == -2
 
 
 @pytest.mark.parametrize("category, farmer, dues", [
@@ -49,13 +50,16 @@ def test_rate_brackets(category, base, rate, dues):
 ])
 def test_flat_amounts(category, farmer, dues):
     result = amount(category, farmer=farmer)
-    assert result.amount == D(dues) and result.rate is None and result.base is None
+    assert result.amount == D(dues)
+    assert result.rate is None
+    assert result.base is None
 
 
 @pytest.mark.parametrize("farmer", ["0.19", "1.01", "5"])
 def test_a_farmer_pays_within_the_range(farmer):
     violation = rules.dues_rate("farmer", None, D(farmer), DEFAULTS)
-    assert isinstance(violation, Violation) and violation.code == "DUES.RATE"
+    assert isinstance(violation, Violation)
+    assert violation.code == "DUES.RATE"
     assert violation.facts == {"amount": str(D(farmer)), "least": "0.20", "most": "1.00"}
 
 
@@ -75,14 +79,16 @@ def test_brackets_and_rates_come_from_configuration_and_stay_decimal():
 def test_the_base_is_the_income_less_tax_insurance_and_housing_fund():
     base, violation = rules.dues_base([D("6500.00"), D("800.50")],
                                       [D("310.25"), D("520.00"), D("130.00"), D("32.50"), D("780.00")])
-    assert violation is None and base == D("5527.75")
+    assert violation is None
+    assert base == D("5527.75")
     base, violation = rules.dues_base([D("3000.00")], [])
     assert (base, violation) == (D("3000.00"), None)
 
 
 def test_a_base_below_zero_or_without_income_is_refused():
     _, violation = rules.dues_base([D("1000")], [D("1000.01")])
-    assert violation.code == "DUES.BASE" and violation.facts == {"income": "1000.00", "deductions": "1000.01"}
+    assert violation.code == "DUES.BASE"
+    assert violation.facts == {"income": "1000.00", "deductions": "1000.01"}
     _, violation = rules.dues_base([], [])
     assert violation.code == "DUES.BASE"
 

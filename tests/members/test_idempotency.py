@@ -36,11 +36,13 @@ def stored_records(app) -> list:
 
 def test_a_viewer_with_the_same_subject_and_key_is_refused_not_replayed(client, members, tree, county):
     first = client.post(PEOPLE, json=body(tree), headers={**county, "Idempotency-Key": "k-pii"})
-    assert first.status_code == 201 and first.json["id_number"] == NUMBER
+    assert first.status_code == 201
+    assert first.json["id_number"] == NUMBER
     viewer = {**auth(members, "viewer", scope=tree.id("a")), "Idempotency-Key": "k-pii"}
     again = client.post(PEOPLE, json=body(tree), headers=viewer)
     assert again.status_code == 403, again.json
-    assert NUMBER not in again.get_data(as_text=True) and PHONE not in again.get_data(as_text=True)
+    assert NUMBER not in again.get_data(as_text=True)
+    assert PHONE not in again.get_data(as_text=True)
 
 
 def test_another_countys_token_with_the_same_subject_and_key_is_refused(client, members, tree, county):
@@ -56,9 +58,12 @@ def test_the_stored_answer_holds_no_clear_id_number_or_phone_and_still_replays(c
     headers = {**county, "Idempotency-Key": "k-stored"}
     first = client.post(PEOPLE, json=body(tree), headers=headers)
     [record] = stored_records(members)
-    assert NUMBER not in record.body and PHONE not in record.body and "重放者" not in record.body
+    assert NUMBER not in record.body
+    assert PHONE not in record.body
+    assert "重放者" not in record.body
     again = client.post(PEOPLE, json=body(tree), headers=headers)
-    assert again.headers["Idempotent-Replayed"] == "true" and again.json == first.json
+    assert again.headers["Idempotent-Replayed"] == "true"
+    assert again.json == first.json
 
 
 def test_an_expired_key_is_not_replayed_and_the_daily_job_purges_it(client, members, tree, county):
@@ -69,7 +74,8 @@ def test_an_expired_key_is_not_replayed_and_the_daily_job_purges_it(client, memb
     with kit.db.transaction() as session:
         session.execute(update(kit.models.IdempotencyRecord).values(created_at=utcnow() - timedelta(hours=25)))
     fresh = client.post(PEOPLE, json=plain, headers=headers)
-    assert fresh.status_code == 201 and "Idempotent-Replayed" not in fresh.headers
+    assert fresh.status_code == 201
+    assert "Idempotent-Replayed" not in fresh.headers
     assert people(members) == 2
     with kit.db.transaction() as session:
         session.execute(update(kit.models.IdempotencyRecord).values(created_at=utcnow() - timedelta(hours=25)))
@@ -79,7 +85,8 @@ def test_an_expired_key_is_not_replayed_and_the_daily_job_purges_it(client, memb
 
 def test_a_key_that_is_not_printable_ascii_is_422(client, tree, county):
     resp = client.post(PEOPLE, json=body(tree), headers={**county, "Idempotency-Key": "键 with space"})
-    assert resp.status_code == 422 and "Idempotency-Key" in resp.json["errors"]["headers"]
+    assert resp.status_code == 422
+    assert "Idempotency-Key" in resp.json["errors"]["headers"]
 
 
 @pytest.mark.infra

@@ -58,7 +58,8 @@ def test_a_csv_import_registers_everyone_and_publishes_their_creation(client, co
     assert (resp.json["total"], resp.json["created"], resp.json["existing"]) == (4, 4, 0)
     listed = client.get("/api/members/v1/people", headers=county).json["items"]
     assert sorted(p["name"] for p in listed) == ["导入0", "导入1", "导入2", "导入3"]
-    assert {p["stage"] for p in listed} == {"full"} and {p["gender"] for p in listed} == {"male"}
+    assert {p["stage"] for p in listed} == {"full"}
+    assert {p["gender"] for p in listed} == {"male"}
     assert listed[0]["id_number"] in {r["id_number"] for r in data}        # an organizer sees it
     created = [e for e in pending_events(members) if e.type == "members.person.created"]
     assert sorted(e.data["id"] for e in created) == sorted(p["id"] for p in listed)
@@ -73,8 +74,10 @@ def test_re_importing_the_same_file_changes_nothing(client, county, tree, member
     assert post(client, county, body, "application/x-ndjson").json["created"] == 4
     events = len(pending_events(members))
     again = post(client, county, body, "application/x-ndjson")
-    assert again.status_code == 201 and (again.json["created"], again.json["existing"]) == (0, 4)
-    assert people_count(members) == 4 and len(pending_events(members)) == events
+    assert again.status_code == 201
+    assert (again.json["created"], again.json["existing"]) == (0, 4)
+    assert people_count(members) == 4
+    assert len(pending_events(members)) == events
 
 
 def test_any_bad_row_fails_the_import_with_line_and_field_and_writes_nothing(client, county, tree, members):
@@ -88,12 +91,14 @@ def test_any_bad_row_fails_the_import_with_line_and_field_and_writes_nothing(cli
     resp = post(client, county, as_csv(data), "text/csv")
     assert resp.status_code == 422
     report = resp.json["report"]
-    assert report["total"] == 6 and report["valid"] == 1
+    assert report["total"] == 6
+    assert report["valid"] == 1
     found = {(e["line"], e["field"]) for e in report["errors"]}
     assert found == {(3, "id_number"), (4, "unit_id"), (5, "applied_on"), (6, "full_member_since"), (7, "stage")}
     assert any("MEMBERS.MIN_AGE" in e["message"] for e in report["errors"])
     assert data[1]["id_number"] not in resp.get_data(as_text=True)
-    assert people_count(members) == 0 and pending_events(members) == []
+    assert people_count(members) == 0
+    assert pending_events(members) == []
 
 
 def test_the_same_person_twice_in_a_file_is_an_error(client, county, tree, members):
@@ -150,7 +155,8 @@ def test_a_file_with_some_people_already_registered_adds_only_the_others(client,
     assert (both.json["created"], both.json["existing"]) == (2, 2)
     assert people_count(members) == 4
     created = [e for e in pending_events(members) if e.type == "members.person.created"]
-    assert len(created) == 4 and len({e.data["id"] for e in created}) == 4
+    assert len(created) == 4
+    assert len({e.data["id"] for e in created}) == 4
 
 
 @pytest.fixture
@@ -177,19 +183,24 @@ def test_a_file_in_many_blocks_keeps_its_lines_finds_repeats_across_blocks_and_w
     assert resp.status_code == 422
     assert [(e["line"], e["field"], e["value"], e["message_en"]) for e in resp.json["report"]["errors"]] == [
         (19, "applied_on", "2000-13-01", "a date as YYYY-MM-DD"), (27, "id_number", None, "the same ID number as line 4")]
-    assert people_count(members) == 0 and pending_events(members) == []
+    assert people_count(members) == 0
+    assert pending_events(members) == []
     data[25]["id_number"], data[17]["applied_on"] = id_number("1980-02-02", serial=99), "2000-01-01"
     ok = post(client, county, as_csv(data), "text/csv")
-    assert ok.status_code == 201 and ok.json["created"] == 30
+    assert ok.status_code == 201
+    assert ok.json["created"] == 30
     assert len([e for e in pending_events(members) if e.type == "members.person.created"]) == 30
 
 
 def test_a_file_that_is_not_utf8_half_way_writes_nothing(client, county, tree, members, small_blocks):
     body = as_csv(rows(tree, 20)) + "13,名字".encode("gb18030") + b"\n"
     resp = post(client, county, body, "text/csv")
-    assert resp.status_code == 422 and resp.json["type"].endswith("import-encoding")
-    assert "charset=gbk" in resp.json["detail_zh"] and "?encoding=gb18030" in resp.json["detail_en"]
-    assert people_count(members) == 0 and pending_events(members) == []
+    assert resp.status_code == 422
+    assert resp.json["type"].endswith("import-encoding")
+    assert "charset=gbk" in resp.json["detail_zh"]
+    assert "?encoding=gb18030" in resp.json["detail_en"]
+    assert people_count(members) == 0
+    assert pending_events(members) == []
 
 
 def test_a_file_longer_than_the_limit_is_refused_whole(make_app, small_blocks):
@@ -201,7 +212,9 @@ def test_a_file_longer_than_the_limit_is_refused_whole(make_app, small_blocks):
         tree.add(key, parent, kind, domain)
     client, county = members.test_client(), auth(members, "organizer", scope=tree.id("a"))
     resp = post(client, county, as_csv(rows(tree, 30)), "text/csv")
-    assert resp.status_code == 422 and resp.json["type"].endswith("import-too-large")
+    assert resp.status_code == 422
+    assert resp.json["type"].endswith("import-too-large")
     assert "more than 12 rows" in resp.json["detail"]
-    assert people_count(members) == 0 and pending_events(members) == []
+    assert people_count(members) == 0
+    assert pending_events(members) == []
     assert post(client, county, as_csv(rows(tree, 12)), "text/csv").json["created"] == 12

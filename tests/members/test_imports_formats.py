@@ -102,8 +102,10 @@ def test_the_same_people_as_gbk_gb18030_utf8_bom_and_xlsx_import_identically(mak
         results[name] = stored(members)
     first = results["xlsx"]
     assert all(found == first for found in results.values())
-    assert len(first) == 1000 and first[0][0] in {row["姓名"] for row in data}
-    assert any(p[0] == "郑伟" for p in first) and {p[2] for p in first} >= {"汉族", "维吾尔族"}
+    assert len(first) == 1000
+    assert first[0][0] in {row["姓名"] for row in data}
+    assert any(p[0] == "郑伟" for p in first)
+    assert {p[2] for p in first} >= {"汉族", "维吾尔族"}
 
 
 @pytest.mark.parametrize("body", [
@@ -113,9 +115,12 @@ def test_the_same_people_as_gbk_gb18030_utf8_bom_and_xlsx_import_identically(mak
 def test_an_undeclared_gbk_file_is_refused_in_both_languages_and_nothing_stored(make_app, body):
     members, tree, county = fresh(make_app)
     resp = members.test_client().post(IMPORTS, data=body, headers={**county, "Content-Type": "text/csv"})
-    assert resp.status_code == 422 and resp.json["type"].endswith("import-encoding")
-    assert "charset=gbk" in resp.json["detail_zh"] and "encoding=gb18030" in resp.json["detail_zh"]
-    assert "charset=gbk" in resp.json["detail_en"] and "UTF-8" in resp.json["detail_en"]
+    assert resp.status_code == 422
+    assert resp.json["type"].endswith("import-encoding")
+    assert "charset=gbk" in resp.json["detail_zh"]
+    assert "encoding=gb18030" in resp.json["detail_zh"]
+    assert "charset=gbk" in resp.json["detail_en"]
+    assert "UTF-8" in resp.json["detail_en"]
     assert resp.json["detail"] == f"{resp.json['detail_zh']} / {resp.json['detail_en']}"
     assert stored(members) == []
 
@@ -127,7 +132,8 @@ def test_unknown_columns_are_reported_and_nothing_written(make_app):
     assert resp.status_code == 422
     errors = resp.json["report"]["errors"]
     assert [(e["line"], e["column"]) for e in errors] == [(1, "民族成分")]
-    assert errors[0]["message_zh"].startswith("未知的列“民族成分”") and errors[0]["message_en"].startswith("unknown column")
+    assert errors[0]["message_zh"].startswith("未知的列“民族成分”")
+    assert errors[0]["message_en"].startswith("unknown column")
     assert stored(members) == []
 
 
@@ -136,7 +142,9 @@ def test_an_undeclared_encoding_is_read_when_given_as_a_query_and_an_unknown_one
     client = members.test_client()
     resp = client.post(IMPORTS, data=as_csv(people(2), "gbk"), query_string={"encoding": "big5"},
                        headers={**county, "Content-Type": "text/csv"})
-    assert resp.status_code == 422 and "big5" in resp.json["detail_zh"]
+    assert resp.status_code == 422
+    assert "big5" in resp.json["detail_zh"]
     resp = client.post(IMPORTS, data=as_csv(people(2), "gbk"), query_string={"encoding": "GBK"},
                        headers={**county, "Content-Type": "text/csv"})
-    assert resp.status_code == 201 and resp.json["created"] == 2
+    assert resp.status_code == 201
+    assert resp.json["created"] == 2

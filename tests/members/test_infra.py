@@ -82,7 +82,8 @@ def test_the_whole_procedure_on_postgresql_with_events_through_rabbitmq(suite):
     person = client.get(f"/api/members/v1/people/{walk.person['id']}", headers=county).json
     assert (person["stage"], person["full_member_since"], person["reached_step"]) == ("full", "2025-08-05", 25)
     published = len(pending_events(members))
-    assert mkit.relay.drain() == published and pending_events(members) == []
+    assert mkit.relay.drain() == published
+    assert pending_events(members) == []
 
     org_client = org.test_client()
 
@@ -110,29 +111,36 @@ def test_the_import_copies_rows_and_events_on_postgresql(make_app, pg_url, proce
     bad = [dict(r) for r in data]
     bad[40]["unit_id"] = tree.id("bz")
     failed = client.post("/api/members/v1/imports", data=as_csv(bad), headers={**county, "Content-Type": "text/csv"})
-    assert failed.status_code == 422 and failed.json["report"]["errors"][0]["line"] == 42
+    assert failed.status_code == 422
+    assert failed.json["report"]["errors"][0]["line"] == 42
     kit = members.extensions["zhibu"]
     with kit.db.Session() as s:
         assert s.scalar(select(func.count()).select_from(Person)) == 0
         assert s.scalar(select(func.count()).select_from(kit.models.OutboxEvent)) == 0
     first = client.post("/api/members/v1/imports", data=as_csv(data[:30]), headers={**county, "Content-Type": "text/csv"})
-    assert first.status_code == 201 and first.json["created"] == 30
+    assert first.status_code == 201
+    assert first.json["created"] == 30
     # the whole file: the 30 already registered are left alone, their events and clocks are not written twice
     ok = client.post("/api/members/v1/imports", data=as_csv(data), headers={**county, "Content-Type": "text/csv"})
-    assert ok.status_code == 201 and (ok.json["created"], ok.json["existing"]) == (20, 30)
+    assert ok.status_code == 201
+    assert (ok.json["created"], ok.json["existing"]) == (20, 30)
     again = client.post("/api/members/v1/imports", data=as_csv(data), headers={**county, "Content-Type": "text/csv"})
     assert (again.json["created"], again.json["existing"]) == (0, 50)
     with kit.db.Session() as s:
         people = s.scalars(select(Person)).all()
-        assert len(people) == 50 and len({p.id for p in people}) == 50
+        assert len(people) == 50
+        assert len({p.id for p in people}) == 50
         assert s.scalar(select(func.count()).select_from(Deadline)) == 1  # the one probation running
         named = {p.name: p for p in people}
-        assert "王\\五\t(临时)" in named and named["王\\五\t(临时)"].org_path == tree.path("v")
+        assert "王\\五\t(临时)" in named
+        assert named["王\\五\t(临时)"].org_path == tree.path("v")
     created = [e for e in pending_events(members) if e.type == "members.person.created"]
     assert sorted(e.data["id"] for e in created) == sorted(p.id for p in people)
-    assert len({e.id for e in created}) == 50 and {e.org_path for e in created} == {tree.path("v")}
+    assert len({e.id for e in created}) == 50
+    assert {e.org_path for e in created} == {tree.path("v")}
     listed = client.get(f"/api/members/v1/people?under={tree.id('v')}&limit=20", headers=county).json
-    assert len(listed["items"]) == 20 and listed["next_cursor"]
+    assert len(listed["items"]) == 20
+    assert listed["next_cursor"]
     assert listed["items"][0]["id_number"] in {r["id_number"] for r in data}
     nxt = client.get(f"/api/members/v1/people?under={tree.id('v')}&limit=20&cursor={listed['next_cursor']}",
                      headers=county).json
@@ -147,7 +155,8 @@ def test_the_subtree_list_is_an_index_range_scan_on_postgresql(make_app, pg_url)
         plan = "\n".join(r[0] for r in conn.execute(text(
             "EXPLAIN SELECT * FROM people WHERE org_path >= '/p/c/a/' AND org_path < '/p/c/a0' "
             "AND (org_path, id) > ('/p/c/a/t/', '0') ORDER BY org_path, id LIMIT 51")))
-    assert "ix_people_org_path_id" in plan and "Sort" not in plan, plan
+    assert "ix_people_org_path_id" in plan, plan
+    assert "Sort" not in plan, plan
 
 
 def test_alerts_reports_points_and_transfers_on_postgresql(make_app, pg_url):
@@ -171,7 +180,8 @@ def test_alerts_reports_points_and_transfers_on_postgresql(make_app, pg_url):
     ranking = client.get(f"/api/members/v1/points/ranking?unit_id={tree.id('v')}&year=2026", headers=county).json
     assert [(r["name"], r["rank"]) for r in ranking["items"]] == [("甲", 1), ("乙", 2)]
     stages = client.get(f"/api/members/v1/reports/stages?under={tree.id('a')}", headers=county).json
-    assert stages["counts"]["applicant"] == 3 and stages["counts"]["full"] == 2
+    assert stages["counts"]["applicant"] == 3
+    assert stages["counts"]["full"] == 2
     assert {c["name"]: c["total"] for c in stages["children"]} == {"unit t": 5, "unit g": 0}
     villages = client.get("/api/members/v1/reports/no-development?as_of=2026-11-28", headers=admin).json
     assert {v["unit_id"] for v in villages["flagged"]} == {tree.id("v"), tree.id("bz")}

@@ -21,7 +21,8 @@ def test_out_of_contact_suspension_and_removal(client, county, tree, members):
     m = full_member(client, county, tree.id("v"), "失联")
     act(client, county, m, kind="out_of_contact", date="2024-01-31")
     early = act(client, county, m, 409, kind="suspension", date="2024-07-30")
-    assert early["code"] == "MEMBERS.OUT_OF_CONTACT" and "2024-07-31" in early["detail"]
+    assert early["code"] == "MEMBERS.OUT_OF_CONTACT"
+    assert "2024-07-31" in early["detail"]
     alerts = client.get("/api/members/v1/alerts?as_of=2024-07-20", headers=county).json["items"]
     assert [(a["kind"], a["due_on"]) for a in alerts] == [("suspension", "2024-07-31")]
     suspended = act(client, county, m, kind="suspension", date="2024-07-31")
@@ -32,7 +33,8 @@ def test_out_of_contact_suspension_and_removal(client, county, tree, members):
                        headers=county)
     assert step.status_code == 409
     too_soon = act(client, county, m, 409, kind="removal", date="2026-07-30", ground="out_of_contact")
-    assert too_soon["code"] == "MEMBERS.OUT_OF_CONTACT" and "2026-07-31" in too_soon["detail"]
+    assert too_soon["code"] == "MEMBERS.OUT_OF_CONTACT"
+    assert "2026-07-31" in too_soon["detail"]
     removed = act(client, county, m, kind="removal", date="2026-07-31", ground="out_of_contact")
     assert removed["person"]["status"] == "left"
     left = [e for e in pending_events(members) if e.type == "members.member.left"][-1]
@@ -60,7 +62,8 @@ def test_only_members_are_suspended(client, county, tree):
 def test_unqualified_correction_persuasion_and_removal(client, county, tree, members):
     m = full_member(client, county, tree.id("v"), "不合格")
     long = act(client, county, m, 409, kind="correction", date="2025-01-31", until="2026-02-01", reason="不参加组织生活")
-    assert long["code"] == "MEMBERS.UNQUALIFIED" and "2026-01-31" in long["detail"]
+    assert long["code"] == "MEMBERS.UNQUALIFIED"
+    assert "2026-01-31" in long["detail"]
     act(client, county, m, kind="correction", date="2025-01-31", until="2025-07-31", reason="不参加组织生活")
     early = act(client, county, m, 409, kind="removal", date="2025-07-31", ground="correction_failed")
     assert early["code"] == "MEMBERS.UNQUALIFIED"
@@ -92,7 +95,8 @@ def test_an_introducer_under_party_probation_until_rights_are_restored(walk, cli
     act(client, county, walk.introducer, kind="party_probation", date="2024-01-10", months=12)
     body = walk.until("introducers")
     refused = client.post(walk.url, json=body, headers=county)
-    assert refused.status_code == 409 and refused.json["code"] == "MEMBERS.INTRODUCERS"
+    assert refused.status_code == 409
+    assert refused.json["code"] == "MEMBERS.INTRODUCERS"
     assert "留党察看" in refused.json["detail"]
     act(client, county, walk.introducer, kind="rights_restored", date="2024-05-01")
     assert client.post(walk.url, json=body, headers=county).status_code == 201

@@ -40,15 +40,18 @@ def test_a_person_with_all_fields(client, county, tree, members):
                       occupation="村医", classification="in_work", stage="full", applied_on="2014-01-10",
                       activist_since="2014-05-01", target_since="2015-06-01", probationary_since="2015-07-01",
                       full_member_since="2016-07-01")
-    assert person["id_number"] == number and person["phone"] == "13800138000"     # an organizer may see PII
+    assert person["id_number"] == number
+    assert person["phone"] == "13800138000"  # an organizer may see PII
     assert person["pii_masked"] is False
-    assert person["stage"] == "full" and person["reached_step"] == 25
+    assert person["stage"] == "full"
+    assert person["reached_step"] == 25
     assert person["party_standing"] == {"since": "2016-07-01", "years": age_on(date(2016, 7, 1), today())}
     assert person["probation_ends_on"] == "2016-07-01"
     assert (person["ethnicity"], person["education"], person["occupation"], person["classification"]) == (
         "汉族", "本科", "村医", "in_work")
     created = [e for e in pending_events(members) if e.type == "members.person.created"][-1]
-    assert created.data["id"] == person["id"] and created.data["full_member_since"] == "2016-07-01"
+    assert created.data["id"] == person["id"]
+    assert created.data["full_member_since"] == "2016-07-01"
     assert set(created.data) == {"id", "unit_id", "name", "stage", "status", "full_member_since",
                                  "probationary_since", "classification", "person_version"}
 
@@ -57,7 +60,8 @@ def test_the_birth_date_and_gender_come_from_the_id_number(client, county, tree)
     number = id_number("1988-12-01", serial=3, male=True)
     resp = client.post(PEOPLE, headers=county, json={"unit_id": tree.id("v"), "name": "王", "gender": "male",
                                                      "id_number": number})
-    assert resp.status_code == 201 and resp.json["birth_date"] == "1988-12-01"
+    assert resp.status_code == 201
+    assert resp.json["birth_date"] == "1988-12-01"
     wrong = client.post(PEOPLE, headers=county, json={"unit_id": tree.id("v"), "name": "王", "gender": "female",
                                                       "birth_date": "1988-12-02",
                                                       "id_number": id_number("1988-12-01", serial=4)})
@@ -79,20 +83,24 @@ def test_pii_is_masked_for_a_role_without_rights_everywhere(client, county, secr
     for resp in seen:
         assert resp.status_code == 200
         body = resp.get_data(as_text=True)
-        assert number not in body and phone not in body
+        assert number not in body
+        assert phone not in body
     one = seen[0].json
-    assert one["id_number"] == number[:3] + "*" * 11 + number[-4:] and one["pii_masked"] is True
+    assert one["id_number"] == number[:3] + "*" * 11 + number[-4:]
+    assert one["pii_masked"] is True
     assert one["phone"] == "139****5678"
     # a bad number in a request is refused without echoing it
     bad = number[:-1] + ("0" if number[-1] != "0" else "1")
     resp = client.post(PEOPLE, headers=county, json={"unit_id": tree.id("v"), "name": "错", "gender": "male",
                                                      "id_number": bad})
-    assert resp.status_code == 422 and bad not in resp.get_data(as_text=True)
+    assert resp.status_code == 422
+    assert bad not in resp.get_data(as_text=True)
     # nothing logged, audited, published or stored in clear
     for secret in (number, bad, phone):
         assert secret not in caplog.text
         for record in caplog.records:
-            assert secret not in record.getMessage() and secret not in repr(record.args)
+            assert secret not in record.getMessage()
+            assert secret not in repr(record.args)
         assert secret not in json.dumps([e.as_dict() for e in pending_events(members)], ensure_ascii=False)
         assert secret not in everything_stored(members)
 
@@ -110,7 +118,8 @@ def test_the_id_number_is_unique_by_its_keyed_hash(client, county, admin, tree, 
     register(client, county, tree.id("v"), name="一", birth_date="1985-01-01", id_number=number)
     again = client.post(PEOPLE, headers=admin, json={"unit_id": tree.id("bz"), "name": "二", "gender": "male",
                                                      "id_number": number.lower()})
-    assert again.status_code == 409 and number not in again.get_data(as_text=True)
+    assert again.status_code == 409
+    assert number not in again.get_data(as_text=True)
     assert count_people(members) == 1
 
 
@@ -155,11 +164,14 @@ def test_details_change_with_if_match_and_an_event(client, county, tree, members
     etag = client.get(url, headers=county).headers["ETag"]
     assert client.patch(url, json={"name": "新名"}, headers=county).status_code == 428
     changed = client.patch(url, json={"name": "新名", "phone": "13700001111"}, headers={**county, "If-Match": etag})
-    assert changed.status_code == 200 and changed.json["name"] == "新名" and changed.json["phone"] == "13700001111"
+    assert changed.status_code == 200
+    assert changed.json["name"] == "新名"
+    assert changed.json["phone"] == "13700001111"
     stale = client.patch(url, json={"name": "又改"}, headers={**county, "If-Match": etag})
     assert stale.status_code == 412
     updated = [e for e in pending_events(members) if e.type == "members.person.updated"]
-    assert updated[-1].data["name"] == "新名" and updated[-1].data["person_version"] == 2
+    assert updated[-1].data["name"] == "新名"
+    assert updated[-1].data["person_version"] == 2
 
 
 def test_lists_page_by_cursor_in_a_subtree(client, county, tree):
@@ -174,7 +186,8 @@ def test_lists_page_by_cursor_in_a_subtree(client, county, tree):
         cursor = page["next_cursor"]
     assert len(seen) == len(set(seen)) == 5
     only_v = client.get(f"{PEOPLE}?under={tree.id('v')}", headers=county).json["items"]
-    assert len(only_v) == 2 and {p["org_path"] for p in only_v} == {tree.path("v")}
+    assert len(only_v) == 2
+    assert {p["org_path"] for p in only_v} == {tree.path("v")}
     assert client.get(f"{PEOPLE}?cursor=garbage", headers=county).status_code == 422
 
 
@@ -192,6 +205,7 @@ def test_creating_twice_with_one_idempotency_key_creates_once(client, county, tr
     headers = {**county, "Idempotency-Key": "k-1"}
     first = client.post(PEOPLE, json=body, headers=headers)
     second = client.post(PEOPLE, json=body, headers=headers)
-    assert first.status_code == second.status_code == 201 and first.json["id"] == second.json["id"]
+    assert first.status_code == second.status_code == 201
+    assert first.json["id"] == second.json["id"]
     assert second.headers["Idempotent-Replayed"] == "true"
     assert count_people(members) == 1

@@ -22,7 +22,8 @@ def test_points_follow_the_citys_scheme_and_rank_a_branch(client, county, tree, 
     award(client, county, a, source="attendance", points=40, reference="meeting-1")
     award(client, county, a, source="volunteer_service", points=30)
     over = award(client, county, a, 409, source="commitment", points=1)
-    assert over["code"] == "MEMBERS.POINTS" and "70" in over["detail"]
+    assert over["code"] == "MEMBERS.POINTS"
+    assert "70" in over["detail"]
     twice = award(client, county, a, 409, source="attendance", points=1, reference="meeting-1")
     assert "reference" in twice["detail"]
     award(client, county, b, source="training", points=50)
@@ -32,11 +33,14 @@ def test_points_follow_the_citys_scheme_and_rank_a_branch(client, county, tree, 
     ranking = client.get(f"/api/members/v1/points/ranking?unit_id={tree.id('v')}&year=2026", headers=county).json
     assert [(r["name"], r["total"], r["rank"]) for r in ranking["items"]] == [("甲", 90, 1), ("丙", 60, 2),
                                                                                 ("乙", 60, 2)]
-    assert ranking["scheme"] == "default" and ranking["caps"] == {"base": 20, "tasks": 70, "bonus": 10}
+    assert ranking["scheme"] == "default"
+    assert ranking["caps"] == {"base": 20, "tasks": 70, "bonus": 10}
     mine = client.get(f"/api/members/v1/people/{a['id']}/points?year=2026", headers=county).json
-    assert mine["by_category"] == {"base": 20, "tasks": 70, "bonus": 0} and len(mine["awards"]) == 3
+    assert mine["by_category"] == {"base": 20, "tasks": 70, "bonus": 0}
+    assert len(mine["awards"]) == 3
     awarded = [e for e in pending_events(members) if e.type == "members.points.awarded"]
-    assert len(awarded) == 7 and awarded[0].data["source"] == "base"
+    assert len(awarded) == 7
+    assert awarded[0].data["source"] == "base"
     ledger = client.get(f"/api/members/v1/points?year=2026&person_id={b['id']}", headers=county).json["items"]
     assert sorted(x["source"] for x in ledger) == ["bonus", "training"]
 
@@ -54,7 +58,8 @@ def test_a_city_may_configure_its_own_scheme(make_app):
     m = full_member(client, headers, tree.id("v"), "济南")
     award(client, headers, m, source="attendance", points=90)
     refused = award(client, headers, m, 409, source="base", points=5)
-    assert refused["code"] == "MEMBERS.POINTS" and "base" in refused["detail"]
+    assert refused["code"] == "MEMBERS.POINTS"
+    assert "base" in refused["detail"]
 
 
 def attended(members, person_id, unit_id, session_id, hours, on="2026-03-02"):
@@ -85,7 +90,8 @@ def test_class_hours_from_the_training_service_earn_points_once_within_the_cap(c
     assert attended(members, member["id"], tree.id("v"), s2, 8.0)          # 2 more would pass the cap of 70
     assert attended(members, member["id"], tree.id("v"), s3, 4.0)          # the part is full: nothing
     mine = client.get(f"/api/members/v1/people/{member['id']}/points?year=2026", headers=county).json
-    assert mine["by_category"]["tasks"] == 70 and sorted(a["points"] for a in mine["awards"]) == [1.0, 2.0, 67]
+    assert mine["by_category"]["tasks"] == 70
+    assert sorted(a["points"] for a in mine["awards"]) == [1.0, 2.0, 67]
     assert client.get(f"/api/members/v1/people/{applicant['id']}/points?year=2026",
                       headers=county).json["awards"] == []
     awarded = [e for e in pending_events(members) if e.type == "members.points.awarded"]
@@ -107,16 +113,19 @@ def test_the_yearly_review_at_most_a_third_excellent_probationary_not_graded(cli
             "grades": [{"person_id": p["id"], "grade": "excellent" if i < 2 else "qualified"}
                        for i, p in enumerate(full)]}
     too_many = client.post("/api/members/v1/reviews", json=body, headers=county)
-    assert too_many.status_code == 409 and too_many.json["code"] == "LIFE.MEMBER_REVIEW"
+    assert too_many.status_code == 409
+    assert too_many.json["code"] == "LIFE.MEMBER_REVIEW"
     assert "1/3" in too_many.json["detail"]
     graded_probationary = client.post("/api/members/v1/reviews", headers=county, json={
         **body, "grades": body["grades"][1:] + [{"person_id": probationary["id"], "grade": "qualified"}]})
-    assert graded_probationary.status_code == 409 and graded_probationary.json["code"] == "LIFE.MEMBER_REVIEW"
+    assert graded_probationary.status_code == 409
+    assert graded_probationary.json["code"] == "LIFE.MEMBER_REVIEW"
     grades = [{"person_id": p["id"], "grade": g} for p, g in
               zip(full, ["excellent", "qualified", "qualified", "basically_qualified", "unqualified"])]
     ok = client.post("/api/members/v1/reviews", headers=county, json={**body, "grades": grades,
                                                                        "not_graded": [probationary["id"]]})
-    assert ok.status_code == 201 and (ok.json["excellent"], ok.json["not_graded"]) == (1, 1)
+    assert ok.status_code == 201
+    assert (ok.json["excellent"], ok.json["not_graded"]) == (1, 1)
     event = [e for e in pending_events(members) if e.type == "members.review.recorded"][-1]
     assert event.data == {"unit_id": tree.id("v"), "year": 2025, "excellent": 1, "qualified": 2,
                           "basically_qualified": 1, "unqualified": 1}
@@ -143,7 +152,8 @@ def test_stage_counts_per_subtree(client, county, admin, tree):
     children = {c["name"]: (c["counts"]["full"], c["total"]) for c in report["children"]}
     assert children == {"unit t": (1, 3), "unit g": (1, 1)}
     province = client.get("/api/members/v1/reports/stages", headers=admin).json
-    assert province["total"] == 5 and [c["name"] for c in province["children"]] == ["unit p"]
+    assert province["total"] == 5
+    assert [c["name"] for c in province["children"]] == ["unit p"]
     assert client.get(f"/api/members/v1/reports/stages?under={tree.id('z')}", headers=county).status_code == 404
 
 

@@ -13,7 +13,9 @@ def test_a_transfer_is_requested_accepted_and_completed_and_both_sides_see_it(cl
     m = full_member(client, county, tree.id("v"), "转出")
     resp = client.post(TRANSFERS, headers=county, json={"person_id": m["id"], "to_unit_id": tree.id("bz"),
                                                          "requested_on": "2026-03-01", "reason": "外出务工"})
-    assert resp.status_code == 201 and resp.json["status"] == "requested" and resp.json["direction"] == "out"
+    assert resp.status_code == 201
+    assert resp.json["status"] == "requested"
+    assert resp.json["direction"] == "out"
     tid = resp.json["id"]
     seen_in = client.get(TRANSFERS, headers=other).json["items"]
     assert [(t["id"], t["direction"]) for t in seen_in] == [(tid, "in")]
@@ -30,13 +32,16 @@ def test_a_transfer_is_requested_accepted_and_completed_and_both_sides_see_it(cl
     assert early.status_code == 409
     accepted = client.patch(f"{TRANSFERS}/{tid}", json={"status": "accepted", "on": "2026-03-05"},
                             headers={**other, "If-Match": etag})
-    assert accepted.status_code == 200 and accepted.json["accepted_on"] == "2026-03-05"
+    assert accepted.status_code == 200
+    assert accepted.json["accepted_on"] == "2026-03-05"
     done = client.patch(f"{TRANSFERS}/{tid}", json={"status": "completed", "on": "2026-03-10"},
                         headers={**other, "If-Match": accepted.headers["ETag"]})
-    assert done.status_code == 200 and done.json["status"] == "completed"
+    assert done.status_code == 200
+    assert done.json["status"] == "completed"
     assert client.get(f"/api/members/v1/people/{m['id']}", headers=county).status_code == 404
     moved = client.get(f"/api/members/v1/people/{m['id']}", headers=other).json
-    assert moved["unit_id"] == tree.id("bz") and moved["org_path"] == tree.path("bz")
+    assert moved["unit_id"] == tree.id("bz")
+    assert moved["org_path"] == tree.path("bz")
     event = [e for e in pending_events(members) if e.type == "members.member.transferred"][-1]
     assert (event.data["from_unit_id"], event.data["unit_id"], event.data["transferred_on"]) == (
         tree.id("v"), tree.id("bz"), "2026-03-10")
@@ -49,12 +54,14 @@ def test_only_members_transfer_and_one_at_a_time(client, county, tree):
     applicant = register(client, county, tree.id("v"), name="申请人", applied_on="2025-01-01")
     refused = client.post(TRANSFERS, headers=county, json={"person_id": applicant["id"], "to_unit_id": tree.id("b2"),
                                                             "requested_on": "2026-03-01"})
-    assert refused.status_code == 409 and refused.json["code"] == "MEMBERS.TRANSFER"
+    assert refused.status_code == 409
+    assert refused.json["code"] == "MEMBERS.TRANSFER"
     m = full_member(client, county, tree.id("v"), "成员")
     body = {"person_id": m["id"], "to_unit_id": tree.id("b2"), "requested_on": "2026-03-01"}
     assert client.post(TRANSFERS, headers=county, json=body).status_code == 201
     twice = client.post(TRANSFERS, headers=county, json=body)
-    assert twice.status_code == 409 and twice.json["code"] == "MEMBERS.TRANSFER"
+    assert twice.status_code == 409
+    assert twice.json["code"] == "MEMBERS.TRANSFER"
     same = client.post(TRANSFERS, headers=county, json={**body, "to_unit_id": tree.id("v")})
     assert same.status_code == 422
 
@@ -81,7 +88,8 @@ def test_a_dissolved_units_members_move_where_org_says(client, county, members, 
     assert {(e.data["from_unit_id"], e.data["unit_id"]) for e in moves} == {(tree.id("b2"), tree.id("v"))}
     for p in kept:
         now = client.get(f"/api/members/v1/people/{p['id']}", headers=county).json
-        assert now["unit_id"] == tree.id("v") and now["version"] == 2
+        assert now["unit_id"] == tree.id("v")
+        assert now["version"] == 2
     assert client.get(f"/api/members/v1/people/{gone['id']}", headers=county).json["unit_id"] == tree.id("b2")
 
 
