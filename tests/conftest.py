@@ -127,9 +127,10 @@ def infra():
     return True
 
 
-@pytest.fixture
-def pg_url(infra):
-    """A fresh PostgreSQL database per service and test, migrated by the service's Alembic history."""
+@contextlib.contextmanager
+def postgresql_databases():
+    """``make(service)``: a fresh PostgreSQL database, migrated by the service's Alembic history; every one
+    made is dropped when the block ends."""
     import psycopg
 
     created = []
@@ -144,10 +145,19 @@ def pg_url(infra):
             upgrade(service, url)
         return url
 
-    yield make
-    with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
-        for name in created:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    try:
+        yield make
+    finally:
+        with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
+            for name in created:
+                conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture
+def pg_url(infra):
+    """A fresh PostgreSQL database per service and test, migrated by the service's Alembic history."""
+    with postgresql_databases() as make:
+        yield make
 
 
 @contextlib.contextmanager
