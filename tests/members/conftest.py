@@ -21,6 +21,7 @@ import uuid
 from dataclasses import dataclass, field
 
 import pytest
+from sqlalchemy import text
 
 from shared.consumer import apply_event
 from shared.events import make_envelope
@@ -104,6 +105,15 @@ def county(members, tree):
 def secretary(members, tree):
     """The secretary of the village branch V (may not see PII)."""
     return auth(members, "secretary", scope=tree.id("v"))
+
+
+def everything_stored(app) -> str:
+    """Every row of every table, as text: what a database dump would show (SQLite or PostgreSQL)."""
+    with kit_of(app).db.engine.connect() as conn:
+        listed = ("SELECT tablename FROM pg_tables WHERE schemaname = 'public'" if conn.dialect.name == "postgresql"
+                  else "SELECT name FROM sqlite_master WHERE type = 'table'")
+        return "\n".join(str(tuple(row)) for table in conn.scalars(text(listed)).all()
+                         for row in conn.execute(text(f'SELECT * FROM "{table}"')))
 
 
 # ----------------------------------------------------------------------------- ID numbers

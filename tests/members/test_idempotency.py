@@ -1,6 +1,8 @@
 """Issue 11 defect 3: an Idempotency-Key replay is bound to the principal (subject, roles, scope) and the
 request, passes the same role and scope checks as the first request, stores no clear ID number or phone,
 expires, and concurrent duplicates wait for the first and get its answer."""
+import json
+import logging
 from datetime import timedelta
 
 import pytest
@@ -9,9 +11,9 @@ from sqlalchemy import func, select, update
 from services.members.models import Person
 from shared.db import utcnow
 from shared.idempotency import purge_expired
-from shared.testing import at_once, auth
+from shared.testing import at_once, auth, pending_events
 
-from .conftest import Tree, id_number
+from .conftest import TREE, Tree, everything_stored, id_number
 
 PEOPLE = "/api/members/v1/people"
 NUMBER = id_number("1988-05-17", serial=31, male=True)
@@ -105,3 +107,36 @@ def test_eight_identical_requests_at_once_create_one_person_and_all_get_its_answ
         assert len({a.json["id"] for a in answers}) == 1
         assert sum(a.headers.get("Idempotent-Replayed") == "true" for a in answers) == 7
         assert people(members) == round_ + 1
+
+
+@pytest.mark.infra
+def test_on_postgresql_no_clear_id_number_or_phone_is_stored_published_or_logged(make_app, pg_url, caplog):
+    """Issue 11 "Done when": a POST /people with an ID number and a phone, its replay, the replay refused to a
+    viewer and a PATCH of the phone leave neither in clear in any table (the idempotency keys, the audit log
+    and the outbox included), in any event or in any log record."""
+    caplog.set_level(logging.DEBUG)
+    members = make_app("members", database_url=pg_url("members"))
+    tree = Tree(members)
+    for key, parent, kind, domain in TREE:
+        tree.add(key, parent, kind, domain)
+    client, county = members.test_client(), auth(members, "organizer", scope=tree.id("a"))
+    first = client.post(PEOPLE, json=body(tree), headers={**county, "Idempotency-Key": "k-pg-pii"})
+    assert first.status_code == 201
+    replay = client.post(PEOPLE, json=body(tree), headers={**county, "Idempotency-Key": "k-pg-pii"})
+    assert replay.headers["Idempotent-Replayed"] == "true"
+    assert replay.json["id_number"] == NUMBER
+    viewer = {**auth(members, "viewer", scope=tree.id("a")), "Idempotency-Key": "k-pg-pii"}
+    assert client.post(PEOPLE, json=body(tree), headers=viewer).status_code == 403
+    new_phone = "13798765432"
+    patched = client.patch(f"{PEOPLE}/{first.json['id']}", json={"phone": new_phone},
+                           headers={**county, "If-Match": first.headers["ETag"]})
+    assert patched.status_code == 200
+    stored = everything_stored(members)
+    events = json.dumps([e.as_dict() for e in pending_events(members)], ensure_ascii=False)
+    assert "k-pg-pii" in stored  # the scan reads the idempotency record, the audit entries and the outbox
+    assert stored.count(first.json["id"]) >= 3
+    for secret in (NUMBER, PHONE, new_phone):
+        assert secret not in stored
+        assert secret not in events
+        assert secret not in caplog.text
+        assert not [r for r in caplog.records if secret in r.getMessage() or secret in repr(r.__dict__)]

@@ -6,13 +6,13 @@ import json
 import logging
 from datetime import date
 
-from sqlalchemy import func, select, text
+from sqlalchemy import func, select
 
 from services.members.models import Person
 from shared.dates import age_on, today
 from shared.testing import auth, pending_events
 
-from .conftest import id_number, register
+from .conftest import everything_stored, id_number, register
 
 PEOPLE = "/api/members/v1/people"
 
@@ -20,17 +20,6 @@ PEOPLE = "/api/members/v1/people"
 def count_people(app) -> int:
     with app.extensions["zhibu"].db.Session() as s:
         return s.scalar(select(func.count()).select_from(Person))
-
-
-def everything_stored(app) -> str:
-    """Every row of every table, as text: what a database dump would show."""
-    kit = app.extensions["zhibu"]
-    out = []
-    with kit.db.engine.connect() as conn:
-        tables = [r[0] for r in conn.execute(text("SELECT name FROM sqlite_master WHERE type='table'"))]
-        for table in tables:
-            out.extend(str(tuple(row)) for row in conn.execute(text(f'SELECT * FROM "{table}"')))
-    return "\n".join(out)
 
 
 def test_a_person_with_all_fields(client, county, tree, members):
