@@ -32,14 +32,20 @@ def etag(org, unit) -> str:
     return org.client.get(f"{API}/units/{unit['id']}", headers=org.headers).headers["ETag"]
 
 
-def assert_paths_follow_parents(app) -> None:
-    """Every unit's path is its parent's path and its own key: the tree scope is decided by."""
+#: every service that keeps a copy of the org tree (the kit's OrgUnitView), fed by org events
+READERS = ("members", "training", "evaluation", "webhooks")
+
+
+def assert_paths_follow_parents(app, model=Unit) -> None:
+    """Every unit's path is its parent's path and its own key: the tree scope is decided by. ``model`` is
+    org's ``Unit`` or a read-model's ``OrgUnitView`` (whose key is the last segment of its path)."""
     kit = app.extensions["zhibu"]
     with kit.db.Session() as session:
-        units = {u.id: u for u in session.scalars(select(Unit))}
+        units = {u.id: u for u in session.scalars(select(model))}
     for unit in units.values():
-        expected = (units[unit.parent_id].path if unit.parent_id else "/") + unit.key + "/"
-        assert unit.path == expected, (unit.name, unit.path, expected)
+        key = unit.key if model is Unit else unit.path.rstrip("/").rsplit("/", 1)[-1]
+        expected = (units[unit.parent_id].path if unit.parent_id else "/") + key + "/"
+        assert unit.path == expected, (app.name, unit.name, unit.path, expected)
 
 
 def test_of_two_patches_with_one_etag_exactly_one_wins_every_round(pg_org):
@@ -55,8 +61,10 @@ def test_of_two_patches_with_one_etag_exactly_one_wins_every_round(pg_org):
         assert loser.json["current_etag"] == winner.headers["ETag"], round_  # what to read again
 
 
-def test_of_two_moves_with_one_etag_one_wins_and_every_path_follows_its_parent(pg_org, make_app):
-    readers = [make_app(service) for service in ("members", "training", "evaluation")]
+def test_of_two_moves_with_one_etag_one_wins_and_every_path_follows_its_parent(pg_org, make_app, pg_url):
+    """In org and, once its events are delivered, in every read-model (each on PostgreSQL): the moved unit
+    has the winner's parent, path and version, and every path follows its parent."""
+    readers = [make_app(service, database_url=pg_url(service)) for service in READERS]
     county = pg_org.unit("county", pg_org.unit("city", pg_org.unit("province")))
     townships = [pg_org.unit("township", county) for _ in range(3)]
     branch = pg_org.unit("branch", townships[0])
@@ -69,16 +77,17 @@ def test_of_two_moves_with_one_etag_one_wins_and_every_path_follows_its_parent(p
                                 move_to(pg_org, branch["id"], tag, there[1]))
         assert sorted([first.status_code, second.status_code]) == [200, 412], (round_, first.json, second.json)
         winner = first if first.status_code == 200 else second
-        assert pg_org.refresh(branch)["parent_id"] == winner.json["parent_id"]
+        moved = pg_org.refresh(branch)
+        assert moved["parent_id"] == winner.json["parent_id"]
         assert_paths_follow_parents(pg_org.app)
-    deliver([pg_org.app], readers)
-    moved = pg_org.refresh(branch)
-    for app in readers:
-        kit = app.extensions["zhibu"]
-        with kit.db.Session() as session:
-            view = session.get(kit.models.OrgUnitView, branch["id"])
-            assert (view.parent_id, view.path, view.version) == (moved["parent_id"], moved["path"],
-                                                                 moved["version"]), app.name
+        deliver([pg_org.app], readers)
+        for app in readers:
+            kit = app.extensions["zhibu"]
+            with kit.db.Session() as session:
+                view = session.get(kit.models.OrgUnitView, branch["id"])
+                assert (view.parent_id, view.path, view.version) == (moved["parent_id"], moved["path"],
+                                                                     moved["version"]), (round_, app.name)
+            assert_paths_follow_parents(app, kit.models.OrgUnitView)
 
 
 def test_two_units_moved_under_each_other_at_once_never_make_a_cycle(pg_org):
@@ -134,3 +143,74 @@ def test_of_two_meeting_corrections_with_one_etag_one_wins_and_the_year_row_foll
             row = session.get(LifeYear, (branch["id"], 2025))
             mask = row.general_meeting if row else 0
         assert mask == ((1 << (month - 1)) if winner.json["counts"] else 0), (round_, winner.json)
+
+
+def one_winner_every_round(org, url, bodies, *, rounds, method="patch", etag_url=None, headers=None):
+    """``rounds`` times: read the ETag (from ``etag_url``, else ``url``), send the two ``bodies(round)`` with it
+    at once; exactly one is 200 and the other 412, and a read again gives the winner's version."""
+    for round_ in range(rounds):
+        tag = org.client.get(etag_url or url, headers=org.headers).headers["ETag"]
+        sent = [(lambda body: lambda client: getattr(client, method)(
+            url, json=body, headers={**(headers or org.headers), "If-Match": tag}))(body) for body in bodies(round_)]
+        first, second = at_once(org.app, *sent)
+        assert sorted([first.status_code, second.status_code]) == [200, 412], (url, round_, first.json, second.json)
+        winner = first if first.status_code == 200 else second
+        assert org.client.get(etag_url or url, headers=org.headers).headers["ETag"] == winner.headers["ETag"]
+
+
+def test_of_two_changes_to_a_leader_a_liaison_point_or_an_uncovered_entity_one_wins_every_round(pg_org):
+    county = pg_org.unit("county", pg_org.unit("city", pg_org.unit("province")))
+    branch = pg_org.unit("branch", pg_org.unit("township", county), domain="village")
+    leader = pg_org.post("/leaders", {"unit_id": county["id"], "name": "王书记", "title": "县委书记",
+                                      "role": "secretary", "since": "2024-01-01"}).json
+    point = pg_org.post("/liaison-points", {"leader_id": leader["id"], "unit_id": branch["id"],
+                                            "since": "2025-01-01"}).json
+    entity = pg_org.post("/uncovered", {"unit_id": county["id"], "name": "某科技公司",
+                                        "domain": "private_enterprise", "employees": 120}).json
+    one_winner_every_round(pg_org, f"{API}/leaders/{leader['id']}", rounds=10,
+                           bodies=lambda r: ({"title": f"甲{r}"}, {"title": f"乙{r}"}))
+    one_winner_every_round(pg_org, f"{API}/liaison-points/{point['id']}", rounds=10,
+                           bodies=lambda r: ({"note": f"甲{r}"}, {"note": f"乙{r}"}))
+    one_winner_every_round(pg_org, f"{API}/uncovered/{entity['id']}", rounds=10,
+                           bodies=lambda r: ({"employees": 100 + r}, {"name": f"乙{r}"}))
+
+
+def test_of_two_support_records_with_one_etag_one_is_kept_the_first_one_included(pg_org):
+    """The first PUT creates the support record (version 0 before it): two at once still make one winner."""
+    branch = pg_org.unit("branch", pg_org.unit("township", pg_org.unit("county", pg_org.unit(
+        "city", pg_org.unit("province")))), domain="village")
+    one_winner_every_round(pg_org, f"{API}/units/{branch['id']}/support", method="put", rounds=10, bodies=lambda r: (
+        {"has_venue": True, "venue_name": f"甲{r}", "venue_area_m2": 100 + r},
+        {"has_venue": False, "organizers": [{"name": f"乙{r}", "title": "党务工作者", "full_time": True}]}))
+
+
+def test_of_two_dissolutions_with_one_etag_one_wins(pg_org):
+    county = pg_org.unit("county", pg_org.unit("city", pg_org.unit("province")))
+    for round_ in range(5):
+        township = pg_org.unit("township", county)
+        one_winner_every_round(pg_org, f"{API}/units/{township['id']}/dissolve", method="post", rounds=1,
+                               etag_url=f"{API}/units/{township['id']}",
+                               bodies=lambda r: ({"dissolved_on": "2026-12-01", "reason": "合并"},
+                                                 {"dissolved_on": "2026-11-30", "reason": "撤销"}))
+        assert pg_org.refresh(township)["status"] == "dissolved"
+
+
+def test_of_two_committee_changes_with_one_etag_one_wins_every_round(pg_org):
+    county = pg_org.unit("county", pg_org.unit("city", pg_org.unit("province")))
+    branch = pg_org.unit("branch", pg_org.unit("township", county), domain="village")
+    ids = pg_org.members(branch, 8)
+    url = f"{API}/units/{branch['id']}/committee"
+    elected = pg_org.post(f"/units/{branch['id']}/elections", {"elected_on": "2025-01-01", "seats": [
+        {"role": role, "person_id": person} for role, person in zip(("secretary", "organization", "propaganda"), ids)]})
+    assert elected.status_code == 201, elected.json
+    for round_ in range(5):
+        seats = pg_org.client.get(url, headers=pg_org.headers).json["seats"]
+        one_winner_every_round(pg_org, f"{url}/vacancies", method="post", rounds=1, etag_url=url, bodies=lambda r: (
+            {"seat_id": seats[1]["id"], "vacated_on": f"2025-{round_ + 2:02d}-10", "reason": "调离"},
+            {"seat_id": seats[2]["id"], "vacated_on": f"2025-{round_ + 2:02d}-10", "reason": "退休"}))
+        seats = pg_org.client.get(url, headers=pg_org.headers).json["seats"]
+        [vacant] = [seat["id"] for seat in seats if seat["person_id"] is None]
+        free = [person for person in ids if person not in {seat["person_id"] for seat in seats}]
+        one_winner_every_round(pg_org, f"{url}/by-elections", method="post", rounds=1, etag_url=url, bodies=lambda r: (
+            {"seat_id": vacant, "person_id": free[0], "elected_on": f"2025-{round_ + 2:02d}-20"},
+            {"seat_id": vacant, "person_id": free[1], "elected_on": f"2025-{round_ + 2:02d}-20"}))
