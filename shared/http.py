@@ -138,19 +138,20 @@ def etag_of(entity_id: Any, version: int) -> str:
     return f'"{entity_id}.{version}"'
 
 
-def check_if_match(entity_id: Any, version: int) -> None:
-    """Updates must name the version they change: 428 without If-Match, 412 when it is stale."""
+def check_if_match(entity_id: Any, version: int | None) -> None:
+    """Updates must name the version they change: 428 without If-Match, 412 when it is stale, or when the
+    record is gone (``version`` None: deleted by the writer that held its lock first; no ``current_etag``)."""
     given = request.headers.get("If-Match")
     if not given:
         raise Problem(428, "Precondition Required",
                       "send If-Match with the ETag you read, so that no one's change is overwritten",
                       kind="precondition-required")
-    current = etag_of(entity_id, version)
+    current = None if version is None else etag_of(entity_id, version)
     candidates = {t.strip().removeprefix("W/") for t in given.split(",")}
-    if "*" not in candidates and current not in candidates:
+    if current is None or ("*" not in candidates and current not in candidates):
         raise Problem(412, "Precondition Failed",
                       "the record changed since you read it; read it again and re-apply your change",
-                      kind="precondition-failed", current_etag=current)
+                      kind="precondition-failed", **({} if current is None else {"current_etag": current}))
 
 
 def locked(entity):
@@ -169,11 +170,14 @@ def locked(entity):
 def if_match(entity, *, etag_id: Any = None, version_of=None):
     """The one way an update names what it changes: lock ``entity``'s row, then require ``If-Match`` to
     carry its current ETag (428 without, 412 when stale). Of N writers sending the same ETag at once,
-    exactly one passes; the others wait for it here and then get 412. Returns the fresh entity.
+    exactly one passes; the others wait for it here and then get 412 (a deletion's losers too: the row is
+    gone). Returns the fresh entity.
 
     ``etag_id`` and ``version_of(entity)`` give the ETag of an entity whose tag is not its own id and
     version (a unit's support record answers under the unit's id)."""
     entity = locked(entity)
+    if entity is None:  # deleted while this writer waited for the lock: what its ETag named is gone
+        check_if_match(etag_id, None)
     check_if_match(entity.id if etag_id is None else etag_id,
                    entity.version if version_of is None else version_of(entity))
     return entity

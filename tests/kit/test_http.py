@@ -87,6 +87,19 @@ def test_update_with_a_stale_etag_is_412(request_ctx):
     assert exc.value.status == 412
 
 
+def test_an_update_of_a_record_deleted_while_it_waited_for_the_lock_is_412_without_a_current_etag(request_ctx):
+    """if_match found the row gone once it held the lock (another writer deleted it first): 412, never 500;
+    tests/webhooks/test_concurrency.py races two deletions on PostgreSQL."""
+    for sent in (etag_of("u1", 3), "*"):
+        with request_ctx(sent), pytest.raises(Problem) as exc:
+            check_if_match("u1", None)
+        assert exc.value.status == 412
+        assert "current_etag" not in exc.value.extra
+    with request_ctx(), pytest.raises(Problem) as exc:
+        check_if_match("u1", None)
+    assert exc.value.status == 428
+
+
 def test_update_with_the_current_etag_passes(request_ctx):
     with request_ctx(etag_of("u1", 3)):
         check_if_match("u1", 3)
