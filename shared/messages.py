@@ -232,6 +232,9 @@ CATALOG: dict[str, tuple[str, str]] = {
     "import-encoding-utf16": ("文件是 UTF-16 编码（Excel 的“Unicode 文本”）；请另存为“CSV UTF-8（逗号分隔）”或 XLSX",
                               "the file is UTF-16 (Excel's \"Unicode Text\"); save it as \"CSV UTF-8 (Comma "
                               "delimited)\" or as XLSX"),
+    "import-changed-meanwhile": ("导入期间有{n}个单位被他人修改，本次未写入任何记录；请重新提交该文件",
+                                 "{n} units were changed by someone else while the import ran; nothing was "
+                                 "imported: send the file again"),
     "import-xlsx-unreadable": ("无法读取该 XLSX 文件：它不是有效的 Excel 工作簿",
                                "the XLSX file cannot be read: it is not a valid Excel workbook"),
     "import-xlsx-no-sheet": ("工作簿中没有工作表“{sheet}”；现有的工作表：{sheets}",

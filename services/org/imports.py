@@ -236,17 +236,24 @@ def _insert(session, creates: list[dict], existing: dict) -> list[dict]:
 
 
 def _update(session, updates: list[tuple]) -> None:
-    """Changed units: one executemany UPDATE by id, one org.unit.updated each."""
+    """Changed units: one executemany UPDATE by id and the version read (a unit changed since, by a PATCH that
+    does not wait for the tree lock, is not overwritten: 409, nothing imported), one org.unit.updated each."""
     if not updates:
         return
     rows = [{**row._asdict(), **change, "version": row.version + 1} for row, change in updates]
-    statement = (sql_update(Unit.__table__).where(Unit.__table__.c.id == bindparam("b_id"))
+    table = Unit.__table__
+    statement = (sql_update(table).where(table.c.id == bindparam("b_id"), table.c.version == bindparam("b_read"))
                  .values({name: bindparam(f"b_{name}") for name in (*SIMPLE_FIELDS, "version", "updated_at")}))
     now = utcnow()
+    changed_meanwhile = 0
     for i in range(0, len(rows), CHUNK):
-        session.execute(statement, [{"b_id": r["id"], "b_updated_at": now,
-                                     **{f"b_{name}": r[name] for name in (*SIMPLE_FIELDS, "version")}}
-                                    for r in rows[i:i + CHUNK]])
+        chunk = rows[i:i + CHUNK]
+        written = session.execute(statement, [{"b_id": r["id"], "b_read": r["version"] - 1, "b_updated_at": now,
+                                               **{f"b_{name}": r[name] for name in (*SIMPLE_FIELDS, "version")}}
+                                              for r in chunk]).rowcount
+        changed_meanwhile += len(chunk) - written
+    if changed_meanwhile:
+        raise Problem(409, "Conflict", msg("import-changed-meanwhile", n=changed_meanwhile), kind="conflict")
     _emit_many(rows, "org.unit.updated")
 
 

@@ -214,3 +214,39 @@ def test_of_two_committee_changes_with_one_etag_one_wins_every_round(pg_org):
         one_winner_every_round(pg_org, f"{url}/by-elections", method="post", rounds=1, etag_url=url, bodies=lambda r: (
             {"seat_id": vacant, "person_id": free[0], "elected_on": f"2025-{round_ + 2:02d}-20"},
             {"seat_id": vacant, "person_id": free[1], "elected_on": f"2025-{round_ + 2:02d}-20"}))
+
+
+def test_an_import_never_overwrites_a_unit_changed_after_it_read_it(pg_org):
+    """A unit PATCH locks the unit's row but not the tree: an import that read the unit before the PATCH
+    committed once wrote its own version of the same number over it (the PATCH lost, and read-models keeping
+    the first event of that version for good). Here a writer holds the row, changed, while the import reads
+    and then waits to write it."""
+    import threading
+
+    import psycopg
+
+    township = pg_org.unit("township", pg_org.unit("county", pg_org.unit("city", pg_org.unit("province"))))
+    branch = pg_org.unit("branch", township, name="东村党支部", code="B-1", domain="village")
+    url = pg_org.app.extensions["zhibu"].config.database_url
+    csv = f"code,name,kind,parent_code,domain\nB-1,东村党支部,branch,{township['code']},other\n"
+    answers = []
+    with psycopg.connect(url) as writer:
+        writer.execute("UPDATE units SET name = '东村党总支', version = version + 1 WHERE id = %s", (branch["id"],))
+        importing = threading.Thread(target=lambda: answers.append(pg_org.client.post(
+            f"{API}/imports", data=csv.encode(), headers={**pg_org.headers, "Content-Type": "text/csv"})))
+        importing.start()
+        with psycopg.connect(url, autocommit=True) as watcher:  # the import waits for the writer's row lock
+            for _ in range(600):
+                if watcher.execute("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+                                   "AND wait_event_type = 'Lock'").fetchone()[0]:
+                    break
+                importing.join(0.05)
+        writer.commit()
+    importing.join(30)
+    [answer] = answers
+    assert answer.status_code == 409, answer.json
+    unit = pg_org.refresh(branch)
+    assert (unit["name"], unit["domain"], unit["version"]) == ("东村党总支", "village", 2)
+    again = pg_org.client.post(f"{API}/imports", data=csv.encode(), headers={**pg_org.headers, "Content-Type": "text/csv"})
+    assert again.status_code == 201, again.json
+    assert (pg_org.refresh(branch)["domain"], pg_org.refresh(branch)["version"]) == ("other", 3)
