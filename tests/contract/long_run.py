@@ -8,7 +8,7 @@ database, its events on RabbitMQ and its worker applying them, and many more cas
 It prints the cases sent (per token), the distinct failures by kind (server errors, answers that violate the
 declared schema or content type, requests the schema forbids that were accepted), what the workers
 dead-lettered once the events settled, and exits 0 only when all are zero and at least ``--min-cases`` cases
-were sent. A developer or a nightly CI job runs it (about an hour on two cores); ``make test`` does not.
+were sent. A developer or a nightly CI job runs it (20-30 minutes on two cores); ``make test`` does not.
 PostgreSQL is ``ZHIBU_TEST_PG_URL``'s server and RabbitMQ ``ZHIBU_TEST_AMQP_URL``'s, as for the infra tests.
 """
 from __future__ import annotations
@@ -65,6 +65,8 @@ def summary(tally: Tally, seed: int, examples: int, seconds: float) -> tuple[lis
         f"cases sent: {sum(cases.values())} (" + ", ".join(f"{who} {n}" for who, n in sorted(cases.items())) + ")",
         f"tests: {dict(tally.outcomes)}",
         "distinct failures: " + ", ".join(f"{kind} {n}" for kind, n in kinds.items()),
+        "events applied by the workers: " + ", ".join(f"{w.service} {w.consumer.processed}"
+                                                       for w in (suite.workers if suite else ())),
         "dead-lettered events: " + (", ".join(f"{s} {n}" for s, n in dead.items()) or "(suite not started)"),
     ]
     for (operation, who, check, title), count in sorted((suite.failures if suite else {}).items()):
