@@ -474,6 +474,7 @@ def import_payments(request, args: dict):
                       kind="import-errors")
     people = _match_people(session, lines, report, principal)
     person_ids = sorted({p.id for p in people.values()})
+    _lock_people(session, person_ids)
     done = set()
     for i in range(0, len(person_ids), 900):
         done.update(session.execute(select(DuesPayment.person_id, DuesPayment.reference)
@@ -514,6 +515,14 @@ def import_payments(request, args: dict):
         audit("dues_import", import_id, "dues.imported", {"total": report.total, "created": len(settlements),
                                                           "amount": str(result["amount"])})
     return result
+
+
+def _lock_people(session, person_ids: list[str]) -> None:
+    """The people's rows locked (in id order: two imports never deadlock) and read again, as a hand-entered
+    payment locks its person: the two take turns, and neither pays a month the other has paid."""
+    for i in range(0, len(person_ids), 900):
+        session.scalars(select(Person).where(Person.id.in_(person_ids[i:i + 900])).order_by(Person.id)
+                        .with_for_update().execution_options(populate_existing=True)).all()
 
 
 def _match_people(session, lines, report: ImportReport, principal) -> dict[int, Person]:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import pytest
 
+from shared import dates
 from shared.testing import at_once, auth
 
 from .conftest import Walk, full_member
@@ -124,3 +125,26 @@ def test_a_transfer_completed_while_the_member_dies_never_deadlocks_and_loses_no
         else:                                  # died first: the open transfer was cancelled, the completion stale
             assert (transfer["status"], person["unit_id"], person["version"]) == ("cancelled", tree.id("v"),
                                                                                    member["version"] + 1), round_
+
+
+def test_a_month_paid_by_hand_while_a_bank_file_pays_it_is_paid_once(members, client, county, tree):
+    """The hand-entered payment locks its person; the payments import once did not: both read the month's
+    bill unpaid and both paid it (two payments of one month, the bill pointing at one of them)."""
+    from .test_dues import as_csv, base_body, generate, month_text, months_ago, record_base
+
+    header = ["人员ID", "交纳日期", "起始月份", "金额", "流水号"]
+    month, today = months_ago(1), dates.today().isoformat()
+    for round_ in range(5):
+        person = full_member(client, county, tree.id("v"), f"双交{round_}")
+        record_base(client, county, person["id"], base_body("employed", ["5000.00"], {}, None))
+        generate(client, county, tree.id("v"), month)
+        by_hand = post(f"{PEOPLE}/{person['id']}/dues/payments", county,
+                       {"paid_on": today, "from_month": month_text(month), "amount": "50.00"})
+        by_file = (lambda client: client.post(
+            "/api/members/v1/dues/payments/imports",
+            data=as_csv([header, [person["id"], today, month_text(month), "50.00", f"B-{round_}"]]),
+            headers={**county, "Content-Type": "text/csv"}))
+        hand, file = at_once(members, by_hand, by_file)
+        assert sorted([hand.status_code, file.status_code]) in ([201, 409], [201, 422]), (hand.json, file.json)
+        paid = client.get(f"{PEOPLE}/{person['id']}/dues", headers=county).json
+        assert len(paid["payments"]) == 1, (round_, hand.json, file.json)
