@@ -1,6 +1,8 @@
 """Issue 11 defect 1, on the real PostgreSQL with real concurrent requests: of two writers sending the same
 ETag exactly one wins (the other gets 412), and two changes to the tree's shape never leave a unit's path
 under one parent and its ``parent_id`` under another, in org or in any read-model."""
+from datetime import date
+
 import pytest
 from sqlalchemy import select
 
@@ -250,3 +252,29 @@ def test_an_import_never_overwrites_a_unit_changed_after_it_read_it(pg_org):
     again = pg_org.client.post(f"{API}/imports", data=csv.encode(), headers={**pg_org.headers, "Content-Type": "text/csv"})
     assert again.status_code == 201, again.json
     assert (pg_org.refresh(branch)["domain"], pg_org.refresh(branch)["version"]) == ("other", 3)
+
+
+def test_of_two_corrections_of_a_hearing_a_screening_or_a_secretary_report_one_wins_every_round(pg_org):
+    """The standing mechanisms (issue 16): each correction with If-Match, one winner of two."""
+    year = date.today().year - 1
+    county = pg_org.unit("county", pg_org.unit("city", pg_org.unit("province")))
+    township = pg_org.unit("township", county)
+    branch = pg_org.unit("branch", township, domain="village")
+    hearing = pg_org.post("/hearings", {"unit_id": branch["id"], "committee_unit_id": township["id"],
+                                        "held_on": f"{year}-02-10", "reporter": "王书记"}).json
+    campaign = pg_org.post("/screenings", {"unit_id": county["id"], "year": year, "title": "全面摸底排查",
+                                           "starts_on": f"{year}-03-01"}).json
+    record = pg_org.post(f"/screenings/{campaign['id']}/records", {
+        "unit_id": branch["id"], "screened_on": f"{year}-04-02", "screened_by": "县委组织部"}).json
+    report = pg_org.post("/secretary-reports", {
+        "unit_id": branch["id"], "year": year, "secretary_name": "王书记", "report": "抓党建工作述职",
+        "reported_on": f"{year}-12-20", "assessment": "good", "assessed_by": "钢山街道党工委",
+        "assessed_on": f"{year}-12-28"}).json
+    one_winner_every_round(pg_org, f"{API}/hearings/{hearing['id']}", rounds=10,
+                           bodies=lambda r: ({"reporter": f"甲{r}"}, {"held_on": f"{year}-0{r % 9 + 1}-11"}))
+    one_winner_every_round(pg_org, f"{API}/screenings/{campaign['id']}", rounds=10,
+                           bodies=lambda r: ({"title": f"甲{r}"}, {"title": f"乙{r}"}))
+    one_winner_every_round(pg_org, f"{API}/screening-records/{record['id']}", rounds=10,
+                           bodies=lambda r: ({"screened_by": f"甲{r}"}, {"screened_by": f"乙{r}"}))
+    one_winner_every_round(pg_org, f"{API}/secretary-reports/{report['id']}", rounds=10,
+                           bodies=lambda r: ({"assessment": "average"}, {"assessment": "poor"}))
