@@ -31,11 +31,12 @@ PII_KEY = "bench-pii-key"
 LIMIT = 50
 
 
-def database(pg_admin_url: str, size: str) -> tuple[str, bool]:
-    """The benchmark's own database; True when it already holds this size's data."""
+def database(pg_admin_url: str, size: str, bench: str = "members_list") -> tuple[str, bool]:
+    """The benchmark's own database (``zhibu_bench_<bench>_<size>``); True when it already holds this size's
+    people."""
     import psycopg
 
-    name = f"zhibu_bench_members_list_{size}"
+    name = f"zhibu_bench_{bench}_{size}"
     url = pg_admin_url.rsplit("/", 1)[0] + "/" + name
     with psycopg.connect(pg_admin_url, autocommit=True) as conn:
         exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone()

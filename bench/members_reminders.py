@@ -16,32 +16,11 @@ import time
 from datetime import date, timedelta
 
 from .common import PG_ADMIN_URL
-from .members_list import SIZES, load, members_app
+from .members_list import SIZES, database, load, members_app
 
 DEADLINES_PER_PERSON = {"small": 5, "province": 1}
 SPREAD_DAYS = 1100
 DAY = date(2026, 6, 15)
-
-
-def database(pg_admin_url: str, size: str) -> tuple[str, bool]:
-    import psycopg
-
-    name = f"zhibu_bench_members_reminders_{size}"
-    url = pg_admin_url.rsplit("/", 1)[0] + "/" + name
-    with psycopg.connect(pg_admin_url, autocommit=True) as conn:
-        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone()
-        if not exists:
-            conn.execute(f'CREATE DATABASE "{name}"')
-    if exists:
-        with psycopg.connect(url) as conn:
-            ready = conn.execute("SELECT to_regclass('bench_meta') IS NOT NULL").fetchone()[0]
-            if ready and conn.execute("SELECT people FROM bench_meta").fetchone()[0] == SIZES[size][0] and \
-                    conn.execute("SELECT count(*) FROM deadlines").fetchone()[0] > 0:
-                return url, True
-        with psycopg.connect(pg_admin_url, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
-            conn.execute(f'CREATE DATABASE "{name}"')
-    return url, False
 
 
 KINDS = [("talk", "MEMBERS.TALK_DEADLINE"), ("assessment", "MEMBERS.SPONSORS"),
@@ -82,10 +61,12 @@ def run(size: str = "small", pg_admin_url: str = PG_ADMIN_URL) -> list[dict]:
     from shared.reminders import send_reminders
 
     size = size if size in SIZES else "small"
-    url, ready = database(pg_admin_url, size)
+    url, ready = database(pg_admin_url, size, "members_reminders")
     if not ready:
         load(url, size)
-        add_deadlines(url, size)
+    with psycopg.connect(url) as conn:
+        if not conn.execute("SELECT count(*) FROM deadlines").fetchone()[0]:
+            add_deadlines(url, size)
     with psycopg.connect(url, autocommit=True) as conn:   # every run starts from nothing sent
         conn.execute("TRUNCATE reminders_sent, outbox")
         open_deadlines = conn.execute("SELECT count(*) FROM deadlines").fetchone()[0]
