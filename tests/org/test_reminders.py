@@ -141,3 +141,15 @@ def test_on_postgresql_terms_vacancies_and_periods(make_app, pg_url, auth_header
     later = reminders_on(app, reminders.SOURCES, date(2026, 7, 1))
     overdue = {e.data["rule"] for e in later if e.type == "org.deadline.overdue" and e.data["subject_id"] == branch["id"]}
     assert {"ORG.TERM_EXPIRED", "ORG.VACANCY", "LIFE.GENERAL_MEETING", "LIFE.THEME_DAY"} <= overdue
+
+
+@pytest.mark.parametrize("day, rule, expected", [
+    ("2026-03-24", "LIFE.HEARING", [("approaching", 7, "2026-03-31")]),       # heard once a quarter
+    ("2026-04-01", "LIFE.HEARING", [("overdue", None, "2026-03-31")]),
+    ("2026-12-01", "LIFE.SECRETARY_REPORT", [("approaching", 30, "2026-12-31")]),   # reports once a year
+    ("2026-03-24", "LIFE.SECRETARY_REPORT", []),
+])
+def test_the_standing_mechanisms_fall_due_like_the_meetings(org, tree, day, rule, expected):
+    events = reminders_on(org.app, reminders.SOURCES, date.fromisoformat(day), rule)
+    assert [(e.type.rsplit(".", 1)[1], e.data["days_before"], e.data["due_on"]) for e in events
+            if e.data["subject_id"] == tree["branch"]["id"]] == expected
