@@ -87,3 +87,33 @@ def _attachment(body: bytes, mimetype: str, filename: str) -> Response:
     response = Response(body, mimetype=mimetype.split(";")[0], content_type=mimetype)
     response.headers["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(filename)}"
     return response
+
+
+#: a form line's style: (bold, size, alignment)
+FORM_STYLES = {"title": (True, 16, "center"), "number": (False, 11, "right"), "body": (False, 12, "left"),
+               "sign": (False, 12, "right"), "cut": (False, 9, "center")}
+
+
+def xlsx_form_response(title: str, lines: list[tuple[str, str]], filename: str, width: int = 8) -> Response:
+    """A printable form on one sheet (a letter, a certificate): each line ``(style, text)`` spans ``width``
+    columns, wrapped; styles are ``FORM_STYLES`` (title, number, body, sign, cut)."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Alignment, Font
+    from openpyxl.utils import get_column_letter
+
+    book = Workbook()
+    sheet = book.active
+    sheet.title = title[:31]
+    for column in range(1, width + 1):
+        sheet.column_dimensions[get_column_letter(column)].width = 12
+    for row, (style, text) in enumerate(lines, start=1):
+        bold, size, align = FORM_STYLES[style]
+        cell = sheet.cell(row=row, column=1, value=text)
+        cell.font = Font(bold=bold, size=size)
+        cell.alignment = Alignment(horizontal=align, vertical="center", wrap_text=True)
+        sheet.merge_cells(start_row=row, start_column=1, end_row=row, end_column=width)
+        sheet.row_dimensions[row].height = 18 + 18 * (len(text) // (width * 6))
+    sheet.print_options.horizontalCentered = True
+    out = io.BytesIO()
+    book.save(out)
+    return _attachment(out.getvalue(), XLSX_MIME, filename + ".xlsx")

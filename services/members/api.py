@@ -424,3 +424,76 @@ class DuesReport(MethodView):
         """Due, paid and outstanding by month for the subtree and each branch in it; JSON, CSV or XLSX by
         ``format=`` or Accept."""
         return dues.report(args)
+
+
+# ----------------------------------------------------------------------------- transfer letters (TRANSFER.*)
+
+from . import letters, statistics, subsidies  # noqa: E402 (the section's domain modules)
+from .schemas import (LetterArgs, LetterOut, LetterPatch, StatisticsArgs, StatisticsOut, SubsidyIn,  # noqa: E402
+                      SubsidyListArgs, SubsidyOut, SubsidyPage)
+
+
+@transfers_blp.route("/transfers/<uuid:transfer_id>/letter")
+class TransferLetter(MethodView):
+    @transfers_blp.arguments(LetterArgs, location="query")
+    @transfers_blp.response(200, LetterOut)
+    def get(self, args, transfer_id):
+        """The transfer's letter in force (介绍信: number, validity, dues paid to, arrival, receipt); both sides see
+        it. ``format=xlsx``: the printable letter in the official three-part layout (存根, 介绍信, 回执)."""
+        transfer = transfers.get_visible(transfer_id)
+        letter = letters.in_force(transfer)
+        if args["format"] == "xlsx":
+            return letters.printable(transfer, letter)
+        return tagged(letters.view(letter))
+
+    @requires_if_match
+    @transfers_blp.doc(operationId="recordTransferLetter")
+    @transfers_blp.arguments(LetterPatch)
+    @transfers_blp.response(200, LetterOut)
+    def patch(self, fields, transfer_id):
+        """Record the letter's arrival (out of the province: the sending side), the receipt's return, its
+        expiry (past its validity, not arrived) or its reissue (an expired letter, once: a new number, answered
+        here); If-Match on the letter's ETag. A late arrival or receipt is recorded with its breach."""
+        require(*WRITERS)
+        return tagged(transfers.record_letter(transfers.get_visible(transfer_id), fields))
+
+
+# ----------------------------------------------------------------------------- dues subsidies (DUES.SUBSIDY)
+
+@dues_blp.route("/dues/subsidies")
+class DuesSubsidies(MethodView):
+    @dues_blp.arguments(SubsidyListArgs, location="query")
+    @dues_blp.response(200, SubsidyPage)
+    def get(self, args):
+        """Dues subsidies received in a subtree (of a year), by cursor."""
+        return subsidies.list_subsidies(args)
+
+    @idempotent
+    @dues_blp.doc(operationId="grantDuesSubsidy")
+    @dues_blp.arguments(SubsidyIn)
+    @dues_blp.response(201, SubsidyOut)
+    def post(self, body):
+        """Give part of the dues a committee collected back to an organization under it (DUES.SUBSIDY: within
+        what its organizations paid that year); org records it as support funds of source ``dues_subsidy``."""
+        require("admin", "organizer")
+        return subsidies.grant(body)
+
+
+# ----------------------------------------------------------------------------- annual statistics (STATS.*)
+
+statistics_blp = Blueprint("statistics", __name__, url_prefix=PREFIX,
+                           description="The annual party statistics (党内统计年报): balance, members, development")
+BLUEPRINTS.append(statistics_blp)
+
+
+@statistics_blp.route("/statistics")
+class Statistics(MethodView):
+    @statistics_blp.arguments(StatisticsArgs, location="query")
+    @statistics_blp.response(200, StatisticsOut)
+    def get(self, args):
+        """The annual tables of a subtree as of 31 December of ``year``, from the records' history (a person
+        who moved counts where they were that day): the balance (STATS.BALANCE, with the people who make it
+        not close), members (STATS.MEMBERS) and development (STATS.DEVELOPMENT). ``format=xlsx``: one
+        workbook, Chinese headers."""
+        result = statistics.annual(args)
+        return statistics.workbook(result, args["year"]) if args["format"] == "xlsx" else result

@@ -7,12 +7,13 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from sqlalchemy import String, cast, select, update
+from sqlalchemy import String, cast, null, select, union_all, update
 
 from shared import dates, reminders
 from shared.request import current_principal, db_session, rule_config, unit_in_scope
 from shared.http import paginate, subtree_path, under_clause
 
+from . import letters
 from .models import Deadline, Person
 
 
@@ -89,7 +90,7 @@ def for_person(person_id: str) -> list[Deadline]:
 
 def what(kind: str) -> tuple[str, str]:
     """What a deadline of ``kind`` asks for, as (zh, en)."""
-    _, en, zh = KINDS[kind]
+    _, en, zh = KINDS[kind] if kind in KINDS else letters.ALERT_KINDS[kind]
     return zh, en
 
 
@@ -109,26 +110,41 @@ def open_deadlines(*columns):
 
 
 def alerts(args: dict) -> dict:
-    """What is due (within the horizon) or overdue in a subtree, soonest first."""
+    """What is due (within the horizon) or overdue in a subtree, soonest first: the open deadlines, and the
+    transfer letters still out or whose receipt is not back (``letters.alert_rows``: either side sees them)."""
     principal = current_principal()
     under_path = unit_in_scope(args["under"]).path if args.get("under") else None
+    path = subtree_path(principal, under_path)
     as_of = args.get("as_of") or dates.today()
     horizon = args.get("horizon_days")
     if horizon is None:
         horizon = rule_config()["alert_horizon_days"]
-    stmt = open_deadlines(Deadline, Person.name, Person.unit_id).where(
-        under_clause(Deadline.org_path, subtree_path(principal, under_path)),
-        Deadline.due_on <= as_of + timedelta(days=horizon))
-    if args.get("kind"):
-        stmt = stmt.where(Deadline.kind == args["kind"])
+    horizon_end = as_of + timedelta(days=horizon)
+    kind = args.get("kind")
+    parts = letters.alert_rows(path, as_of, horizon_end, kind)
+    if kind is None or kind in KINDS:
+        stmt = open_deadlines(Deadline.id, Deadline.person_id, Person.name, Person.unit_id, Deadline.kind,
+                              Deadline.code, Deadline.opened_on, Deadline.due_on, null().label("transfer_id")).where(
+            under_clause(Deadline.org_path, path), Deadline.due_on <= horizon_end)
+        if kind:
+            stmt = stmt.where(Deadline.kind == kind)
+        parts.insert(0, stmt)
+    rows = union_all(*parts).subquery() if len(parts) > 1 else parts[0].subquery()
     # ordered by the ISO text of the date: the cursor carries text, and text compares with text everywhere
-    due_text = cast(Deadline.due_on, String)
-    page = paginate(db_session(), stmt, [due_text, Deadline.id], cursor=args.get("cursor"),
-                    limit=args["limit"], row_key=lambda row: (row[0].due_on.isoformat(), row[0].id))
+    due_text = cast(rows.c.due_on, String)
+    page = paginate(db_session(), select(rows), [due_text, rows.c.id], cursor=args.get("cursor"),
+                    limit=args["limit"], row_key=lambda row: (_day(row.due_on).isoformat(), row.id))
     items = []
-    for row, name, unit_id in page["items"]:
-        en, zh = message(row.kind, row.due_on, as_of)
-        items.append({"id": row.id, "person_id": row.person_id, "person_name": name, "unit_id": unit_id,
-                      "kind": row.kind, "code": row.code, "opened_on": row.opened_on, "due_on": row.due_on,
-                      "overdue": row.due_on < as_of, "days": (row.due_on - as_of).days, "en": en, "zh": zh})
+    for row in page["items"]:
+        due_on, opened_on = _day(row.due_on), _day(row.opened_on)
+        en, zh = message(row.kind, due_on, as_of)
+        items.append({"id": row.id, "person_id": row.person_id, "person_name": row.name, "unit_id": row.unit_id,
+                      "kind": row.kind, "code": row.code, "opened_on": opened_on, "due_on": due_on,
+                      "transfer_id": row.transfer_id, "overdue": due_on < as_of, "days": (due_on - as_of).days,
+                      "en": en, "zh": zh})
     return {"items": items, "next_cursor": page["next_cursor"]}
+
+
+def _day(value) -> date:
+    """A date from a united select (SQLite may hand it back as its ISO text)."""
+    return date.fromisoformat(value) if isinstance(value, str) else value

@@ -44,7 +44,13 @@ def move_members_of_dissolved_unit(session, event):
         return
     on = event.occurred.date()
     events = outbox.EventBatch("members.member.transferred")
+    source = session.get(OrgUnitView, str(data["id"]))
     for person in moved:  # one executemany UPDATE at the flush
+        # the move is history: a completed transfer of its own kind, so that a past date knows the old unit
+        session.add(Transfer(person_id=person.id, person_name=person.name, direction="dissolution",
+                             from_unit_id=person.unit_id, from_path=source.path if source else person.org_path,
+                             to_unit_id=target.id, to_path=target.path, status="completed", reason="unit dissolved",
+                             requested_on=on, accepted_on=on, completed_on=on, closed_on=on))
         person.unit_id, person.org_path, person.version = target.id, target.path, person.version + 1
         events.add({**person_state(person), "from_unit_id": data["id"], "transferred_on": on}, target.path)
         audit_record(session, kit.AuditEntry, entity="person", entity_id=person.id, action="transferred",

@@ -175,14 +175,22 @@ class Transfer(Base):
         Index("ix_transfers_from_path", "from_path", "id"),
         Index("ix_transfers_to_path", "to_path", "id"),
         Index("ix_transfers_person", "person_id"),
+        Index("ix_transfers_completed", "completed_on"),
     )
     id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
     person_id: Mapped[str] = mapped_column(String(36))
     person_name: Mapped[str] = mapped_column(String(100))
-    from_unit_id: Mapped[str] = mapped_column(String(36))
-    from_path: Mapped[str] = mapped_column(PathString)
-    to_unit_id: Mapped[str] = mapped_column(String(36))
-    to_path: Mapped[str] = mapped_column(PathString)
+    #: ``within`` the province, ``out_of_province`` (the receiving side is outside Zhibu: ``external_*``),
+    #: ``into_province`` (the sending side is outside), or ``dissolution`` (the unit was dissolved: the
+    #: members moved with it, recorded as a completed transfer so that history knows where they were)
+    direction: Mapped[str] = mapped_column(String(20), default="within")
+    from_unit_id: Mapped[str | None] = mapped_column(String(36), nullable=True)
+    from_path: Mapped[str | None] = mapped_column(PathString, nullable=True)
+    to_unit_id: Mapped[str | None] = mapped_column(String(36), nullable=True)
+    to_path: Mapped[str | None] = mapped_column(PathString, nullable=True)
+    #: the other side, outside the province: the organization's name and its address
+    external_name: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    external_address: Mapped[str | None] = mapped_column(String(300), nullable=True)
     status: Mapped[str] = mapped_column(String(20), default="requested")
     reason: Mapped[str | None] = mapped_column(String(200), nullable=True)
     requested_on: Mapped[date] = mapped_column(Date)
@@ -192,6 +200,55 @@ class Transfer(Base):
     version: Mapped[int] = mapped_column(Integer, default=1)
     __mapper_args__ = compare_version(version)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class TransferLetter(Base):
+    """The introduction letter (介绍信) of a transfer, with its stub (存根) and receipt (回执): TRANSFER.*.
+
+    A letter this province issues has a number unique in the province (``number``: ``seq`` of ``year`` in the
+    configured format); a letter from outside keeps the issuer's number (``external_number``). A reissued
+    letter is closed (``reissued``) and its successor names it (``reissue_of_id``). The integer id gives the
+    letter's alerts their ids in the alerts list (``-id``)."""
+
+    __tablename__ = "transfer_letters"
+    __table_args__ = (
+        UniqueConstraint("number", name="uq_transfer_letters_number"),
+        Index("ix_transfer_letters_transfer", "transfer_id"),
+        Index("ix_transfer_letters_open", "status", "valid_until"),
+    )
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    transfer_id: Mapped[str] = mapped_column(String(36))
+    person_id: Mapped[str] = mapped_column(String(36))
+    number: Mapped[str | None] = mapped_column(String(60), nullable=True)
+    year: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    seq: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    external_number: Mapped[str | None] = mapped_column(String(60), nullable=True)
+    issued_on: Mapped[date] = mapped_column(Date)
+    valid_until: Mapped[date] = mapped_column(Date)
+    #: the last month the member's dues are paid for (from the dues records), or None: none paid
+    dues_paid_to: Mapped[date | None] = mapped_column(Date, nullable=True)
+    #: issued, arrived, expired, reissued, cancelled
+    status: Mapped[str] = mapped_column(String(20), default="issued")
+    arrived_on: Mapped[date | None] = mapped_column(Date, nullable=True)
+    receipt_due_on: Mapped[date | None] = mapped_column(Date, nullable=True)
+    receipt_returned_on: Mapped[date | None] = mapped_column(Date, nullable=True)
+    expired_on: Mapped[date | None] = mapped_column(Date, nullable=True)
+    closed_on: Mapped[date | None] = mapped_column(Date, nullable=True)
+    reissue_of_id: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    #: deadlines recorded late (TRANSFER.REPORT_IN, TRANSFER.RECEIPT): ``Violation.as_dict()`` each
+    breaches: Mapped[list] = mapped_column(JSON, default=list)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    __mapper_args__ = compare_version(version)
+    recorded_by: Mapped[str] = mapped_column(String(200))
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class LetterCounter(Base):
+    """The last letter number issued in a year (TRANSFER.LETTER): one row per year, taken under its row lock."""
+
+    __tablename__ = "transfer_letter_counters"
+    year: Mapped[int] = mapped_column(Integer, primary_key=True)
+    last: Mapped[int] = mapped_column(Integer, default=0)
 
 
 class Review(Base):
@@ -343,6 +400,26 @@ class DuesPayment(Base):
     #: the bank's or the platform's transaction number: the same payment imported twice is one
     reference: Mapped[str | None] = mapped_column(String(100), nullable=True)
     import_id: Mapped[str | None] = mapped_column(String(36), nullable=True)
+    recorded_by: Mapped[str] = mapped_column(String(200))
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class DuesSubsidy(Base):
+    """Part of the dues collected given back to a grassroots organization for its activities (DUES.SUBSIDY),
+    by the committee that collected them; org records it as support funds of source ``dues_subsidy``."""
+
+    __tablename__ = "dues_subsidies"
+    __table_args__ = (Index("ix_dues_subsidies_org_path", "org_path", "id"),
+                      Index("ix_dues_subsidies_from_year", "from_unit_id", "year"))
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    from_unit_id: Mapped[str] = mapped_column(String(36))
+    from_path: Mapped[str] = mapped_column(PathString)
+    unit_id: Mapped[str] = mapped_column(String(36))
+    org_path: Mapped[str] = mapped_column(PathString)
+    year: Mapped[int] = mapped_column(Integer)
+    amount_fen: Mapped[int] = mapped_column(BigInteger)
+    granted_on: Mapped[date] = mapped_column(Date)
+    note: Mapped[str | None] = mapped_column(String(300), nullable=True)
     recorded_by: Mapped[str] = mapped_column(String(200))
     recorded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 

@@ -16,7 +16,7 @@ from shared.request import current_principal, db_session, rule_config, unit_in_s
 from shared.catalog.members import STAGES
 from shared.http import subtree_path, under_clause
 
-from . import rules
+from . import letters, rules
 from .models import Deadline, OrgUnitView, Person
 
 
@@ -107,4 +107,5 @@ def breaches(args: dict) -> dict:
         stmt = stmt.where(Deadline.due_on >= date(args["year"], 1, 1), Deadline.due_on < date(args["year"] + 1, 1, 1))
     items = [{"code": code, "kind": kind, "breached": int(b or 0), "overdue": int(o or 0)}
              for code, kind, b, o in session.execute(stmt).all()]
+    items += letters.breach_counts(path, as_of, args.get("year"))
     return {"as_of": as_of, "year": args.get("year"), "items": items}

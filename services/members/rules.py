@@ -1064,3 +1064,203 @@ def dues_arrears(unpaid: list[date], as_of: date, alert_months: int, ground_mont
                         "of MEMBERS.UNQUALIFIED",
                      zh=f"已连续{count}个月（{span_zh}）未交纳党费，请及时督促；连续{ground_months}个月不交纳的按自行脱党处理",
                      facts={**facts, "level": "alert"})
+
+
+def dues_subsidy(granted_fen: int, amount_fen: int, collected_fen: int, year: int) -> Violation | None:
+    """DUES.SUBSIDY: part of the dues a committee collected goes back to grassroots organizations for their
+    activities (规定 三; the plan's task 6): what it grants in a year stays within what it collected in it."""
+    if granted_fen + amount_fen <= collected_fen:
+        return None
+    granted, amount, collected = (Decimal(v).scaleb(-2) for v in (granted_fen, amount_fen, collected_fen))
+    return Violation("DUES.SUBSIDY",
+                     en=f"the subsidies of {year} would come to {granted + amount} yuan, more than the {collected} "
+                        f"yuan of dues collected in the committee's organizations that year",
+                     zh=f"{year}年下拨的党费补助将达{granted + amount}元，超过该党委所属组织当年收缴的党费{collected}元",
+                     facts={"year": year, "granted": str(granted), "amount": str(amount), "collected": str(collected)})
+
+
+# ----------------------------------------------------------------------------- transfer letters (TRANSFER.*)
+# 党章 art. 8 and 管理条例 art. 25 (组织关系转接); the letter's three parts: 介绍信, 存根, 回执.
+
+DEFAULTS.update({
+    #: TRANSFER.LETTER: the issuing office's prefix of the letter number (鲁组转〔2026〕第000123号)
+    "transfer_letter_prefix": "鲁组转",
+    #: TRANSFER.LETTER: validity of a letter within the province, and to or from outside it (months)
+    "transfer_letter_valid_months": 3,
+    "transfer_letter_valid_months_outside": 3,
+    #: TRANSFER.LETTER: a letter past its validity without arrival may be reissued this many times
+    "transfer_letter_reissues": 1,
+    #: TRANSFER.RECEIPT: the receipt goes back to the sending committee within this many months of arrival
+    "transfer_receipt_months": 1,
+})
+
+
+def letter_number(prefix: str, year: int, seq: int) -> str:
+    """TRANSFER.LETTER: the letter's number, unique in the province: ``{prefix}〔{year}〕第{seq:06d}号``."""
+    return f"{prefix}〔{year}〕第{seq:06d}号"
+
+
+def letter_valid_until(issued_on: date, months: int) -> date:
+    """TRANSFER.LETTER: the last day a letter is valid: ``months`` after the day of issue (Counting dates)."""
+    return add_months(issued_on, months)
+
+
+def report_in(valid_until: date, arrived_on: date) -> Violation | None:
+    """TRANSFER.REPORT_IN (deadline): the member reports to the receiving branch within the letter's validity;
+    a later arrival is recorded as it happened, with this breach."""
+    if arrived_on <= valid_until:
+        return None
+    late = (arrived_on - valid_until).days
+    return Violation("TRANSFER.REPORT_IN",
+                     en=f"reported in on {arrived_on}, {late} days after the letter's validity ended ({valid_until})",
+                     zh=f"于{arrived_on}报到，超过介绍信有效期（{valid_until}）{late}天",
+                     facts={"valid_until": valid_until, "arrived_on": arrived_on, "days_late": late})
+
+
+def receipt_due(arrived_on: date, months: int) -> date:
+    """TRANSFER.RECEIPT: the receipt is due back within ``months`` of the member's arrival."""
+    return add_months(arrived_on, months)
+
+
+def receipt_returned(arrived_on: date, returned_on: date, months: int) -> Violation | None:
+    """TRANSFER.RECEIPT (deadline): the receiving committee returns the receipt (回执) within 1 month of the
+    member's arrival (*config*); a later return is recorded with this breach."""
+    due = receipt_due(arrived_on, months)
+    if returned_on <= due:
+        return None
+    late = (returned_on - due).days
+    return Violation("TRANSFER.RECEIPT",
+                     en=f"the receipt came back on {returned_on}, {late} days after it was due ({due})",
+                     zh=f"回执于{returned_on}退回，超过应退回日期（{due}）{late}天",
+                     facts={"due_on": due, "returned_on": returned_on, "days_late": late})
+
+
+def letter_expired(valid_until: date, on: date) -> Violation | None:
+    """TRANSFER.LETTER: a letter is recorded expired only once its validity has ended without arrival."""
+    if on > valid_until:
+        return None
+    return Violation("TRANSFER.LETTER", en=f"the letter is valid until {valid_until}: it has not expired on {on}",
+                     zh=f"介绍信有效期至{valid_until}，{on}尚未过期", facts={"valid_until": valid_until, "on": on})
+
+
+def letter_reissue(status: str, reissues: int, allowed: int) -> Violation | None:
+    """TRANSFER.LETTER: a letter past its validity without arrival (recorded expired) can be reissued once
+    (*config*)."""
+    if status != "expired":
+        return Violation("TRANSFER.LETTER", en=f"only an expired letter is reissued; this one is {status}",
+                         zh="只有过期未报到的介绍信才能重新开具", facts={"status": status})
+    if reissues >= allowed:
+        return Violation("TRANSFER.LETTER",
+                         en=f"the letter has been reissued {reissues} time(s) already (at most {allowed})",
+                         zh=f"介绍信已重新开具{reissues}次，最多{allowed}次", facts={"reissues": reissues,
+                                                                              "allowed": allowed})
+    return None
+
+
+# ----------------------------------------------------------------------------- annual statistics (STATS.*)
+# The official tables (党内统计年报) modelled in RULES.md: counted as of 31 December of the year.
+
+#: STATS.MEMBERS: the age groups (age on 31 December), each (label, youngest, oldest); None: open-ended
+AGE_GROUPS: tuple[tuple[str, int | None, int | None], ...] = (
+    ("30岁及以下", None, 30), ("31-35岁", 31, 35), ("36-40岁", 36, 40), ("41-45岁", 41, 45), ("46-50岁", 46, 50),
+    ("51-55岁", 51, 55), ("56-60岁", 56, 60), ("61-70岁", 61, 70), ("71岁及以上", 71, None))
+#: STATS.MEMBERS: the education groups, highest first, and the words a recorded education is known by
+EDUCATION_GROUPS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("研究生", ("研究生", "博士", "硕士", "postgraduate", "doctor", "master")),
+    ("大学本科", ("本科", "学士", "bachelor", "undergraduate")),
+    ("大学专科", ("专科", "大专", "高职", "college", "associate")),
+    ("中专", ("中专", "中技", "技校", "职高", "secondary vocational")),
+    ("高中", ("高中", "high school")),
+    ("初中及以下", ("初中", "小学", "文盲", "middle school", "primary")),
+)
+EDUCATION_UNKNOWN = "未填报"
+HAN = "汉族"
+
+
+def latest_birth_for_age(age: int, on: date, feb29_birthday: str = "feb28") -> date:
+    """STATS.MEMBERS: the latest birth date of a person ``age`` or older on ``on`` (Counting dates: a Feb 29
+    birthday is reached on Feb 28 of a common year, *config*), so that age groups are date ranges in SQL."""
+    bound = add_years(on, -age)                      # Feb 29 - n years in a common year: Feb 28
+    leap_day = date(bound.year, 2, 29) if bound.month == 2 and bound.day == 28 and _is_leap(bound.year) else None
+    if leap_day and feb29_birthday == "feb28" and on.month == 2 and on.day == 28 and not _is_leap(on.year):
+        return leap_day                              # born Feb 29: the birthday of a common year is Feb 28
+    return bound
+
+
+def _is_leap(year: int) -> bool:
+    return year % 4 == 0 and (year % 100 != 0 or year % 400 == 0)
+
+
+def age_group(birth: date, on: date, feb29_birthday: str = "feb28") -> str:
+    """STATS.MEMBERS: the age group of a person born on ``birth``, by completed years on ``on``."""
+    age = age_on(birth, on, feb29_birthday)
+    for label, youngest, oldest in AGE_GROUPS:
+        if (youngest is None or age >= youngest) and (oldest is None or age <= oldest):
+            return label
+    return AGE_GROUPS[-1][0]
+
+
+def education_group(education: str | None) -> str:
+    """STATS.MEMBERS: the table's education group of a recorded education (free text from the records)."""
+    text = (education or "").strip().lower()
+    if text:
+        for group, words in EDUCATION_GROUPS:
+            if group == text or any(word in text for word in words):
+                return group
+    return EDUCATION_UNKNOWN
+
+
+def ethnicity_group(ethnicity: str | None) -> str:
+    """STATS.MEMBERS: 汉族 or 少数民族 (a recorded ethnicity other than Han), or 未填报."""
+    text = (ethnicity or "").strip()
+    if not text:
+        return "未填报"
+    return HAN if text in (HAN, "汉", "han", "Han") else "少数民族"
+
+
+#: STATS.BALANCE: the terms of the balance, with their sign
+BALANCE_TERMS: tuple[tuple[str, int, str], ...] = (
+    ("admitted", 1, "发展党员"), ("transferred_in", 1, "转入"), ("restored", 1, "恢复党籍"),
+    ("transferred_out", -1, "转出"), ("died", -1, "死亡"), ("expelled", -1, "开除党籍"), ("removed", -1, "除名"),
+    ("withdrawn", -1, "退党"), ("suspended", -1, "停止党籍"), ("cancelled", -1, "取消预备党员资格"))
+
+
+def balance(start: int, flows: dict, end: int) -> Violation | None:
+    """STATS.BALANCE: members at the start + admitted + transferred in + restored − transferred out − died −
+    expelled − removed − withdrawn − suspended (− probation cancelled) = members at the end."""
+    expected = start + sum(sign * int(flows.get(term, 0)) for term, sign, _ in BALANCE_TERMS)
+    if expected == end:
+        return None
+    return Violation("STATS.BALANCE",
+                     en=f"the balance does not close: {start} at the start and the year's changes give {expected}, "
+                        f"but {end} are counted at the end ({end - expected:+d})",
+                     zh=f"党员数量不平衡：年初{start}名加减本年变动应为{expected}名，年末实有{end}名（差{end - expected:+d}）",
+                     facts={"start": start, "expected": expected, "end": end, "difference": end - expected})
+
+
+RULEBOOK.declare("DUES.SUBSIDY", "gate", "规定 三; the plan's task 6",
+                 "Part of the dues collected goes back to grassroots organizations for their activities (党费补助): "
+                 "what a committee grants in a year stays within the dues its organizations paid that year; "
+                 "recorded by org as support funds with source dues_subsidy.")
+RULEBOOK.declare("TRANSFER.LETTER", "gate", "党章 art. 8; 管理条例 art. 25",
+                 "A transfer issues a letter (介绍信) numbered in the province's sequence, valid 3 months, naming the "
+                 "month dues are paid to; recorded expired only past its validity without arrival, reissued once.",
+                 config=("transfer_letter_prefix", "transfer_letter_valid_months",
+                         "transfer_letter_valid_months_outside", "transfer_letter_reissues"))
+RULEBOOK.declare("TRANSFER.REPORT_IN", "deadline", "管理条例 art. 25",
+                 "The member reports to the receiving branch within the letter's validity; a member not arrived "
+                 "by then is flagged to both sides.")
+RULEBOOK.declare("TRANSFER.RECEIPT", "deadline", "管理条例 art. 25",
+                 "The receiving committee returns the receipt (回执) within 1 month of the member's arrival; an "
+                 "unreturned receipt is flagged to both sides until it arrives.",
+                 config=("transfer_receipt_months",))
+RULEBOOK.declare("STATS.BALANCE", "report", "党内统计年报",
+                 "Members at the start + admitted + transferred in + restored − transferred out − died − expelled − "
+                 "removed − withdrawn − suspended (− probation cancelled) = members at the end; the people who "
+                 "make a subtree's balance not close are listed.")
+RULEBOOK.declare("STATS.MEMBERS", "report", "党内统计年报",
+                 "Members at year end by stage, gender, ethnicity, age group, education and occupation, counted "
+                 "where they were on 31 December.", config=("feb29_birthday",))
+RULEBOOK.declare("STATS.DEVELOPMENT", "report", "党内统计年报",
+                 "Admitted in the year by gender, age ≤ 35, education and occupation; applicants, activists and "
+                 "targets at year end; conversions, extensions and cancellations of probation.")

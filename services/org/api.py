@@ -680,3 +680,24 @@ class ReserveItem(MethodView):
         """Record the candidate's training, or their leaving the pool (appointed or withdrawn), If-Match."""
         require(*BRANCH_WRITERS)
         return with_etag(secretaries.change_candidate(candidate_id, changes))
+# ----------------------------------------------------------------------------- annual statistics (STATS.ORGANIZATIONS)
+
+from . import statistics  # noqa: E402 (the section's domain module)
+from .schemas import OrgStatisticsArgs, OrgStatisticsOut  # noqa: E402
+
+statistics_blp = Blueprint("statistics", __name__, url_prefix=PREFIX,
+                           description="The annual party statistics (党内统计年报): grassroots organizations")
+BLUEPRINTS.append(statistics_blp)
+
+
+@statistics_blp.route("/statistics")
+class Statistics(MethodView):
+    @statistics_blp.doc(operationId="getOrgStatistics")
+    @statistics_blp.arguments(OrgStatisticsArgs, location="query")
+    @statistics_blp.response(200, OrgStatisticsOut)
+    def get(self, args):
+        """The organizations table of a subtree as of 31 December of ``year`` (STATS.ORGANIZATIONS): grassroots
+        organizations by kind and sector, branches with and without a committee, committees whose term ended
+        in the year and whether they were re-elected on time. ``format=xlsx``: the workbook, Chinese headers."""
+        result = statistics.organizations(args)
+        return statistics.workbook(result) if args["format"] == "xlsx" else result

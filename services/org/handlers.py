@@ -5,6 +5,8 @@
   reads the roster as of its date), the roster read-model is upserted by ``person_version`` (an older event never wins),
   the member counts of the units it touches are recounted from it, a seat whose holder is no
   longer a full member of the unit falls vacant, and a member who left the branch leaves its group.
+- members.dues.subsidized: a dues subsidy (DUES.SUBSIDY) is the unit's support funds of source
+  ``dues_subsidy``, once (the fund keeps the subsidy's id), with ``org.support.changed``.
 - evaluation.rating.published: the branch's rating per year, newest ``rating_version`` wins; the
   liaison points list the latest one.
 """
@@ -19,7 +21,7 @@ from shared.consumer import Handlers
 from shared.dates import SHANGHAI
 from shared.outbox import Outbox
 
-from . import committees, rules
+from . import committees, rules, support
 from .models import Committee, GroupMember, RosterPerson, RosterState, Seat, Unit, UnitRating, kit
 
 handlers = Handlers()
@@ -137,3 +139,17 @@ def keep_rating(session, event):
     else:
         for name, value in values.items():
             setattr(row, name, value)
+
+
+@handlers.on("members.dues.subsidized")
+def record_dues_subsidy(session, event):
+    """DUES.SUBSIDY: the subsidy becomes the unit's support funds (source ``dues_subsidy``), once."""
+    data = event.loaded()
+    recorded = support.record_dues_subsidy(session, data)
+    if recorded is None:
+        return
+    unit, fund = recorded
+    audit_record(session, kit.AuditEntry, entity="fund", entity_id=fund.id, action="recorded",
+                 change={"unit_id": unit.id, "source": "dues_subsidy", "year": fund.year, "amount": str(fund.amount),
+                         "event_id": event.id}, actor=f"event:{event.type}")
+    outbox.emit(session, "org.support.changed", support.event_data(session, unit, fund.year), org_path=unit.path)

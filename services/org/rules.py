@@ -669,3 +669,6 @@ def reserve_candidate(holder: Holder | None, on: date, *, min_standing_years: in
                          facts={"full_member_since": holder.full_member_since, "standing_reached_on": reached,
                                 "on": on})
     return None
+RULEBOOK.declare("STATS.ORGANIZATIONS", "report", "党内统计年报",
+                 "Grassroots organizations at year end by kind and sector; branches with and without a committee; "
+                 "committees whose term ended in the year and how many re-elected on time.")

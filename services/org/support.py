@@ -43,16 +43,45 @@ def view(unit: Unit) -> dict:
             "version": record.version if record else 0}
 
 
-def _emit(unit: Unit, year: int) -> None:
-    session = db_session()
-    record = current(unit)
+def event_data(session, unit: Unit, year: int) -> dict:
+    """``org.support.changed``'s data: the venue, the organizers and the funds of ``year``."""
+    record = session.get(Support, unit.id)
     organizers = len(session.scalars(select(Organizer.id).where(Organizer.unit_id == unit.id)).all())
     amounts = session.scalars(select(Fund.amount).where(Fund.unit_id == unit.id, Fund.year == year)).all()
-    emit("org.support.changed", {
-        "unit_id": unit.id, "has_venue": bool(record and record.has_venue),
-        "venue_area_m2": float(record.venue_area_m2) if record and record.venue_area_m2 is not None else None,
-        "organizers": organizers, "funds_total": float(sum(amounts, Decimal(0))), "funds_year": year,
-    }, org_path=unit.path)
+    return {"unit_id": unit.id, "has_venue": bool(record and record.has_venue),
+            "venue_area_m2": float(record.venue_area_m2) if record and record.venue_area_m2 is not None else None,
+            "organizers": organizers, "funds_total": float(sum(amounts, Decimal(0))), "funds_year": year}
+
+
+def _emit(unit: Unit, year: int) -> None:
+    emit("org.support.changed", event_data(db_session(), unit, year), org_path=unit.path)
+
+
+def _add_fund(session, unit: Unit, fund: Fund) -> None:
+    """The fund and the support record's new version (created at 0 when the unit had none)."""
+    session.add(fund)
+    record = session.get(Support, unit.id)
+    if record is None:
+        record = Support(unit_id=unit.id, path=unit.path, version=0)
+        session.add(record)
+    record.version += 1
+    session.flush()
+
+
+def record_dues_subsidy(session, data: dict) -> tuple[Unit, Fund] | None:
+    """DUES.SUBSIDY, from ``members.dues.subsidized``: the subsidy is the unit's support funds of source
+    ``dues_subsidy`` (the fund keeps the subsidy's id: a second delivery finds it and adds nothing).
+    None when it is already recorded, or the unit is not (or no longer) here."""
+    subsidy_id = str(data["subsidy_id"])
+    if session.get(Fund, subsidy_id) is not None:
+        return None
+    unit = session.scalar(select(Unit).where(Unit.id == str(data["unit_id"])))
+    if unit is None:
+        return None
+    fund = Fund(id=subsidy_id, unit_id=unit.id, path=unit.path, year=data["year"], source="dues_subsidy",
+                amount=Decimal(str(data["amount"])), received_on=data["granted_on"], note=data.get("note"))
+    _add_fund(session, unit, fund)
+    return unit, fund
 
 
 def replace(unit_id, fields: dict) -> dict:
@@ -88,13 +117,7 @@ def add_fund(unit: Unit, fields: dict) -> dict:
     if fields["received_on"] > today():
         raise invalid("received_on", "a date in the future: record the funds once received")
     fund = Fund(unit_id=unit.id, path=unit.path, **fields)
-    session.add(fund)
-    record = current(unit)
-    if record is None:
-        record = Support(unit_id=unit.id, path=unit.path, version=0)
-        session.add(record)
-    record.version += 1
-    session.flush()
+    _add_fund(session, unit, fund)
     audit("fund", fund.id, "recorded", {"unit_id": unit.id, **fields})
     _emit(unit, fields["year"])
     return view(unit)

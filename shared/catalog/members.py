@@ -48,10 +48,11 @@ class MemberTransferred(PersonState):
 
 @event("members.member.left")
 class MemberLeft(PersonState):
-    """A member left the party: death, withdrawal, removal or expulsion."""
+    """A member left the party (death, withdrawal, removal, expulsion, probation cancelled) or this province's
+    roll (``transferred_out``: the organizational relationship moved to a party organization outside it)."""
 
     reason = fields.String(required=True, validate=validate.OneOf(("death", "withdrawal", "removal", "expulsion",
-                                                                   "cancelled")))
+                                                                   "cancelled", "transferred_out")))
     left_on = fields.Date(required=True)
 
 
@@ -174,3 +175,61 @@ class MembersDeadlineApproaching(DeadlineReminder):
 @event("members.deadline.overdue")
 class MembersDeadlineOverdue(DeadlineReminder):
     """A development or membership deadline passed yesterday unmet (or within the catch-up days; sent once)."""
+@event("members.dues.subsidized")
+class DuesSubsidized(Schema):
+    """Part of the dues a committee collected went back to a grassroots organization for its activities
+    (DUES.SUBSIDY, 党费补助): org records it as the unit's support funds with source ``dues_subsidy``."""
+
+    subsidy_id = fields.UUID(required=True)
+    from_unit_id = fields.UUID(required=True, metadata={"description": "the committee that granted it"})
+    unit_id = fields.UUID(required=True, metadata={"description": "the organization that received it"})
+    year = fields.Integer(required=True)
+    amount = fields.Decimal(required=True, as_string=True, metadata={"description": "yuan, to the fen"})
+    granted_on = fields.Date(required=True)
+    note = fields.String(allow_none=True)
+
+
+# ----------------------------------------------------------------------------- transfer letters (TRANSFER.*)
+
+class TransferLetterState(Schema):
+    """A transfer letter's whole state (介绍信 with its stub and receipt) and its version."""
+
+    letter_id = fields.Integer(required=True)
+    transfer_id = fields.UUID(required=True)
+    person_id = fields.UUID(required=True)
+    number = fields.String(required=True, metadata={"description": "this province's number (鲁组转〔2026〕第000123号) "
+                                                                   "or, for a letter from outside, the issuer's"})
+    direction = fields.String(required=True, validate=validate.OneOf(("within", "out_of_province", "into_province")))
+    from_unit_id = fields.UUID(allow_none=True, metadata={"description": "null: the sending side is outside"})
+    to_unit_id = fields.UUID(allow_none=True, metadata={"description": "null: the receiving side is outside"})
+    issued_on = fields.Date(required=True)
+    valid_until = fields.Date(required=True)
+    status = fields.String(required=True, validate=validate.OneOf(("issued", "arrived", "expired", "reissued",
+                                                                   "cancelled")))
+    arrived_on = fields.Date(allow_none=True)
+    receipt_due_on = fields.Date(allow_none=True)
+    receipt_returned_on = fields.Date(allow_none=True)
+    breaches = fields.List(fields.String(), required=True, metadata={
+        "description": "deadlines recorded late: TRANSFER.REPORT_IN, TRANSFER.RECEIPT"})
+    letter_version = fields.Integer(required=True)
+
+
+@event("members.letter.issued")
+class TransferLetterIssued(TransferLetterState):
+    """A transfer letter was issued (TRANSFER.LETTER), or reissued after it expired."""
+
+
+@event("members.letter.arrived")
+class TransferLetterArrived(TransferLetterState):
+    """The member reported in with the letter (TRANSFER.REPORT_IN; late: the breach is listed); the receipt is
+    now due (TRANSFER.RECEIPT)."""
+
+
+@event("members.letter.receipt_returned")
+class TransferLetterReceiptReturned(TransferLetterState):
+    """The receipt (回执) came back to the sending committee (TRANSFER.RECEIPT; late: the breach is listed)."""
+
+
+@event("members.letter.expired")
+class TransferLetterExpired(TransferLetterState):
+    """A letter past its validity without arrival was recorded expired (TRANSFER.LETTER); it may be reissued."""

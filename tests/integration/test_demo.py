@@ -88,6 +88,19 @@ def test_the_small_demo_loads_through_the_gateway(tmp_path):
         assert liaison["count"] == (liaison["summary"]["leaders"] - liaison["summary"]["keeping_liaison"])
         _, people, _ = call("GET", f"{gateway}/api/members/v1/people?under={province}&limit=1000", token)
         assert len(people["items"]) == len(generate("small").people)
+        # the annual statistics of the demo province close their balance, this year and the one before
+        this_year = date.today().year
+        for year in (this_year - 1, this_year):
+            _, stats, _ = call("GET", f"{gateway}/api/members/v1/statistics?under={province}&year={year}", token)
+            assert stats["balance"]["closes"] is True, stats["balance"]
+            assert stats["balance"]["unbalanced"] == []
+            assert stats["members"]["total"] == stats["balance"]["end"]
+        members_now = sum(1 for p in people["items"] if p["stage"] in ("probationary", "full"))
+        assert stats["balance"]["end"] == members_now
+        assert stats["balance"]["start"] + stats["balance"]["admitted"] == members_now
+        _, orgs, _ = call("GET", f"{gateway}/api/org/v1/statistics?under={province}&year={this_year}", token)
+        branches = sum(1 for u in generate("small").units if u.kind in ("branch", "joint_branch"))
+        assert orgs["branches"]["total"] == branches
     finally:
         os.environ.clear()
         os.environ.update(saved)

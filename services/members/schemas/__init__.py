@@ -30,6 +30,10 @@ from .dues import (ArrearsOut, BillListArgs, BillOut, BillPage, BillsIn, BillsOu
                    DuesMonthFigures, DuesReportArgs, DuesReportOut, IncomeItem, MONEY_MAX, Money, Month,
                    PaymentImportArgs, PaymentImportOut, PaymentIn, PaymentListArgs, PaymentOut, PaymentPage,
                    PersonDuesArgs, PersonDuesOut)
+from .letters import (ExternalSide, IncomingLetterIn, LETTER_ACTIONS, LETTER_STATUSES, LetterArgs, LetterOut,
+                      LetterPatch)
+from .subsidies import SubsidyIn, SubsidyListArgs, SubsidyOut, SubsidyPage
+from .statistics import (BalanceOut, DevelopmentOut, MembersOut, StatisticsArgs, StatisticsOut, UnbalancedPerson)
 
 #: each kind of step and of management action has its own payload schema: the body is one of them
 ONE_OF = {StepIn: STEP_SCHEMAS, ActionIn: ACTION_SCHEMAS}

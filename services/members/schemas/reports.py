@@ -9,7 +9,7 @@ from shared.numbers import WholeNumber
 from .common import UnderArgs, YEAR
 
 ALERT_KINDS = ("talk", "assessment", "approval", "oath", "probation_end", "conversion_approval", "suspension",
-               "removal", "correction", "transfer")
+               "removal", "correction", "transfer", "letter_report_in", "letter_receipt")
 
 
 class AlertArgs(PageArgs):
@@ -21,7 +21,8 @@ class AlertArgs(PageArgs):
 
 
 class AlertOut(Schema):
-    id = WholeNumber()
+    id = WholeNumber(metadata={"description": "a deadline's id; an alert of a transfer letter: minus the letter's id"})
+    transfer_id = fields.String(allow_none=True, metadata={"description": "the transfer of a letter's alert"})
     person_id = fields.String()
     person_name = fields.String()
     unit_id = fields.String()

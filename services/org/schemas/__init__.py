@@ -25,3 +25,5 @@ from .standing import (HearingIn, HearingListArgs, HearingOut, HearingPage, Hear
                        ScreeningPage, ScreeningPatch, ScreeningRecordIn, ScreeningRecordOut, ScreeningRecordPage,
                        ScreeningRecordPatch, SecretaryReportIn, SecretaryReportListArgs, SecretaryReportOut,
                        SecretaryReportPage, SecretaryReportPatch, UnderArgs)
+from .statistics import (BranchesOut, KindSectorCount, OrganizationsOut, OrgStatisticsArgs, OrgStatisticsOut,
+                         TermsOut)
