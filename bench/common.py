@@ -19,6 +19,27 @@ def fresh_database(name: str, pg_admin_url: str = PG_ADMIN_URL) -> str:
     return pg_admin_url.rsplit("/", 1)[0] + "/" + name
 
 
+def kept_database(name: str, people: int, pg_admin_url: str = PG_ADMIN_URL) -> tuple[str, bool]:
+    """A benchmark's own database, kept between runs: True when it already holds ``people`` (its ``bench_meta``
+    row says so); otherwise it is created empty (dropped first if it held another size)."""
+    import psycopg
+
+    url = pg_admin_url.rsplit("/", 1)[0] + "/" + name
+    with psycopg.connect(pg_admin_url, autocommit=True) as conn:
+        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone()
+        if not exists:
+            conn.execute(f'CREATE DATABASE "{name}"')
+    if exists:
+        with psycopg.connect(url) as conn:
+            ready = conn.execute("SELECT to_regclass('bench_meta') IS NOT NULL").fetchone()[0]
+            if ready and conn.execute("SELECT people FROM bench_meta").fetchone()[0] == people:
+                return url, True
+        with psycopg.connect(pg_admin_url, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
+            conn.execute(f'CREATE DATABASE "{name}"')
+    return url, False
+
+
 def machine() -> str:
     cores = os.cpu_count()
     with open("/proc/meminfo") as fh:

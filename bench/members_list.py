@@ -23,7 +23,7 @@ from shared.config import Config
 from shared.migrations import upgrade
 from shared.pii import PiiCipher
 
-from .common import PG_ADMIN_URL
+from .common import PG_ADMIN_URL, kept_database
 
 SIZES = {"small": (200_000, 20_000), "province": (7_000_000, 330_000)}
 REQUESTS = {"small": 600, "province": 3000}
@@ -34,23 +34,7 @@ LIMIT = 50
 def database(pg_admin_url: str, size: str, bench: str = "members_list") -> tuple[str, bool]:
     """The benchmark's own database (``zhibu_bench_<bench>_<size>``); True when it already holds this size's
     people."""
-    import psycopg
-
-    name = f"zhibu_bench_{bench}_{size}"
-    url = pg_admin_url.rsplit("/", 1)[0] + "/" + name
-    with psycopg.connect(pg_admin_url, autocommit=True) as conn:
-        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone()
-        if not exists:
-            conn.execute(f'CREATE DATABASE "{name}"')
-    if exists:
-        with psycopg.connect(url) as conn:
-            ready = conn.execute("SELECT to_regclass('bench_meta') IS NOT NULL").fetchone()[0]
-            if ready and conn.execute("SELECT people FROM bench_meta").fetchone()[0] == SIZES[size][0]:
-                return url, True
-        with psycopg.connect(pg_admin_url, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
-            conn.execute(f'CREATE DATABASE "{name}"')
-    return url, False
+    return kept_database(f"zhibu_bench_{bench}_{size}", SIZES[size][0], pg_admin_url)
 
 
 def units(total: int, seed: int = 5) -> list[tuple]:
@@ -78,6 +62,20 @@ def units(total: int, seed: int = 5) -> list[tuple]:
     return out
 
 
+def copy_tree(cur, tree: list[tuple]) -> int:
+    """The tree into the org read-model, and its branches numbered in a temporary table ``branch (n, id, path)``
+    for the people's ``INSERT ... SELECT`` to join; returns how many branches."""
+    with cur.copy("COPY org_unit_view (id, path, parent_id, kind, domain, name, code, status, version) "
+                  "FROM STDIN") as copy:
+        for row in tree:
+            copy.write_row(row)
+    cur.execute("CREATE TEMP TABLE branch (n int, id text, path text)")
+    with cur.copy("COPY branch (n, id, path) FROM STDIN") as copy:
+        for n, row in enumerate(r for r in tree if r[3] == "branch"):
+            copy.write_row((n, row[0], row[1]))
+    return cur.execute("SELECT count(*) FROM branch").fetchone()[0]
+
+
 def load(url: str, size: str) -> None:
     import psycopg
 
@@ -86,15 +84,7 @@ def load(url: str, size: str) -> None:
     tree = units(total_units)
     with psycopg.connect(url) as conn:
         with conn.cursor() as cur:
-            with cur.copy("COPY org_unit_view (id, path, parent_id, kind, domain, name, code, status, version) "
-                          "FROM STDIN") as copy:
-                for row in tree:
-                    copy.write_row(row)
-            cur.execute("CREATE TEMP TABLE branch (n int, id text, path text)")
-            with cur.copy("COPY branch (n, id, path) FROM STDIN") as copy:
-                for n, row in enumerate(r for r in tree if r[3] == "branch"):
-                    copy.write_row((n, row[0], row[1]))
-            nbranch = cur.execute("SELECT count(*) FROM branch").fetchone()[0]
+            nbranch = copy_tree(cur, tree)
             # real ciphertexts (a pool of them), so that a reader with PII rights decrypts as in production
             pii = PiiCipher(PII_KEY)
             cur.execute("CREATE TEMP TABLE sealed (n int, id_enc text, phone_enc text)")
