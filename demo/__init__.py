@@ -20,7 +20,8 @@ from shared.auth import mint_token
 from shared.config import Config
 from shared.dates import today as shanghai_today
 
-from .plan import SIZES, Province, election_for, generate, meetings_for
+from .plan import (SIZES, STANDINGS, Province, election_for, generate, meetings_for, quarters_heard,
+                   standing_of)
 
 __all__ = ["load_demo", "generate", "SIZES"]
 
@@ -38,8 +39,8 @@ class Client:
         self.headers = {"Authorization": f"Bearer {token}"}
 
     def call(self, method: str, path: str, body=None, *, raw: bytes | None = None, content_type: str | None = None,
-             ok=(200, 201)) -> tuple[int, object]:
-        headers = dict(self.headers)
+             ok=(200, 201), headers: dict | None = None) -> tuple[int, object]:
+        headers = {**self.headers, **(headers or {})}
         data = raw
         if body is not None:
             data = json.dumps(body, ensure_ascii=False, default=str).encode()
@@ -187,17 +188,21 @@ def load(province: Province, client: Client, threads: int = 6) -> dict:
     attended = 0
     for county_code, county_branches in by_county.items():
         county_secretaries = [secretaries[b.code] for b in county_branches if b.code in secretaries]
+        rotated = {secretaries[b.code]: 1.0 if standing_of(b) != "weak" else province.shares["secretaries_rotated"]
+                   for b in county_branches if b.code in secretaries}
         if county_secretaries:
             attended += _class(client, ids[county_code], "secretary_rotation", "书记轮训班", start, county_secretaries,
-                               province.shares["secretaries_rotated"], rng, hours=(8, 8, 8, 8, 8, 8, 8))
+                               rotated.get, rng, hours=(8, 8, 8, 8, 8, 8, 8))
         townships: dict[str, list] = {}
         for branch in county_branches:
             townships.setdefault(parent[branch.code], []).append(branch)
         for town_code, town_branches in townships.items():
             people = [m["person_id"] for b in town_branches for m in rosters[b.code] if m["stage"] in ("full", "probationary")]
+            chance = {m["person_id"]: min(STANDINGS[standing_of(b)]["trained"], 1.0) for b in town_branches
+                      for m in rosters[b.code]}
             if people:
                 attended += _class(client, ids[town_code], "member_training", "党员集中培训班", start, people,
-                                   province.shares["trained"], rng, hours=(8, 8, 8, 8))
+                                   chance.get, rng, hours=(8, 8, 8, 8))
     _say(f"{attended} attendances")
 
     # 6. problems found in checks, some already past their deadline
@@ -214,8 +219,14 @@ def load(province: Province, client: Client, threads: int = 6) -> dict:
         problems += 1
     _say(f"{problems} problems")
 
-    # 7. ratings: recompute the province and publish each county's batch
+    # 7. how each branch keeps its work through the year (its standing): venue, member review, points, the public's
+    # satisfaction, hearings, the county's screening, the secretary's 述职评议 and the reserve pool
+    counts = _standing(province, client, ids, rosters, secretaries, active, rng, threads)
+
+    # 8. ratings: recompute the province and publish each county's batch, then the demonstration branches
     time.sleep(3)  # let evaluation apply the last events
+    _wait("evaluation to apply the year's records", lambda: _applied(client, ids, active, rosters, secretaries, year),
+          120)
     client.call("POST", "/api/evaluation/v1/assessments/recompute", {"under": ids["37"], "year": year})
     published = 0
     for county in province.counties():
@@ -223,8 +234,9 @@ def load(province: Province, client: Client, threads: int = 6) -> dict:
                                 ok=None)
         published += status in (200, 201)
     _say(f"ratings published for {published} counties")
+    counts["exemplars"] = _exemplars(client, ids, year, rng)
 
-    # 8. leaders of each county and township committee, most keeping a liaison branch under their committee
+    # 9. leaders of each county and township committee, most keeping a liaison branch under their committee
     leaders = points = 0
     committees_above = [u for u in province.units if u.kind in ("county", "township")]
     for unit in committees_above:
@@ -241,11 +253,125 @@ def load(province: Province, client: Client, threads: int = 6) -> dict:
                 points += 1
     _say(f"{leaders} leaders, {points} liaison points")
     return {"units": len(ids), "people": len(province.people), "committees": committees, "meetings": meetings,
-            "attendances": attended, "problems": problems, "leaders": leaders, "liaison points": points}
+            "attendances": attended, "problems": problems, **counts, "leaders": leaders, "liaison points": points}
 
 
-def _class(client: Client, organizer_id: str, kind: str, title: str, start: date, people: list[str], share: float,
+def _standing(province: Province, client: Client, ids: dict, rosters: dict, secretaries: dict, active: list,
+              rng: random.Random, threads: int) -> dict:
+    """Each active branch as its standing (``plan.STANDINGS``) keeps it: the records evaluation's scorecard and the
+    standing mechanisms' reports read. Returns what was written."""
+    today, year = province.today, province.today.year
+    parent = {u.code: u.parent_code for u in province.units}
+    counts = {"hearings": 0, "screened": 0, "secretary reports": 0, "reserve candidates": 0}
+    campaigns = {}
+    for county in province.counties():
+        _, campaign = client.call("POST", "/api/org/v1/screenings", {
+            "unit_id": ids[county.code], "year": year, "title": f"{year}年度基层党组织全面摸底排查",
+            "starts_on": date(year, 3, 1).isoformat() if date(year, 3, 1) <= today else today.isoformat()})
+        campaigns[county.code] = campaign["id"]
+
+    def keep(branch) -> dict:
+        brng = random.Random("standing" + branch.code)
+        plan = STANDINGS[standing_of(branch)]
+        unit_id, done = ids[branch.code], {}
+        roll = rosters[branch.code]
+        members = [m for m in roll if m["stage"] in ("full", "probationary")]
+        client.call("PUT", f"/api/org/v1/units/{unit_id}/support", {"has_venue": plan["venue"]} | (
+            {"venue_name": "党员活动室", "venue_area_m2": 60} if plan["venue"] else {}),
+            headers={"If-Match": f'"{unit_id}.0"'}, ok=(200, 412))
+        if plan["review"] and members:
+            graded = [m for m in members if m["stage"] == "full"]
+            excellent = len(graded) // 4
+            client.call("POST", "/api/members/v1/reviews", {
+                "unit_id": unit_id, "year": year, "held_on": today.isoformat(),
+                "grades": [{"person_id": m["person_id"], "grade": "excellent" if i < excellent else "qualified"}
+                           for i, m in enumerate(graded)],
+                "not_graded": [m["person_id"] for m in members if m["stage"] == "probationary"]}, ok=(201, 409, 422))
+        for m in members:  # the base part (at most 20), the rest for commitments kept (tasks, beside training's)
+            points = brng.randint(*plan["points"])
+            for source, part in (("base", min(20, points)), ("commitment", points - 20)):
+                if part > 0:
+                    client.call("POST", "/api/members/v1/points", {
+                        "person_id": m["person_id"], "awarded_on": today.isoformat(), "source": source,
+                        "points": part, "reference": f"demo-{year}-{source}"}, ok=(201, 409))
+        client.call("POST", "/api/evaluation/v1/inputs", {
+            "unit_id": unit_id, "year": year, "name": "public_satisfaction",
+            "value": brng.randint(*plan["satisfaction"])}, ok=(201, 409))
+        secretary = next((m for m in roll if m["person_id"] == secretaries.get(branch.code)), None)
+        reporter = secretary["name"] if secretary else "支部书记"
+        for day in quarters_heard(brng, branch, today):
+            client.call("POST", "/api/org/v1/hearings", {
+                "unit_id": unit_id, "committee_unit_id": ids[parent[branch.code]], "held_on": day.isoformat(),
+                "reporter": reporter, "points": [{"text": "党员教育管理台账需完善", "problem": plan["assessment"] == "poor"}]})
+            done["hearings"] = done.get("hearings", 0) + 1
+        if plan["screened"] or brng.random() < 0.85:
+            county = parent[parent[branch.code]]
+            screened_on = min(today, date(year, 4, 1) + timedelta(days=brng.randint(0, 150)))
+            client.call("POST", f"/api/org/v1/screenings/{campaigns[county]}/records", {
+                "unit_id": unit_id, "screened_on": screened_on.isoformat(), "screened_by": "县委组织部排查组",
+                "findings": {"poor": [{"text": "班子凝聚力不强，组织生活不经常", "problem": True}],
+                             "average": [{"text": "“三会一课”记录不够规范", "problem": False}]}.get(plan["assessment"], [])})
+            done["screened"] = 1
+        if secretary:
+            reported = min(today, date(year, 1, 10))
+            client.call("POST", "/api/org/v1/secretary-reports", {
+                "unit_id": unit_id, "year": year - 1, "secretary_name": reporter,
+                "secretary_person_id": secretary["person_id"], "report": f"{year - 1}年度抓基层党建工作述职",
+                "reported_on": reported.isoformat(), "assessment": plan["assessment"],
+                "assessed_by": "乡镇党委书记抓党建述职评议会", "assessed_on": reported.isoformat()})
+            done["secretary reports"] = 1
+        seasoned = [m for m in roll if m["stage"] == "full" and m["person_id"] != secretaries.get(branch.code)
+                    and m.get("full_member_since") and date.fromisoformat(m["full_member_since"])
+                    <= today - timedelta(days=400)]
+        if plan["reserve"] and seasoned:
+            client.call("POST", f"/api/org/v1/units/{unit_id}/reserve", {
+                "person_id": brng.choice(seasoned)["person_id"], "listed_on": today.isoformat(),
+                "training": "县委党校村（社区）党组织书记后备人选培训班"}, ok=(201, 409))
+            done["reserve candidates"] = 1
+        return done
+
+    with ThreadPoolExecutor(threads) as pool:
+        for done in pool.map(keep, active):
+            for key, value in done.items():
+                counts[key] += value
+    _say(", ".join(f"{v} {k}" for k, v in counts.items()))
+    return counts
+
+
+def _applied(client: Client, ids: dict, active: list, rosters: dict, secretaries: dict, year: int) -> bool:
+    """Whether evaluation has applied the last records of the branch written last (org's and members')."""
+    branch = next((b for b in reversed(active) if rosters[b.code]), None)
+    if branch is None:
+        return True
+    status, row = client.call("GET", f"/api/evaluation/v1/units/{ids[branch.code]}/indicators?year={year}", ok=None)
+    return (status == 200 and (row["indicators"]["points.average"] or 0) > 0
+            and row["evidence"]["has_venue"] is not None
+            and (branch.code not in secretaries or row["indicators"]["reports.secretary_grade"] is not None))
+
+
+def _exemplars(client: Client, ids: dict, year: int, rng: random.Random) -> int:
+    """Each county's five-star advanced branches named demonstration branches, and an advanced example beside."""
+    _, ledger = client.call("GET", f"/api/evaluation/v1/ledgers?year={year}&under={ids['37']}")
+    made = 0
+    for county in ledger["counties"]:
+        for entry in county["advanced"]:
+            if entry["stars"] == 5:
+                client.call("POST", "/api/evaluation/v1/exemplars", {
+                    "kind": "demonstration", "unit_id": entry["unit_id"], "year": year,
+                    "recognised_for": "“三会一课”规范，党员教育管理扎实，服务群众成效明显"}, ok=(201, 409))
+                made += 1
+        fours = [e for e in county["advanced"] if e["stars"] == 4]
+        if fours:
+            client.call("POST", "/api/evaluation/v1/exemplars", {
+                "kind": "advanced_example", "unit_id": rng.choice(fours)["unit_id"], "year": year,
+                "subject_name": "支部书记", "recognised_for": "带领党员群众发展特色产业，村集体收入明显增加"})
+            made += 1
+    return made
+
+
+def _class(client: Client, organizer_id: str, kind: str, title: str, start: date, people: list[str], share,
            rng: random.Random, hours: tuple) -> int:
+    """A class for ``people``; each attends every session with the chance ``share(person)``."""
     sessions = []
     for i, h in enumerate(hours):
         day = start + timedelta(days=i)
@@ -258,7 +384,7 @@ def _class(client: Client, organizer_id: str, kind: str, title: str, start: date
     class_id = created["id"]
     for i in range(0, len(people), 5000):
         client.call("POST", f"/api/training/v1/classes/{class_id}/enrollments", {"person_ids": people[i:i + 5000]})
-    attending = [p for p in people if rng.random() < share]
+    attending = [p for p in people if rng.random() < share(p)]
     if not attending:
         return 0
     _, detail = client.call("GET", f"/api/training/v1/classes/{class_id}")

@@ -26,16 +26,37 @@ SIZES = {
 DEFAULT_SHARES = {
     "expired_term": 0.12,        # committee elected long enough ago that its term has run out
     "no_committee": 0.06,        # never elected one
-    "short_meetings": 0.20,      # holds about half the meetings it should
+    "short_meetings": 0.12,      # holds about half the meetings it should
     "non_quorate": 0.05,         # some general meetings miss their quorum
     "too_small": 0.04,           # fewer than 3 full members
     "too_large": 0.03,           # more than 50 members
-    "no_development": 0.25,      # of villages: nobody admitted for 4+ years
-    "trained": 0.7,              # members with a training session this year
+    "no_development": 0.12,      # of villages: nobody admitted for 4+ years
     "secretaries_rotated": 0.6,  # secretaries already through rotation training this year
     "problems": 0.15,            # branches with an open problem
     "overdue_problems": 0.4,     # of those, past their deadline
     "leaders_with_liaison": 0.8,  # county and township leaders keeping a liaison branch
+    # how well a branch keeps its work (the rest are middling): only a branch with none of the troubles above can be
+    # exemplary or good, so a county shows some five-star and advanced branches, most middle, a few backward
+    "exemplary": 0.25,           # every meeting, review, points, training, a satisfied public, heard every quarter
+    "good_standing": 0.35,
+    "weak_standing": 0.12,
+}
+
+#: the troubles that keep a branch from the exemplary and good standings
+TROUBLES = ("expired_term", "no_committee", "short_meetings", "non_quorate", "no_development", "too_small")
+#: what each standing does through the year: public satisfaction (a range), quantified points per member (a range),
+#: the share of its members trained, whether it holds its member review, has a venue, the share of its meetings it
+#: skips, the quarters it is heard in
+#: (of those ended), whether the county surely screens it (else 85% of the time), its secretary's 述职评议 and whether it keeps a reserve candidate
+STANDINGS = {
+    "exemplary": dict(satisfaction=(93, 99), points=(62, 70), trained=1.0, review=True, venue=True, skipped=0.0,
+                      heard=1.0, screened=True, assessment="good", reserve=True),
+    "good": dict(satisfaction=(85, 93), points=(50, 65), trained=0.8, review=True, venue=True, skipped=0.0,
+                 heard=1.0, screened=True, assessment="fairly_good", reserve=True),
+    "middle": dict(satisfaction=(70, 84), points=(30, 50), trained=0.6, review=True, venue=True, skipped=0.15,
+                   heard=0.67, screened=False, assessment="average", reserve=True),
+    "weak": dict(satisfaction=(48, 62), points=(10, 30), trained=0.3, review=False, venue=False, skipped=0.3,
+                 heard=0.34, screened=False, assessment="poor", reserve=False),
 }
 
 CITY_NAMES = ["济南", "青岛", "淄博", "枣庄", "东营", "烟台", "潍坊", "济宁", "泰安", "威海", "日照", "临沂",
@@ -180,6 +201,7 @@ def generate(size: str = "small", shares: dict | None = None, today: date | None
                         branch.traits.add("overdue_problems")
                     if rng.random() < dims["activity"]:
                         branch.traits.add("active")
+                    standing_roll = rng.random()
                     roll = rng.random()
                     if roll < shares["too_small"]:
                         full = rng.randint(1, 2)
@@ -190,15 +212,47 @@ def generate(size: str = "small", shares: dict | None = None, today: date | None
                     long_ago = domain == "village" and rng.random() < shares["no_development"]
                     if long_ago:
                         branch.traits.add("no_development")
+                    if full < 3:
+                        branch.traits.add("too_small")
+                    branch.traits.add(standing_for(standing_roll, branch.traits, shares))
                     units.append(branch)
                     stages = ["full"] * full
                     if not long_ago:
                         stages += rng.choices(["probationary", "target", "activist", "applicant"],
                                               weights=[2, 1, 2, 2], k=max(1, full // 6))
+                        if "weak" not in branch.traits and not {"probationary", "target"} & set(stages):
+                            stages.append("target")  # a branch that keeps developing members has someone in line
                     for stage in stages:
                         seq += 1
                         people.append(_person(rng, branch, county_code + "00", seq, stage, today, long_ago))
     return Province(units, people, shares, today)
+
+
+def standing_for(roll: float, traits: set, shares: dict) -> str:
+    """The branch's standing (``STANDINGS``) from its roll: exemplary and good only without a trouble."""
+    if roll < shares["weak_standing"]:
+        return "weak"
+    roll -= shares["weak_standing"]
+    if roll < shares["exemplary"] + shares["good_standing"] and not traits & set(TROUBLES):
+        return "exemplary" if roll < shares["exemplary"] else "good"
+    return "middle"
+
+
+def standing_of(branch: Unit) -> str:
+    return next((s for s in STANDINGS if s in branch.traits), "middle")
+
+
+def quarters_heard(rng: random.Random, branch: Unit, today: date) -> list[date]:
+    """The days a branch's work report was heard this year: in its standing's share of the quarters ended (and the
+    current one, once half over)."""
+    share = STANDINGS[standing_of(branch)]["heard"]
+    days = []
+    for quarter in range(4):
+        first = date(today.year, 3 * quarter + 1, 1)
+        day = first + timedelta(days=rng.randint(20, 60))
+        if day <= today and rng.random() < share:
+            days.append(day)
+    return days
 
 
 def election_for(rng: random.Random, branch: Unit, full_members: list[dict], today: date) -> dict | None:
@@ -241,6 +295,8 @@ def meetings_for(rng: random.Random, branch: Unit, full_count: int, committee_si
         if held_on > today:
             continue
         if "short_meetings" in branch.traits and rng.random() < 0.5:
+            continue
+        if rng.random() < STANDINGS[standing_of(branch)]["skipped"]:
             continue
         record = {"type": kind, "held_on": held_on.isoformat(), "topic": topic}
         if kind in ("general_meeting", "committee_meeting"):

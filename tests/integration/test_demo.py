@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+import socket
 from collections import Counter
 from datetime import date
 
@@ -48,8 +49,20 @@ def test_shares_are_configurable():
     assert all("expired_term" in b.traits for b in all_expired.branches)
 
 
+def free_ports(*names: str) -> dict[str, int]:
+    """A port the system has free for each name (held together while chosen, so they differ)."""
+    sockets = [socket.socket() for _ in names]
+    try:
+        for sock in sockets:
+            sock.bind(("127.0.0.1", 0))
+        return {name: sock.getsockname()[1] for name, sock in zip(names, sockets)}
+    finally:
+        for sock in sockets:
+            sock.close()
+
+
 def test_the_small_demo_loads_through_the_gateway(tmp_path):
-    ports = {"gateway": 18700, "org": 18701, "members": 18702, "training": 18703, "evaluation": 18704}
+    ports = free_ports("gateway", *SERVICES)  # fixed ports collided with another checkout's run on the machine
     env = dict(os.environ)
     env.update({"ZHIBU_VAR_DIR": str(tmp_path), "ZHIBU_JWT_SECRET": TEST_SECRET, "ZHIBU_PII_KEY": "demo-pii",
                 "ZHIBU_BROKER_URL": "filesystem://", "ZHIBU_BUS_FOLDER": str(tmp_path / "bus"),
@@ -101,6 +114,24 @@ def test_the_small_demo_loads_through_the_gateway(tmp_path):
         _, orgs, _ = call("GET", f"{gateway}/api/org/v1/statistics?under={province}&year={this_year}", token)
         branches = sum(1 for u in generate("small").units if u.kind in ("branch", "joint_branch"))
         assert orgs["branches"]["total"] == branches
+        # a spread like a real county's: some five-star and advanced branches, most middle, a few backward
+        categories, stars = dashboard["categories"], dashboard["stars"]
+        assert stars["5"] >= 1
+        assert categories["advanced"] >= 2
+        assert categories["backward"] < dashboard["branches"] / 2
+        assert categories["middle"] >= 1
+        # the standing mechanisms have something to show on first start
+        reports = dashboard["reports"]
+        assert 0 < reports["screened"] <= reports["branches"]
+        assert reports["heard_every_quarter"] > 0
+        assert reports["secretaries_assessed"] > 0
+        assert len(reports["counties"]) == 2
+        _, exemplars, _ = call("GET", f"{gateway}/api/evaluation/v1/exemplars?under={province}", token)
+        assert any(e["kind"] == "demonstration" and e["rating"]["stars"] == 5 for e in exemplars["items"])
+        codes = {rule["code"]: rule for rule in compliance["rules"]}
+        assert codes["ORG.RESERVE"]["count"] > 0
+        _, problems, _ = call("GET", f"{gateway}/api/evaluation/v1/problems?under={province}&limit=1000", token)
+        assert {"hearing", "screening"} <= {p["source"] for p in problems["items"]}
     finally:
         os.environ.clear()
         os.environ.update(saved)
