@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
+from shared.audit import diff
 from shared.dates import today
 from shared.errors import Problem, invalid, not_found
 from shared.export import Column, csv_response, wanted_format, xlsx_response
@@ -83,7 +84,7 @@ def change(exemplar_id, fields: dict) -> dict:
             "withdrawn_reason"]
     exemplar.version += 1
     after = {k: getattr(exemplar, k) for k in before}
-    audit("exemplar", exemplar.id, "changed", {k: [before[k], after[k]] for k in after if before[k] != after[k]})
+    audit("exemplar", exemplar.id, "changed", diff(before, after))
     _announce(exemplar)
     return view(exemplar)
 

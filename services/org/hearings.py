@@ -12,6 +12,7 @@ from datetime import date
 
 from sqlalchemy import select
 
+from shared.audit import diff
 from shared.dates import today
 from shared.errors import invalid, not_found
 from shared.http import if_match, paginate, require_in_scope, under_clause
@@ -80,7 +81,7 @@ def correct(hearing_id, changes: dict) -> dict:
         days = session.scalars(select(Hearing.held_on).where(Hearing.unit_id == hearing.unit_id)).all()
         set_months(session, hearing.unit_id, hearing.path, year, "hearing", days)
     after = {k: plain(getattr(hearing, k)) for k in EDITABLE}
-    audit("hearing", hearing.id, "corrected", {k: [before[k], after[k]] for k in EDITABLE if before[k] != after[k]})
+    audit("hearing", hearing.id, "corrected", diff(before, after))
     _announce(hearing)
     return view(hearing)
 

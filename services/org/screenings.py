@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
+from shared.audit import diff
 from shared.errors import Problem, invalid, not_found
 from shared.http import if_match, paginate, require_in_scope, under_clause
 from shared.messages import msg
@@ -65,7 +66,7 @@ def change_campaign(campaign_id, changes: dict) -> dict:
     _check_dates(campaign.year, campaign.starts_on, campaign.ends_on)
     campaign.version += 1
     after = {k: plain(getattr(campaign, k)) for k in CAMPAIGN_EDITABLE}
-    audit("screening", campaign.id, "changed", {k: [before[k], after[k]] for k in after if before[k] != after[k]})
+    audit("screening", campaign.id, "changed", diff(before, after))
     return campaign_view(campaign)
 
 
@@ -165,7 +166,7 @@ def correct(record_id, changes: dict) -> dict:
                                                                      ScreeningRecord.year == row.year)).all()
     set_months(session, row.unit_id, row.path, row.year, "screening", days)
     after = {k: plain(getattr(row, k)) for k in RECORD_EDITABLE}
-    audit("screening_record", row.id, "corrected", {k: [before[k], after[k]] for k in after if before[k] != after[k]})
+    audit("screening_record", row.id, "corrected", diff(before, after))
     _announce(row, campaign)
     return record_view(row)
 

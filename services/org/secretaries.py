@@ -15,6 +15,7 @@ from datetime import date
 
 from sqlalchemy import select
 
+from shared.audit import diff
 from shared.errors import Problem, invalid, not_found
 from shared.http import if_match, paginate, require_in_scope, under_clause
 from shared.messages import msg
@@ -78,8 +79,7 @@ def correct_report(report_id, changes: dict) -> dict:
     _check_report({k: getattr(report, k) for k in ("reported_on", "assessed_on")})
     report.version += 1
     after = {k: plain(getattr(report, k)) for k in REPORT_EDITABLE}
-    audit("secretary_report", report.id, "corrected",
-          {k: [before[k], after[k]] for k in after if before[k] != after[k]})
+    audit("secretary_report", report.id, "corrected", diff(before, after))
     _announce(report)
     return report_view(report)
 
@@ -171,7 +171,7 @@ def change_candidate(candidate_id, changes: dict) -> dict:
             setattr(candidate, key, changes[key])
     candidate.version += 1
     after = {k: plain(getattr(candidate, k)) for k in CANDIDATE_EDITABLE}
-    audit("reserve_candidate", candidate.id, "changed", {k: [before[k], after[k]] for k in after if before[k] != after[k]})
+    audit("reserve_candidate", candidate.id, "changed", diff(before, after))
     return candidate_view(candidate)
 
 
