@@ -8,7 +8,7 @@ database, its events on RabbitMQ and its worker applying them, and many more cas
 It prints the cases sent (per token), the distinct failures by kind (server errors, answers that violate the
 declared schema or content type, requests the schema forbids that were accepted), what the workers
 dead-lettered once the events settled, and exits 0 only when all are zero and at least ``--min-cases`` cases
-were sent. A developer or a nightly CI job runs it (20-30 minutes on two cores); ``make test`` does not.
+were sent. A developer or a nightly CI job runs it (30-40 minutes on two busy cores); ``make test`` does not.
 PostgreSQL is ``ZHIBU_TEST_PG_URL``'s server and RabbitMQ ``ZHIBU_TEST_AMQP_URL``'s, as for the infra tests.
 """
 from __future__ import annotations
