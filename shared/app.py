@@ -21,6 +21,8 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from . import metrics
 from .audit_api import audit_blueprint
+from .changes import PURGE_JOB as CHANGES_PURGE_JOB
+from .changes import changes_blueprint
 from .auth import AuthError, Principal, TokenVerifier
 from .config import Config
 from .consumer import Handlers
@@ -101,7 +103,7 @@ def create_service_app(name: str, *, config: Config | None, description: str, mo
     app.extensions["zhibu_base"] = models.Base
 
     smorest = ZhibuApi(app, spec_kwargs={"extra_plugins": [ContractPlugin(app)]})  # the document as the contract
-    for blp in [*api.BLUEPRINTS, audit_blueprint(name)]:
+    for blp in [*api.BLUEPRINTS, audit_blueprint(name), changes_blueprint(name)]:
         smorest.register_blueprint(blp)
     for module in modules:
         for body, kinded in getattr(module, "ONE_OF", {}).items():
@@ -151,7 +153,7 @@ def _service_kit(name: str, config: Config, models: KitModels, handlers: Handler
         verifier=TokenVerifier(config), handlers=all_handlers,
         scope_resolver=scope_resolver or (lambda session, unit_id: resolve_view_path(
             session, models.OrgUnitView, unit_id)),
-        relay=relay, jobs=[*(jobs or ()), PURGE_JOB],
+        relay=relay, jobs=[*(jobs or ()), PURGE_JOB, CHANGES_PURGE_JOB],
     )
     if config.publish_in_web:
         kit.publisher = BackgroundPublisher(relay)

@@ -79,6 +79,8 @@ class Config:
     pii_key: str = ""
     #: how long a creating POST's answer is replayed for its Idempotency-Key
     idempotency_ttl_hours: float = 24.0
+    #: how long the outbox keeps sent events for the change feed (``GET /api/<service>/v1/changes``)
+    changes_retention_days: float = 30.0
     prefetch: int = 50
     max_attempts: int = 5
     retry_backoff_seconds: float = 0.5
@@ -131,6 +133,7 @@ class Config:
             jwt_leeway_seconds=int(env.get("ZHIBU_JWT_LEEWAY_SECONDS", "30")),
             pii_key=pii_key,
             idempotency_ttl_hours=float(env.get("ZHIBU_IDEMPOTENCY_TTL_HOURS", "24")),
+            changes_retention_days=float(env.get("ZHIBU_CHANGES_RETENTION_DAYS", "30")),
             prefetch=int(env.get("ZHIBU_PREFETCH", "50")),
             max_attempts=int(env.get("ZHIBU_MAX_ATTEMPTS", "5")),
             retry_backoff_seconds=float(env.get("ZHIBU_RETRY_BACKOFF_SECONDS", "0.5")),

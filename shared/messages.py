@@ -196,6 +196,13 @@ CATALOG: dict[str, tuple[str, str]] = {
     "deadline-approaching": ("{task_zh}：应于{due_on}前完成，还有{days}天", "{task}: due by {due_on}, in {days} days"),
     "deadline-due-today": ("{task_zh}：今天（{due_on}）到期", "{task}: due today ({due_on})"),
     "deadline-overdue": ("{task_zh}：应于{due_on}前完成，已逾期{days}天", "{task}: was due by {due_on}, {days} days overdue"),
+    # --- the change feed (shared/changes.py) --------------------------------------------------------
+    "changes-cursor-expired": ("该游标早于本服务保留的变更历史（{days} 天），之后的部分事件可能已被清除：请先通过各列表接口重新同步"
+                               "全部数据，再不带 after 参数重新读取变更流",
+                               "the cursor lies before the change history this service keeps ({days} days) and "
+                               "events after it may be gone: re-sync from the list endpoints, then read the feed "
+                               "again without after"),
+    "changes-cursor-invalid": ("不是本变更流给出的游标", "not a cursor this feed gave out"),
     # --- webhooks -------------------------------------------------------------------------------------
     "webhooks-event-types-unknown": ("事件类型 {patterns} 不匹配事件目录中的任何类型",
                                      "the event types {patterns} match no type of the event catalog"),

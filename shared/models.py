@@ -10,10 +10,30 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import JSON, Date, Index, Integer, String, Text, text
+from sqlalchemy import JSON, BigInteger, Date, Index, Integer, String, Text, text
+from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.sql.functions import FunctionElement
 
 from .db import BigId, PathString, UTCDateTime, utcnow
+
+
+class current_txid(FunctionElement):
+    """The writing transaction's id as a number: PostgreSQL's 64-bit ``pg_current_xact_id()`` (it never wraps);
+    0 on SQLite, whose writing transactions run one at a time."""
+
+    type = BigInteger()
+    inherit_cache = True
+
+
+@compiles(current_txid)
+def _txid_default(element, compiler, **kw):
+    return "0"
+
+
+@compiles(current_txid, "postgresql")
+def _txid_postgresql(element, compiler, **kw):
+    return "((pg_current_xact_id())::text)::bigint"
 
 
 @dataclass(frozen=True)
@@ -34,10 +54,15 @@ def kit_models(Base, *, org_read_model: bool = True, deadline_reminders: bool = 
         __table_args__ = (
             Index("ix_outbox_unsent", "id", sqlite_where=text("sent_at IS NULL"),
                   postgresql_where=text("sent_at IS NULL")),
+            Index("ix_outbox_feed", "txid", "id"),
         )
         id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+        #: the writing transaction (shared/changes.py: the change feed hands rows out in commit order)
+        txid: Mapped[int] = mapped_column(BigInteger, server_default=current_txid())
         event_id: Mapped[str] = mapped_column(String(36), unique=True)
         type: Mapped[str] = mapped_column(String(100))
+        #: the event's unit path; a packed row's: its events' common ancestor ("/" when they share none)
+        org_path: Mapped[str | None] = mapped_column(PathString, nullable=True)
         envelope: Mapped[dict] = mapped_column(JSON)
         created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
         sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)

@@ -35,6 +35,7 @@ XLSX_MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.s
 
 IF_MATCH_ATTRIBUTE = "__zhibu_if_match__"
 IDEMPOTENT_ATTRIBUTE = "__zhibu_idempotent__"
+GONE_ATTRIBUTE = "__zhibu_gone__"
 
 #: the body every error of a service or the gateway has (shared/errors.py problem_body)
 PROBLEM_SCHEMA = {
@@ -71,6 +72,8 @@ PROBLEMS = {
     404: ("NotFound", "No such record, or it lies outside the token's scope (the same answer for both)."),
     409: ("Conflict", "A rule forbids the change (code and violations name it) or it conflicts with an "
                       "existing record. Nothing was written."),
+    410: ("Gone", "The cursor lies before the history the service keeps: events after it may be gone. "
+                  "Re-sync from the list endpoints, then read the feed again without a cursor."),
     412: ("PreconditionFailed", "If-Match does not carry the record's current ETag: someone changed it "
                                 "since you read it. Read it again (current_etag) and re-apply your change."),
     413: ("ContentTooLarge", "The request body is larger than this service accepts."),
@@ -111,6 +114,12 @@ def requires_if_match(view):
     """Mark a view whose change needs ``If-Match`` (its domain code calls ``shared.http.if_match``):
     the document declares the header and the 412 and 428 answers."""
     setattr(view, IF_MATCH_ATTRIBUTE, True)
+    return view
+
+
+def answers_gone(view):
+    """Mark a view that answers 410 (a change feed's cursor before the kept history)."""
+    setattr(view, GONE_ATTRIBUTE, True)
     return view
 
 
@@ -299,6 +308,8 @@ class ContractPlugin(BasePlugin):
             if view is not None and needs_if_match(view):
                 statuses.update((412, 428))
                 parameters.append("IfMatch")
+            if view is not None and getattr(view, GONE_ATTRIBUTE, False):
+                statuses.add(410)
             if view is not None and is_idempotent(view):
                 parameters.append("IdempotencyKey")
             for status in sorted(statuses):

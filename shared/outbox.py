@@ -48,7 +48,7 @@ class Outbox:
         envelope = make_envelope(type_, data, source=self.service, org_path=org_path, actor=actor)
         if envelope.source != self.service:
             raise ValueError(f"{self.service} may not publish {type_}: it belongs to {envelope.source}")
-        session.add(self.model(event_id=envelope.id, type=type_, envelope=envelope.as_dict()))
+        session.add(self.model(event_id=envelope.id, type=type_, org_path=org_path, envelope=envelope.as_dict()))
         session.info["outbox_written"] = True
         return envelope
 
@@ -66,11 +66,31 @@ PACK = 1000
 
 
 class Pack(NamedTuple):
-    """Envelopes of one type as one outbox row: the first one's id (the row's ``event_id``), how many, the JSON."""
+    """Envelopes of one type as one outbox row: the first one's id (the row's ``event_id``), how many, the JSON,
+    and the unit path they share (``common_path``: the row's ``org_path``, by which the change feed filters)."""
 
     first_id: str
     count: int
     json: str
+    org_path: str | None = None
+
+
+def common_path(paths) -> str | None:
+    """The deepest unit path every one of ``paths`` lies under ("/" when they share none or some have none;
+    None when none has one)."""
+    paths = list(paths)
+    if all(path is None for path in paths):
+        return None
+    if any(path is None for path in paths):
+        return "/"
+    shortest, longest = min(paths), max(paths)
+    shared = 0
+    for a, b in zip(shortest, longest):
+        if a != b:
+            break
+        shared += 1
+    prefix = shortest[:shared]
+    return prefix[:prefix.rfind("/") + 1] or "/"
 
 
 class EventBatch:
@@ -118,11 +138,12 @@ def repack(packs: list[Pack], keep, size: int = PACK) -> list[Pack]:
 
 def _packed(head: dict, rows: list, size: int) -> list[Pack]:
     # orjson: dates, datetimes and UUIDs as the catalog dumps them, seven times faster than the json module
-    return [Pack(part[0][0], len(part), orjson.dumps({"head": head, "events": part}).decode())
+    return [Pack(part[0][0], len(part), orjson.dumps({"head": head, "events": part}).decode(),
+                 common_path(row[1] for row in part))
             for part in (rows[start:start + size] for start in range(0, len(rows), size))]
 
 
-OUTBOX_COLUMNS = ("event_id", "type", "envelope", "created_at", "attempts")
+OUTBOX_COLUMNS = ("event_id", "type", "org_path", "envelope", "created_at", "attempts")
 
 
 def write_events(session, outbox_model, batch: EventBatch) -> int:
@@ -136,7 +157,8 @@ def write_packs(session, outbox_model, type_: str, packs: list[Pack]) -> int:
         return 0
     now = datetime.now(timezone.utc)
     postgres = session.get_bind().dialect.name == "postgresql"
-    rows = [(pack.first_id, type_, pack.json if postgres else json.loads(pack.json), now, 0) for pack in packs]
+    rows = [(pack.first_id, type_, pack.org_path, pack.json if postgres else json.loads(pack.json), now, 0)
+            for pack in packs]
     copy_rows(session, outbox_model.__table__, OUTBOX_COLUMNS, rows)
     session.info["outbox_written"] = True  # wakes the web process's background publisher after the commit
     return sum(pack.count for pack in packs)

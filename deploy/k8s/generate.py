@@ -50,6 +50,7 @@ ENVIRONMENT: dict[str, dict] = {
     "ZHIBU_QUEUE_TYPE": {"value": "quorum", "about": "replicated queues on the RabbitMQ cluster"},
     "ZHIBU_LOG_LEVEL": {"value": "INFO"},
     "ZHIBU_IDEMPOTENCY_TTL_HOURS": {"value": "24"},
+    "ZHIBU_CHANGES_RETENTION_DAYS": {"value": "30"},
     "ZHIBU_PREFETCH": {"value": "50"},
     "ZHIBU_MAX_ATTEMPTS": {"value": "5"},
     "ZHIBU_RETRY_BACKOFF_SECONDS": {"value": "0.5"},
