@@ -99,9 +99,32 @@ def branches(org, county, n: int, prefix: str) -> list[str]:
     return [township["id"]] + [org.unit("branch", township, name=f"{prefix}第{i}党支部")["id"] for i in range(n)]
 
 
+def feed(org, county, after: str | None = None) -> tuple[list[dict], str | None]:
+    """org's change feed of ``org.unit.*`` under the county, from ``after`` to its head."""
+    items: list[dict] = []
+    while True:
+        page = org.get("/changes", types="org.unit.*", under=county["id"], **({"after": after} if after else {}))
+        assert page.status_code == 200, page.json
+        items += page.json["items"]
+        after = page.json["next_cursor"] or after
+        if not page.json["more"]:
+            return items, after
+
+
 def test_a_county_subscription_gets_its_units_signed_and_none_of_the_next_county(suite, receiver):
     org, world, (county, next_county) = suite
     platform = receiver()
+    seen: list[dict] = []
+    position = [None]
+
+    def pull(count: int) -> bool:
+        items, position[0] = feed(org, county, position[0])
+        seen.extend(items)
+        return len(seen) >= count
+
+    # a platform that pulls, from the moment the other subscribes: it has read the county's creation (on
+    # PostgreSQL the feed's horizon may wait a moment for a transaction of another database)
+    wait_until(lambda: pull(1), what="the county in the change feed")
     sub = subscribe_under(world, org, county, platform.url)
     theirs = branches(org, next_county, 3, "曲阜")
     mine = branches(org, county, 4, "邹城")
@@ -116,6 +139,8 @@ def test_a_county_subscription_gets_its_units_signed_and_none_of_the_next_county
         assert session.scalar(select(func.count()).select_from(Delivery).where(unit_of.in_(theirs + last))) == 0
         assert session.scalar(select(func.count()).select_from(Delivery).where(unit_of.in_(mine))) == len(mine)
     assert not set(theirs + last) & set(created_ids(platform))
+    wait_until(lambda: pull(1 + len(mine)), what="the change feed's events")
+    assert seen[1:] == platform.envelopes()  # the same events, in the same order, as the webhook delivered
 
 
 def test_a_receiver_down_then_up_gets_every_event_afterwards_in_order(suite, receiver):
