@@ -208,6 +208,8 @@ CATALOG: dict[str, tuple[str, str]] = {
                                      "the event types {patterns} match no type of the event catalog"),
     "webhooks-not-delivered": ("订阅没有收到过事件 {event_id}（或已超过保留期）",
                                "the subscription got no event {event_id} (or it is past the retention)"),
+    "webhooks-channel-fixed": ("订阅的接收方式（{channel}）不能更改；请另建订阅",
+                               "a subscription's channel ({channel}) stays as made; make another subscription"),
     "webhooks-flagged": ("投递连续失败 {hours} 小时，订阅已暂停：{error}",
                          "deliveries failed for {hours} h, the subscription was paused: {error}"),
     # --- imports (shared/imports.py, the services' imports.py) ----------------------------------------

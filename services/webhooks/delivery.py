@@ -48,6 +48,11 @@ USER_AGENT = "Zhibu-Webhooks/1"
 
 # ----------------------------------------------------------------------------- the queue
 
+def queued_status(subscription: Subscription) -> str:
+    """A webhook's events wait for the delivery loop (pending); an e-mail subscription's for its digest."""
+    return "digest" if subscription.email else "pending"
+
+
 def fan_out(session, event) -> int:
     """One pending delivery per subscription that wants this event and covers its unit."""
     OrgUnitView = kit.OrgUnitView
@@ -60,7 +65,7 @@ def fan_out(session, event) -> int:
         if rules.wants(subscription.event_types, event.type) and rules.covers(subscription.path, scope_path,
                                                                              event.org_path):
             session.add(Delivery(subscription_id=subscription.id, event_id=event.id, event_type=event.type,
-                                 occurred_at=occurred, envelope=event.as_dict(), status="pending"))
+                                 occurred_at=occurred, envelope=event.as_dict(), status=queued_status(subscription)))
             queued += 1
     return queued
 

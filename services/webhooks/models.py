@@ -5,13 +5,15 @@
   active / paused, and the flag set when deliveries failed for the whole retry window;
 - ``deliveries``: one row per event and matching subscription, written in the transaction that applies
   the event (the inbox's): the queue, in order per subscription (``id``), kept 30 days once delivered;
-- ``delivery_attempts``: the delivery log (status, latency, response code, error), kept 30 days.
+- ``delivery_attempts``: the delivery log (status, latency, response code, error), kept 30 days;
+- ``email_digests``: the day's digest of each e-mail address (one a day; ``digests.py``).
 """
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
-from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text, text
+
+from sqlalchemy import JSON, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from shared.db import BigId, PathString, UTCDateTime, compare_version, new_id, utcnow
@@ -32,7 +34,10 @@ class Subscription(Base):
     __table_args__ = (Index("ix_subscriptions_path", "path"),)
     id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
     name: Mapped[str] = mapped_column(String(200))
-    url: Mapped[str] = mapped_column(String(2000))
+    #: where events are POSTed (a webhook), or none for an e-mail subscription
+    url: Mapped[str | None] = mapped_column(String(2000), nullable=True)
+    #: the address that gets the daily digest (an e-mail subscription), or none for a webhook
+    email: Mapped[str | None] = mapped_column(String(254), nullable=True)
     #: globs over the catalog's event types (``members.stage.*``)
     event_types: Mapped[list] = mapped_column(JSON)
     #: the ``under`` unit (None: the creator's whole scope) and the creator's scope unit (None: province)
@@ -71,7 +76,9 @@ class Delivery(Base):
     event_type: Mapped[str] = mapped_column(String(100))
     occurred_at: Mapped[datetime] = mapped_column(UTCDateTime)
     envelope: Mapped[dict] = mapped_column(JSON)
-    status: Mapped[str] = mapped_column(String(20), default="pending")  # pending | delivered
+    #: pending (a webhook's, POSTed by the delivery loop) | digest (an e-mail subscription's, sent in the next
+    #: daily digest) | delivered
+    status: Mapped[str] = mapped_column(String(20), default="pending")
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     #: a manual redelivery (a copy of an earlier row), not the event's first recording
     redelivery: Mapped[bool] = mapped_column(default=False)
@@ -98,3 +105,18 @@ class DeliveryAttempt(Base):
     latency_ms: Mapped[int] = mapped_column(Integer)
     error: Mapped[str | None] = mapped_column(Text, nullable=True)
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class EmailDigest(Base):
+    """The day's digest of one e-mail address: sent (at most one a day) or failed (tried again)."""
+
+    __tablename__ = "email_digests"
+    __table_args__ = (UniqueConstraint("address", "day", name="uq_email_digests_address_day"),)
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    address: Mapped[str] = mapped_column(String(254))
+    day: Mapped[date] = mapped_column(Date)
+    status: Mapped[str] = mapped_column(String(20))  # sent | failed
+    events: Mapped[int] = mapped_column(Integer, default=0)
+    error: Mapped[str | None] = mapped_column(Text, nullable=True)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -12,10 +12,17 @@ PATTERN = validate.Regexp(r"^[a-z0-9_*]{1,40}(\.[a-z0-9_*]{1,40}){0,2}$",
 URL = validate.URL(schemes={"http", "https"}, require_tld=False, error="an absolute http(s) URL")
 
 
+EMAIL = [validate.Length(max=254), validate.Email(error="an e-mail address")]
+
+
 class SubscriptionIn(Schema):
+    """A webhook (``url``) or an e-mail subscription (``email``: a daily digest), one of the two."""
+
     name = fields.String(required=True, validate=validate.Length(min=1, max=200))
-    url = fields.String(required=True, validate=[validate.Length(max=2000), URL],
+    url = fields.String(load_default=None, validate=[validate.Length(max=2000), URL],
                         metadata={"description": "https (http only to an allowed loopback address)"})
+    email = fields.String(load_default=None, validate=EMAIL,
+                          metadata={"description": "instead of url: the address that gets a daily digest"})
     event_types = fields.List(fields.String(validate=PATTERN), required=True,
                               validate=validate.Length(min=1, max=50),
                               metadata={"description": "globs over the catalog's event types (members.stage.*)"})
@@ -23,10 +30,16 @@ class SubscriptionIn(Schema):
                         metadata={"description": "the subtree delivered (default: the caller's whole scope)"})
     status = fields.String(load_default="active", validate=validate.OneOf(STATUSES))
 
+    @validates_schema
+    def _url_or_email(self, data, **_kwargs):
+        if (data.get("url") is None) == (data.get("email") is None):
+            raise ValidationError("give either url (a webhook) or email (a daily digest)", "_schema")
+
 
 class SubscriptionPatch(Schema):
     name = fields.String(validate=validate.Length(min=1, max=200))
-    url = fields.String(validate=[validate.Length(max=2000), URL])
+    url = fields.String(validate=[validate.Length(max=2000), URL], metadata={"description": "a webhook's"})
+    email = fields.String(validate=EMAIL, metadata={"description": "an e-mail subscription's"})
     event_types = fields.List(fields.String(validate=PATTERN), validate=validate.Length(min=1, max=50))
     status = fields.String(validate=validate.OneOf(STATUSES),
                            metadata={"description": "active again also clears the flag and retries at once"})
@@ -35,7 +48,9 @@ class SubscriptionPatch(Schema):
 class SubscriptionOut(Schema):
     id = fields.String()
     name = fields.String()
-    url = fields.String()
+    channel = fields.String(metadata={"description": "webhook (POSTed to url) or email (a daily digest)"})
+    url = fields.String(allow_none=True)
+    email = fields.String(allow_none=True)
     event_types = fields.List(fields.String())
     under = fields.String(allow_none=True)
     path = fields.String()
@@ -43,7 +58,8 @@ class SubscriptionOut(Schema):
     flagged = fields.Boolean()
     flagged_at = fields.DateTime(allow_none=True)
     flag_reason = fields.String(allow_none=True)
-    pending = fields.Integer(metadata={"description": "deliveries waiting in this subscription's queue"})
+    pending = fields.Integer(metadata={"description": "deliveries waiting in this subscription's queue (an e-mail "
+                                                     "subscription's: for its next digest)"})
     created_by = fields.String()
     created_at = fields.DateTime()
     updated_at = fields.DateTime()
@@ -51,7 +67,8 @@ class SubscriptionOut(Schema):
 
 
 class SubscriptionCreated(SubscriptionOut):
-    secret = fields.String(metadata={"description": "the signing secret: shown this once, never again"})
+    secret = fields.String(allow_none=True, metadata={"description": "a webhook's signing secret: shown this once, "
+                                                                     "never again (none for e-mail)"})
 
 
 SubscriptionPage = page_schema(SubscriptionOut)

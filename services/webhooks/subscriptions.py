@@ -22,12 +22,14 @@ from shared.request import (audit, current_kit, current_principal, db_session, p
                             unit_in_scope)
 from shared.worker import DailyJob
 
-from . import delivery, rules
+from . import delivery, digests, rules
 from .models import Delivery, DeliveryAttempt, Subscription
 from .targets import check_target
 
 #: who manages subscriptions (DESIGN.md: a registered external platform, or an admin for it)
 MANAGERS = ("admin", "integration")
+#: a delivery waiting: for the delivery loop (a webhook's) or for the next digest (an e-mail subscription's)
+QUEUED = ("pending", "digest")
 
 
 def check_event_types(patterns: list[str]) -> list[str]:
@@ -50,7 +52,8 @@ def create(fields: dict) -> dict:
     principal = current_principal()
     config = rule_config()
     patterns = check_event_types(fields["event_types"])
-    check_target(fields["url"], config)
+    if fields.get("url") is not None:
+        check_target(fields["url"], config)
     if fields.get("under") is not None:
         path = unit_in_scope(fields["under"], "under").path
     elif principal.scope_path is None:
@@ -58,15 +61,16 @@ def create(fields: dict) -> dict:
     else:
         path = principal.scope_path
     secret = "whsec_" + secrets.token_urlsafe(32)
-    row = Subscription(name=fields["name"], url=fields["url"], event_types=patterns, path=path,
+    row = Subscription(name=fields["name"], url=fields.get("url"), email=fields.get("email"), event_types=patterns,
+                       path=path,
                        under_unit_id=str(fields["under"]) if fields.get("under") else None,
                        scope_unit_id=principal.scope, secret=pii_cipher().encrypt(secret),
                        status=fields["status"], created_by=principal.subject)
     session.add(row)
     session.flush()
-    audit("subscription", row.id, "created", {"name": row.name, "url": row.url, "event_types": patterns,
-                                               "path": path, "status": row.status})
-    return {**view(row), "secret": secret}
+    audit("subscription", row.id, "created", {"name": row.name, "url": row.url, "email": row.email,
+                                               "event_types": patterns, "path": path, "status": row.status})
+    return {**view(row), "secret": None if row.email else secret}
 
 
 def change(subscription_id, fields: dict) -> dict:
@@ -75,6 +79,10 @@ def change(subscription_id, fields: dict) -> dict:
     row = if_match(get_in_scope(subscription_id))
     if "event_types" in fields:
         fields = {**fields, "event_types": check_event_types(fields["event_types"])}
+    channel = "email" if row.email else "url"
+    other = {"url", "email"} - {channel}
+    if other & set(fields):
+        raise invalid(other.pop(), str(msg("webhooks-channel-fixed", channel=channel)))
     if "url" in fields:
         check_target(fields["url"], rule_config())
     changes = diff({key: getattr(row, key) for key in fields}, fields)
@@ -84,7 +92,7 @@ def change(subscription_id, fields: dict) -> dict:
         row.flagged_at = None
         row.flag_reason = None
         db_session().execute(update(Delivery).where(Delivery.subscription_id == row.id,
-                                                    Delivery.status == "pending")
+                                                    Delivery.status.in_(QUEUED))
                              .values(next_attempt_at=utcnow(), first_failed_at=None)
                              .execution_options(synchronize_session=False))
     row.version += 1
@@ -108,11 +116,12 @@ def _pending(session, ids: list[str]) -> dict[str, int]:
     if not ids:
         return {}
     return dict(session.execute(select(Delivery.subscription_id, func.count()).where(
-        Delivery.subscription_id.in_(ids), Delivery.status == "pending").group_by(Delivery.subscription_id)).all())
+        Delivery.subscription_id.in_(ids), Delivery.status.in_(QUEUED)).group_by(Delivery.subscription_id)).all())
 
 
 def _dump(row: Subscription, pending: int) -> dict:
-    return {"id": row.id, "name": row.name, "url": row.url, "event_types": row.event_types,
+    return {"id": row.id, "name": row.name, "channel": "email" if row.email else "webhook", "url": row.url,
+            "email": row.email, "event_types": row.event_types,
             "under": row.under_unit_id, "path": row.path, "status": row.status,
             "flagged": row.flagged_at is not None, "flagged_at": row.flagged_at, "flag_reason": row.flag_reason,
             "pending": pending, "created_by": row.created_by, "created_at": row.created_at,
@@ -174,7 +183,8 @@ def redeliver(subscription_id, fields: dict) -> dict:
                       kind="not-found")
     now = utcnow()
     session.add_all([Delivery(subscription_id=row.id, event_id=o.event_id, event_type=o.event_type,
-                              occurred_at=o.occurred_at, envelope=o.envelope, status="pending", attempts=0,
+                              occurred_at=o.occurred_at, envelope=o.envelope, status=delivery.queued_status(row),
+                              attempts=0,
                               redelivery=True, next_attempt_at=now) for o in originals])
     session.flush()
     audit("subscription", row.id, "redelivered", {"event_id": str(fields.get("event_id") or "") or None,
@@ -189,7 +199,10 @@ def ping(subscription_id) -> dict:
         row = get_in_scope(subscription_id, session)
         secret = pii_cipher().decrypt(row.secret)
         session.expunge(row)
-    envelope, outcome = delivery.ping(row, secret, rule_config(), current_principal().subject)
+    if row.email:
+        envelope, outcome = digests.ping(row, current_principal().subject)
+    else:
+        envelope, outcome = delivery.ping(row, secret, rule_config(), current_principal().subject)
     db_session().add(DeliveryAttempt(subscription_id=row.id, delivery_id=None, event_id=envelope["id"],
                                      event_type=envelope["type"], attempt=1, status=outcome.status,
                                      response_code=outcome.response_code, latency_ms=outcome.latency_ms,
