@@ -247,3 +247,26 @@ def test_the_digest_reaches_the_server_through_the_daily_job(world, smtp):
     assert loop.run_job(job, DAY) is True
     assert loop.run_job(job, DAY) is False  # the day is claimed: a second worker sends nothing
     wait_until(lambda: len(smtp.received) == 1, what="the digest")
+
+
+def test_deadline_reminders_of_the_subtree_reach_the_digest(world, smtp):
+    """The services' reminders (real catalog events, through the consumer's fan-out) in the digest's first
+    two parts; the next county's are not in it."""
+    subscribe_mail(world, "zzb@zoucheng.example.cn", event_types=["*.deadline.*", "org.unit.*"])
+    branch = world.unit("邹城第一党支部", "branch", "township")
+    elsewhere = world.unit("曲阜第一党支部", "branch", "other county")
+    for unit, name, type_, due_on, days_left in (
+            (branch, "张三", "members.deadline.overdue", date(2026, 12, 6), -1),
+            (branch, "李四", "members.deadline.approaching", date(2026, 12, 14), 7),
+            (elsewhere, "王五", "members.deadline.overdue", date(2026, 12, 1), -6)):
+        data = deadline(type_, name, due_on.isoformat(), days_left)["data"]
+        data.update(unit_id=unit["id"], due_on=due_on, as_of=DAY)
+        assert world.apply(type_, data, unit["path"])
+    assert send_digests(world.app, DAY)["sent"] == 1
+    (message,) = smtp.messages_to("zzb@zoucheng.example.cn")
+    assert "逾期 1 项，即将到期 1 项，其他事件 1 条" in message["Subject"]
+    body = message.get_content()
+    assert body.index("张三") < body.index("李四") < body.index("邹城第一党支部")
+    assert "应在2026-12-06前与张三谈话" in body
+    assert "the talk with 李四 is due by 2026-12-14" in body
+    assert "王五" not in body
