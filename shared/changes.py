@@ -25,7 +25,6 @@ client re-syncs from the list endpoints and starts again without ``after``.
 from __future__ import annotations
 
 from datetime import time as clock
-from fnmatch import fnmatchcase
 from datetime import timedelta
 
 from flask.views import MethodView
@@ -35,7 +34,7 @@ from sqlalchemy import and_, delete, func, literal, or_, select, text, tuple_
 
 from .db import utcnow
 from .errors import Problem, invalid, not_found
-from .events import stored_envelopes
+from .events import EVENT_TYPE_GLOB, matches, stored_envelopes
 from .http import decode_cursor, encode_cursor, path_upper_bound
 from .messages import msg
 from .openapi import answers_gone
@@ -45,9 +44,6 @@ from .worker import DailyJob
 
 #: who reads a feed: who may subscribe to the same events (a registered platform, or an admin for it)
 READERS = ("admin", "integration")
-#: a glob over event types: segments of lower-case letters, digits, _ and * (``members.stage.*``)
-TYPE_GLOB = validate.Regexp(r"^[a-z0-9_*]{1,40}(\.[a-z0-9_*]{1,40}){0,2}$",
-                            error="a glob over event types such as members.stage.* (letters, digits, _, *, dots)")
 #: events a request looks at, at most (matching or not): a page may hold fewer than ``limit`` when the
 #: filters skip many; ``more`` then says to call again at once
 SCAN_EVENTS = 20_000
@@ -61,7 +57,7 @@ class ChangesArgs(Schema):
     after = fields.String(load_default=None, validate=validate.Length(max=200),
                           metadata={"description": "next_cursor of the previous answer; none: from the start of "
                                                    "the history (30 days)"})
-    types = DelimitedList(fields.String(validate=TYPE_GLOB), validate=validate.Length(max=20),
+    types = DelimitedList(fields.String(validate=EVENT_TYPE_GLOB), validate=validate.Length(max=20),
                           metadata={"description": "globs over event types, separated by commas "
                                                    "(org.unit.*,members.stage.*)"})
     under = fields.UUID(load_default=None, metadata={"description": "only events of this unit's subtree"})
@@ -216,7 +212,7 @@ def _inside(org_path: str | None, path: str) -> bool:
 def _wanted(type_: str, types: list[str] | None) -> bool:
     if not types:
         return True
-    return any(fnmatchcase(type_, glob) for glob in types)
+    return any(matches(glob, type_) for glob in types)
 
 
 def _days(config) -> int | float:

@@ -8,6 +8,7 @@ on RabbitMQ, so a row is marked sent only once the broker has it.
 """
 from __future__ import annotations
 
+import fnmatch
 import functools
 import logging
 import uuid
@@ -16,7 +17,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from kombu import Connection, Exchange, Producer, Queue, binding
-from marshmallow import ValidationError
+from marshmallow import ValidationError, validate
 
 from . import catalog
 from .bus import Transport
@@ -25,6 +26,17 @@ from .context import current_actor, current_request_id
 
 log = logging.getLogger("zhibu.events")
 
+
+
+#: a glob over event types (a webhook subscription's, the change feed's ``types``): segments of lower-case
+#: letters, digits, _ and *, as ``members.stage.*``
+EVENT_TYPE_GLOB = validate.Regexp(r"^[a-z0-9_*]{1,40}(\.[a-z0-9_*]{1,40}){0,2}$",
+                                  error="a glob over event types such as members.stage.* (letters, digits, _, *, dots)")
+
+
+def matches(glob: str, event_type: str) -> bool:
+    """``members.stage.*`` matches ``members.stage.changed``; ``*`` matches every type."""
+    return fnmatch.fnmatchcase(event_type, glob)
 
 
 def events_exchange(config: Config) -> Exchange:

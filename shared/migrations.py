@@ -31,6 +31,34 @@ def revision(service: str, database_url: str, message: str) -> None:
     command.revision(alembic_config(service, database_url), message=message, autogenerate=True)
 
 
+def add_outbox_change_feed(op, sa) -> None:
+    """The body of each service's migration ``outbox_change_feed`` (2026-12-07; frozen: a later change is a new
+    helper): the outbox's ``txid`` (the writing transaction, PostgreSQL's ``pg_current_xact_id()``; 0 for the
+    rows written before and on SQLite) and ``org_path`` (filled from the envelopes; "/" for a packed row),
+    indexed in the change feed's order."""
+    dialect = op.get_bind().dialect.name
+    path_type = sa.String(512, collation="C") if dialect == "postgresql" else sa.String(512)
+    with op.batch_alter_table("outbox", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("txid", sa.BigInteger(), server_default=sa.text("0"), nullable=False))
+        batch_op.add_column(sa.Column("org_path", path_type, nullable=True))
+        batch_op.create_index("ix_outbox_feed", ["txid", "id"], unique=False)
+    if dialect == "postgresql":
+        op.alter_column("outbox", "txid", server_default=sa.text("((pg_current_xact_id())::text)::bigint"),
+                        existing_type=sa.BigInteger(), existing_nullable=False)
+        op.execute("UPDATE outbox SET org_path = CASE WHEN (envelope::jsonb) ? 'events' THEN '/' "
+                   "ELSE envelope->>'org_path' END")
+    elif dialect == "sqlite":
+        op.execute("UPDATE outbox SET org_path = CASE WHEN json_type(envelope, '$.events') IS NOT NULL THEN '/' "
+                   "ELSE json_extract(envelope, '$.org_path') END")
+
+
+def drop_outbox_change_feed(op) -> None:
+    with op.batch_alter_table("outbox", schema=None) as batch_op:
+        batch_op.drop_index("ix_outbox_feed")
+        batch_op.drop_column("org_path")
+        batch_op.drop_column("txid")
+
+
 def run_env(target_metadata) -> None:
     """The body of every service's ``migrations/env.py``."""
     from alembic import context

@@ -3,12 +3,11 @@ from __future__ import annotations
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
+from shared.events import EVENT_TYPE_GLOB
 from shared.http import PageArgs, page_schema
 
 STATUSES = ("active", "paused")
-#: a glob over event types: segments of lower-case letters, digits, _ and *
-PATTERN = validate.Regexp(r"^[a-z0-9_*]{1,40}(\.[a-z0-9_*]{1,40}){0,2}$",
-                          error="a glob over event types such as members.stage.* (letters, digits, _, *, dots)")
+PATTERN = EVENT_TYPE_GLOB
 URL = validate.URL(schemes={"http", "https"}, require_tld=False, error="an absolute http(s) URL")
 
 
