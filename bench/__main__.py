@@ -1,6 +1,6 @@
 """Run the benchmarks and write docs/benchmarks.md.
 
-    python -m bench [--size small|province] [--only NAME ...] [--pg postgresql://...]
+    python -m bench [--size small|province] [--only NAME ...] [--pg postgresql://...] [--as LABEL]
 
 Each benchmark module in this folder exposes ``run(size, pg_admin_url) -> list[dict]``
 and measures its own baseline in the same run. Needs PostgreSQL, RabbitMQ and wrk.
@@ -52,7 +52,20 @@ def render(results: dict) -> str:
                          f"{row.get('baseline_name', '')}: {row.get('baseline', '')} | {_blank(row.get('ratio'))} | "
                          f"{row.get('data_size', '')} |")
         lines.append("")
+        lines += _breakdown(entry["rows"])
     return "\n".join(lines)
+
+
+def _breakdown(rows: list[dict]) -> list[str]:
+    """A second table for rows that carry a ``breakdown`` (column -> figure), such as the cost table."""
+    rows = [row for row in rows if row.get("breakdown")]
+    if not rows:
+        return []
+    columns = list(dict.fromkeys(key for row in rows for key in row["breakdown"]))
+    lines = [f"| {rows[0]['unit']} | " + " | ".join(columns) + " |", "| --- |" + " --- |" * len(columns)]
+    for row in rows:
+        lines.append(f"| {row['name']} | " + " | ".join(_blank(row["breakdown"].get(c)) for c in columns) + " |")
+    return lines + [""]
 
 
 def main(argv=None) -> int:
@@ -60,11 +73,13 @@ def main(argv=None) -> int:
     parser.add_argument("--size", default="small", choices=["small", "county", "city", "province"])
     parser.add_argument("--only", nargs="*", default=None, help=f"any of: {', '.join(modules())}")
     parser.add_argument("--pg", default=PG_ADMIN_URL)
+    parser.add_argument("--as", dest="label", default=None,
+                        help="keep the results under this name (e.g. 'cost before the cuts'), not the module's")
     args = parser.parse_args(argv)
     results = json.loads(RESULTS.read_text()) if RESULTS.exists() else {}
     failed = False
     for name in args.only or modules():
-        command = f"python -m bench --size {args.size} --only {name}"
+        command = f"python -m bench --size {args.size} --only {name}" + (f" --as '{args.label}'" if args.label else "")
         print(f"== {name} ({args.size})", flush=True)
         entry = {"command": command, "size": args.size, "machine": machine(),
                  "when": time.strftime("%Y-%m-%d %H:%M")}
@@ -78,7 +93,7 @@ def main(argv=None) -> int:
             failed = True
             entry["error"] = traceback.format_exc()
             print(entry["error"], file=sys.stderr)
-        results[name] = entry
+        results[args.label or name] = entry
         RESULTS.write_text(json.dumps(results, indent=1, ensure_ascii=False, default=str))
         (ROOT / "docs" / "benchmarks.md").write_text(render(results))
     return 1 if failed else 0
