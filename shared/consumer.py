@@ -19,6 +19,7 @@ once the cause is mended (``zhibu dead-letters <service> [--requeue]``).
 from __future__ import annotations
 
 import contextlib
+import functools
 import heapq
 import itertools
 import logging
@@ -27,11 +28,13 @@ from dataclasses import dataclass, field
 
 from kombu import Producer
 from kombu.mixins import ConsumerMixin
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import bindparam
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from .config import Config
 from .context import request_id_var
-from .db import Database, database_unavailable
+from .db import Database, database_unavailable, utcnow
 from .events import Envelope, broker_connection, service_queues
 
 log = logging.getLogger("zhibu.consumer")
@@ -74,30 +77,34 @@ def apply_event(db: Database, handlers: Handlers, inbox_model, envelope: Envelop
     token = request_id_var.set(envelope.correlation_id)
     try:
         with db.Session() as session:
-            if session.get(inbox_model, envelope.id) is not None:
+            if not _claim(session, inbox_model, envelope):
                 session.rollback()
                 return False
-            session.add(inbox_model(event_id=envelope.id, type=envelope.type))
-            session.flush()
             with handlers.context():
                 for fn in fns:
                     fn(session, envelope)
-            try:
-                session.commit()
-            except IntegrityError:
-                # another consumer applied the same event in the meantime: the inbox key says so
-                session.rollback()
-                if _already_applied(db, inbox_model, envelope.id):
-                    return False
-                raise
+            session.commit()
             return True
     finally:
         request_id_var.reset(token)
 
 
-def _already_applied(db: Database, inbox_model, event_id: str) -> bool:
-    with db.Session() as session:
-        return session.get(inbox_model, event_id) is not None
+def _claim(session, inbox_model, envelope: Envelope) -> bool:
+    """The inbox row, in one statement: ``INSERT ... ON CONFLICT DO NOTHING``. False when the event is there
+    already; a consumer applying the same event at this moment holds the key, so this one waits for its
+    commit (then False) or its rollback (then True)."""
+    claimed = session.execute(_claim_statement(inbox_model.__table__, session.get_bind().dialect.name),
+                              {"event_id": envelope.id, "type": envelope.type, "processed_at": utcnow()})
+    return claimed.first() is not None
+
+
+@functools.lru_cache(maxsize=None)
+def _claim_statement(table, dialect: str):
+    """Built once per inbox table: building a statement costs more than running it."""
+    insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
+    return (insert(table).values(event_id=bindparam("event_id"), type=bindparam("type"),
+                                 processed_at=bindparam("processed_at"))
+            .on_conflict_do_nothing().returning(table.c.event_id))
 
 
 #: failed events whose attempts a consumer remembers (a prefetch's worth is what it can hold at once)
