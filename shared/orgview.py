@@ -7,7 +7,11 @@ one, and a moved subtree rewrites every path under the old prefix.
 """
 from __future__ import annotations
 
-from sqlalchemy import String, func, literal, select, update
+import functools
+
+from sqlalchemy import String, bindparam, func, literal, select, update
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from .consumer import Handlers
 from .http import under_clause
@@ -17,6 +21,24 @@ def resolve_view_path(session, OrgUnitView, unit_id: str) -> str | None:
     if OrgUnitView is None:
         return None
     return session.scalar(select(OrgUnitView.path).where(OrgUnitView.id == str(unit_id)))
+
+
+UPDATED_COLUMNS = ("parent_id", "kind", "domain", "name", "code", "status", "version")
+
+
+@functools.lru_cache(maxsize=None)
+def _upsert_statement(table, dialect: str):
+    """Built once per table (building a statement costs more than running it): the unit inserted with its path
+    from its parent's current one (``:path`` when the parent is unknown here), or its columns but the path
+    updated when the stored version is older."""
+    parent_path = (select(table.c.path.concat(bindparam("parent_key", type_=String)))
+                   .where(table.c.id == bindparam("parent")).scalar_subquery())
+    insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
+    stmt = insert(table).values(id=bindparam("id"), path=func.coalesce(parent_path, bindparam("path", type_=String)),
+                                **{column: bindparam(column) for column in UPDATED_COLUMNS})
+    return stmt.on_conflict_do_update(index_elements=[table.c.id],
+                                      set_={column: stmt.excluded[column] for column in UPDATED_COLUMNS},
+                                      where=table.c.version < stmt.excluded.version)
 
 
 def org_view_handlers(OrgUnitView) -> Handlers:
@@ -33,18 +55,13 @@ def org_view_handlers(OrgUnitView) -> Handlers:
 
     @handlers.on("org.unit.created", "org.unit.updated", "org.unit.dissolved")
     def upsert_unit(session, event):
+        """One statement: insert the unit (its path from its parent's current one when known), or update it
+        unless the row holds this version or a newer one; the path of a known unit changes only by a move."""
         data = event.data
-        row = session.get(OrgUnitView, data["id"])
-        if row is not None and row.version >= data["unit_version"]:
-            return
-        values = dict(parent_id=data.get("parent_id"), kind=data["kind"], domain=data.get("domain"),
-                      name=data["name"], code=data["code"], status=data["status"],
-                      version=data["unit_version"])
-        if row is None:
-            session.add(OrgUnitView(id=data["id"], path=_path_for(session, data), **values))
-        else:
-            for key, value in values.items():
-                setattr(row, key, value)
+        session.execute(_upsert_statement(OrgUnitView.__table__, session.get_bind().dialect.name), {
+            "id": data["id"], "parent_id": data.get("parent_id"), "kind": data["kind"], "domain": data.get("domain"),
+            "name": data["name"], "code": data["code"], "status": data["status"], "version": data["unit_version"],
+            "path": data["path"], "parent_key": f"{data['key']}/", "parent": str(data.get("parent_id") or "")})
 
     @handlers.on("org.unit.moved")
     def move_subtree(session, event):
