@@ -7,7 +7,7 @@ person's yearly hours rows so that coverage counts them without a join.
 """
 from __future__ import annotations
 
-from sqlalchemy import and_, select, update
+from sqlalchemy import and_, bindparam, exists, or_, select, update
 
 from shared.request import current_principal, db_session
 from shared.errors import not_found
@@ -143,13 +143,26 @@ def follow_units(session, unit_ids_stmt) -> None:
     session.expire_all()
 
 
+_unit = bindparam("unit_id")
+#: whether anything here names a unit, and whether it has a committee (built once: it runs for every new unit)
+_UNIT_NAMED = select(
+    or_(exists().where(Person.unit_id == _unit), exists().where(Course.organizer_unit_id == _unit),
+        exists().where(TrainingClass.organizer_unit_id == _unit), exists().where(RotationPlan.county_id == _unit)),
+    exists().where(Committee.unit_id == _unit))
+
+
 def unit_known(session, unit_id: str) -> None:
     """A unit arrived: people placed in it before it was known take its path; a committee whose
-    unit kind was unknown learns it (level committees give no branch role)."""
-    follow_units(session, select(OrgUnitView.id).where(OrgUnitView.id == unit_id))
-    committee = session.get(Committee, unit_id)
+    unit kind was unknown learns it (level committees give no branch role). One query first asks whether
+    anything here names the unit (a new unit: nothing does), and the paths are rewritten only then."""
+    named, has_committee = session.execute(_UNIT_NAMED, {"unit_id": unit_id}).one()
+    if named:
+        follow_units(session, select(OrgUnitView.id).where(OrgUnitView.id == unit_id))
+    committee = session.get(Committee, unit_id) if has_committee else None
+    if committee is None:
+        return
     kind = session.scalar(select(OrgUnitView.kind).where(OrgUnitView.id == unit_id))
-    if committee is not None and kind and committee.unit_kind != kind:
+    if kind and committee.unit_kind != kind:
         committee.unit_kind = kind
         session.flush()
         refresh_roles(session, session.scalars(select(Seat.person_id).where(Seat.unit_id == unit_id)).all())
