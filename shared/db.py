@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import threading
+import time
 import uuid
 from contextlib import contextmanager
 from datetime import datetime, timezone
@@ -123,8 +124,36 @@ def make_engine(url: str, *, reader: bool = False, **kwargs) -> Engine:
         return engine
     kwargs.setdefault("pool_size", 10)
     kwargs.setdefault("max_overflow", 20)
-    kwargs.setdefault("pool_pre_ping", True)
-    return create_engine(url, **kwargs)
+    kwargs.setdefault("pool_use_lifo", True)  # the connection used last is used next: it has not been idle
+    engine = create_engine(url, **kwargs)
+    ping_when_idle(engine, IDLE_PING_SECONDS)
+    return engine
+
+
+#: a pooled connection idle longer than this is checked (``SELECT 1``) before it is handed out
+IDLE_PING_SECONDS = 5.0
+
+
+def ping_when_idle(engine: Engine, seconds: float) -> None:
+    """SQLAlchemy's ``pool_pre_ping``, but only for a connection that has been idle in the pool for more than
+    ``seconds``: a busy process does not pay a round trip per checkout, and a connection left over from before
+    a database restart is still found and replaced (the pool retries with a new one) before anyone uses it."""
+
+    @event.listens_for(engine, "checkin")
+    def _checked_in(_dbapi_conn, record):
+        record.info["zhibu_idle_since"] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def _checked_out(dbapi_conn, record, _proxy):
+        since = record.info.get("zhibu_idle_since")
+        if since is None or time.monotonic() - since < seconds:
+            return
+        try:
+            alive = engine.dialect.do_ping(dbapi_conn)
+        except Exception as exc:  # noqa: BLE001 - any failure means: replace this connection
+            raise DisconnectionError(f"a pooled connection did not answer: {type(exc).__name__}") from exc
+        if not alive:
+            raise DisconnectionError("a pooled connection did not answer")
 
 
 class Database:
