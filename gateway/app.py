@@ -29,7 +29,6 @@ import mimetypes
 import os
 import threading
 import time
-from collections import OrderedDict
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -99,34 +98,6 @@ class GatewaySettings:
             max_request_bytes=int(env.get("ZHIBU_MAX_REQUEST_BYTES", str(10 * MiB))),
             max_import_bytes=int(env.get("ZHIBU_MAX_IMPORT_BYTES", str(512 * MiB))),
         )
-
-
-class TokenCache:
-    """Verified tokens, so that a client's next request skips the signature check until expiry."""
-
-    def __init__(self, verifier: TokenVerifier, size: int):
-        self.verifier = verifier
-        self.size = size
-        self._cache: OrderedDict[str, dict] = OrderedDict()
-        self._lock = threading.Lock()
-
-    def claims(self, header_value: str | None) -> dict:
-        if not header_value:
-            raise AuthError("an Authorization: Bearer token is required")
-        scheme, _, token = header_value.partition(" ")
-        token = token.strip()
-        if scheme.lower() != "bearer" or not token:
-            raise AuthError("the Authorization header must be 'Bearer <token>'")
-        with self._lock:
-            claims = self._cache.get(token)
-        if claims is not None and claims["exp"] > time.time():
-            return claims
-        claims = self.verifier.verify(token)
-        with self._lock:
-            self._cache[token] = claims
-            if len(self._cache) > self.size:
-                self._cache.popitem(last=False)
-        return claims
 
 
 @dataclass
@@ -225,7 +196,7 @@ class Gateway:
         self.config = config or Config.from_env("gateway")
         self.settings = settings or GatewaySettings.from_env()
         configure_logging("gateway", self.config.log_level)
-        self.tokens = TokenCache(TokenVerifier(self.config), self.settings.token_cache_size)
+        self.tokens = TokenVerifier(self.config, cache_size=self.settings.token_cache_size)
         self.limiter = make_limiter(self.settings.rate_per_second, self.settings.burst,
                                     self.settings.rate_limit_redis_url)
         self.clients = ClientRegistry.from_file(self.settings.clients_file)

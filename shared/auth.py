@@ -9,7 +9,9 @@ without one sees the whole province), ``iss``, ``iat``, ``exp``.
 from __future__ import annotations
 
 import math
+import threading
 import time
+from collections import OrderedDict
 from dataclasses import dataclass, field
 
 import jwt
@@ -57,7 +59,13 @@ class Principal:
 
 
 class TokenVerifier:
-    def __init__(self, config: Config):
+    """Verifies tokens; ``claims`` and ``principal`` keep the last ``cache_size`` tokens verified until they
+    expire, so that a client's next request skips the signature check (the gateway and every service)."""
+
+    def __init__(self, config: Config, cache_size: int = 10000):
+        self.cache_size = cache_size
+        self._cache: OrderedDict[str, dict] = OrderedDict()
+        self._lock = threading.Lock()
         self.algorithm = config.jwt_algorithm
         self.issuer = config.jwt_issuer
         self.leeway = config.jwt_leeway_seconds
@@ -106,13 +114,28 @@ class TokenVerifier:
             raise AuthError("only an admin token may be province-wide; this one has no scope")
         return claims
 
-    def principal(self, header_value: str | None) -> Principal:
+    def claims(self, header_value: str | None) -> dict:
+        """The claims of an ``Authorization: Bearer <token>`` header, verified (or found verified and not yet
+        expired); ``AuthError`` otherwise."""
         if not header_value:
             raise AuthError("an Authorization: Bearer token is required")
         scheme, _, token = header_value.partition(" ")
-        if scheme.lower() != "bearer" or not token.strip():
+        token = token.strip()
+        if scheme.lower() != "bearer" or not token:
             raise AuthError("the Authorization header must be 'Bearer <token>'")
-        claims = self.verify(token.strip())
+        with self._lock:
+            claims = self._cache.get(token)
+        if claims is not None and claims["exp"] > time.time():
+            return claims
+        claims = self.verify(token)
+        with self._lock:
+            self._cache[token] = claims
+            if len(self._cache) > self.cache_size:
+                self._cache.popitem(last=False)
+        return claims
+
+    def principal(self, header_value: str | None) -> Principal:
+        claims = self.claims(header_value)
         return Principal(subject=str(claims["sub"]), roles=frozenset(claims["roles"]),
                          scope=claims.get("scope"))
 

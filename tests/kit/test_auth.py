@@ -107,3 +107,20 @@ def test_a_county_token_cannot_create_in_another_county(make_app, auth_headers):
     admin = auth_headers(org, "admin")
     codes = [u["code"] for u in org.test_client().get("/api/org/v1/units", headers=admin).get_json()["items"]]
     assert "X" not in codes
+
+
+def test_a_service_checks_a_token_s_signature_once_until_it_expires(make_app, monkeypatch):
+    org = make_app("org")
+    verifier = org.extensions["zhibu"].verifier
+    checked = []
+    verify = verifier.verify
+    monkeypatch.setattr(verifier, "leeway", 0)
+    monkeypatch.setattr(verifier, "verify", lambda token: checked.append(token) or verify(token))
+    fresh, expiring = _token(), _token(exp=int(time.time()) + 1)
+    client = org.test_client()
+    for token in (fresh, fresh, expiring):
+        assert client.get("/api/org/v1/units", headers={"Authorization": f"Bearer {token}"}).status_code == 200
+    time.sleep(1.1)
+    refused = client.get("/api/org/v1/units", headers={"Authorization": f"Bearer {expiring}"})
+    assert checked[:2] == [fresh, expiring]
+    assert refused.status_code == 401
