@@ -43,6 +43,8 @@ def render(results: dict) -> str:
         entry = results[name]
         lines += [f"## {name}", "", f"- command: `{entry['command']}`", f"- size: {entry['size']}",
                   f"- machine: {entry['machine']}", f"- measured: {entry['when']}", ""]
+        if entry.get("note"):
+            lines += [entry["note"].strip(), ""]
         if entry.get("error"):
             lines += ["Failed:", "", "```", entry["error"].strip()[-2000:], "```", ""]
             continue
@@ -86,6 +88,8 @@ def main(argv=None) -> int:
         try:
             module = importlib.import_module(f"bench.{name}")
             entry["rows"] = module.run(args.size, args.pg)
+            if getattr(module, "NOTE", None):  # what the figures mean, kept beside them
+                entry["note"] = module.NOTE
             for row in entry["rows"]:
                 print(f"   {row['name']}: {row['figure']} {row['unit']} (baseline {row.get('baseline')}, "
                       f"ratio {row.get('ratio')})", flush=True)

@@ -40,8 +40,20 @@ from zhibu.supervisor import start_suite, stop_suite, wait_for
 from .common import AMQP_URL, PG_ADMIN_URL, fresh_database
 from .members_import import people_csv
 
-PORTS = {"gateway": 18940, "org": 18941, "members": 18942, "training": 18943, "evaluation": 18944,
-         "webhooks": 18945}
+NOTE = """How to read it: the first table gives per request (or import row) the CPU milliseconds of Zhibu's
+processes together and of PostgreSQL's backends; the second splits them by process. "web" is the service the
+request went to, "other web" the rest; the producing service's worker publishes what its web process did
+not, every other worker is a consumer of the events the request caused; "db (own)" is the producing
+service's database, "db (others)" the consumers'. CPU from /proc (the processes' own accounting), idle
+subtracted. On this shared machine CPU time still grows with the load of the other processes (caches, the
+cores' clock): a before/after comparison is only fair when both run at the same time
+(``ZHIBU_BENCH_COST_PORT``, ``ZHIBU_BENCH_COST_TAG``: two checkouts side by side)."""
+
+#: ``ZHIBU_BENCH_COST_PORT`` and ``ZHIBU_BENCH_COST_TAG`` let two checkouts run side by side (a before/after
+#: comparison under the same load on a shared machine): other ports, other databases
+_PORT = int(os.environ.get("ZHIBU_BENCH_COST_PORT", "18940"))
+PORTS = {name: _PORT + i for i, name in enumerate(("gateway", "org", "members", "training", "evaluation", "webhooks"))}
+TAG = os.environ.get("ZHIBU_BENCH_COST_TAG", "")
 SECRET = "bench-secret-bench-secret-bench-secret"
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 CLIENTS = 4
@@ -147,7 +159,7 @@ def ports_free() -> None:
 class Suite:
     def __init__(self, pg_admin_url: str):
         ports_free()
-        self.urls = {s: fresh_database(f"zhibu_bench_cost_{s}", pg_admin_url) for s in SERVICES}
+        self.urls = {s: fresh_database(f"zhibu_bench_cost{TAG}_{s}", pg_admin_url) for s in SERVICES}
         for service, url in self.urls.items():
             upgrade(service, url)
         env = dict(os.environ)
