@@ -192,7 +192,7 @@ class Suite:
             raise RuntimeError(f"{method} {path} answered {resp.status}: {resp.data[:500]!r}")
         return json.loads(resp.data) if resp.data else {}
 
-    def settled(self, quiet: float = 1.5, limit: float = 180) -> None:
+    def settled(self, quiet: float = 1.5, limit: float = 900) -> None:
         """Every outbox sent and every inbox unchanged for ``quiet`` seconds: the events applied everywhere."""
         deadline = time.monotonic() + limit
         last, since = None, time.monotonic()
@@ -385,6 +385,11 @@ def run(size: str = "small", pg_admin_url: str = PG_ADMIN_URL) -> list[dict]:
         if backends is not None:
             backends.close()
         suite.stop()
+    return rows_of(results)
+
+
+def rows_of(results: list[dict]) -> list[dict]:
+    """The benchmark's rows (docs/benchmarks.md) from the measurements."""
     rows = []
     for result in results:
         producer = "members" if "/members/" in result["name"] else "org"
@@ -399,7 +404,6 @@ def run(size: str = "small", pg_admin_url: str = PG_ADMIN_URL) -> list[dict]:
                                   f"events applied everywhere in {result['seconds']} s",
                      "breakdown": {k: round(v, 2) for k, v in cols.items()}})
     return rows
-
 
 if __name__ == "__main__":
     import sys
