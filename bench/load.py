@@ -28,7 +28,8 @@ from zhibu.supervisor import start_suite, stop_suite, wait_for
 
 from .common import AMQP_URL, PG_ADMIN_URL, fresh_database
 
-PORTS = {"gateway": 18920, "org": 18921, "members": 18922, "training": 18923, "evaluation": 18924}
+PORTS = {"gateway": 18920, "org": 18921, "members": 18922, "training": 18923, "evaluation": 18924,
+         "webhooks": 18925}
 
 
 def _percentile(values, q):
