@@ -4,6 +4,8 @@
   producing apps into the consuming apps through the same inbox path the worker
   uses, without a broker: fast unit tests of handlers.
 - ``token(...)`` mints a token for an app's configuration.
+- ``kit_of(app)``: the app's ``ServiceKit`` (its database, models, relay, configuration): the one way a
+  test reaches the kit.
 """
 from __future__ import annotations
 
@@ -16,6 +18,7 @@ from .events import Envelope, stored_envelopes
 
 
 def kit_of(app):
+    """The service's kit behind ``app`` (``create_service_app`` keeps it in ``app.extensions["zhibu"]``)."""
     return app.extensions["zhibu"]
 
 

@@ -24,7 +24,7 @@ import pytest
 from zhibu.cli import service_app
 from shared.config import Config
 from shared.migrations import upgrade
-from shared.testing import auth, deliver  # noqa: F401  (re-exported for tests)
+from shared.testing import auth, deliver, kit_of  # noqa: F401  (auth, deliver: re-exported for tests)
 
 TEST_SECRET = "test-secret-which-is-long-enough-for-hs256"
 INFRA = os.environ.get("ZHIBU_TEST_INFRA") == "1"
@@ -100,7 +100,7 @@ def make_app(tmp_path, migrated_templates):
 
     yield make
     for app in apps:
-        app.extensions["zhibu"].db.dispose()
+        kit_of(app).db.dispose()
 
 
 @pytest.fixture

@@ -23,7 +23,7 @@ from gateway.openapi import merge_documents
 from shared.config import SERVICES, Config
 from shared.consumer import EventConsumer, dead_letters
 from shared.events import broker_connection, service_queues
-from shared.testing import deliver, token
+from shared.testing import deliver, kit_of, token
 from shared.worker import RelayLoop
 from zhibu.cli import service_app
 
@@ -89,7 +89,7 @@ class Suite:
             server.shutdown()
             server.server_close()
         for app in self.apps.values():
-            app.extensions["zhibu"].db.dispose()
+            kit_of(app).db.dispose()
 
 
 def merged_document(config_for) -> dict:
@@ -99,12 +99,12 @@ def merged_document(config_for) -> dict:
     for service in SERVICES:
         app = service_app(service, config_for(service))
         documents[service] = app.test_client().get(f"/api/{service}/openapi.json").get_json()
-        app.extensions["zhibu"].db.dispose()
+        kit_of(app).db.dispose()
     return merge_documents(documents)
 
 
 def unsent_events(app) -> int:
-    kit = app.extensions["zhibu"]
+    kit = kit_of(app)
     Outbox = kit.models.OutboxEvent
     with kit.db.Session() as session:
         return session.scalar(select(func.count()).select_from(Outbox).where(Outbox.sent_at.is_(None)))
@@ -115,7 +115,7 @@ class Worker:
     configured broker (no signals, no daily jobs, no webhook deliveries to the addresses generated)."""
 
     def __init__(self, service: str, app):
-        self.service, self.kit = service, app.extensions["zhibu"]
+        self.service, self.kit = service, kit_of(app)
         self._each_queue("declare")  # bound before the first event is published
         self.relay = RelayLoop(self.kit)
         self.consumer = EventConsumer(self.kit.config, self.kit.db, self.kit.handlers, self.kit.models.InboxEvent)
@@ -179,7 +179,7 @@ def seed(suite: Suite) -> None:
     if suite.workers:
         suite.settle()
         for app in readers:
-            kit = app.extensions["zhibu"]
+            kit = kit_of(app)
             with kit.db.Session() as session:
                 assert session.get(kit.models.OrgUnitView, parent["id"]) is not None, app.name
     else:

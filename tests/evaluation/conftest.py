@@ -14,6 +14,7 @@ import pytest
 from shared.consumer import apply_event
 from shared.dates import today
 from shared.events import make_envelope
+from shared.testing import kit_of
 
 #: a year that has ended: every meeting, hour and review of it is due in full
 YEAR = today().year - 1
@@ -29,7 +30,7 @@ class Feed:
 
     def __init__(self, app):
         self.app = app
-        self.kit = app.extensions["zhibu"]
+        self.kit = kit_of(app)
         self._keys = itertools.count(1)
         self._clock = datetime(YEAR, 1, 1, tzinfo=timezone.utc)
 

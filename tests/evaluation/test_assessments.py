@@ -4,12 +4,13 @@ from datetime import date
 from sqlalchemy import func, select
 
 from services.evaluation.models import Assessment
+from shared.testing import kit_of
 from tests.conftest import deliver
 from tests.evaluation.conftest import (API, YEAR, assessment, enter, new_id, recompute, satisfaction_scorecard)
 
 
 def count_assessments(app) -> int:
-    with app.extensions["zhibu"].db.Session() as session:
+    with kit_of(app).db.Session() as session:
         return session.scalar(select(func.count()).select_from(Assessment))
 
 
@@ -213,7 +214,7 @@ def test_the_nightly_job_recomputes_this_years_assessments_of_every_branch(evalu
     from services.evaluation.assessing import nightly_recompute
     from shared.dates import today
 
-    jobs = evaluation.extensions["zhibu"].jobs
+    jobs = kit_of(evaluation).jobs
     assert [job.name for job in jobs] == ["nightly-recompute", "deadline-reminders", "idempotency-purge"]
     branches = [feed.healthy_branch(tree["township"], f"支部{i:02d}") for i in range(3)]
     result = nightly_recompute(evaluation)                       # what the worker calls at 02:30

@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 
 from services.evaluation.models import Assessment, RatingBatch
 from shared.dates import today
-from shared.testing import at_once
+from shared.testing import at_once, kit_of
 
 from .conftest import API, YEAR, enter, satisfaction_scorecard
 
@@ -169,7 +169,7 @@ def test_recomputes_of_a_county_and_of_its_city_at_once_both_succeed(evaluation,
         regions = [tree["county"], tree["city"]] if round_ % 2 else [tree["city"], tree["county"]]
         first, second = at_once(evaluation, recompute(regions[0], admin), recompute(regions[1], admin))
         assert (first.status_code, second.status_code) == (200, 200), (round_, first.get_json(), second.get_json())
-        with evaluation.extensions["zhibu"].db.Session() as session:
+        with kit_of(evaluation).db.Session() as session:
             assert session.scalar(select(func.count()).select_from(Assessment)
                                   .where(Assessment.year == YEAR)) == len(rated), round_
 
@@ -183,7 +183,7 @@ def test_two_publications_of_a_county_at_once_publish_two_versions(evaluation, t
         first, second = at_once(evaluation, publish(f"甲{round_}"), publish(f"乙{round_}"))
         # whichever runs second sees the other's batch and publishes the next version, as a correction
         assert (first.status_code, second.status_code) == (201, 201), (round_, first.get_json(), second.get_json())
-        with evaluation.extensions["zhibu"].db.Session() as session:
+        with kit_of(evaluation).db.Session() as session:
             versions = session.scalars(select(RatingBatch.version).where(RatingBatch.region_id == tree["county"]["id"])
                                        .order_by(RatingBatch.version)).all()
         assert versions == list(range(1, 2 * round_ + 3)), round_

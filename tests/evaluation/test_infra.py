@@ -8,6 +8,7 @@ from kombu import Connection, Producer, Queue
 
 from shared.consumer import EventConsumer
 from shared.events import events_exchange, publish_envelope, service_queues
+from shared.testing import kit_of
 from tests.evaluation.conftest import API, YEAR, Feed
 
 pytestmark = pytest.mark.infra
@@ -35,10 +36,10 @@ class BrokerFeed(Feed):
 
 def test_events_through_rabbitmq_move_a_branchs_stars(make_app, auth_headers, pg_url, amqp_url):
     org = make_app("org", database_url=pg_url("org"), broker_url=amqp_url)
-    namespace = org.extensions["zhibu"].config.bus_namespace
+    namespace = kit_of(org).config.bus_namespace
     evaluation = make_app("evaluation", database_url=pg_url("evaluation"), broker_url=amqp_url,
                           bus_namespace=namespace)
-    kit = evaluation.extensions["zhibu"]
+    kit = kit_of(evaluation)
     consumer = EventConsumer(kit.config, kit.db, kit.handlers, kit.models.InboxEvent)
     ratings_out = Queue(f"{namespace}.test-ratings", exchange=events_exchange(kit.config),
                         routing_key="evaluation.rating.published", durable=False, auto_delete=False)
@@ -59,7 +60,7 @@ def test_events_through_rabbitmq_move_a_branchs_stars(make_app, auth_headers, pg
             resp = client.post("/api/org/v1/units", json=body, headers=admin_org)
             assert resp.status_code == 201, resp.get_json()
             ids[kind] = resp.get_json()
-        assert org.extensions["zhibu"].relay.drain() == 4
+        assert kit_of(org).relay.drain() == 4
         consume_until(consumer, 4)
 
         admin = auth_headers(evaluation, "admin")

@@ -6,7 +6,7 @@ from sqlalchemy import func, select
 
 from services.evaluation.models import Problem
 from shared.dates import today
-from shared.testing import pending_events
+from shared.testing import kit_of, pending_events
 from tests.evaluation.conftest import API, YEAR, assessment, recompute
 
 THIS_YEAR = today().year
@@ -27,8 +27,8 @@ def act(app, headers, problem_id, etag, path, body, method="post"):
 
 
 def audit_actions(app, problem_id) -> list[str]:
-    AuditEntry = app.extensions["zhibu"].models.AuditEntry
-    with app.extensions["zhibu"].db.Session() as session:
+    AuditEntry = kit_of(app).models.AuditEntry
+    with kit_of(app).db.Session() as session:
         return list(session.scalars(select(AuditEntry.action).where(AuditEntry.entity == "problem",
                                                                     AuditEntry.entity_id == problem_id)
                                     .order_by(AuditEntry.id)))
@@ -181,7 +181,7 @@ def test_bad_input_is_422_and_writes_nothing(evaluation, branch, tree, admin):
         assert field in resp.get_json()["errors"]["json"], resp.get_json()
     resp = client.post(f"{API}/problems", json={k: v for k, v in good.items() if k != "responsible"}, headers=admin)
     assert resp.status_code == 422
-    with evaluation.extensions["zhibu"].db.Session() as session:
+    with kit_of(evaluation).db.Session() as session:
         assert session.scalar(select(func.count()).select_from(Problem)) == 0
     assert pending_events(evaluation) == []
 

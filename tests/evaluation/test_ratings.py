@@ -7,7 +7,7 @@ from openpyxl import load_workbook
 from sqlalchemy import func, select
 
 from services.evaluation.models import PublishedRatingIsImmutable, Rating, RatingBatch
-from shared.testing import pending_events
+from shared.testing import kit_of, pending_events
 from tests.evaluation.conftest import API, YEAR, assessment, enter, recompute, satisfaction_scorecard
 
 
@@ -21,7 +21,7 @@ def publish(app, headers, region, year=YEAR, reason=None, status=201):
 
 
 def count(app, model) -> int:
-    with app.extensions["zhibu"].db.Session() as session:
+    with kit_of(app).db.Session() as session:
         return session.scalar(select(func.count()).select_from(model))
 
 
@@ -100,7 +100,7 @@ def test_a_published_rating_does_not_change_when_the_template_changes(evaluation
 
 def test_a_published_rating_cannot_be_updated_in_the_database(evaluation, tree, admin, county):
     publish(evaluation, admin, tree["county"])
-    with evaluation.extensions["zhibu"].db.Session() as session:
+    with kit_of(evaluation).db.Session() as session:
         rating = session.scalars(select(Rating)).first()
         rating.stars = 5
         with pytest.raises(PublishedRatingIsImmutable):

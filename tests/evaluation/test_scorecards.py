@@ -3,6 +3,7 @@ import pytest
 from sqlalchemy import func, select
 
 from services.evaluation.models import ManualInput, Scorecard, ScorecardVersion
+from shared.testing import kit_of
 from tests.evaluation.conftest import API, YEAR, enter, satisfaction_scorecard
 
 CRITERIA = [
@@ -14,7 +15,7 @@ CRITERIA = [
 
 
 def count(app, model) -> int:
-    with app.extensions["zhibu"].db.Session() as session:
+    with kit_of(app).db.Session() as session:
         return session.scalar(select(func.count()).select_from(model))
 
 
@@ -53,8 +54,8 @@ def test_a_change_adds_a_version_and_keeps_the_old_one(evaluation, tree, admin):
     versions = client.get(f"{url}/versions", headers=admin).get_json()["items"]
     assert [(v["number"], v["name"]) for v in versions] == [(1, "满意度测评表"), (2, "组织生活与逾期")]
     assert client.get(f"{url}/versions/1", headers=admin).get_json()["criteria"][0]["key"] == "satisfaction"
-    AuditEntry = evaluation.extensions["zhibu"].models.AuditEntry
-    with evaluation.extensions["zhibu"].db.Session() as session:
+    AuditEntry = kit_of(evaluation).models.AuditEntry
+    with kit_of(evaluation).db.Session() as session:
         actions = session.scalars(select(AuditEntry.action).where(AuditEntry.entity_id == card["id"])).all()
     assert actions == ["created", "versioned"]
 
@@ -106,8 +107,8 @@ def test_manual_inputs_record_who_entered_them(evaluation, feed, tree, auth_head
                            headers={**second, "If-Match": f'"{entered["id"]}.1"'})
     assert changed.status_code == 200
     assert (changed.get_json()["value"], changed.get_json()["entered_by"]) == (72.0, "province-checker")
-    AuditEntry = evaluation.extensions["zhibu"].models.AuditEntry
-    with evaluation.extensions["zhibu"].db.Session() as session:
+    AuditEntry = kit_of(evaluation).models.AuditEntry
+    with kit_of(evaluation).db.Session() as session:
         trail = session.execute(select(AuditEntry.actor, AuditEntry.action, AuditEntry.change)
                                 .where(AuditEntry.entity_id == entered["id"]).order_by(AuditEntry.id)).all()
     assert [(a, act) for a, act, _ in trail] == [("county-inspector", "entered"), ("province-checker", "changed")]

@@ -8,6 +8,7 @@ import pytest
 from werkzeug.serving import make_server
 
 from shared.config import SERVICES
+from shared.testing import kit_of
 from tests.gateway.conftest import bearer, gateway_for, token
 
 
@@ -36,10 +37,10 @@ def test_forwarding_keeps_the_request_id_and_passes_the_body(tmp_path, upstream_
     assert created.status_code == 201
     assert created.headers["X-Request-Id"] == "req-123"
     assert created.get_json()["name"] == "山东省委"
-    with app.extensions["zhibu"].db.Session() as session:
+    with kit_of(app).db.Session() as session:
         from sqlalchemy import select
 
-        AuditEntry = app.extensions["zhibu"].models.AuditEntry
+        AuditEntry = kit_of(app).models.AuditEntry
         assert session.scalars(select(AuditEntry.request_id)).all() == ["req-123"]
 
 

@@ -15,6 +15,7 @@ from werkzeug.serving import make_server
 from gateway.app import Gateway, GatewaySettings
 from shared.config import SERVICES
 from shared.logs import JsonFormatter, safe_request_id
+from shared.testing import kit_of
 from tests.conftest import service_config
 from tests.gateway.conftest import bearer, gateway_for, token
 
@@ -264,8 +265,8 @@ def test_an_unsafe_request_id_is_replaced_before_it_reaches_the_service(tmp_path
     assert safe_request_id(rid)
     from sqlalchemy import select
 
-    AuditEntry = app.extensions["zhibu"].models.AuditEntry
-    with app.extensions["zhibu"].db.Session() as session:
+    AuditEntry = kit_of(app).models.AuditEntry
+    with kit_of(app).db.Session() as session:
         assert session.scalars(select(AuditEntry.request_id)).all() == [rid]  # the service kept the same id
 
 

@@ -6,8 +6,9 @@ import time
 import pytest
 
 from shared.consumer import EventConsumer, dead_letters
+from shared.testing import kit_of
 
-from tests.kit.test_events import (consume_until, consumer_for, count, kit, make_units,
+from tests.kit.test_events import (consume_until, consumer_for, count, make_units,
                                    scenario_a_pack_goes_out_as_separate_events, scenario_broker_down_then_back,
                                    scenario_dead_letters_go_back_once_mended, scenario_duplicate_delivery,
                                    scenario_poison_goes_to_dead_letters, scenario_separate_processes)
@@ -19,7 +20,7 @@ pytestmark = pytest.mark.infra
 def real_pair(make_app, auth_headers, pg_url, amqp_url):
     org = make_app("org", database_url=pg_url("org"), broker_url=amqp_url)
     members = make_app("members", database_url=pg_url("members"), broker_url=amqp_url,
-                       bus_namespace=kit(org).config.bus_namespace)
+                       bus_namespace=kit_of(org).config.bus_namespace)
     yield org, members, auth_headers(org, "admin")
     _delete_queues(members, amqp_url)
 
@@ -29,7 +30,7 @@ def _delete_queues(app, amqp_url):
 
     from shared.events import service_queues
 
-    config = kit(app).config
+    config = kit_of(app).config
     with Connection(amqp_url) as conn:
         channel = conn.default_channel
         for queue in service_queues(config, []):
@@ -45,7 +46,7 @@ def quorum_pair(make_app, auth_headers, pg_url, amqp_url):
     RabbitMQ cluster runs them."""
     org = make_app("org", database_url=pg_url("org"), broker_url=amqp_url)
     members = make_app("members", database_url=pg_url("members"), broker_url=amqp_url,
-                       bus_namespace=kit(org).config.bus_namespace, queue_type="quorum")
+                       bus_namespace=kit_of(org).config.bus_namespace, queue_type="quorum")
     yield org, members, auth_headers(org, "admin")
     _delete_queues(members, amqp_url)
 
@@ -61,7 +62,7 @@ def queue_types(namespace: str) -> dict[str, str]:
 def test_queues_are_quorum_queues_when_configured_and_retries_and_dead_letters_work_on_them(quorum_pair):
     org, members, headers = quorum_pair
     scenario_poison_goes_to_dead_letters(org, members, headers)
-    namespace = kit(members).config.bus_namespace
+    namespace = kit_of(members).config.bus_namespace
     assert queue_types(namespace) == {f"{namespace}.members": "quorum", f"{namespace}.members.dead": "quorum"}
 
 
@@ -70,7 +71,7 @@ def test_an_event_failing_in_a_consumer_that_went_away_keeps_its_count_on_a_quor
     next consumer, a new process that remembers nothing, continues the count from the queue's
     x-delivery-count, so an event that kills its worker ends in the dead-letter queue, not in a loop."""
     org, members, headers = quorum_pair
-    k = kit(members)
+    k = kit_of(members)
     calls = []
 
     @k.handlers.on("org.unit.created")
@@ -83,7 +84,7 @@ def test_an_event_failing_in_a_consumer_that_went_away_keeps_its_count_on_a_quor
     first = EventConsumer(k.config.with_(retry_backoff_seconds=60), k.db, k.handlers, k.models.InboxEvent)
     first.consume_for(0.2)
     make_units(org, headers, ["POISON"])
-    assert kit(org).relay.drain() == 1
+    assert kit_of(org).relay.drain() == 1
     consume_until(first, lambda: len(calls) >= 1)
     first.connection.release()  # the process is gone: its unacknowledged message goes back to the queue
     second = consumer_for(members)  # a new process: no count of its own
@@ -122,12 +123,12 @@ def test_events_wait_while_postgresql_refuses_connections(real_pair):
     from tests.conftest import database_refusing_connections
 
     org, members, headers = real_pair
-    k = kit(members)
+    k = kit_of(members)
     consumer = consumer_for(members)
     consumer.consume_for(0.2)
     with database_refusing_connections(k.db.engine.url.database):
         make_units(org, headers, ["P", "C1"])
-        assert kit(org).relay.drain() == 2
+        assert kit_of(org).relay.drain() == 2
         waited = time.monotonic() + k.config.retry_backoff_seconds * 2 ** k.config.max_attempts + 1
         while time.monotonic() < waited:  # longer than every attempt would have taken to dead-letter them
             consumer.consume_for(0.2)

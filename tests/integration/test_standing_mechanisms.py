@@ -19,7 +19,7 @@ from kombu import Connection
 
 from shared.consumer import EventConsumer
 from shared.events import service_queues
-from shared.testing import auth, deliver
+from shared.testing import auth, deliver, kit_of
 from tests.gateway.conftest import gateway_for
 
 YEAR = date.today().year - 1  # a whole year behind us: every quarter of it is due
@@ -132,15 +132,15 @@ def test_done_when_through_the_gateway(make_app, tmp_path):
 @pytest.mark.infra
 def test_done_when_on_postgresql_and_rabbitmq(make_app, tmp_path, pg_url, amqp_url):
     org = make_app("org", database_url=pg_url("org"), broker_url=amqp_url)
-    namespace = org.extensions["zhibu"].config.bus_namespace
+    namespace = kit_of(org).config.bus_namespace
     evaluation = make_app("evaluation", database_url=pg_url("evaluation"), broker_url=amqp_url,
                           bus_namespace=namespace)
-    kit = evaluation.extensions["zhibu"]
+    kit = kit_of(evaluation)
     consumer = EventConsumer(kit.config, kit.db, kit.handlers, kit.models.InboxEvent)
     consumer.consume_for(0.5)  # declares evaluation's queue and its bindings
 
     def move_events():
-        sent = org.extensions["zhibu"].relay.drain()
+        sent = kit_of(org).relay.drain()
         target = consumer.processed + sent
         deadline = time.monotonic() + 60
         while consumer.processed < target and time.monotonic() < deadline:

@@ -19,22 +19,19 @@ from shared.consumer import EventConsumer, apply_event, dead_letters
 from shared.config import Config
 from shared.events import Envelope, service_queues
 from shared.outbox import Relay
+from shared.testing import kit_of
 from tests.conftest import TEST_SECRET
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 
-def kit(app):
-    return app.extensions["zhibu"]
-
-
 def count(app, model) -> int:
-    with kit(app).db.Session() as session:
+    with kit_of(app).db.Session() as session:
         return session.scalar(select(func.count()).select_from(model))
 
 
 def consumer_for(app) -> EventConsumer:
-    k = kit(app)
+    k = kit_of(app)
     return EventConsumer(k.config, k.db, k.handlers, k.models.InboxEvent)
 
 
@@ -60,80 +57,80 @@ def make_units(org, headers, codes, parent=None):
 # ----------------------------------------------------------------------------- scenarios
 
 def scenario_broker_down_then_back(org, members, headers, unreachable_url):
-    View = kit(members).models.OrgUnitView
+    View = kit_of(members).models.OrgUnitView
     consumer = consumer_for(members)
     consumer.consume_for(0.2)  # declares the queue and its bindings
     make_units(org, headers, ["P", "C1", "C2"])
-    down = Relay(kit(org).db, kit(org).models.OutboxEvent, kit(org).config.with_(broker_url=unreachable_url))
+    down = Relay(kit_of(org).db, kit_of(org).models.OutboxEvent, kit_of(org).config.with_(broker_url=unreachable_url))
     with pytest.raises(Exception):
         down.sweep()
-    Outbox = kit(org).models.OutboxEvent
-    with kit(org).db.Session() as session:
+    Outbox = kit_of(org).models.OutboxEvent
+    with kit_of(org).db.Session() as session:
         unsent = session.scalars(select(Outbox).where(Outbox.sent_at.is_(None))).all()
         assert len(unsent) == 3
         assert unsent[0].attempts == 1
         assert unsent[0].last_error
     assert count(members, View) == 0
-    assert kit(org).relay.drain() == 3  # the broker is back
+    assert kit_of(org).relay.drain() == 3  # the broker is back
     consume_until(consumer, lambda: count(members, View) == 3)
-    assert kit(org).relay.drain() == 0
+    assert kit_of(org).relay.drain() == 0
     consumer.consume_for(0.3)
     assert count(members, View) == 3
-    assert count(members, kit(members).models.InboxEvent) == 3
+    assert count(members, kit_of(members).models.InboxEvent) == 3
 
 
 def scenario_duplicate_delivery(org, members, headers):
-    View = kit(members).models.OrgUnitView
+    View = kit_of(members).models.OrgUnitView
     consumer = consumer_for(members)
     consumer.consume_for(0.2)
     make_units(org, headers, ["P"])
-    Outbox = kit(org).models.OutboxEvent
-    with kit(org).db.Session() as session:
+    Outbox = kit_of(org).models.OutboxEvent
+    with kit_of(org).db.Session() as session:
         row = session.scalars(select(Outbox)).one()
         envelope = row.envelope
-    assert kit(org).relay.drain() == 1
+    assert kit_of(org).relay.drain() == 1
     # the relay crashed before marking the row sent: the same event goes out again
-    with kit(org).db.Session() as session:
+    with kit_of(org).db.Session() as session:
         session.scalars(select(Outbox)).one().sent_at = None
         session.commit()
-    assert kit(org).relay.drain() == 1
+    assert kit_of(org).relay.drain() == 1
     consume_until(consumer, lambda: consumer.processed >= 2)
     assert count(members, View) == 1
-    assert count(members, kit(members).models.InboxEvent) == 1
-    k = kit(members)
+    assert count(members, kit_of(members).models.InboxEvent) == 1
+    k = kit_of(members)
     assert apply_event(k.db, k.handlers, k.models.InboxEvent, Envelope.from_dict(envelope)) is False
 
 
 def scenario_a_pack_goes_out_as_separate_events(org, members, headers):
     """A bulk write (org's import) packs its events into one outbox row; each reaches the consumer as its
     own event, and a pack sent again after a crash is applied once."""
-    View = kit(members).models.OrgUnitView
+    View = kit_of(members).models.OrgUnitView
     consumer = consumer_for(members)
     consumer.consume_for(0.2)
     body = "code,name,kind,parent_code\nP,省,province,\nC1,市一,city,P\nC2,市二,city,P\n".encode()
     resp = org.test_client().post("/api/org/v1/imports", data=body, headers={**headers, "Content-Type": "text/csv"})
     assert resp.status_code == 201, resp.get_json()
-    assert count(org, kit(org).models.OutboxEvent) == 1
-    assert kit(org).relay.drain() == 3
+    assert count(org, kit_of(org).models.OutboxEvent) == 1
+    assert kit_of(org).relay.drain() == 3
     consume_until(consumer, lambda: count(members, View) == 3)
     assert {v.code for v in _all(members, View)} == {"P", "C1", "C2"}
-    Outbox = kit(org).models.OutboxEvent
-    with kit(org).db.Session() as session:  # the relay died before marking the pack sent
+    Outbox = kit_of(org).models.OutboxEvent
+    with kit_of(org).db.Session() as session:  # the relay died before marking the pack sent
         session.scalars(select(Outbox)).one().sent_at = None
         session.commit()
-    assert kit(org).relay.drain() == 3
+    assert kit_of(org).relay.drain() == 3
     consume_until(consumer, lambda: consumer.processed >= 6)
     assert count(members, View) == 3
-    assert count(members, kit(members).models.InboxEvent) == 3
+    assert count(members, kit_of(members).models.InboxEvent) == 3
 
 
 def _all(app, model):
-    with kit(app).db.Session() as session:
+    with kit_of(app).db.Session() as session:
         return session.scalars(select(model)).all()
 
 
 def scenario_poison_goes_to_dead_letters(org, members, headers):
-    k = kit(members)
+    k = kit_of(members)
     View = k.models.OrgUnitView
     attempts = []
 
@@ -147,7 +144,7 @@ def scenario_poison_goes_to_dead_letters(org, members, headers):
     consumer.consume_for(0.2)
     province = make_units(org, headers, ["P"])[0]
     make_units(org, headers, ["POISON", "LATER"], parent=province)
-    assert kit(org).relay.drain() == 3
+    assert kit_of(org).relay.drain() == 3
     consume_until(consumer, lambda: consumer.dead_lettered == 1 and count(members, View) == 2)
     assert len(attempts) == k.config.max_attempts
     with k.db.Session() as session:
@@ -174,7 +171,7 @@ def scenario_poison_goes_to_dead_letters(org, members, headers):
 def scenario_dead_letters_go_back_once_mended(org, members, headers):
     """An event dead-lettered by a handler's fault is listed with its error, stays until asked, and once the
     cause is mended goes back to the work queue and is applied."""
-    k = kit(members)
+    k = kit_of(members)
     View = k.models.OrgUnitView
     mended = []
 
@@ -187,7 +184,7 @@ def scenario_dead_letters_go_back_once_mended(org, members, headers):
     consumer.consume_for(0.2)
     province = make_units(org, headers, ["P"])[0]
     make_units(org, headers, ["POISON"], parent=province)
-    assert kit(org).relay.drain() == 2
+    assert kit_of(org).relay.drain() == 2
     consume_until(consumer, lambda: consumer.dead_lettered == 1 and count(members, View) == 1)
 
     listed = dead_letters(k.config, k.handlers.event_types)
@@ -207,7 +204,7 @@ def scenario_dead_letters_go_back_once_mended(org, members, headers):
 
 def scenario_separate_processes(org, members, headers, env_overrides: dict):
     """The members worker runs as its own process (`zhibu worker members`); org publishes from this one."""
-    k = kit(members)
+    k = kit_of(members)
     env = dict(os.environ)
     env.update({
         "MEMBERS_DATABASE_URL": k.config.database_url,
@@ -225,7 +222,7 @@ def scenario_separate_processes(org, members, headers, env_overrides: dict):
         consumer_for(members).consume_for(0.2)  # the queue and its bindings exist before org publishes (the
         # worker process declares them too, but on a loaded machine it may still be importing)
         make_units(org, headers, ["P", "C1"])
-        assert kit(org).relay.drain() == 2
+        assert kit_of(org).relay.drain() == 2
         View = k.models.OrgUnitView
         deadline = time.monotonic() + 20
         while count(members, View) < 2 and time.monotonic() < deadline:
@@ -244,7 +241,7 @@ def scenario_separate_processes(org, members, headers, env_overrides: dict):
 def pair(make_app, auth_headers, tmp_path):
     def build(**overrides):
         org = make_app("org", **overrides)
-        members = make_app("members", **{**overrides, "bus_namespace": kit(org).config.bus_namespace})
+        members = make_app("members", **{**overrides, "bus_namespace": kit_of(org).config.bus_namespace})
         return org, members, auth_headers(org, "admin")
 
     return build
@@ -278,16 +275,16 @@ def test_separate_processes_filesystem(pair, tmp_path):
 
 def test_an_event_not_in_the_catalog_cannot_be_emitted(make_app):
     org = make_app("org")
-    with kit(org).db.Session() as session, pytest.raises(KeyError):
-        kit(org).outbox.emit(session, "org.unit.teleported", {}, org_path="/1/")
+    with kit_of(org).db.Session() as session, pytest.raises(KeyError):
+        kit_of(org).outbox.emit(session, "org.unit.teleported", {}, org_path="/1/")
 
 
 def test_an_event_whose_data_breaks_its_schema_cannot_be_emitted(make_app):
     from marshmallow import ValidationError
 
     org = make_app("org")
-    with kit(org).db.Session() as session, pytest.raises(ValidationError):
-        kit(org).outbox.emit(session, "org.unit.created", {"id": "not-a-uuid"}, org_path="/1/")
+    with kit_of(org).db.Session() as session, pytest.raises(ValidationError):
+        kit_of(org).outbox.emit(session, "org.unit.created", {"id": "not-a-uuid"}, org_path="/1/")
 
 
 def test_a_rolled_back_request_leaves_no_event(make_app, auth_headers):
@@ -305,7 +302,7 @@ def test_a_rolled_back_request_leaves_no_event(make_app, auth_headers):
 
     org.add_url_rule("/api/org/v1/emit-then-fail", "emit_then_fail", emit_then_fail, methods=["POST"])
     assert org.test_client().post("/api/org/v1/emit-then-fail", headers=headers).status_code == 409
-    assert count(org, kit(org).models.OutboxEvent) == 0
+    assert count(org, kit_of(org).models.OutboxEvent) == 0
 
 
 def test_dead_letters_go_back_once_mended_memory(pair):
@@ -322,7 +319,7 @@ def test_an_event_waits_while_the_database_does_not_answer(pair, tmp_path):
     from sqlalchemy.exc import OperationalError
 
     org, members, headers = pair(broker_url="filesystem://", bus_folder=str(tmp_path / "bus"))
-    k = kit(members)
+    k = kit_of(members)
     outage = [k.config.max_attempts * 2]
 
     @k.handlers.on("org.unit.created")
@@ -334,7 +331,7 @@ def test_an_event_waits_while_the_database_does_not_answer(pair, tmp_path):
     consumer = consumer_for(members)
     consumer.consume_for(0.2)
     make_units(org, headers, ["P"])
-    assert kit(org).relay.drain() == 1
+    assert kit_of(org).relay.drain() == 1
     consume_until(consumer, lambda: count(members, k.models.OrgUnitView) == 1, seconds=30)
     assert outage == [0]
     assert consumer.dead_lettered == 0
@@ -343,7 +340,7 @@ def test_an_event_waits_while_the_database_does_not_answer(pair, tmp_path):
 def test_the_dead_letters_command_lists_and_requeues(pair, tmp_path):
     """`zhibu dead-letters members [--requeue]` as an operator runs it, on the embedded bus."""
     org, members, headers = pair(broker_url="filesystem://", bus_folder=str(tmp_path / "bus"))
-    k = kit(members)
+    k = kit_of(members)
 
     @k.handlers.on("org.unit.created")
     def refuse(session, event):
@@ -352,7 +349,7 @@ def test_the_dead_letters_command_lists_and_requeues(pair, tmp_path):
     consumer = consumer_for(members)
     consumer.consume_for(0.2)
     make_units(org, headers, ["P"])
-    assert kit(org).relay.drain() == 1
+    assert kit_of(org).relay.drain() == 1
     consume_until(consumer, lambda: consumer.dead_lettered == 1)
     env = dict(os.environ)
     env.update({"MEMBERS_DATABASE_URL": k.config.database_url, "ZHIBU_BROKER_URL": "filesystem://",

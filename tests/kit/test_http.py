@@ -5,6 +5,7 @@ from sqlalchemy import func, select
 
 from shared.errors import Problem
 from shared.http import check_if_match, etag_of, path_upper_bound
+from shared.testing import kit_of
 
 
 def _tree(org, headers, n):
@@ -53,7 +54,7 @@ def test_idempotency_key_replays_the_first_answer_and_writes_nothing(make_app, a
     assert first.status_code == again.status_code == 201
     assert again.get_json() == first.get_json()
     assert again.headers["Idempotent-Replayed"] == "true"
-    kit = org.extensions["zhibu"]
+    kit = kit_of(org)
     from services.org.models import Unit
 
     with kit.db.Session() as session:
@@ -152,7 +153,7 @@ def test_a_cursor_over_a_date_column_round_trips(make_app, auth_headers):
             "kind": "city", "name": f"C{i}", "code": f"C{i}", "parent_id": province["id"], "established_on": day})
     from sqlalchemy import select
 
-    with org.extensions["zhibu"].db.Session() as session:
+    with kit_of(org).db.Session() as session:
         stmt = select(Unit).where(Unit.established_on.is_not(None))
         first = paginate(session, stmt, [Unit.established_on, Unit.id], cursor=None, limit=2)
         second = paginate(session, stmt, [Unit.established_on, Unit.id], cursor=first["next_cursor"], limit=2)

@@ -10,6 +10,7 @@ import pytest
 from flask import current_app
 
 from shared.dates import SHANGHAI
+from shared.testing import kit_of
 from shared.worker import DailyJob, JobLoop, job_time, next_run
 
 
@@ -48,7 +49,7 @@ def test_a_job_runs_in_the_apps_context_and_a_failure_is_only_logged(make_app, c
 def job_entries(app, name: str) -> list[tuple[str, str, str]]:
     from sqlalchemy import select
 
-    kit = app.extensions["zhibu"]
+    kit = kit_of(app)
     Entry = kit.models.AuditEntry
     with kit.db.Session() as session:
         rows = session.execute(select(Entry.entity_id, Entry.action, Entry.actor)
@@ -61,7 +62,7 @@ def test_two_workers_of_a_service_run_a_daily_job_once_a_day(make_app, tmp_path)
     """Two replicas of a worker (two apps, two engines) on one database: the job runs once for a day, by the
     worker that claimed it, and again the next day; the audit log says who ran it and how it went."""
     first = make_app("org")
-    second = make_app("org", database_url=first.extensions["zhibu"].config.database_url)
+    second = make_app("org", database_url=kit_of(first).config.database_url)
     runs = []
     job = DailyJob("count", time(1, 0), lambda a: runs.append(a) or {"counted": len(runs)})
     day = datetime(2026, 12, 4).date()
@@ -115,7 +116,7 @@ def test_replicas_starting_a_job_at_the_same_moment_on_postgresql_run_it_once(ma
 
     def work(a):
         with lock:
-            runs.append((a.extensions["zhibu"], day_of[0]))
+            runs.append((kit_of(a), day_of[0]))
 
     job = DailyJob("together", time(1, 0), work)
     days = [date(2026, 12, 1) + timedelta(days=n) for n in range(25)]
@@ -157,7 +158,7 @@ def test_the_relay_beats_between_rounds_of_a_long_drain_and_stops_between_them(m
         resp = client.post("/api/org/v1/units", headers=headers,
                            json={"kind": "city", "name": f"市{n}", "code": f"C{n}", "parent_id": root.get_json()["id"]})
         assert resp.status_code == 201
-    kit = app.extensions["zhibu"]
+    kit = kit_of(app)
     Outbox = kit.models.OutboxEvent
 
     def unsent() -> int:

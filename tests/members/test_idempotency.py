@@ -11,7 +11,7 @@ from sqlalchemy import func, select, update
 from services.members.models import Person
 from shared.db import utcnow
 from shared.idempotency import purge_expired
-from shared.testing import at_once, auth, pending_events
+from shared.testing import at_once, auth, kit_of, pending_events
 
 from .conftest import TREE, Tree, everything_stored, id_number
 
@@ -26,12 +26,12 @@ def body(tree) -> dict:
 
 
 def people(app) -> int:
-    with app.extensions["zhibu"].db.Session() as session:
+    with kit_of(app).db.Session() as session:
         return session.scalar(select(func.count()).select_from(Person))
 
 
 def stored_records(app) -> list:
-    kit = app.extensions["zhibu"]
+    kit = kit_of(app)
     with kit.db.Session() as session:
         return session.scalars(select(kit.models.IdempotencyRecord)).all()
 
@@ -72,7 +72,7 @@ def test_an_expired_key_is_not_replayed_and_the_daily_job_purges_it(client, memb
     plain = {k: v for k, v in body(tree).items() if k not in ("id_number", "phone")}
     headers = {**county, "Idempotency-Key": "k-old"}
     assert client.post(PEOPLE, json=plain, headers=headers).status_code == 201
-    kit = members.extensions["zhibu"]
+    kit = kit_of(members)
     with kit.db.transaction() as session:
         session.execute(update(kit.models.IdempotencyRecord).values(created_at=utcnow() - timedelta(hours=25)))
     fresh = client.post(PEOPLE, json=plain, headers=headers)

@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import func, select
 
 from services.members.models import Deadline, Person
-from shared.testing import auth, pending_events
+from shared.testing import auth, kit_of, pending_events
 
 from .conftest import id_number
 
@@ -43,7 +43,7 @@ def as_ndjson(records) -> bytes:
 
 
 def people_count(app) -> int:
-    with app.extensions["zhibu"].db.Session() as s:
+    with kit_of(app).db.Session() as s:
         return s.scalar(select(func.count()).select_from(Person))
 
 
@@ -124,7 +124,7 @@ def test_ndjson_lines_that_are_not_objects_and_units_by_code(client, county, tre
     assert [(e["line"], e["field"]) for e in resp.json["report"]["errors"]] == [(3, "*"), (4, "*")]
     ok = post(client, county, as_ndjson(data), "application/x-ndjson")
     assert ok.status_code == 201
-    with members.extensions["zhibu"].db.Session() as s:
+    with kit_of(members).db.Session() as s:
         assert s.scalar(select(Person.unit_id).where(Person.name == "导入0")) == tree.id("b2")
 
 
@@ -133,7 +133,7 @@ def test_imported_people_in_the_middle_of_the_procedure_get_their_running_clocks
                     "stage": "probationary", "applied_on": "2024-01-01", "activist_since": "2024-03-01",
                     "target_since": "2025-03-05", "probationary_since": "2026-01-10"}
     assert post(client, county, as_ndjson([probationary]), "application/x-ndjson").status_code == 201
-    with members.extensions["zhibu"].db.Session() as s:
+    with kit_of(members).db.Session() as s:
         assert [(d.kind, d.due_on.isoformat()) for d in s.scalars(select(Deadline))] == [
             ("probation_end", "2027-01-10")]
     listed = client.get("/api/members/v1/people", headers=county).json["items"][0]

@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import select
 
 from services.members.models import Person
-from shared.testing import auth
+from shared.testing import auth, kit_of
 
 from .conftest import TREE, Tree, id_number
 
@@ -77,7 +77,7 @@ def fresh(make_app):
 
 def stored(members) -> list[tuple]:
     """What the import wrote, without the row ids: the same people the same way, whatever the file."""
-    with members.extensions["zhibu"].db.Session() as s:
+    with kit_of(members).db.Session() as s:
         return sorted((p.name, p.gender, p.ethnicity, p.education, p.birth_date, p.id_number_hash, p.phone_masked,
                        p.stage, p.applied_on, p.activist_since, p.target_since, p.probationary_since,
                        p.full_member_since, p.probation_ends_on, p.org_path, p.reached_step)

@@ -10,7 +10,7 @@ from sqlalchemy import func, select, text
 
 from services.members.models import Deadline, Person
 from shared.consumer import EventConsumer
-from shared.testing import auth, pending_events
+from shared.testing import auth, kit_of, pending_events
 
 from .conftest import Walk
 from .test_imports import as_csv, rows
@@ -19,7 +19,7 @@ pytestmark = pytest.mark.infra
 
 
 def consumer_of(app) -> EventConsumer:
-    kit = app.extensions["zhibu"]
+    kit = kit_of(app)
     consumer = EventConsumer(kit.config, kit.db, kit.handlers, kit.models.InboxEvent)
     consumer.consume_for(0.3)            # declares the queue and its bindings before anything is published
     return consumer
@@ -67,8 +67,8 @@ def test_the_whole_procedure_on_postgresql_with_events_through_rabbitmq(suite):
                                       ("a", "c", "county", None), ("t", "a", "township", None),
                                       ("v", "t", "branch", "village")):
         tree.add(key, parent, kind, domain)
-    assert org.extensions["zhibu"].relay.drain() == 5
-    mkit = members.extensions["zhibu"]
+    assert kit_of(org).relay.drain() == 5
+    mkit = kit_of(members)
 
     def units_known():
         with mkit.db.Session() as s:
@@ -113,7 +113,7 @@ def test_the_import_copies_rows_and_events_on_postgresql(make_app, pg_url, proce
     failed = client.post("/api/members/v1/imports", data=as_csv(bad), headers={**county, "Content-Type": "text/csv"})
     assert failed.status_code == 422
     assert failed.json["report"]["errors"][0]["line"] == 42
-    kit = members.extensions["zhibu"]
+    kit = kit_of(members)
     with kit.db.Session() as s:
         assert s.scalar(select(func.count()).select_from(Person)) == 0
         assert s.scalar(select(func.count()).select_from(kit.models.OutboxEvent)) == 0
@@ -149,7 +149,7 @@ def test_the_import_copies_rows_and_events_on_postgresql(make_app, pg_url, proce
 
 def test_the_subtree_list_is_an_index_range_scan_on_postgresql(make_app, pg_url):
     members = make_app("members", database_url=pg_url("members"))
-    kit = members.extensions["zhibu"]
+    kit = kit_of(members)
     with kit.db.engine.begin() as conn:
         conn.execute(text("SET LOCAL enable_seqscan = off"))
         plan = "\n".join(r[0] for r in conn.execute(text(

@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 
 from services.members.models import Person
 from shared.dates import age_on, today
-from shared.testing import auth, pending_events
+from shared.testing import auth, kit_of, pending_events
 
 from .conftest import everything_stored, id_number, register
 
@@ -18,7 +18,7 @@ PEOPLE = "/api/members/v1/people"
 
 
 def count_people(app) -> int:
-    with app.extensions["zhibu"].db.Session() as s:
+    with kit_of(app).db.Session() as s:
         return s.scalar(select(func.count()).select_from(Person))
 
 

@@ -8,13 +8,13 @@ import pytest
 from sqlalchemy import func, select
 
 from services.members.models import Deadline, Person, StepRecord
-from shared.testing import pending_events
+from shared.testing import kit_of, pending_events
 
 from .conftest import register
 
 
 def counts(app):
-    kit = app.extensions["zhibu"]
+    kit = kit_of(app)
     with kit.db.Session() as s:
         return (s.scalar(select(func.count()).select_from(StepRecord)),
                 s.scalar(select(func.count()).select_from(kit.models.OutboxEvent)),
@@ -469,7 +469,7 @@ def test_a_person_in_another_county_is_404_for_steps_and_timeline(walk, client, 
 
 def test_the_person_row_is_locked_and_versioned_by_each_step(walk, client, county, members):
     walk.through("talk")
-    kit = members.extensions["zhibu"]
+    kit = kit_of(members)
     with kit.db.Session() as s:
         person = s.get(Person, walk.person["id"])
         assert person.version == 3

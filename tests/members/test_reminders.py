@@ -8,7 +8,7 @@ import pytest
 
 from services.members import reminders
 from shared import dates
-from shared.testing import pending_events
+from shared.testing import kit_of, pending_events
 from shared.testing import reminders_on as run_reminders
 from shared.worker import JobLoop
 
@@ -108,7 +108,7 @@ def test_an_approval_is_answered_for_by_the_committee_that_may_approve(members, 
     rows = [{"kind": "approval", "org_path": tree.path("v"), "responsible_unit_id": tree.id("v")},
             {"kind": "talk", "org_path": tree.path("v"), "responsible_unit_id": tree.id("v")},
             {"kind": "approval", "org_path": tree.path("bg"), "responsible_unit_id": tree.id("bg")}]
-    kit = members.extensions["zhibu"]
+    kit = kit_of(members)
     with members.app_context(), kit.db.Session() as session:
         done = reminders._approving_units(session, rows)
     assert [r["responsible_unit_id"] for r in done] == [tree.id("t"), tree.id("v"), tree.id("g")]

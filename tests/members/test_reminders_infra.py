@@ -15,7 +15,7 @@ from sqlalchemy import func, select
 from services.members import reminders
 from shared.events import events_exchange
 from shared.reminders import send_reminders
-from shared.testing import auth, pending_events
+from shared.testing import auth, kit_of, pending_events
 
 from .conftest import TREE, Tree, register
 from .test_reminders import APPLIED, TALK_DUE
@@ -25,7 +25,7 @@ pytestmark = pytest.mark.infra
 
 def test_a_talk_due_in_7_days_reaches_a_deadline_queue_once(make_app, pg_url, amqp_url):
     members = make_app("members", database_url=pg_url("members"), broker_url=amqp_url)
-    kit = members.extensions["zhibu"]
+    kit = kit_of(members)
     tree = Tree(members)
     for key, parent, kind, domain in TREE:
         tree.add(key, parent, kind, domain)

@@ -11,6 +11,7 @@ import pytest
 
 from shared.consumer import apply_event
 from shared.events import make_envelope
+from shared.testing import kit_of
 
 API = "/api/org/v1"
 _codes = itertools.count(1)
@@ -64,7 +65,7 @@ class Org:
         data = {"id": person_id, "unit_id": unit["id"], "name": name or f"党员{person_id[:4]}", "stage": stage,
                 "status": status, "full_member_since": full_member_since if stage == "full" else None,
                 "probationary_since": None, "classification": None, "person_version": version, **extra}
-        kit = self.app.extensions["zhibu"]
+        kit = kit_of(self.app)
         envelope = make_envelope(event, data, source="members", org_path=unit["path"])
         apply_event(kit.db, kit.handlers, kit.models.InboxEvent, envelope)
         return person_id

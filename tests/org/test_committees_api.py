@@ -7,7 +7,7 @@ from sqlalchemy import func, select
 
 from services.org.models import Committee
 from shared.dates import add_years, today
-from shared.testing import pending_events
+from shared.testing import kit_of, pending_events
 
 from .conftest import API
 
@@ -18,7 +18,7 @@ def elect(org, unit, seats, elected_on="2025-03-01", headers=None):
 
 
 def committee_count(org):
-    with org.app.extensions["zhibu"].db.Session() as session:
+    with kit_of(org.app).db.Session() as session:
         return session.scalar(select(func.count()).select_from(Committee))
 
 

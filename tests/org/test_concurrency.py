@@ -7,7 +7,7 @@ import pytest
 from sqlalchemy import select
 
 from services.org.models import Unit
-from shared.testing import at_once, deliver
+from shared.testing import at_once, deliver, kit_of
 
 from .conftest import API, Org
 
@@ -41,7 +41,7 @@ READERS = ("members", "training", "evaluation", "webhooks")
 def assert_paths_follow_parents(app, model=Unit) -> None:
     """Every unit's path is its parent's path and its own key: the tree scope is decided by. ``model`` is
     org's ``Unit`` or a read-model's ``OrgUnitView`` (whose key is the last segment of its path)."""
-    kit = app.extensions["zhibu"]
+    kit = kit_of(app)
     with kit.db.Session() as session:
         units = {u.id: u for u in session.scalars(select(model))}
     for unit in units.values():
@@ -84,7 +84,7 @@ def test_of_two_moves_with_one_etag_one_wins_and_every_path_follows_its_parent(p
         assert_paths_follow_parents(pg_org.app)
         deliver([pg_org.app], readers)
         for app in readers:
-            kit = app.extensions["zhibu"]
+            kit = kit_of(app)
             with kit.db.Session() as session:
                 view = session.get(kit.models.OrgUnitView, branch["id"])
                 assert (view.parent_id, view.path, view.version) == (moved["parent_id"], moved["path"],
@@ -117,7 +117,7 @@ def test_a_unit_moved_into_a_township_being_dissolved_leaves_no_active_unit_unde
         assert moved.status_code in (200, 409, 422), round_
         assert dissolved.status_code in (200, 409), round_
         assert not (moved.status_code == 200 and dissolved.status_code == 200), (round_, moved.json, dissolved.json)
-        kit = pg_org.app.extensions["zhibu"]
+        kit = kit_of(pg_org.app)
         with kit.db.Session() as session:
             parent = session.scalar(select(Unit).where(Unit.id == doomed["id"]))
             children = session.scalars(select(Unit).where(Unit.parent_id == parent.id,
@@ -141,7 +141,7 @@ def test_of_two_meeting_corrections_with_one_etag_one_wins_and_the_year_row_foll
             for b in ({"present": 6, "held_on": day}, {"present": 4})])
         assert sorted([first.status_code, second.status_code]) == [200, 412], (round_, first.json, second.json)
         winner = first if first.status_code == 200 else second
-        with pg_org.app.extensions["zhibu"].db.Session() as session:
+        with kit_of(pg_org.app).db.Session() as session:
             row = session.get(LifeYear, (branch["id"], 2025))
             mask = row.general_meeting if row else 0
         assert mask == ((1 << (month - 1)) if winner.json["counts"] else 0), (round_, winner.json)
@@ -229,7 +229,7 @@ def test_an_import_never_overwrites_a_unit_changed_after_it_read_it(pg_org):
 
     township = pg_org.unit("township", pg_org.unit("county", pg_org.unit("city", pg_org.unit("province"))))
     branch = pg_org.unit("branch", township, name="东村党支部", code="B-1", domain="village")
-    url = pg_org.app.extensions["zhibu"].config.database_url
+    url = kit_of(pg_org.app).config.database_url
     csv = f"code,name,kind,parent_code,domain\nB-1,东村党支部,branch,{township['code']},other\n"
     answers = []
     with psycopg.connect(url) as writer:

@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy import func, select
 
 from services.org.models import Unit
-from shared.testing import pending_events
+from shared.testing import kit_of, pending_events
 
 from .conftest import API
 
@@ -17,7 +17,7 @@ def post(org, body: str, content_type: str = "text/csv", headers=None, **query):
 
 
 def units_by_code(org) -> dict:
-    with org.app.extensions["zhibu"].db.Session() as session:
+    with kit_of(org.app).db.Session() as session:
         return {u.code: u for u in session.scalars(select(Unit))}
 
 
@@ -161,7 +161,7 @@ def test_malformed_lines_are_reported(org, tree):
     resp = post(org, body, "application/x-ndjson")
     assert resp.status_code == 422
     assert {(e["line"], e["field"]) for e in resp.json["report"]["errors"]} == {(2, "*"), (3, "*")}
-    with org.app.extensions["zhibu"].db.Session() as session:
+    with kit_of(org.app).db.Session() as session:
         assert session.scalar(select(func.count()).select_from(Unit).where(Unit.code == "J-1")) == 0
 
 

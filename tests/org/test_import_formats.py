@@ -12,6 +12,7 @@ from sqlalchemy import select
 
 import openpyxl
 from services.org.models import Unit
+from shared.testing import kit_of
 
 from .conftest import API, Org
 
@@ -63,7 +64,7 @@ def fresh(make_app, auth_headers):
 
 
 def stored(org) -> list[tuple]:
-    with org.app.extensions["zhibu"].db.Session() as session:
+    with kit_of(org.app).db.Session() as session:
         found = list(session.scalars(select(Unit)))
         code_of = {u.id: u.code for u in found}
         return sorted((u.code, u.name, u.kind, code_of.get(u.parent_id), u.domain, u.established_on, u.external_id,

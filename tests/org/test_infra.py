@@ -12,6 +12,7 @@ from sqlalchemy import select
 from services.org.models import Unit
 from shared.consumer import EventConsumer
 from shared.events import broker_connection, events_exchange, make_envelope, publish_envelope
+from shared.testing import kit_of
 
 from .conftest import API, Org
 
@@ -63,7 +64,7 @@ def test_counts_arrive_through_rabbitmq_and_the_report_changes(pg_org):
     county = org.unit("county", city)
     township = org.unit("township", county)
     branch = org.unit("branch", township)
-    kit = org.app.extensions["zhibu"]
+    kit = kit_of(org.app)
     consumer = EventConsumer(kit.config, kit.db, kit.handlers, kit.models.InboxEvent)
     consumer.consume_for(0.5)                      # the queue and its bindings exist before anything is published
     assert branch["id"] in min_members_offenders(org, township)
@@ -102,14 +103,14 @@ def test_a_subtree_moves_and_its_events_leave_through_the_relay(pg_org):
     moved = org.client.post(f"{API}/units/{township['id']}/move", json={"parent_id": county_b["id"]},
                             headers={**org.headers, "If-Match": etag})
     assert moved.status_code == 200
-    with org.app.extensions["zhibu"].db.Session() as session:
+    with kit_of(org.app).db.Session() as session:
         paths = session.scalars(select(Unit.path).where(Unit.code.like("PG-T0-%"))).all()
     assert len(paths) == 20
     assert all(p.startswith(moved.json["path"]) for p in paths)
     under_b = org.get("/units", under=county_b["id"], limit=100).json["items"]
     assert len(under_b) == 1 + 1 + 20
 
-    sent = org.app.extensions["zhibu"].relay.drain()
+    sent = kit_of(org.app).relay.drain()
     assert sent == 4 + 105 + 1          # the units made through the API, the imported ones, the move
 
 
@@ -163,7 +164,7 @@ def test_while_postgresql_refuses_connections_requests_get_503_and_then_work(pg_
 
     org = pg_org
     province = org.unit("province")
-    with database_refusing_connections(org.app.extensions["zhibu"].db.engine.url.database):
+    with database_refusing_connections(kit_of(org.app).db.engine.url.database):
         for resp in (org.get(f"/units/{province['id']}"),
                      org.post("/units", {"kind": "city", "name": "济宁市委", "code": "3708",
                                          "parent_id": province["id"]}, **{"Idempotency-Key": "city-3708"})):

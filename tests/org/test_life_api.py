@@ -4,7 +4,7 @@ import pytest
 from sqlalchemy import func, select
 
 from services.org.models import Meeting
-from shared.testing import pending_events
+from shared.testing import kit_of, pending_events
 
 
 def meeting(org, unit, type_, held_on, headers=None, **fields):
@@ -13,7 +13,7 @@ def meeting(org, unit, type_, held_on, headers=None, **fields):
 
 
 def meeting_count(org):
-    with org.app.extensions["zhibu"].db.Session() as session:
+    with kit_of(org.app).db.Session() as session:
         return session.scalar(select(func.count()).select_from(Meeting))
 
 

@@ -7,7 +7,7 @@ import pytest
 
 from services.org.models import LifeYear
 from shared.dates import today
-from shared.testing import pending_events
+from shared.testing import kit_of, pending_events
 
 from .conftest import API
 
@@ -22,7 +22,7 @@ def patch(org, meeting, changes, etag=None):
 
 
 def life_row(org, unit, year):
-    with org.app.extensions["zhibu"].db.Session() as session:
+    with kit_of(org.app).db.Session() as session:
         row = session.get(LifeYear, (unit["id"], year))
         return None if row is None else {"theme_day": row.theme_day, "general_meeting": row.general_meeting}
 

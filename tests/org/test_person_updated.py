@@ -4,11 +4,12 @@ from datetime import date
 
 from shared.consumer import apply_event
 from shared.events import make_envelope
+from shared.testing import kit_of
 
 
 def test_a_suspended_member_no_longer_counts(make_app, auth_headers):
     org = make_app("org")
-    kit = org.extensions["zhibu"]
+    kit = kit_of(org)
     client = org.test_client()
     admin = auth_headers(org, "admin")
     province = client.post("/api/org/v1/units", headers=admin, json={"kind": "province", "name": "P", "code": "P"})

@@ -8,7 +8,7 @@ from sqlalchemy import select
 from services.org.models import GroupMember, RosterPerson, UnitRating
 from shared.consumer import apply_event
 from shared.events import make_envelope
-from shared.testing import pending_events
+from shared.testing import kit_of, pending_events
 
 
 def counts(org, unit):
@@ -43,12 +43,12 @@ def test_an_older_version_never_wins(org, tree):
     org.person(tree["branch"], stage="probationary", version=2, person_id=person, event="members.stage.changed",
                from_stage="activist", changed_on=date(2025, 1, 1), step="17")   # late, older
     assert counts(org, tree["branch"]) == (1, 0)
-    with org.app.extensions["zhibu"].db.Session() as session:
+    with kit_of(org.app).db.Session() as session:
         assert session.get(RosterPerson, person).person_version == 3
 
 
 def test_the_same_event_twice_changes_nothing(org, tree):
-    kit = org.app.extensions["zhibu"]
+    kit = kit_of(org.app)
     data = {"id": str(uuid.uuid4()), "unit_id": tree["branch"]["id"], "name": "王五", "stage": "full",
             "status": "active", "full_member_since": date(2010, 1, 1), "probationary_since": None,
             "classification": None, "person_version": 1}
@@ -79,7 +79,7 @@ def test_a_secretary_who_leaves_vacates_the_seat_and_the_group(org, tree):
     assert event.data["change"] == "vacancy"
     assert event.data["secretary_vacant_since"] == "2026-02-01"
     assert event.data["committee_version"] == 2
-    with org.app.extensions["zhibu"].db.Session() as session:
+    with kit_of(org.app).db.Session() as session:
         assert [m.person_id for m in session.scalars(select(GroupMember))] == [ids[2]]
     assert [m["person_id"] for m in org.get(f"/units/{branch['id']}/groups").json["items"][0]["members"]] == [ids[2]]
     assert group["id"]
@@ -95,7 +95,7 @@ def test_the_roster_is_listed_per_unit(org, tree):
 
 
 def rating(org, unit, year, version, stars):
-    kit = org.app.extensions["zhibu"]
+    kit = kit_of(org.app)
     envelope = make_envelope("evaluation.rating.published", {
         "rating_id": str(uuid.uuid4()), "unit_id": unit["id"], "year": year, "score": 60.0 + 8 * stars,
         "stars": stars, "category": "advanced" if stars >= 4 else "middle", "rating_version": version},
@@ -106,5 +106,5 @@ def rating(org, unit, year, version, stars):
 def test_ratings_keep_the_newest_version_per_year(org, tree):
     rating(org, tree["branch"], 2025, 2, 4)
     rating(org, tree["branch"], 2025, 1, 2)   # late, older correction
-    with org.app.extensions["zhibu"].db.Session() as session:
+    with kit_of(org.app).db.Session() as session:
         assert session.get(UnitRating, (tree["branch"]["id"], 2025)).stars == 4

@@ -6,7 +6,7 @@ import pytest
 
 from shared.consumer import apply_event
 from shared.events import make_envelope
-from shared.testing import pending_events
+from shared.testing import kit_of, pending_events
 
 from .conftest import API
 
@@ -72,7 +72,7 @@ def test_uncovered_entities_are_scoped(org, tree):
 # ----------------------------------------------------------------------------- liaison points
 
 def rating(org, unit, year, stars, version=1):
-    kit = org.app.extensions["zhibu"]
+    kit = kit_of(org.app)
     envelope = make_envelope("evaluation.rating.published", {
         "rating_id": str(uuid.uuid4()), "unit_id": unit["id"], "year": year, "score": 50.0 + 9 * stars,
         "stars": stars, "category": "backward" if stars <= 2 else "middle", "rating_version": version},

@@ -4,7 +4,7 @@ import pytest
 from sqlalchemy import func, select
 
 from services.org.models import Committee, LifeYear, Meeting, Unit
-from shared.testing import pending_events
+from shared.testing import kit_of, pending_events
 from tests.conftest import deliver
 
 from .conftest import API
@@ -15,7 +15,7 @@ def outbox_types(app):
 
 
 def count_units(org):
-    with org.app.extensions["zhibu"].db.Session() as session:
+    with kit_of(org.app).db.Session() as session:
         return session.scalar(select(func.count()).select_from(Unit))
 
 
@@ -163,7 +163,7 @@ def test_moving_a_township_moves_its_whole_subtree_and_every_record(org, tree):
     assert new_path == tree["other_county"]["path"] + old_path.split("/")[-2] + "/"
     for unit in (tree["branch"], group):
         assert org.refresh(unit)["path"] == unit["path"].replace(old_path, new_path, 1)
-    with org.app.extensions["zhibu"].db.Session() as session:
+    with kit_of(org.app).db.Session() as session:
         for model in (Committee, Meeting, LifeYear):
             assert all(p.startswith(new_path) for p in session.scalars(select(model.path)))
     event = pending_events(org.app)[-1]
@@ -181,8 +181,8 @@ def test_the_move_reaches_the_other_services_read_models(org, tree, make_app):
     deliver([org.app], [members])
     move(org, tree["township"], tree["other_county"])
     deliver([org.app], [members])
-    view = members.extensions["zhibu"].models.OrgUnitView
-    with members.extensions["zhibu"].db.Session() as session:
+    view = kit_of(members).models.OrgUnitView
+    with kit_of(members).db.Session() as session:
         assert session.get(view, tree["branch"]["id"]).path == org.refresh(tree["branch"])["path"]
 
 
@@ -269,7 +269,7 @@ def test_every_read_model_holds_the_moved_units_new_parent_and_version(org, tree
     assert resp.status_code == 200, resp.json
     deliver([org.app], readers)
     for app in readers:
-        kit = app.extensions["zhibu"]
+        kit = kit_of(app)
         with kit.db.Session() as session:
             view = session.get(kit.models.OrgUnitView, tree["township"]["id"])
             assert view.parent_id == tree["other_county"]["id"], app.name

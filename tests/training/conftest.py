@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 
 from shared.consumer import apply_event
 from shared.events import Envelope, make_envelope
-from shared.testing import auth, pending_events
+from shared.testing import auth, kit_of, pending_events
 
 API = "/api/training/v1"
 
@@ -24,7 +24,7 @@ class World:
 
     def __init__(self, app):
         self.app = app
-        self.kit = app.extensions["zhibu"]
+        self.kit = kit_of(app)
         self.client = app.test_client()
         self._keys = itertools.count(1)
         self.units: dict[str, dict] = {}

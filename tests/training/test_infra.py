@@ -14,6 +14,7 @@ from kombu import Connection
 
 from shared.consumer import EventConsumer, Handlers
 from shared.events import service_queues
+from shared.testing import kit_of
 from tests.training.conftest import API, World
 
 pytestmark = pytest.mark.infra
@@ -33,7 +34,7 @@ def seeded(app) -> World:
 
 def test_target_training_met_reaches_a_queue_bound_to_its_routing_key(make_app, pg_url, amqp_url):
     training = make_app("training", database_url=pg_url("training"), broker_url=amqp_url)
-    namespace = training.extensions["zhibu"].config.bus_namespace
+    namespace = kit_of(training).config.bus_namespace
     members = make_app("members", database_url=pg_url("members"), broker_url=amqp_url, bus_namespace=namespace)
     received = []
     listens = Handlers()
@@ -42,14 +43,14 @@ def test_target_training_met_reaches_a_queue_bound_to_its_routing_key(make_app, 
     def requirement_met(session, event):
         received.append(event)
 
-    kit = members.extensions["zhibu"]
+    kit = kit_of(members)
     consumer = EventConsumer(kit.config, kit.db, listens, kit.models.InboxEvent)
     try:
         consumer.consume_for(0.3)   # declares the queue and binds it to training.requirement.met
         w = seeded(training)
         target = w.person("发展对象", "B1", "target")
         w.train("K1", "target_training", ["发展对象"], [8, 8, 7.5])      # 3 days, 23.5 class hours
-        assert training.extensions["zhibu"].relay.drain() >= 1
+        assert kit_of(training).relay.drain() >= 1
         deadline = time.monotonic() + 15
         while not received and time.monotonic() < deadline:
             consumer.consume_for(0.2)

@@ -18,7 +18,7 @@ import pytest
 from services.webhooks.delivery import DeliveryLoop
 from shared.consumer import apply_event
 from shared.events import make_envelope
-from shared.testing import auth
+from shared.testing import auth, kit_of
 
 API = "/api/webhooks/v1"
 #: fast retries, loopback allowed: what a test needs to see a receiver come back
@@ -101,7 +101,7 @@ class World:
 
     def __init__(self, app):
         self.app = app
-        self.kit = app.extensions["zhibu"]
+        self.kit = kit_of(app)
         self.client = app.test_client()
         self._keys = itertools.count(1)
         self.units: dict[str, dict] = {}

@@ -15,6 +15,7 @@ from sqlalchemy import func, select
 from services.webhooks.models import Delivery
 from shared.consumer import EventConsumer
 from shared.events import service_queues
+from shared.testing import kit_of
 
 from tests.org.conftest import Org
 
@@ -29,7 +30,7 @@ class Running:
     loop, each on its own thread."""
 
     def __init__(self, app):
-        kit = app.extensions["zhibu"]
+        kit = kit_of(app)
         self.consumer = EventConsumer(kit.config, kit.db, kit.handlers, kit.models.InboxEvent)
         self.stopping = threading.Event()
         self.thread = threading.Thread(target=self._consume, daemon=True)
@@ -53,7 +54,7 @@ class Running:
 @pytest.fixture
 def suite(make_app, pg_url, amqp_url, auth_headers):
     org_app = make_app("org", database_url=pg_url("org"), broker_url=amqp_url)
-    namespace = org_app.extensions["zhibu"].config.bus_namespace
+    namespace = kit_of(org_app).config.bus_namespace
     hooks = make_app("webhooks", database_url=pg_url("webhooks"), broker_url=amqp_url, bus_namespace=namespace,
                      rules=dict(RULES))
     org = Org(org_app, auth_headers(org_app, "admin"))
@@ -70,7 +71,7 @@ def suite(make_app, pg_url, amqp_url, auth_headers):
     finally:
         running.stop()
     with Connection(amqp_url) as conn:
-        for queue in service_queues(hooks.extensions["zhibu"].config, []):
+        for queue in service_queues(kit_of(hooks).config, []):
             try:
                 queue(conn.default_channel).delete()
             except Exception:  # noqa: BLE001 - already gone
@@ -78,7 +79,7 @@ def suite(make_app, pg_url, amqp_url, auth_headers):
 
 
 def relay(org) -> int:
-    return org.app.extensions["zhibu"].relay.sweep(500)
+    return kit_of(org.app).relay.sweep(500)
 
 
 def known(world, unit_id) -> bool:
