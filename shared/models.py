@@ -36,6 +36,20 @@ def _txid_postgresql(element, compiler, **kw):
     return "((pg_current_xact_id())::text)::bigint"
 
 
+class PerMeetingType:
+    """A mixin: one integer column per type of organizational life (``shared.catalog.org.MEETING_TYPES``), 0
+    by default; org's ``LifeYear`` keeps month masks in them, evaluation's ``MeetingTally`` counts."""
+
+    general_meeting: Mapped[int] = mapped_column(Integer, default=0)
+    committee_meeting: Mapped[int] = mapped_column(Integer, default=0)
+    group_meeting: Mapped[int] = mapped_column(Integer, default=0)
+    party_lecture: Mapped[int] = mapped_column(Integer, default=0)
+    theme_day: Mapped[int] = mapped_column(Integer, default=0)
+    review_meeting: Mapped[int] = mapped_column(Integer, default=0)
+    heart_to_heart_talk: Mapped[int] = mapped_column(Integer, default=0)
+    member_review: Mapped[int] = mapped_column(Integer, default=0)
+
+
 @dataclass(frozen=True)
 class KitModels:
     OutboxEvent: type

@@ -18,7 +18,7 @@ from sqlalchemy import (JSON, Boolean, Date, Float, ForeignKey, Index, Integer, 
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from shared.db import BigId, PathString, UTCDateTime, compare_version, new_id, utcnow
-from shared.models import kit_models
+from shared.models import PerMeetingType, kit_models
 
 
 class Base(DeclarativeBase):
@@ -45,21 +45,13 @@ class MeetingFact(Base):
     event_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
-class MeetingTally(Base):
+class MeetingTally(PerMeetingType, Base):
     """Meetings of a branch and year that count (quorum met), per type: kept by the meeting handler so that a
     recompute reads one row per branch, not every meeting."""
 
     __tablename__ = "meeting_tallies"
     unit_id: Mapped[str] = mapped_column(String(36), primary_key=True)
     year: Mapped[int] = mapped_column(Integer, primary_key=True)
-    general_meeting: Mapped[int] = mapped_column(Integer, default=0)
-    committee_meeting: Mapped[int] = mapped_column(Integer, default=0)
-    group_meeting: Mapped[int] = mapped_column(Integer, default=0)
-    party_lecture: Mapped[int] = mapped_column(Integer, default=0)
-    theme_day: Mapped[int] = mapped_column(Integer, default=0)
-    review_meeting: Mapped[int] = mapped_column(Integer, default=0)
-    heart_to_heart_talk: Mapped[int] = mapped_column(Integer, default=0)
-    member_review: Mapped[int] = mapped_column(Integer, default=0)
 
 
 class CommitteeFact(Base):

@@ -14,7 +14,7 @@ from sqlalchemy import JSON, Boolean, Date, ForeignKey, Index, Integer, Numeric,
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from shared.db import BigId, PathString, UTCDateTime, compare_version, new_id, utcnow
-from shared.models import kit_models
+from shared.models import PerMeetingType, kit_models
 
 
 class Base(DeclarativeBase):
@@ -208,7 +208,7 @@ class Meeting(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
-class LifeYear(Base):
+class LifeYear(PerMeetingType, Base):
     """A unit's organizational life in one year, as month masks: bit 0 = January is set when at least
     one counted meeting of that type was held in that month.
 
@@ -221,14 +221,6 @@ class LifeYear(Base):
     unit_id: Mapped[str] = mapped_column(String(36), ForeignKey("units.id"), primary_key=True)
     year: Mapped[int] = mapped_column(Integer, primary_key=True)
     path: Mapped[str] = mapped_column(PathString)
-    general_meeting: Mapped[int] = mapped_column(Integer, default=0)
-    committee_meeting: Mapped[int] = mapped_column(Integer, default=0)
-    group_meeting: Mapped[int] = mapped_column(Integer, default=0)
-    party_lecture: Mapped[int] = mapped_column(Integer, default=0)
-    theme_day: Mapped[int] = mapped_column(Integer, default=0)
-    review_meeting: Mapped[int] = mapped_column(Integer, default=0)
-    heart_to_heart_talk: Mapped[int] = mapped_column(Integer, default=0)
-    member_review: Mapped[int] = mapped_column(Integer, default=0)
     #: party lectures that year given by the unit's secretary (LIFE.LECTURE: at least 1)
     secretary_lectures: Mapped[int] = mapped_column(Integer, default=0)
     #: the standing mechanisms, as month masks too: the committee's hearings of the branch (LIFE.HEARING), the

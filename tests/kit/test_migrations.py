@@ -5,8 +5,10 @@ import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 
+from shared.catalog.org import MEETING_TYPES
 from shared.config import SERVICES
 from shared.db import make_engine
+from shared.models import PerMeetingType
 
 
 @pytest.mark.parametrize("service", SERVICES)
@@ -18,3 +20,9 @@ def test_migrations_match_the_models(service, migrated_templates):
                                 models.Base.metadata)
     engine.dispose()
     assert diff == [], f"{service}: the models and the migrations differ; regenerate the migration: {diff}"
+
+
+def test_the_per_meeting_type_columns_are_the_catalog_s_meeting_types():
+    """org's life years and evaluation's tallies keep one column per type of organizational life (the kit's
+    ``PerMeetingType``): a type added to the catalog needs its column and a migration in both."""
+    assert tuple(PerMeetingType.__annotations__) == MEETING_TYPES
