@@ -31,6 +31,7 @@ from .db import Database
 from .errors import from_http_exception, problem_response, register_error_handlers, stale_write_response
 from .events import broker_connection
 from .idempotency import PURGE_JOB
+from .import_jobs import import_jobs_blueprint
 from .logs import accepted_request_id, configure_logging
 from .messages import msg
 from .models import KitModels
@@ -103,7 +104,8 @@ def create_service_app(name: str, *, config: Config | None, description: str, mo
     app.extensions["zhibu_base"] = models.Base
 
     smorest = ZhibuApi(app, spec_kwargs={"extra_plugins": [ContractPlugin(app)]})  # the document as the contract
-    for blp in [*api.BLUEPRINTS, audit_blueprint(name), changes_blueprint(name)]:
+    jobs_api = [import_jobs_blueprint(name)] if models.kit.ImportJob is not None else []
+    for blp in [*api.BLUEPRINTS, audit_blueprint(name), changes_blueprint(name), *jobs_api]:
         smorest.register_blueprint(blp)
     for module in modules:
         for body, kinded in getattr(module, "ONE_OF", {}).items():

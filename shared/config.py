@@ -96,6 +96,13 @@ class Config:
     import_max_rows: int = 2_000_000
     #: a web process shuts its import worker processes down after this long without an import
     import_pool_idle_seconds: float = 300.0
+    #: an import body of at least this many bytes runs as a job (202 Accepted, ``shared.import_jobs``)
+    import_async_bytes: int = 16 * MiB
+    #: a running import job writes its progress this often; a poll fails a job silent for the lease
+    import_job_heartbeat_seconds: float = 2.0
+    import_job_lease_seconds: float = 60.0
+    #: where an import job's file waits on the web process's disk (default: the system's temporary folder)
+    import_spool_dir: str = ""
     #: the most bytes of a request body, and of a bulk import's (413 beyond)
     max_request_bytes: int = 10 * MiB
     max_import_bytes: int = 512 * MiB
@@ -143,6 +150,10 @@ class Config:
             import_parallel_bytes=int(env.get("ZHIBU_IMPORT_PARALLEL_BYTES", str(4 << 20))),
             import_max_rows=int(env.get("ZHIBU_IMPORT_MAX_ROWS", "2000000")),
             import_pool_idle_seconds=float(env.get("ZHIBU_IMPORT_POOL_IDLE_SECONDS", "300")),
+            import_async_bytes=int(env.get("ZHIBU_IMPORT_ASYNC_BYTES", str(16 * MiB))),
+            import_job_heartbeat_seconds=float(env.get("ZHIBU_IMPORT_JOB_HEARTBEAT_SECONDS", "2")),
+            import_job_lease_seconds=float(env.get("ZHIBU_IMPORT_JOB_LEASE_SECONDS", "60")),
+            import_spool_dir=env.get("ZHIBU_IMPORT_SPOOL_DIR", ""),
             max_request_bytes=int(env.get("ZHIBU_MAX_REQUEST_BYTES", str(10 * MiB))),
             max_import_bytes=int(env.get("ZHIBU_MAX_IMPORT_BYTES", str(512 * MiB))),
             log_level=env.get("ZHIBU_LOG_LEVEL", "INFO"),

@@ -37,7 +37,7 @@ import tempfile
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 
-from flask import Response
+from flask import Response, g
 from marshmallow import Schema, fields, validate
 
 from .errors import Problem
@@ -50,6 +50,8 @@ XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 XLSX_TYPES = (XLSX_MIME,)
 OLD_EXCEL_TYPES = ("application/vnd.ms-excel",)
 FORMATS = ("csv", "ndjson", "xlsx")
+#: the column of messages a marked file (``shared.import_files.marked_workbook``) adds: read back, it is ignored
+MARKS_HEADER = "导入错误说明"
 
 #: the encodings a text file may declare (lower case), and the codec each is read with: GBK and GB2312 are
 #: subsets of GB18030, which also holds the rare characters of names that GBK lacks
@@ -143,6 +145,7 @@ def _header_key(text) -> str:
     return re.sub(r"[\s\u3000]+", "", str(text)).strip("*＊").casefold()
 
 
+_MARKS_KEY = _header_key(MARKS_HEADER)
 _DATE = re.compile(r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?(?:[ T]0{1,2}:00(?::00(?:\.0+)?)?)?$")
 _DIGITS8 = re.compile(r"^(\d{4})(\d{2})(\d{2})$")
 _INTEGER = re.compile(r"^[+-]?\d{1,18}(?:\.0+)?$")
@@ -198,6 +201,9 @@ class ImportSpec:
         seen: dict[str, str] = {}
         for text in header:
             text = "" if text is None else str(text).strip()
+            if text and _header_key(text) == _MARKS_KEY:
+                out.append(None)   # a marked file sent back: its column of messages is not data
+                continue
             name = self.field_of(text) if text else None
             if text and name is None:
                 report.add_header(line, text, msg("import-unknown-column", column=text), text)
@@ -209,6 +215,16 @@ class ImportSpec:
                 report.columns[name] = text
             out.append(name)
         return tuple(out)
+
+    def is_example(self, record: dict) -> bool:
+        """Whether ``record`` is the template's example row, untouched: every field as its ``example``."""
+        if not any(f.example for f in self.fields):
+            return False
+        for f in self.fields:
+            value = record.get(f.name)
+            if ("" if value is None else str(value).strip()) != f.example:
+                return False
+        return True
 
     def parse(self, raw: dict) -> tuple[dict, list[tuple[str, Message]]]:
         """A record's values typed (blank ones absent) and the errors of those that are not what their field
@@ -494,6 +510,9 @@ class Reader:
         if line == self.names_line and record and all(
                 isinstance(v, str) and v.strip().casefold() == k for k, v in record.items() if v not in (None, "")):
             return None   # a template's second header row: the English field names
+        if self.names_line is not None and line in (self.names_line, self.names_line + 1) and \
+                self.spec.is_example(record):
+            return None   # the template's example row, left as it was
         if all(v is None or (isinstance(v, str) and not v.strip()) for v in record.values()) and \
                 all(v in (None, "") for v in values):
             return None   # a blank row (Excel leaves ",,,," lines)
@@ -564,8 +583,14 @@ class Upload:
         """The request's body (or ``stream``, a copy of it) with ``?encoding=`` and ``?sheet=`` of ``args``."""
         fmt = format_of(request.content_type)
         encoding = declared_encoding(request.content_type, args.get("encoding")) if fmt != "xlsx" else None
-        return cls(stream if stream is not None else request.stream, fmt, spec, report, encoding=encoding,
-                   sheet=args.get("sheet"))
+        active = g.get("zhibu_import")   # shared.import_jobs: the body's copy, and who follows the report
+        if stream is None and active is not None:
+            stream = active.stream
+        upload = cls(stream if stream is not None else request.stream, fmt, spec, report, encoding=encoding,
+                     sheet=args.get("sheet"))
+        if active is not None:
+            active.upload = upload
+        return upload
 
     def blocks(self, size: int = 1 << 20, rows: int = 5000):
         """Yield the file's blocks (about ``size`` bytes of text, or ``rows`` rows of a sheet). Raises
@@ -724,6 +749,36 @@ def typed_records(upload: Upload, size: int = 1 << 20):
             yield line, values
 
 
+def count_rows(path: str, fmt: str, sheet: str | None = None) -> int | None:
+    """The rows a file on disk holds, counted before its import (a job's ``rows_total``): a text file's
+    non-blank lines after the header, a sheet's recorded size after its header row (None when the writer
+    recorded none)."""
+    if fmt == "xlsx":
+        from openpyxl import load_workbook
+
+        handle = open(path, "rb")   # a file, not a name: openpyxl judges a name by its extension
+        book = load_workbook(handle, read_only=True, data_only=True)
+        try:
+            if sheet is None:
+                found = book.worksheets[0]
+            elif sheet in book.sheetnames:
+                found = book[sheet]
+            else:
+                found = book.worksheets[int(sheet) - 1]
+            rows = getattr(found, "max_row", None)
+            return max(0, rows - 1) if rows else None
+        finally:
+            book.close()
+            handle.close()
+    lines, last = 0, b"\n"
+    with open(path, "rb") as stream:
+        for chunk in iter(lambda: stream.read(1 << 22), b""):
+            lines += chunk.count(b"\n")
+            last = chunk[-1:]
+    lines += last != b"\n"
+    return max(0, lines - 1) if fmt == "csv" else lines
+
+
 def body_stream(request) -> io.BufferedIOBase:
     return request.stream
 
@@ -746,6 +801,13 @@ class ImportQuery(Schema):
         "description": "XLSX: the sheet to read, by name or number from 1 (default: the first)"})
     dry_run = fields.Boolean(load_default=False, metadata={
         "description": "check the whole file and answer its report (200), writing nothing"})
+    errors = fields.String(load_default=None, validate=validate.OneOf(("xlsx",)), metadata={
+        "description": "xlsx: when the file has errors, answer 422 with the file itself as XLSX, each bad cell "
+                       "marked red with its message and a column 导入错误说明 of each row's messages, instead "
+                       "of the JSON report (correct it in Excel and send it back as it is)"})
+    async_ = fields.Boolean(data_key="async", load_default=None, metadata={
+        "description": "true: run as a job (202 Accepted, Location to poll); false: in the request whatever "
+                       "the size; absent: a job from ZHIBU_IMPORT_ASYNC_BYTES (16 MiB) up"})
 
 
 class ReportEntry(Schema):

@@ -51,6 +51,7 @@ TERMS: dict[str, str] = {
     "secretary_report": "书记述职评议",
     "reserve_candidate": "书记后备人选",
     "exemplar": "示范党支部和先进典型",
+    "import_job": "导入作业",
 }
 
 
@@ -302,6 +303,9 @@ CATALOG: dict[str, tuple[str, str]] = {
     "import-before-probation-end": ("早于预备期满之日（{day}）", "is before the probation ended ({day})"),
     "import-step-range": ("登记为“{stage_zh}”的人员已完成的步骤应在 {low} 至 {high} 之间",
                           "a person registered as {stage} has reached a step from {low} to {high}"),
+    "import-job-lost": ("运行该导入作业的进程已停止（{seconds} 秒没有进度），未写入任何数据；请重新上传文件",
+                        "the process running the import stopped (no progress for {seconds} s); nothing was "
+                        "written: send the file again"),
     "import-application-date": ("入党申请已提交：请填写申请日期", "the application is done: give its date"),
 }
 

@@ -102,3 +102,38 @@ def drop_reminders_sent() -> None:
     from alembic import op
 
     op.drop_table("reminders_sent")
+
+
+def create_import_jobs(op) -> None:
+    """The kit's ``import_jobs`` table (``shared.models``, ``import_jobs=True``), for a service's migration."""
+    import sqlalchemy as sa
+
+    from .db import BigId, PathString, UTCDateTime
+
+    op.create_table(
+        "import_jobs",
+        sa.Column("id", sa.String(36), primary_key=True),
+        sa.Column("kind", sa.String(40), nullable=False),
+        sa.Column("status", sa.String(20), nullable=False),
+        sa.Column("scope_path", PathString, nullable=False),
+        sa.Column("actor", sa.String(200), nullable=False),
+        sa.Column("format", sa.String(10), nullable=False),
+        sa.Column("size_bytes", BigId, nullable=False),
+        sa.Column("rows_total", sa.Integer(), nullable=True),
+        sa.Column("rows_done", sa.Integer(), nullable=False),
+        sa.Column("error_count", sa.Integer(), nullable=False),
+        sa.Column("errors", sa.JSON(), nullable=False),
+        sa.Column("result", sa.JSON(), nullable=True),
+        sa.Column("result_status", sa.Integer(), nullable=True),
+        sa.Column("runner", sa.String(200), nullable=False),
+        sa.Column("created_at", UTCDateTime, nullable=False),
+        sa.Column("started_at", UTCDateTime, nullable=True),
+        sa.Column("heartbeat_at", UTCDateTime, nullable=False),
+        sa.Column("finished_at", UTCDateTime, nullable=True),
+    )
+    op.create_index("ix_import_jobs_scope", "import_jobs", ["scope_path"])
+
+
+def drop_import_jobs(op) -> None:
+    op.drop_index("ix_import_jobs_scope", table_name="import_jobs")
+    op.drop_table("import_jobs")

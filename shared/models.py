@@ -58,9 +58,13 @@ class KitModels:
     IdempotencyRecord: type
     OrgUnitView: type | None
     ReminderSent: type | None = None
+    ImportJob: type | None = None
 
 
-def kit_models(Base, *, org_read_model: bool = True, deadline_reminders: bool = False) -> KitModels:
+def kit_models(Base, *, org_read_model: bool = True, deadline_reminders: bool = False,
+               import_jobs: bool = False) -> KitModels:
+    """The kit's tables on ``Base``; ``deadline_reminders`` for a service whose worker sends reminders,
+    ``import_jobs`` for a service with bulk imports (``shared.import_jobs``)."""
     class OutboxEvent(Base):
         """An event written in the same transaction as the change it reports (transactional outbox)."""
 
@@ -152,4 +156,34 @@ def kit_models(Base, *, org_read_model: bool = True, deadline_reminders: bool = 
 
         reminder_sent = ReminderSent
 
-    return KitModels(OutboxEvent, InboxEvent, AuditEntry, IdempotencyRecord, org_view, reminder_sent)
+    job = None
+    if import_jobs:
+        class ImportJob(Base):
+            """A large import running in the background (``shared.import_jobs``): its progress, written by the
+            web process running it (``heartbeat_at`` every few seconds: a job whose heartbeat stops is failed
+            by the next poll), and its final answer."""
+
+            __tablename__ = "import_jobs"
+            __table_args__ = (Index("ix_import_jobs_scope", "scope_path"),)
+            id: Mapped[str] = mapped_column(String(36), primary_key=True)
+            kind: Mapped[str] = mapped_column(String(40))
+            status: Mapped[str] = mapped_column(String(20))   # queued, running, succeeded, failed
+            scope_path: Mapped[str] = mapped_column(PathString)
+            actor: Mapped[str] = mapped_column(String(200))
+            format: Mapped[str] = mapped_column(String(10))
+            size_bytes: Mapped[int] = mapped_column(BigId)
+            rows_total: Mapped[int | None] = mapped_column(Integer, nullable=True)
+            rows_done: Mapped[int] = mapped_column(Integer, default=0)
+            error_count: Mapped[int] = mapped_column(Integer, default=0)
+            errors: Mapped[list] = mapped_column(JSON, default=list)
+            result: Mapped[dict | None] = mapped_column(JSON, nullable=True)
+            result_status: Mapped[int | None] = mapped_column(Integer, nullable=True)
+            runner: Mapped[str] = mapped_column(String(200))
+            created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+            started_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+            heartbeat_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+            finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+        job = ImportJob
+
+    return KitModels(OutboxEvent, InboxEvent, AuditEntry, IdempotencyRecord, org_view, reminder_sent, job)

@@ -85,6 +85,7 @@ PROBLEMS = {
 }
 
 ALWAYS = (401, 403, 404, 422, 503)
+IMPORT_422 = "ImportUnprocessableContent"
 WRITE_METHODS = ("post", "put", "patch", "delete")
 
 IF_MATCH_PARAMETER = {
@@ -264,6 +265,12 @@ class ContractPlugin(BasePlugin):
                 "description": description,
                 "content": {PROBLEM_MEDIA_TYPE: {"schema": "Problem"}},
             })
+        spec.components.response(IMPORT_422, {
+            "description": PROBLEMS[422][1] + " An import: the report names each line's errors; with errors=xlsx "
+                           "the answer is the file itself as XLSX, its bad cells marked.",
+            "content": {PROBLEM_MEDIA_TYPE: {"schema": "Problem"},
+                        XLSX_MEDIA_TYPE: {"schema": {"type": "string", "contentEncoding": "binary"}}},
+        })
         spec.components.parameter("IfMatch", "header", dict(IF_MATCH_PARAMETER))
         spec.components.parameter("IdempotencyKey", "header", dict(IDEMPOTENCY_KEY_PARAMETER))
         for plugin in spec.plugins:
@@ -304,6 +311,7 @@ class ContractPlugin(BasePlugin):
                 statuses.add(413)
                 if NDJSON_MEDIA_TYPE in body.get("content", {}):
                     statuses.add(415)
+                    responses.setdefault("422", IMPORT_422)
             parameters = operation.setdefault("parameters", [])
             if view is not None and needs_if_match(view):
                 statuses.update((412, 428))

@@ -9,7 +9,8 @@ from marshmallow import Schema, fields
 from shared.request import require
 from shared.http import PageArgs, with_etag
 from shared.idempotency import idempotent
-from shared.imports import ImportCheckOut, ImportQuery, checked
+from shared.imports import ImportCheckOut, ImportQuery
+from shared.import_jobs import ImportJobOut, import_answer, template_route
 from shared.openapi import IMPORT_BODY, requires_if_match
 
 from . import deadlines, imports, management, people, points, procedure, registration, reports, reviews, transfers
@@ -301,15 +302,20 @@ class Imports(MethodView):
     @imports_blp.response(201, ImportOut)
     @imports_blp.alt_response(200, schema=ImportCheckOut, description="dry_run=true: the whole file's report; "
                                                                       "nothing written")
+    @imports_blp.alt_response(202, schema=ImportJobOut, description="run as a job (async=true, or a large "
+                                                                    "file): poll the Location")
     def post(self, args):
         """Import people: CSV with a header row (UTF-8, or GBK declared by charset= or ?encoding=), NDJSON, or an
         XLSX workbook (its first sheet, or ?sheet=); columns by their English or Chinese names (姓名, 身份证号码 ...).
         Any bad row: 422 with a report naming the line, column, value and message (中文 / English) of each error,
         and nothing is written. Re-importing the same rows changes nothing (rows whose ID number is registered
-        count as ``existing``), so no Idempotency-Key is needed."""
+        count as ``existing``), so no Idempotency-Key is needed. The template: GET /imports/template;
+        ``errors=xlsx`` answers a file with errors marked; a large file runs as a job (202)."""
         require(*WRITERS)
-        result = imports.run(request, args)
-        return checked(result) if isinstance(result, dict) else result
+        return import_answer(args, imports.SPEC, lambda: imports.run(request, args), out=ImportOut, kind="people")
+
+
+template_route(imports_blp, "/imports/template", imports.SPEC, "人员导入模板", "getPeopleImportTemplate")
 
 
 # ----------------------------------------------------------------------------- party dues (DUES.*)
@@ -396,14 +402,21 @@ class DuesPaymentImports(MethodView):
     @dues_blp.response(201, PaymentImportOut)
     @dues_blp.alt_response(200, schema=kit_imports.ImportCheckOut, description="dry_run=true: the whole file's report; "
                                                                   "nothing written")
+    @dues_blp.alt_response(202, schema=ImportJobOut, description="run as a job (async=true, or a large "
+                                                                 "file): poll the Location")
     def post(self, args):
         """Import payments from the bank's or the payment platform's file (CSV, NDJSON or XLSX; 人员ID or
         身份证号码, 交纳日期, 起始月份, 截止月份, 金额, 流水号). Any bad line: 422 with the report, nothing
         written. A reference already recorded for the person counts as ``existing``: importing a file again
-        records nothing twice."""
+        records nothing twice. The template: GET /dues/payments/imports/template; ``errors=xlsx`` answers a
+        file with errors marked; a large file runs as a job (202)."""
         require(*WRITERS)
-        result = dues.import_payments(request, args)
-        return kit_imports.checked(result) if result.get("dry_run") else result
+        return import_answer(args, dues.PAYMENT_SPEC, lambda: dues.import_payments(request, args),
+                             out=PaymentImportOut, kind="dues_payments")
+
+
+template_route(dues_blp, "/dues/payments/imports/template", dues.PAYMENT_SPEC, "党费交纳导入模板",
+               "getDuesPaymentsImportTemplate")
 
 
 @dues_blp.route("/dues/arrears")

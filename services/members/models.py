@@ -18,7 +18,7 @@ class Base(DeclarativeBase):
     pass
 
 
-kit = kit_models(Base, deadline_reminders=True)
+kit = kit_models(Base, deadline_reminders=True, import_jobs=True)
 OrgUnitView = kit.OrgUnitView
 
 

@@ -11,7 +11,8 @@ from shared.request import require
 from shared.http import PageArgs, with_etag
 from shared.idempotency import idempotent
 from shared.openapi import IMPORT_BODY, requires_if_match
-from shared.imports import ImportCheckOut, checked
+from shared.imports import ImportCheckOut
+from shared.import_jobs import ImportJobOut, import_answer, template_route
 
 from . import (committees, compliance, dissolution, groups, hearings, imports, liaison, meetings, screenings, secretaries,
                support, uncovered, units)
@@ -480,15 +481,21 @@ class Imports(MethodView):
     @import_blp.response(201, ImportOut)
     @import_blp.alt_response(200, schema=ImportCheckOut, description="dry_run=true: the whole file's report; "
                                                                      "nothing written")
+    @import_blp.alt_response(202, schema=ImportJobOut, description="run as a job (async=true, or a large "
+                                                                   "file): poll the Location")
     def post(self, args):
         """Import units: CSV with a header row (UTF-8, or GBK declared by charset= or ?encoding=), NDJSON, or an
         XLSX workbook (its first sheet, or ?sheet=); columns by their English or Chinese names (单位编码, 单位名称,
-        单位类型, 上级单位编码 ...). Idempotent by code, parents by ``parent_code``; a 422 report names the line,
-        column, value and message (中文 / English) of each error (nothing written by default)."""
+        单位类型, 上级单位编码 ...; the template: GET /imports/template). Idempotent by code, parents by
+        ``parent_code``; a 422 report names the line, column, value and message (中文 / English) of each error
+        (nothing written by default), or with ``errors=xlsx`` the file comes back marked; a large file runs as
+        a job (202)."""
         require(*WRITERS)
-        stream = io.BytesIO(request.get_data()) if request.headers.get("Idempotency-Key") else None
-        result = imports.import_units(request, args, stream)
-        return checked(result) if isinstance(result, dict) else result
+        return import_answer(args, imports.SPEC, lambda: imports.import_units(request, args), out=ImportOut,
+                             kind="units")
+
+
+template_route(import_blp, "/imports/template", imports.SPEC, "组织导入模板", "getUnitsImportTemplate")
 
 
 @import_blp.route("/imports/<uuid:import_id>")

@@ -22,7 +22,7 @@ class Base(DeclarativeBase):
 
 
 # the org service owns the units: it needs no read-model of them
-kit = kit_models(Base, org_read_model=False, deadline_reminders=True)
+kit = kit_models(Base, org_read_model=False, deadline_reminders=True, import_jobs=True)
 
 
 class Unit(Base):
