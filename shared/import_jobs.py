@@ -36,6 +36,7 @@ import shutil
 import socket
 import tempfile
 import threading
+import time
 import uuid
 from datetime import timedelta
 
@@ -48,7 +49,7 @@ from .context import principal_var
 from .db import utcnow
 from .errors import Problem, not_found, problem_body
 from .import_files import TEMPLATE_FORMATS, marked_response, marked_workbook, template_response
-from .imports import ImportCheckOut, ImportSpec, ReportEntry, count_rows, format_of
+from .imports import ImportCheckOut, ImportSpec, ReportEntry, count_rows, declared_encoding, format_of
 from .messages import msg
 from .parsing import Blueprint
 from .request import current_kit, current_principal, db_session
@@ -129,6 +130,8 @@ def start_job(args: dict, run, *, out: type[Schema], kind: str) -> Response:
     kit, principal = current_kit(), current_principal()
     Job = kit.models.ImportJob
     fmt = format_of(request.content_type)
+    if fmt != "xlsx":
+        declared_encoding(request.content_type, args.get("encoding"))   # an unknown one: 422 now, not later
     folder = kit.config.import_spool_dir or None
     if folder:
         os.makedirs(folder, exist_ok=True)
@@ -143,10 +146,10 @@ def start_job(args: dict, run, *, out: type[Schema], kind: str) -> Response:
     job = Job(id=str(uuid.uuid4()), kind=kind, status="queued", scope_path=principal.scope_path,
               actor=principal.subject, format=fmt, size_bytes=size, rows_done=0, error_count=0, errors=[],
               runner=f"{socket.gethostname()}:{os.getpid()}", created_at=now, heartbeat_at=now)
-    with kit.db.Session() as session:
-        session.add(job)
-        session.commit()
-        body = ImportJobOut().dump(job)
+    session = db_session()   # committed with the request (its idempotency record too): the thread waits for it
+    session.add(job)
+    session.flush()
+    body = ImportJobOut().dump(job)
     context = {"path": request.path, "method": "POST", "query_string": request.query_string.decode("latin-1"),
                "headers": {"Content-Type": request.content_type or "", "Content-Length": str(size),
                            "X-Request-Id": g.get("request_id", "")}}
@@ -181,6 +184,10 @@ def _run_in_context(app, job_id: str, path: str, context: dict, principal, run, 
     with app.test_request_context(**context):
         kit = current_kit()
         Job = kit.models.ImportJob
+        if not _committed(kit, job_id):
+            log.warning("import job %s was never recorded (its request failed): not run", job_id)
+            os.unlink(path)
+            return
         g.principal = principal
         token = principal_var.set(principal)
         stream = open(path, "rb")
@@ -227,6 +234,21 @@ def _run_in_context(app, job_id: str, path: str, context: dict, principal, run, 
                 os.unlink(path)
             except OSError:
                 pass
+
+
+def _committed(kit, job_id: str, seconds: float = 60.0) -> bool:
+    """Wait for the request that accepted the job to commit its row (the thread starts before the commit)."""
+    Job = kit.models.ImportJob
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            with kit.db.Session() as session:
+                if session.get(Job, job_id) is not None:
+                    return True
+        except Exception:  # noqa: BLE001 - SQLite busy with the accepting request's write: look again
+            pass
+        time.sleep(0.05)
+    return False
 
 
 def _rows_total(path: str, context: dict) -> int | None:

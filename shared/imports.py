@@ -31,6 +31,7 @@ import codecs
 import csv
 import io
 import json
+import os
 import re
 import shutil
 import tempfile
@@ -486,6 +487,7 @@ class Reader:
     detected: bool = False
     columns: tuple | None = None
     names_line: int | None = None
+    sheet: "SheetXml | None" = None   # XLSX read as its XML: blocks of whole <row> elements
 
     def records(self, block: Block, report: ImportReport):
         """Yield ``(line, record)``: the record's values by field name, as the file holds them (the caller
@@ -493,6 +495,8 @@ class Reader:
         into the report. Raises ``NotText`` when the block is not text in the file's encoding."""
         if block.rows is not None:
             yield from self._rows(block.rows, report)
+        elif self.fmt == "xlsx":
+            yield from self._rows(self.sheet.rows(block.data), report)
         elif self.fmt == "csv":
             text = decode(block.data, self.encoding, self.detected, block.first_line)
             yield from self._csv(text, block.first_line - 1, report)
@@ -645,7 +649,35 @@ class Upload:
     # -- XLSX
 
     def _sheet_blocks(self, size: int):
-        sheet = open_sheet(self.stream, self.sheet)
+        stream = _seekable(self.stream)
+        xml = SheetXml.open(stream, self.sheet)
+        if xml is None:   # a workbook whose XML the fast reader does not know: openpyxl reads it
+            stream.seek(0)
+            yield from self._openpyxl_blocks(stream, size)
+            return
+        sheet, parts = xml
+        line, header, first_rows = 0, None, []
+        for data in parts:
+            rows = sheet.rows(data)
+            if header is None:
+                for number, values in rows:
+                    if header is None and any(v is not None and str(v).strip() for v in values):
+                        line, header = number, list(values)
+                    elif header is not None:
+                        first_rows.append((number, values))
+                if header is None:
+                    continue
+                while header and (header[-1] is None or not str(header[-1]).strip()):
+                    header.pop()
+                columns = self.spec.columns(header, line, self.report)
+                self.reader = Reader(self.spec, "xlsx", columns=columns, names_line=line + 1, sheet=sheet)
+                if first_rows:
+                    yield Block(first_rows[0][0], rows=first_rows)
+                continue
+            yield Block(0, data=data)
+
+    def _openpyxl_blocks(self, stream, size: int):
+        sheet = open_sheet(stream, self.sheet)
         rows = sheet.iter_rows(values_only=True)
         header, line = None, 0
         for values in rows:     # the header: the first row that is not blank
@@ -669,6 +701,255 @@ class Upload:
                     batch, first = [], line + 1
         if batch:
             yield Block(first, rows=batch)
+
+
+class SheetXml:
+    """A worksheet read from its XML (what Excel writes inside the .xlsx zip), faster than openpyxl's reader and
+    in blocks: ``open`` finds the sheet and reads the shared strings and the date styles once; ``parts``
+    yields the sheet's XML cut after whole ``<row>`` elements; ``rows(part)`` gives ``(row number, values)``
+    as openpyxl would (numbers, dates for date-formatted cells, text, booleans). It is plain data: a worker
+    process parses parts; the shared strings travel once, as a file it loads on first use."""
+
+    def __init__(self, strings_path: str | None, dates: frozenset, date1904: bool):
+        self.strings_path = strings_path
+        self.dates = dates
+        self.date1904 = date1904
+
+    @classmethod
+    def open(cls, stream, name: str | None):
+        """``(sheet, parts)`` of the workbook in ``stream`` (seekable), or None when its XML is not the plain
+        form this reader knows (then openpyxl reads it). A body that is no workbook is a 422."""
+        import pickle
+        import weakref
+        import zipfile
+
+        try:
+            book = zipfile.ZipFile(stream)
+            names = set(book.namelist())
+            workbook = book.read("xl/workbook.xml").decode("utf-8")
+        except (zipfile.BadZipFile, KeyError, OSError, UnicodeDecodeError, ValueError):
+            raise Problem(422, "Unprocessable Content", msg("import-xlsx-unreadable"), kind="import-errors") from None
+        if "<sheet " not in workbook or "<sheets>" not in workbook:
+            return None   # a prefixed namespace (x:sheet ...): not the plain form
+        sheets = [(_attr(tag, "name"), _attr(tag, "r:id"), _attr(tag, "state"))
+                  for tag in re.findall(r"<sheet\b[^>]*>", workbook)]
+        if not sheets:
+            return None
+        if name is None:
+            visible = [s for s in sheets if s[2] not in ("hidden", "veryHidden")] or sheets
+            chosen = visible[0]
+        else:
+            found = [s for s in sheets if _unescape(s[0] or "") == name]
+            if not found and name.isdigit() and 1 <= int(name) <= len(sheets):
+                found = [sheets[int(name) - 1]]
+            if not found:
+                titles = [_unescape(s[0] or "") for s in sheets]
+                raise Problem(422, "Unprocessable Content", msg("import-xlsx-no-sheet", sheet=name[:40],
+                                                                sheets="、".join(titles)[:400]),
+                              kind="validation", errors={"query": {"sheet": [f"one of: {', '.join(titles)[:400]}"]}})
+            chosen = found[0]
+        try:
+            rels = book.read("xl/_rels/workbook.xml.rels").decode("utf-8")
+        except KeyError:
+            return None
+        target = None
+        for tag in re.findall(r"<Relationship\b[^>]*>", rels):
+            if _attr(tag, "Id") == chosen[1]:
+                target = _attr(tag, "Target")
+        if not target:
+            return None
+        path = target.lstrip("/") if target.startswith("/") else "xl/" + target
+        if path not in names:
+            return None
+        date1904 = bool(re.search(r"date1904=\"(1|true)\"", workbook))
+        dates = _date_styles(book.read("xl/styles.xml").decode("utf-8")) if "xl/styles.xml" in names else frozenset()
+        strings_path = None
+        if "xl/sharedStrings.xml" in names:
+            strings = _shared_strings(book.read("xl/sharedStrings.xml").decode("utf-8"))
+            handle, strings_path = tempfile.mkstemp(prefix="zhibu-strings-")
+            with os.fdopen(handle, "wb") as out:
+                pickle.dump(strings, out, protocol=pickle.HIGHEST_PROTOCOL)
+            _STRINGS[strings_path] = strings
+        sheet = cls(strings_path, dates, date1904)
+        if strings_path:
+            weakref.finalize(sheet, _forget_strings, strings_path)
+        probe = book.open(path).read(1 << 16)
+        if b"<sheetData" not in probe and b"<sheetData/>" not in probe:
+            return None
+        return sheet, _xml_parts(book.open(path))
+
+    def __getstate__(self):
+        return {"strings_path": self.strings_path, "dates": self.dates, "date1904": self.date1904}
+
+    def __setstate__(self, state):
+        self.__dict__.update(state)
+
+    def _strings(self) -> list:
+        if self.strings_path is None:
+            return []
+        found = _STRINGS.get(self.strings_path)
+        if found is None:
+            import pickle
+
+            with open(self.strings_path, "rb") as stream:
+                found = pickle.load(stream)
+            _STRINGS.clear()   # a worker keeps the strings of one workbook at a time
+            _STRINGS[self.strings_path] = found
+        return found
+
+    def rows(self, data: bytes) -> list:
+        """``(row number, values)`` of the whole rows in ``data``."""
+        from openpyxl.utils.datetime import from_excel
+
+        strings = self._strings() if b't="s"' in data else ()
+        dates, epoch, seen_dates = self.dates, (datetime(1904, 1, 1) if self.date1904 else None), {}
+        out, values, number, columns = [], None, 0, _COLUMNS
+        for row_tag, row, empty, ref, style, kind, more, raw, plain, inline in _CELL_OR_ROW.findall(
+                data.decode("utf-8")):
+            if row_tag:
+                found = _ROW_NUMBER.search(row)
+                number = int(found.group(1)) if found else number + 1
+                values = [] if not empty else None
+                out.append((number, values))
+                continue
+            if values is None:
+                continue
+            if more and ("t=" in more or "s=" in more or "r=" in more):   # attributes in another order
+                found = _CELL_REF.search(more)
+                ref = found.group(1) if found else ref
+                found = _CELL_TYPE.search(more)
+                kind = found.group(1) if found else kind
+                found = _CELL_STYLE.search(more)
+                style = found.group(1) if found else style
+            if kind == "s":
+                value = strings[int(raw)] if raw else None
+            elif kind == "inlineStr":
+                value = plain or (_text_of(inline) if inline else "")
+            elif not raw:
+                value = None
+            elif not kind or kind == "n":
+                if style and int(style) in dates:
+                    value = seen_dates.get(raw)
+                    if value is None:
+                        number_ = float(raw)
+                        value = seen_dates[raw] = from_excel(number_, epoch) if epoch else from_excel(number_)
+                else:
+                    value = float(raw) if ("." in raw or "E" in raw or "e" in raw) else int(raw)
+            elif kind == "b":
+                value = raw == "1"
+            elif kind == "e":
+                value = "#" + raw.lstrip("#")
+            else:   # str: a formula's text
+                value = _unescape(raw)
+            index = columns.get(ref) if ref else len(values)
+            if index is None:
+                index = _column_index(ref)
+            if index >= len(values):
+                values.extend([None] * (index - len(values) + 1))
+            values[index] = value
+        return [(n, tuple(v)) for n, v in out if v]
+
+
+_STRINGS: dict = {}
+_CELL_OR_ROW = re.compile(
+    r"(<row)\b([^>]*?)(/)?>"
+    r'|<c(?=[\s/>])(?: r="([A-Z]+)\d+")?(?: s="(\d+)")?(?: t="(\w+)")?([^>]*?)(?:/>|>'
+    r"(?:<f\b[^>]*/>|<f\b[^>]*>[^<]*</f>)?(?:<v>([^<]*)</v>)?"
+    r"(?:<is><t(?: [^>]*)?>([^<&]*)</t></is>|<is>(.*?)</is>)?(?:<extLst>.*?</extLst>)?</c>)", re.S)
+_ROW_NUMBER = re.compile(r'\br="(\d+)"')
+_CELL_REF = re.compile(r'\br="([A-Z]+)')
+_CELL_TYPE = re.compile(r'\bt="(\w+)"')
+_CELL_STYLE = re.compile(r'\bs="(\d+)"')
+_COLUMNS: dict = {}
+
+
+def _column_index(letters: str) -> int:
+    index = _COLUMNS.get(letters)
+    if index is None:
+        index = 0
+        for ch in letters:
+            index = index * 26 + ord(ch) - 64
+        index = _COLUMNS[letters] = index - 1
+    return index
+
+
+def _attr(tag: str, name: str) -> str | None:
+    found = re.search(r"\b" + re.escape(name) + r'="([^"]*)"', tag)
+    return found.group(1) if found else None
+
+
+_ENTITY = re.compile(r"&(#x[0-9a-fA-F]+|#\d+|amp|lt|gt|quot|apos);")
+_NAMED = {"amp": "&", "lt": "<", "gt": ">", "quot": '"', "apos": "'"}
+
+
+def _unescape(text: str) -> str:
+    if "&" not in text:
+        return text
+    return _ENTITY.sub(lambda m: _NAMED.get(m.group(1)) or chr(int(m.group(1)[2:], 16) if m.group(1)[1] == "x"
+                                                            else int(m.group(1)[1:])), text)
+
+
+_T = re.compile(r"<t\b[^>]*?(?:/>|>(.*?)</t>)", re.S)
+_PHONETIC = re.compile(r"<rPh\b.*?</rPh>", re.S)
+
+
+def _text_of(xml: str) -> str:
+    """The text of an ``<si>`` or ``<is>``: its ``<t>`` runs (rich text) without the phonetic guides."""
+    if "<rPh" in xml:
+        xml = _PHONETIC.sub("", xml)
+    return _unescape("".join(part or "" for part in _T.findall(xml)))
+
+
+_SI = re.compile(r"<si><t(?: [^>]*)?>([^<&]*)</t></si>|<si>(.*?)</si>|<si/>", re.S)
+
+
+def _shared_strings(xml: str) -> list[str]:
+    """The workbook's shared strings, in order (plain ones in one pass; rich text and entities one by one)."""
+    return [plain or (_text_of(rich) if rich else "") for plain, rich in _SI.findall(xml)]
+
+
+def _date_styles(xml: str) -> frozenset:
+    """The cell styles (``s=`` indexes) whose number format shows a date."""
+    from openpyxl.styles.numbers import BUILTIN_FORMATS, is_date_format
+
+    formats = {int(_attr(tag, "numFmtId")): _unescape(_attr(tag, "formatCode") or "")
+               for tag in re.findall(r"<numFmt\b[^>]*>", xml)}
+    found = re.search(r"<cellXfs\b[^>]*>(.*?)</cellXfs>", xml, re.S)
+    dates = set()
+    for index, tag in enumerate(re.findall(r"<xf\b[^>]*>", found.group(1) if found else "")):
+        number = int(_attr(tag, "numFmtId") or 0)
+        code = formats.get(number) or BUILTIN_FORMATS.get(number) or ""
+        if (14 <= number <= 22 or 45 <= number <= 47 or 27 <= number <= 36 or 50 <= number <= 58) and \
+                number not in formats or (code and is_date_format(code)):
+            dates.add(index)
+    return frozenset(dates)
+
+
+def _xml_parts(stream, size: int = 1 << 20):
+    """The sheet's XML in parts cut after whole rows."""
+    rest = b""
+    with stream:
+        while True:
+            chunk = stream.read(size)
+            data = rest + chunk
+            if not chunk:
+                if data:
+                    yield data
+                return
+            cut = data.rfind(b"</row>")
+            if cut < 0:
+                rest = data
+                continue
+            yield data[:cut + 6]
+            rest = data[cut + 6:]
+
+
+def _forget_strings(path: str) -> None:
+    _STRINGS.pop(path, None)
+    try:
+        os.unlink(path)
+    except OSError:
+        pass
 
 
 def open_sheet(stream, name: str | None):
