@@ -11,7 +11,7 @@ from werkzeug.exceptions import HTTPException
 
 from .context import current_request_id
 from .db import database_unavailable
-from .messages import Message, msg
+from .messages import CATALOG, Message, bilingual, msg, translate
 from .violations import RuleViolation
 
 log = logging.getLogger("zhibu.errors")
@@ -35,7 +35,7 @@ class Problem(Exception):
 
 def not_found(what: str = "resource") -> Problem:
     """Outside the caller's scope and truly absent look the same: 404."""
-    return Problem(404, "Not Found", f"no such {what}", kind="not-found")
+    return Problem(404, "Not Found", msg("not-found", what=what), kind="not-found")
 
 
 def invalid(field: str, *messages: str, location: str = "json") -> Problem:
@@ -45,7 +45,7 @@ def invalid(field: str, *messages: str, location: str = "json") -> Problem:
 
 def invalid_fields(errors: dict, location: str = "json") -> Problem:
     """422 with several fields' errors: ``{"field": ["message", ...]}``."""
-    return Problem(422, "Unprocessable Content", "the request has invalid fields; see errors", kind="validation",
+    return Problem(422, "Unprocessable Content", msg("invalid-fields"), kind="validation",
                    errors={location: errors})
 
 
@@ -56,6 +56,8 @@ def problem_body(status: int, title: str, detail: str | Message | None = None, k
         "title": title,
         "status": status,
     }
+    if detail and not isinstance(detail, Message):
+        detail = translate(str(detail)) or detail   # English raised as it is: the catalog's entry for it
     if isinstance(detail, Message):  # the catalog's message: "中文 / English", and each language on its own
         body["detail"] = str(detail)
         body["detail_zh"] = detail.zh
@@ -70,7 +72,21 @@ def problem_body(status: int, title: str, detail: str | Message | None = None, k
     if rid:
         body["request_id"] = rid
     body.update({k: v for k, v in extra.items() if v is not None})
+    if isinstance(body.get("errors"), (dict, list)):
+        body["errors"] = _bilingual_errors(body["errors"])
     return body
+
+
+def _bilingual_errors(errors):
+    """Field errors as flask-smorest shapes them (``{"json": {"name": ["..."]}}``, nested for nested fields):
+    each message ``中文 / English`` from the catalog."""
+    if isinstance(errors, dict):
+        return {key: _bilingual_errors(value) for key, value in errors.items()}
+    if isinstance(errors, list):
+        return [_bilingual_errors(value) for value in errors]
+    if isinstance(errors, (str, Message)):
+        return bilingual(errors)
+    return errors
 
 
 def problem_response(status: int, title: str, detail: str | None = None, *, kind: str | None = None,
@@ -91,12 +107,14 @@ def from_http_exception(exc: HTTPException) -> Response:
     if messages:
         # webargs: {"json": {"field": ["msg"]}, "query": {...}}
         extra["errors"] = messages
-        detail = "the request has invalid fields; see errors"
+        detail = msg("invalid-fields")
         kind = "validation"
     elif status == 413:
         detail, kind = msg("request-too-large", limit=_body_limit()), "too-large"
     else:
         detail = exc.description if status != 500 else None
+        if detail == type(exc).description and f"http-{status}" in CATALOG:   # werkzeug's own English text
+            detail = msg(f"http-{status}")
         kind = None
     headers = {}
     if status == 405 and getattr(exc, "valid_methods", None):
@@ -114,7 +132,7 @@ def _body_limit():
 def from_violation(exc: RuleViolation) -> Response:
     first = exc.violations[0]
     return problem_response(
-        409, f"Rule {first.code} forbids this", f"{first.en} / {first.zh}", kind="rule",
+        409, f"Rule {first.code} forbids this", Message(first.code, first.zh, first.en), kind="rule",
         code=first.code, violations=[v.as_dict() for v in exc.violations],
     )
 
@@ -123,9 +141,7 @@ def stale_write_response() -> Response:
     """Another request changed the row between this one's read and its write (the version compared in the
     UPDATE did not match): nothing of this request is kept, as for a stale If-Match."""
     log.info("stale write on %s", request.path)
-    return problem_response(412, "Precondition Failed",
-                            "the record changed while your change was being applied; read it again and "
-                            "re-apply your change", kind="precondition-failed")
+    return problem_response(412, "Precondition Failed", msg("precondition-failed"), kind="precondition-failed")
 
 
 def register_error_handlers(app) -> None:
@@ -141,8 +157,7 @@ def register_error_handlers(app) -> None:
     @app.errorhandler(IntegrityError)
     def _integrity(exc: IntegrityError):
         log.info("integrity conflict on %s", request.path)
-        return problem_response(409, "Conflict", "the change conflicts with an existing record",
-                                kind="conflict")
+        return problem_response(409, "Conflict", msg("conflict"), kind="conflict")
 
     @app.errorhandler(DataError)
     def _data(exc: DataError):
@@ -163,10 +178,7 @@ def register_error_handlers(app) -> None:
     def _unexpected(exc: Exception):
         if database_unavailable(exc):
             log.warning("database unavailable on %s %s: %s", request.method, request.path, type(exc).__name__)
-            return problem_response(503, "Service Unavailable",
-                                    "the service's database is not answering; try again shortly (a creating "
-                                    "request repeated with its Idempotency-Key is applied once)",
-                                    kind="unavailable", headers={"Retry-After": "5"})
+            return problem_response(503, "Service Unavailable", msg("unavailable"), kind="unavailable",
+                                    headers={"Retry-After": "5"})
         log.exception("unhandled error on %s %s", request.method, request.path)
-        return problem_response(500, "Internal Server Error",
-                                "the server failed; the request id identifies it in the logs")
+        return problem_response(500, "Internal Server Error", msg("server-error"))

@@ -52,6 +52,22 @@ TERMS: dict[str, str] = {
     "reserve_candidate": "书记后备人选",
     "exemplar": "示范党支部和先进典型",
     "import_job": "导入作业",
+    "assessment": "考核结果",
+    "branch": "党支部",
+    "input": "评价数据",
+    "rating": "评定结果",
+    "scorecard version": "评分表版本",
+    "step": "发展步骤",
+    "review": "评议",
+    "party group": "党小组",
+    "group member": "党小组成员",
+    "liaison point": "联系点",
+    "uncovered entity": "未覆盖单位",
+    "enrollment": "报名记录",
+    "rotation plan": "轮训计划",
+    "rule": "规则",
+    "leader": "领导干部",
+    "seat": "委员职位",
 }
 
 
@@ -82,6 +98,12 @@ CATALOG: dict[str, tuple[str, str]] = {
                     "repeated with its Idempotency-Key is applied once)"),
     "server-error": ("服务器出错；可凭请求编号在日志中查到原因",
                      "the server failed; the request id identifies it in the logs"),
+    "http-400": ("请求无法处理", "the request could not be understood"),
+    "http-404": ("没有这个路径", "no such path"),
+    "http-405": ("此路径不接受这种请求方法", "this path does not accept this method"),
+    "http-406": ("无法按 Accept 请求头给出应答", "no answer in a type the Accept header allows"),
+    "http-413": ("请求体过大", "the request body is too large"),
+    "http-415": ("不支持请求体的 Content-Type", "the body's Content-Type is not one this operation reads"),
     # --- the kit's bounds on input (shared/parsing.py, shared/app.py) ---------------------------------
     "json-malformed": ("请求体不是合法的 JSON（第 {line} 行第 {column} 列）",
                        "the body is not valid JSON (line {line}, column {column})"),
@@ -316,3 +338,309 @@ def msg(key: str, **params) -> Message:
     if "what" in params and "what_zh" not in params:
         params["what_zh"] = term(str(params["what"]))
     return Message(key, zh.format(**params), en.format(**params))
+
+
+# ----------------------------------------------------------------------------------------------- plain text
+
+#: the Chinese names of the enumerated values a message may name (unit kinds, statuses, stages, roles,
+#: departments ...): in Chinese text a value is shown by its name, never as the English identifier
+ENUM_ZH: dict[str, str] = {
+    # org unit kinds
+    "province": "省委", "city": "市委", "county": "县委", "township": "乡镇（街道）党（工）委",
+    "grassroots_committee": "基层党委", "general_branch": "党总支", "branch": "党支部", "joint_branch": "联合党支部",
+    "party_group": "党小组",
+    # committee seats
+    "secretary": "书记", "deputy_secretary": "副书记", "organization": "组织委员", "propaganda": "宣传委员",
+    "discipline": "纪检委员",
+    # meetings
+    "general_meeting": "支部党员大会", "committee_meeting": "支委会", "group_meeting": "党小组会", "party_lecture": "党课",
+    "theme_day": "主题党日", "review_meeting": "组织生活会", "heart_to_heart_talk": "谈心谈话",
+    "member_review": "民主评议党员",
+    # development stages, classifications
+    "applicant": "入党申请人", "activist": "入党积极分子", "target": "发展对象", "probationary": "预备党员",
+    "full": "正式党员", "in_work": "在职", "retired": "离退休", "mobile": "流动",
+    # the joint political review's departments (政审联审)
+    "discipline_inspection": "纪检监察机关", "public_security": "公安机关", "procuratorate": "检察院", "court": "法院",
+    # statuses
+    "active": "有效", "dissolved": "已撤销", "requested": "已申请", "accepted": "已接收", "completed": "已完成",
+    "rejected": "已拒绝", "cancelled": "已取消", "uncovered": "未覆盖", "covered": "已覆盖", "closed": "已关闭",
+    "paused": "已暂停", "held": "已召开", "scheduled": "计划召开", "enrolled": "已报名", "withdrawn": "已退出",
+    # domains
+    "village": "农村", "community": "城市社区", "state_owned_enterprise": "国有企业",
+    "private_enterprise": "非公有制企业", "social_organization": "社会组织", "public_institution": "事业单位",
+    "school": "学校", "hospital": "公立医院", "government_agency": "机关",
+    # sides of a transfer
+    "receiving": "转入方", "sending": "转出方",
+}
+
+
+#: parameters that hold values a client sends as they are (the allowed values of a field): never renamed
+VERBATIM = frozenset({"choices", "options", "formats", "roles", "other", "claim", "name", "person", "patterns"})
+
+
+def zh_value(value) -> str:
+    """A value as Chinese text shows it: an enumerated value (or a comma-separated list of them) or a domain
+    term by its name."""
+    text = str(value)
+    if text in ENUM_ZH:
+        return ENUM_ZH[text]
+    if text in TERMS:
+        return TERMS[text]
+    parts = [p.strip() for p in text.split(",")]
+    if len(parts) > 1 and all(p in ENUM_ZH for p in parts):
+        return "、".join(ENUM_ZH[p] for p in parts)
+    return text
+
+
+def were(n: int, verb: str) -> str:
+    """``1 was named`` / ``2 were named`` for the English side."""
+    return f"{n} {'was' if n == 1 else 'were'} {verb}"
+
+
+#: English text raised as it is (``invalid(field, "...")``, ``Problem(..., "...")``, a schema's
+#: ``ValidationError("...")``, marshmallow's own field messages, a token's refusal) -> its Chinese. An entry is
+#: a ``str.format`` template over the same named parameters; ``translate(text)`` finds the entry whose English
+#: template the text fills and renders the Chinese with the same values (enumerated ones by their names).
+#: ``tests/kit/test_messages.py`` checks that every such text the code holds has its entry here.
+PLAIN: dict[str, str] = {
+    # marshmallow's standard field messages (fields and validators)
+    "Missing data for required field.": "缺少必填字段",
+    "Field may not be null.": "不能为空（null）",
+    "Invalid value.": "取值无效",
+    "Invalid type.": "类型不正确",
+    "Invalid input type.": "输入类型不正确",
+    "Unknown field.": "未知字段",
+    "Not a valid integer.": "不是有效的整数",
+    "Not a valid number.": "不是有效的数字",
+    "Number too large.": "数值过大",
+    "Special numeric values (nan or infinity) are not permitted.": "不允许 NaN 或无穷大等特殊数值",
+    "Not a valid boolean.": "不是有效的布尔值（true/false）",
+    "Not a valid string.": "不是有效的字符串",
+    "Not a valid utf-8 string.": "不是有效的 UTF-8 字符串",
+    "Not a valid UUID.": "不是有效的 UUID",
+    "Not a valid date.": "不是有效的日期（如 2024-07-01）",
+    "Not a valid datetime.": "不是有效的日期时间（ISO 8601）",
+    "Not a valid time.": "不是有效的时间",
+    "Not a valid {awareness} {obj_type}.": "不是有效的带时区日期时间（ISO 8601，如 2024-07-01T08:00:00+08:00）",
+    "Not a valid period of time.": "不是有效的时长",
+    "Not a valid mapping type.": "应为 JSON 对象",
+    "Not a valid list.": "应为列表",
+    "Not a valid tuple.": "应为元组",
+    "Not a valid URL.": "不是有效的网址",
+    "Not a valid email address.": "不是有效的电子邮箱地址",
+    "Not a valid decimal.": "不是有效的小数",
+    "Must be one of: {choices}.": "应为以下之一：{choices}",
+    "Must be greater than or equal to {min}.": "应大于或等于 {min}",
+    "Must be greater than {min}.": "应大于 {min}",
+    "Must be less than or equal to {max}.": "应小于或等于 {max}",
+    "Must be less than {max}.": "应小于 {max}",
+    "Must be greater than or equal to {min} and less than or equal to {max}.": "应在 {min} 至 {max} 之间",
+    "Must be greater than {min} and less than or equal to {max}.": "应大于 {min} 且不大于 {max}",
+    "Must be greater than or equal to {min} and less than {max}.": "应不小于 {min} 且小于 {max}",
+    "Must be greater than {min} and less than {max}.": "应大于 {min} 且小于 {max}",
+    "Shorter than minimum length {min}.": "长度不能少于 {min}",
+    "Longer than maximum length {max}.": "长度不能超过 {max}",
+    "Length must be between {min} and {max}.": "长度应在 {min} 至 {max} 之间",
+    "Length must be {equal}.": "长度应为 {equal}",
+    "String does not match expected pattern.": "格式不正确",
+    "Must be equal to {other}.": "应等于 {other}",
+    "Invalid JSON body.": "请求体不是合法的 JSON",
+    # tokens (shared/auth.py)
+    "the token has expired": "令牌已过期",
+    "the token was issued by an unknown issuer": "令牌的签发者未知",
+    "the token's signature does not verify": "令牌签名验证失败",
+    "the token lacks the claim {claim}": "令牌缺少声明 {claim}",
+    "the token is malformed or not acceptable": "令牌格式错误或不被接受",
+    "the token's claim {name} is not a number of seconds": "令牌的声明 {name} 不是秒数",
+    "the token's claim sub is not a string": "令牌的声明 sub 不是字符串",
+    "the token's roles are missing or unknown": "令牌缺少角色或角色未知",
+    "the token's claim scope is not an org unit id": "令牌的声明 scope 不是组织编号",
+    "only an admin token may be province-wide; this one has no scope": "只有管理员令牌可以不限范围（全省）；此令牌没有 scope",
+    "an Authorization: Bearer token is required": "需要 Authorization: Bearer 令牌",
+    "the Authorization header must be 'Bearer <token>'": "Authorization 请求头应为“Bearer <令牌>”",
+    # the kit
+    "the request has invalid fields; see errors": "请求中有无效字段，见 errors",
+    "the change conflicts with an existing record": "此修改与已有记录冲突",
+    "the record changed while your change was being applied; read it again and re-apply your change":
+        "您修改期间记录已被他人修改；请重新读取后再修改",
+    "the record changed since you read it; read it again and re-apply your change":
+        "记录在您读取之后已被修改；请重新读取后再修改",
+    "send If-Match with the ETag you read, so that no one's change is overwritten":
+        "请在 If-Match 中带上读取时得到的 ETag，以免覆盖他人的修改",
+    "the server failed; the request id identifies it in the logs": "服务器出错；可凭请求编号在日志中查到原因",
+    "the service's database is not answering; try again shortly (a creating request repeated with its "
+    "Idempotency-Key is applied once)": "服务的数据库暂时无响应，请稍后重试（带同一 Idempotency-Key 重发的创建请求只会执行一次）",
+    "the audit log is read province-wide, with an admin token without scope": "审计日志须用不限范围的全省管理员令牌查看",
+    "format must be one of {formats}": "format 应为以下之一：{formats}",
+    "one of {formats}": "应为以下之一：{formats}",
+    "one of: {options}": "应为以下之一：{options}",
+    "the cursor is not one this list gave out": "cursor 不是本列表给出的游标",
+    "Idempotency-Key is 1 to 200 printable ASCII characters without spaces":
+        "Idempotency-Key 应为 1 至 200 个不含空格的可打印 ASCII 字符",
+    "this Idempotency-Key was used for a different request": "此 Idempotency-Key 已用于另一个请求",
+    "this needs one of the roles: {roles}": "此操作需要以下角色之一：{roles}",
+    "no such {what}": "没有这个{what}",
+    "each key appears once": "每个键只能出现一次",
+    # org
+    "a date in the future: record what happened, once it has": "日期晚于今天：请在事情发生之后再登记",
+    "a {kind} does not elect a committee here": "{kind}不在此选举委员会",
+    "the current committee was elected on {on}; a new election comes after it": "现任委员会选举于{on}，新的选举须在其之后",
+    "no such seat on the current committee": "现任委员会中没有这个职位",
+    "the seat is already vacant since {since}": "该职位自{since}起已空缺",
+    "the holder took the seat on {since}": "任职人于{since}就任该职位",
+    "the committee was elected on {on}": "委员会选举于{on}",
+    "the secretary and deputy are approved by the upper committee's organization department":
+        "书记、副书记由上级党组织的组织部门审批",
+    "only the secretary and the deputy secretary are approved": "只有书记和副书记需要审批",
+    "the seat is vacant": "该职位空缺",
+    "the holder was elected on {since}": "任职人选举于{since}",
+    "the seat is not vacant; declare the vacancy first": "该职位并未空缺；请先登记空缺",
+    "the unit your scope is rooted at is dissolved from above": "您的管理范围所在的组织已被上级撤销",
+    "the members must move out of the dissolved unit's subtree": "党员须转出被撤销组织及其下级组织",
+    "a {kind} keeps no members; name a branch or a committee": "{kind}不直接管理党员；请指定党支部或党委",
+    "party groups are set up inside a branch, not a {kind}": "党小组设在党支部内，不能设在{kind}",
+    "{person} is not a member (full or probationary) on this branch's roll": "{person}不是本支部名册上的党员（正式或预备）",
+    "{name} is already in a party group": "{name}已在一个党小组中",
+    "leaders are registered at a party committee (province, city, county, township or grassroots committee), not "
+    "at a {kind}": "领导干部登记在党委（省、市、县、乡镇或基层党委），不能登记在{kind}",
+    "the leader left on {on}": "该领导干部已于{on}离任",
+    "the leader started on {on}": "该领导干部于{on}到任",
+    "a liaison point is a branch (or a grassroots organization), not a {kind}": "联系点应为党支部（或基层党组织），不能是{kind}",
+    "the liaison point ended on {on}": "该联系点已于{on}结束",
+    "the liaison point started on {on}": "该联系点始于{on}",
+    "the liaison branch lies outside the leader's committee": "联系的支部不在该领导干部所在党委的范围内",
+    "'from' is after 'to'": "开始日期（from）晚于结束日期（to）",
+    "a {kind} does not hold a {meeting}": "{kind}不召开{meeting}",
+    "a {kind} keeps no organizational life of its own here": "{kind}在此不单独开展组织生活",
+    "no one is entitled to attend: give the number entitled": "没有应到人员：请填写应到人数",
+    "a general or committee meeting records how many were present": "党员大会或支委会须登记实到人数",
+    "more present ({present}) than entitled ({entitled})": "实到人数（{present}）多于应到人数（{entitled}）",
+    "more present than entitled": "实到人数多于应到人数",
+    "a date in the future: record the funds once received": "日期晚于今天：请在经费到位后再登记",
+    "an entity with this credit code is already listed": "该统一社会信用代码的单位已登记",
+    "give the date the instructor was assigned": "请填写选派党建指导员的日期",
+    "the entity is {status}; its record is closed": "该单位状态为{status}，记录已关闭",
+    "a {kind} does not cover an entity; name its branch": "{kind}不直接覆盖单位；请指定其党支部",
+    "give the date the branch was set up": "请填写党支部成立日期",
+    "name the branch that now covers the entity": "请指定现在覆盖该单位的党支部",
+    "the unit is dissolved": "该组织已撤销",
+    "the unit was dissolved on {on}": "该组织已于{on}撤销",
+    "another unit already has this code": "另一个组织已使用此编码",
+    "the unit your scope is rooted at is moved from above": "您的管理范围所在的组织已被上级调整隶属关系",
+    "a party group stays in its branch; set up a new group in the other branch": "党小组不能转到其他支部；请在另一支部新设党小组",
+    "a unit cannot move under itself or its own sub-units": "组织不能调整到自身或其下级组织之下",
+    "give either seat_id (a vacant seat) or role (a new seat)": "请填写 seat_id（空缺职位）或 role（新职位）之一",
+    "letters, digits, _ . - (at most 64)": "只能由字母、数字和 _ . - 组成（最多 64 位）",
+    "give at least one field to change": "请至少填写一个要修改的字段",
+    "change at least one field": "请至少修改一个字段",
+    "no venue: leave its name and area out": "没有活动场所时，不要填写场所名称和面积",
+    "a due date between 2000-01-01 and 2100-12-31": "到期日应在 2000-01-01 至 2100-12-31 之间",
+    # members
+    "the person left on {on} ({reason})": "此人已于{on}离开党组织（{reason}）",
+    "already out of contact since {since}": "自{since}起已登记为失联",
+    "the member is not recorded as out of contact": "该党员未登记为失联",
+    "already suspended since {since}": "自{since}起已停止党籍",
+    "no correction period is under way": "没有正在进行的整改期",
+    "留党察看 is a discipline of full members": "留党察看只适用于正式党员",
+    "the member is not under 留党察看": "该党员未受留党察看处分",
+    "points for this reference were already awarded to this member": "此事项的积分已给该党员记过",
+    "this record is already a reversal or already reversed": "此记录本身是冲销记录或已被冲销",
+    "a person with this national ID number is already registered (该身份证号码已登记)": "该身份证号码已登记",
+    "changing a national ID number needs a role that may see it": "修改身份证号码需要有权查看它的角色",
+    "the {year} review of this branch is already recorded": "本支部{year}年度的评议已登记",
+    "a transfer that is {status} cannot become {target}": "状态为{status}的转接不能改为{target}",
+    "only the {side} side may mark a transfer {status}": "只有{side}可以将转接标记为{status}",
+    "the receiving unit is no longer active": "转入的组织已不存在（已撤销）",
+    "not a phone number (digits, spaces and dashes, 5 to 20)": "不是有效的电话号码（5 至 20 位数字、空格或短横线）",
+    "18 digits or capital letters": "应为 18 位数字或大写字母",
+    "an amount in yuan, as a number or decimal text": "应为以元计的金额（数字或小数文本）",
+    "a finite amount": "金额应为有限数",
+    "at most 2 decimals (the fen)": "最多两位小数（到分）",
+    "from 0 to {most}": "应在 0 至 {most} 之间",
+    "a month as YYYY-MM (2000-01 to 2100-12)": "应为月份 YYYY-MM（2000-01 至 2100-12）",
+    # training
+    "not a session of this class": "不是本培训班的课程",
+    "the session has not begun (it starts at {at})": "课程尚未开始（开始于 {at}）",
+    "an offline class needs a place": "线下培训班须填写地点",
+    "the session lies outside the class dates": "课程时间不在培训班的起止日期之内",
+    "some people are not active members of the party": "部分人员不是在册党员",
+    "more than {cap} people are not yet covered in this subtree; an export lists at most {cap}: choose a smaller "
+    "subtree with under=, or page through the JSON": "此范围内尚未覆盖的人员超过 {cap} 人，导出最多列 {cap} 人：请用 under= "
+                                                      "选择较小范围，或分页读取 JSON",
+    "rotation is planned for a county": "轮训计划以县为单位制定",
+    "this plan was confirmed already": "此计划已确认",
+    "classes are run by a province, city, county or township": "培训班由省、市、县或乡镇党委举办",
+    "a class ends on or after the day it starts": "培训班的结束日期不能早于开始日期",
+    "a session ends after it starts": "课程的结束时间应晚于开始时间",
+    "class hours are a positive multiple of 0.5": "学时应为 0.5 的正整数倍",
+    # evaluation
+    "{name} must lie between {low} and {high}": "{name} 应在 {low} 至 {high} 之间",
+    "inputs are entered for rated branches ({rated}), not a {kind}": "评价数据针对参评支部（{rated}）填报，不能是{kind}",
+    "this input is already entered for the branch and year; change it with PATCH": "该支部本年度的此项数据已填报；请用 PATCH 修改",
+    "problem lists are kept for branches ({rated}), not a {kind}": "问题清单针对支部（{rated}）建立，不能是{kind}",
+    "say why the rectification is sent back": "请说明退回整改的原因",
+    "version {version} is published; a correction needs a reason": "第 {version} 版已发布；更正须说明原因",
+    "no rated branch belongs to this region": "此地区没有参评的支部",
+    "this region already has a scorecard; change it with PUT to add a version": "此地区已有评分表；请用 PUT 增加新版本",
+    "a {kind} is not a county, city or province": "{kind}不是县、市或省委",
+    "a year that has not begun": "该年度尚未开始",
+    "give either an indicator or a manual input": "请填写指标（indicator）或人工录入项之一",
+    "min, max and higher_is_better belong to manual inputs": "min、max 和 higher_is_better 只用于人工录入项",
+    "transform and target belong to indicators": "transform 和 target 只用于指标",
+    "the range must lie within {low}..{high} with min < max": "取值范围应在 {low} 至 {high} 之内，且 min < max",
+    "the weights add up to {total}; they must add up to 100": "权重合计为 {total}，应为 100",
+    # webhooks
+    "the port is not a number from 1 to 65535": "端口应为 1 至 65535 之间的数字",
+    "a glob over event types such as members.stage.* (letters, digits, _, *, dots)":
+        "事件类型的通配模式，如 members.stage.*（字母、数字、_、* 和点）",
+    "an absolute http(s) URL": "应为完整的 http(s) 网址",
+    "lower-case letters, digits and _ (at most 40)": "只能由小写字母、数字和 _ 组成（最多 40 位）",
+    "give either event_id or since": "请填写 event_id 或 since 之一",
+}
+
+_PLAIN_PATTERNS: list | None = None
+
+
+def _patterns() -> list:
+    global _PLAIN_PATTERNS
+    if _PLAIN_PATTERNS is None:
+        import re
+
+        compiled = []
+        for en, zh in PLAIN.items():
+            parts, seen, pattern = re.split(r"\{(\w+)\}", en), set(), ""
+            for i, part in enumerate(parts):
+                if i % 2 == 0:
+                    pattern += re.escape(part)
+                else:
+                    pattern += f"(?P={part})" if part in seen else f"(?P<{part}>.+?)"
+                    seen.add(part)
+            compiled.append((re.compile(f"^{pattern}$", re.S), zh, len(parts) == 1))
+        compiled.sort(key=lambda entry: not entry[2])   # exact texts first
+        _PLAIN_PATTERNS = compiled
+    return _PLAIN_PATTERNS
+
+
+def translate(text: str) -> Message | None:
+    """The catalog's message for English ``text`` raised as it is (see ``PLAIN``), or None."""
+    for pattern, zh, _ in _patterns():
+        found = pattern.match(text)
+        if found:
+            params = {k: v if k in VERBATIM else zh_value(v) for k, v in found.groupdict().items()}
+            return Message("plain", zh.format(**params), text)
+    return None
+
+
+def has_chinese(text: str) -> bool:
+    return any("\u4e00" <= ch <= "\u9fff" for ch in text)
+
+
+def bilingual(text) -> str:
+    """A field message as a problem shows it: ``中文 / English`` (one already in Chinese is left as it is)."""
+    if isinstance(text, Message):
+        return str(text)
+    text = str(text)
+    if has_chinese(text):
+        return text
+    found = translate(text)
+    return str(found) if found is not None else text

@@ -15,7 +15,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from shared.dates import (CalendarNotPublished, add_months, add_working_days, add_years, age_on,
                           birthday_reached, next_working_day)
-from shared.messages import msg
+from shared.messages import msg, plural, were, zh_value
 from shared.rulebook import Rulebook
 from shared.violations import Violation
 
@@ -294,7 +294,7 @@ def sponsors(people: list[MemberFacts], on: date, least: int, most: int) -> Viol
     named = len({p.id for p in people})
     if not least <= named <= most or named != len(people):
         return Violation("MEMBERS.SPONSORS",
-                         en=f"an activist has {least} to {most} different sponsors; {named} were named",
+                         en=f"an activist has {least} to {most} different sponsors; {were(named, 'named')}",
                          zh=f"应指定{least}至{most}名正式党员作培养联系人，现为{named}名",
                          facts={"named": named})
     for p in people:
@@ -379,7 +379,7 @@ def introducers(people: list[MemberFacts], on: date, count: int, person_id: str)
     ids = {p.id for p in people}
     if len(people) != count or len(ids) != count:
         return Violation("MEMBERS.INTRODUCERS",
-                         en=f"{count} different full members introduce a candidate; {len(ids)} were named",
+                         en=f"{count} different full members introduce a candidate; {were(len(ids), 'named')}",
                          zh=f"须有{count}名正式党员作入党介绍人，现为{len(ids)}名", facts={"named": len(ids)})
     for p in people:
         if p.id == person_id:
@@ -449,12 +449,14 @@ def joint_review(conclusions: dict[str, str], departments: list[str]) -> Violati
     if missing:
         return Violation("MEMBERS.JOINT_REVIEW",
                          en=f"the joint review lacks the opinion of: {', '.join(missing)}",
-                         zh=f"政审联审缺少以下部门意见：{'、'.join(missing)}", facts={"missing": missing})
+                         zh=f"政审联审缺少以下部门意见：{'、'.join(zh_value(d) for d in missing)}",
+                         facts={"missing": missing})
     objecting = [d for d in departments if conclusions[d] != "no_objection"]
     if objecting:
         return Violation("MEMBERS.JOINT_REVIEW",
                          en=f"the joint review found objections from: {', '.join(objecting)}",
-                         zh=f"政审联审中以下部门提出异议：{'、'.join(objecting)}", facts={"objecting": objecting})
+                         zh=f"政审联审中以下部门提出异议：{'、'.join(zh_value(d) for d in objecting)}",
+                         facts={"objecting": objecting})
     return None
 
 
@@ -577,7 +579,7 @@ def oath_due(approved_on: date, months: int, move: bool = False) -> date:
 
 def oath_deadline(approved_on: date, oath_on: date, months: int, move: bool = False) -> Violation | None:
     """MEMBERS.OATH: the oath within 1 month of the approval (*config*)."""
-    return _deadline("MEMBERS.OATH", "the oath", "入党宣誓", f"{months} month(s) after the approval of",
+    return _deadline("MEMBERS.OATH", "the oath", "入党宣誓", f"{plural(months, 'month')} after the approval of",
                      "上级党委批准日", approved_on, oath_due(approved_on, months, move), oath_on)
 
 
@@ -589,7 +591,8 @@ def extension(months: int, used: int, least: int, most: int, allowed: int) -> Vi
                          zh="预备期只能延长一次，已延长过的应转正或取消预备党员资格", facts={"extensions": used})
     if not least <= months <= most:
         return Violation("MEMBERS.CONVERSION",
-                         en=f"an extension of the probation is {least} to {most} months; {months} were proposed",
+                         en=f"an extension of the probation is {least} to {most} months; {plural(months, 'month')} "
+                            "proposed",
                          zh=f"延长预备期的时间为{least}至{most}个月，现为{months}个月", facts={"months": months})
     return None
 
@@ -721,7 +724,7 @@ def review_grades(excellent: int, graded: int, probationary_graded: list[str], s
         most = graded * num // den
         return Violation("LIFE.MEMBER_REVIEW",
                          en=f"at most {num}/{den} of the members graded may be 优秀 (excellent): {most} of {graded} "
-                            f"in {year}; {excellent} were given",
+                            f"in {year}; {were(excellent, 'given')}",
                          zh=f"评为优秀的党员不超过参评党员的{num}/{den}：{year}年参评{graded}人，最多{most}人，现为{excellent}人",
                          facts={"excellent": excellent, "graded": graded, "most": most})
     return None

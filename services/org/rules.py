@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from shared.dates import add_months, add_years
-from shared.messages import msg
+from shared.messages import msg, plural, were
 from shared.rulebook import Rulebook
 from shared.violations import Violation
 
@@ -217,7 +217,7 @@ def dissolve_with_sub_units(kind: str, active_sub_units: int) -> Violation | Non
     if active_sub_units == 0:
         return None
     return Violation("ORG.UNIT_NESTING",
-                     en=f"this {kind} still leads {active_sub_units} active unit(s); move or dissolve them first",
+                     en=f"this {kind} still leads {plural(active_sub_units, 'active unit')}; move or dissolve them first",
                      zh=f"该{KIND_NAMES_ZH[kind]}下仍有{active_sub_units}个党组织，须先调整隶属关系或撤销",
                      facts={"active_sub_units": active_sub_units})
 
@@ -302,7 +302,7 @@ def committee_size(full_members: int, roles: list[str], *, threshold: int = 7, s
             return None
         return Violation("ORG.COMMITTEE_REQUIRED",
                          en=f"with {full_members} full members the branch elects a committee of {seats_min}-"
-                            f"{seats_usual_max} (at most {seats_max}) members; {seats} seats were given",
+                            f"{seats_usual_max} (at most {seats_max}) members; {plural(seats, 'seat')} given",
                          zh=f"正式党员{full_members}名（{threshold}名以上）应设支部委员会，委员{seats_min}至"
                             f"{seats_usual_max}人，最多不超过{seats_max}人；本次为{seats}人",
                          facts={"full_members": full_members, "seats": seats, "seats_min": seats_min,
@@ -330,7 +330,7 @@ def committee_required(kind: str, full_members: int, seats: int | None, *, thres
                          facts={"full_members": full_members, "seats": 0})
     if full_members >= threshold and seats < seats_min:
         return Violation("ORG.COMMITTEE_REQUIRED",
-                         en=f"{full_members} full members but only {seats} seat(s): elect a committee of at least "
+                         en=f"{full_members} full members but only {plural(seats, 'seat')}: elect a committee of at least "
                             f"{seats_min}",
                          zh=f"正式党员{full_members}名，应设支部委员会（至少{seats_min}人），现仅{seats}人",
                          facts={"full_members": full_members, "seats": seats, "seats_min": seats_min})
@@ -342,12 +342,12 @@ def committee_roles(seats: list[tuple[str, str | None]]) -> Violation | None:
     roles = [role for role, _ in seats]
     if roles.count("secretary") != 1:
         return Violation("ORG.COMMITTEE_ROLES",
-                         en=f"a committee has exactly one secretary; {roles.count('secretary')} were given",
+                         en=f"a committee has exactly one secretary; {were(roles.count('secretary'), 'given')}",
                          zh="须设书记1名", facts={"secretaries": roles.count("secretary")})
     if roles.count("deputy_secretary") > 1:
         return Violation("ORG.COMMITTEE_ROLES",
-                         en=f"a committee has at most one deputy secretary; {roles.count('deputy_secretary')} "
-                            "were given",
+                         en=f"a committee has at most one deputy secretary; "
+                            f"{were(roles.count('deputy_secretary'), 'given')}",
                          zh="副书记最多设1名", facts={"deputies": roles.count("deputy_secretary")})
     people = [p for _, p in seats if p is not None]
     if len(people) != len(set(people)):
@@ -388,7 +388,7 @@ def seat_holder(role: str, holder: Holder | None, on: date, *, min_standing_year
         needed = add_years(standing_from, min_standing_years) if standing_from else None
         if needed is None or on < needed:
             return Violation("ORG.COMMITTEE_ROLES",
-                             en=f"a secretary needs {min_standing_years} year(s) of party standing; {holder.name} "
+                             en=f"a secretary needs {plural(min_standing_years, 'year')} of party standing; {holder.name} "
                                 f"became a full member on {standing_from} and reaches it on {needed}",
                              zh=f"书记一般应具有{min_standing_years}年以上党龄；{holder.name}于{standing_from}转为正式党员，"
                                 f"{needed}方满{min_standing_years}年",
@@ -478,7 +478,8 @@ def vacancy(vacant_roles: list[str], secretary_vacant_since: date | None, today:
     weak_from = add_months(secretary_vacant_since, weak_months) if secretary_vacant_since else None
     weak = weak_from is not None and today > weak_from
     roles_zh = "、".join(ROLE_NAMES_ZH[r] for r in vacant_roles)
-    en = f"vacant seat(s): {', '.join(vacant_roles)}; fill them by by-election"
+    en = f"{'vacant seat' if len(vacant_roles) == 1 else 'vacant seats'}: {', '.join(vacant_roles)}; fill " \
+         f"{'it' if len(vacant_roles) == 1 else 'them'} by by-election"
     zh = f"{roles_zh}空缺，应及时补选"
     if secretary_vacant_since:
         en += f"; the secretary's seat has been empty since {secretary_vacant_since}"
@@ -614,7 +615,7 @@ def secretary_lectures(years: list[int], by_secretary: dict[int, int], *, per_ye
     if not short:
         return None
     return Violation("LIFE.LECTURE",
-                     en=f"the secretary gave fewer than {per_year} party lecture(s) in {', '.join(map(str, short))}",
+                     en=f"the secretary gave fewer than {plural(per_year, 'party lecture')} in {', '.join(map(str, short))}",
                      zh=f"书记{'、'.join(map(str, short))}年讲党课少于{per_year}次",
                      facts={"years": short, "per_year": per_year})
 

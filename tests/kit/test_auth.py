@@ -91,7 +91,7 @@ def test_a_county_token_cannot_read_another_county(make_app, auth_headers):
     assert client.get(f"/api/org/v1/units/{units['a']}", headers=county_a).status_code == 200
     outside = client.get(f"/api/org/v1/units/{units['b1']}", headers=county_a)
     assert outside.status_code == 404
-    assert outside.get_json()["detail"] == "no such unit"  # the same answer as a unit that does not exist
+    assert outside.get_json()["detail_en"] == "no such unit"  # the same answer as a unit that does not exist
     listed = client.get("/api/org/v1/units", headers=county_a).get_json()["items"]
     assert [u["id"] for u in listed] == [units["a"]]
     assert client.get(f"/api/org/v1/units?under={units['b']}", headers=county_a).status_code == 404

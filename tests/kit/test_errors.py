@@ -30,7 +30,7 @@ def test_unknown_route_is_404(org, auth_headers):
 def test_unknown_unit_is_404(org, auth_headers):
     body = problem(org.test_client().get("/api/org/v1/units/5f1d7c2e-0000-4000-8000-000000000000",
                                          headers=auth_headers(org, "admin")), 404)
-    assert body["detail"] == "no such unit"
+    assert body["detail_en"] == "no such unit"
 
 
 def test_wrong_method_is_405_with_allow(org, auth_headers):
