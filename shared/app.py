@@ -13,7 +13,10 @@ import time
 from dataclasses import dataclass, field
 from types import ModuleType
 
+from datetime import date, datetime
+
 from flask import Flask, Response, g, request
+from flask.json.provider import DefaultJSONProvider
 from flask_smorest import Api
 from sqlalchemy import text
 from sqlalchemy.exc import DataError, IntegrityError
@@ -116,6 +119,14 @@ def create_service_app(name: str, *, config: Config | None, description: str, mo
     return app
 
 
+def iso_dates(value):
+    """Flask's JSON fallback with dates as ISO 8601 (``2026-03-01``, ``2026-03-01T08:00:00+00:00``): a date
+    a view answers outside a schema's field (a rule's figures, say) reads as every other date does."""
+    if isinstance(value, (date, datetime)):
+        return value.isoformat()
+    return DefaultJSONProvider.default(value)
+
+
 def _flask_app(name: str, config: Config, *, title: str, description: str, rules: dict) -> Flask:
     """The Flask app with flask-smorest's settings (OpenAPI 3.1 under ``/api/<name>/openapi.json``)."""
     app = Flask(name)
@@ -137,6 +148,7 @@ def _flask_app(name: str, config: Config, *, title: str, description: str, rules
     )
     app.json.ensure_ascii = False
     app.json.sort_keys = False
+    app.json.default = iso_dates   # a date anywhere in an answer is ISO 8601, never Flask's HTTP date
     return app
 
 

@@ -29,8 +29,12 @@ def body_limit(method: str, path: str, *, max_request_bytes: int, max_import_byt
     return max_request_bytes
 
 
+#: the suite's own var/ (beside shared/): its secrets and SQLite databases, whatever the current directory
+SUITE_VAR = Path(__file__).resolve().parent.parent / "var"
+
+
 def var_dir() -> Path:
-    path = Path(os.environ.get("ZHIBU_VAR_DIR", "var")).resolve()
+    path = Path(os.environ["ZHIBU_VAR_DIR"]).resolve() if os.environ.get("ZHIBU_VAR_DIR") else SUITE_VAR
     path.mkdir(parents=True, exist_ok=True)
     return path
 

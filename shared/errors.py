@@ -53,7 +53,7 @@ def problem_body(status: int, title: str, detail: str | Message | None = None, k
                  **extra) -> dict:
     body = {
         "type": PROBLEM_TYPE + (kind or str(status)),
-        "title": title,
+        "title": TITLES.get(status, title),
         "status": status,
     }
     if detail and not isinstance(detail, Message):
@@ -75,6 +75,21 @@ def problem_body(status: int, title: str, detail: str | Message | None = None, k
     if isinstance(body.get("errors"), (dict, list)):
         body["errors"] = _bilingual_errors(body["errors"])
     return body
+
+
+def _leaves(errors):
+    if isinstance(errors, dict):
+        for value in errors.values():
+            yield from _leaves(value)
+    elif isinstance(errors, list):
+        for value in errors:
+            yield from _leaves(value)
+    else:
+        yield errors
+
+
+#: one title per status, whoever raised it (werkzeug's "Unprocessable Entity" is RFC 9110's Unprocessable Content)
+TITLES = {413: "Content Too Large", 422: "Unprocessable Content"}
 
 
 def _bilingual_errors(errors):
@@ -107,8 +122,10 @@ def from_http_exception(exc: HTTPException) -> Response:
     if messages:
         # webargs: {"json": {"field": ["msg"]}, "query": {...}}
         extra["errors"] = messages
-        detail = msg("invalid-fields")
-        kind = "validation"
+        first = next(_leaves(messages), None)
+        # a 400 (the body is not JSON, or not sent as JSON) says what is wrong in its detail
+        detail = first if status == 400 and isinstance(first, Message) else msg("invalid-fields")
+        kind = "bad-request" if status == 400 else "validation"
     elif status == 413:
         detail, kind = msg("request-too-large", limit=_body_limit()), "too-large"
     else:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 from dataclasses import dataclass
 from datetime import date, datetime
 from urllib.parse import quote
@@ -13,6 +14,7 @@ from urllib.parse import quote
 from flask import Response, request
 
 from .errors import Problem
+from .messages import zh_value
 
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 FORMATS = ("json", "csv", "xlsx")
@@ -22,6 +24,7 @@ FORMATS = ("json", "csv", "xlsx")
 class Column:
     key: str
     header: str  # shown in CSV and XLSX (Chinese where the users read Chinese)
+    enum: bool = False  # an enumerated value (a unit's kind, a status): shown by its Chinese name
 
 
 def wanted_format(default: str = "json") -> str:
@@ -39,12 +42,20 @@ def wanted_format(default: str = "json") -> str:
     return fmt
 
 
-def _cell(value):
+def _cell(value, column: Column | None = None):
+    if column is not None and column.enum and value is not None:
+        return zh_value(value)
     if isinstance(value, (date, datetime)):
         return value.isoformat()
     if isinstance(value, (list, tuple)):
         return "; ".join(str(v) for v in value)
+    if isinstance(value, dict):
+        return json.dumps(value, ensure_ascii=False, default=_iso)
     return value
+
+
+def _iso(value):
+    return value.isoformat() if isinstance(value, (date, datetime)) else str(value)
 
 
 def csv_response(rows, columns: list[Column], filename: str) -> Response:
@@ -53,7 +64,7 @@ def csv_response(rows, columns: list[Column], filename: str) -> Response:
     writer = csv.writer(buffer)
     writer.writerow([c.header for c in columns])
     for row in rows:
-        writer.writerow([_cell(row.get(c.key)) for c in columns])
+        writer.writerow([_cell(row.get(c.key), c) for c in columns])
     return _attachment(buffer.getvalue().encode("utf-8"), "text/csv; charset=utf-8", filename + ".csv")
 
 
@@ -75,7 +86,7 @@ def xlsx_response(sheets: dict[str, tuple[list[Column], list[dict]]], filename: 
             header.append(cell)
         sheet.append(header)
         for row in rows:
-            sheet.append([_cell(row.get(c.key)) for c in columns])
+            sheet.append([_cell(row.get(c.key), c) for c in columns])
     if not sheets:
         book.create_sheet("Sheet1")
     out = io.BytesIO()

@@ -98,6 +98,8 @@ CATALOG: dict[str, tuple[str, str]] = {
                     "repeated with its Idempotency-Key is applied once)"),
     "server-error": ("服务器出错；可凭请求编号在日志中查到原因",
                      "the server failed; the request id identifies it in the logs"),
+    "json-content-type": ("请求体须以 Content-Type: application/json 发送（收到的是 {type}）",
+                          "send the body as JSON with Content-Type: application/json (it came as {type})"),
     "http-400": ("请求无法处理", "the request could not be understood"),
     "http-404": ("没有这个路径", "no such path"),
     "http-405": ("此路径不接受这种请求方法", "this path does not accept this method"),
@@ -369,6 +371,9 @@ ENUM_ZH: dict[str, str] = {
     "village": "农村", "community": "城市社区", "state_owned_enterprise": "国有企业",
     "private_enterprise": "非公有制企业", "social_organization": "社会组织", "public_institution": "事业单位",
     "school": "学校", "hospital": "公立医院", "government_agency": "机关",
+    # a person's dates
+    "applied_on": "申请入党日期", "activist_since": "确定为入党积极分子日期", "target_since": "确定为发展对象日期",
+    "probationary_since": "接收为预备党员日期", "full_member_since": "转为正式党员日期",
     # sides of a transfer
     "receiving": "转入方", "sending": "转出方",
 }
@@ -558,6 +563,18 @@ PLAIN: dict[str, str] = {
     "at most 2 decimals (the fen)": "最多两位小数（到分）",
     "from 0 to {most}": "应在 0 至 {most} 之间",
     "a month as YYYY-MM (2000-01 to 2100-12)": "应为月份 YYYY-MM（2000-01 至 2100-12）",
+    "does not match the birth date in the ID number": "与身份证号码中的出生日期不符",
+    "does not match the gender in the ID number": "与身份证号码中的性别不符",
+    "required unless the ID number is given": "未填身份证号码时必填",
+    "is in the future": "不能晚于今天",
+    "a person registered as {stage} needs this date": "登记为{stage}的人员须填写此日期",
+    "belongs to a later stage than {stage}": "属于比{stage}更晚的阶段",
+    "is before {previous} ({day})": "早于{previous}（{day}）",
+    "is before the birth date": "早于出生日期",
+    "is before the probation ended ({day})": "早于预备期满之日（{day}）",
+    "a person registered as {stage} has reached a step from {low} to {high}":
+        "登记为{stage}的人员已完成的步骤应在 {low} 至 {high} 之间",
+    "the application is done: give its date": "入党申请已提交：请填写申请日期",
     # training
     "not a session of this class": "不是本培训班的课程",
     "the session has not begun (it starts at {at})": "课程尚未开始（开始于 {at}）",

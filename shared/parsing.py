@@ -105,6 +105,9 @@ class StrictParser(FlaskParser):
 
     def _raw_load_json(self, req):
         if not is_json_request(req):
+            # a body sent without saying it is JSON: the one rule is a 400 that says so (never "missing field")
+            if req.content_length or (req.content_length is None and req.get_data(cache=True)):
+                abort(400, messages={"json": [msg("json-content-type", type=req.mimetype or "none")]})
             return core.missing
         raw = req.get_data(cache=True)
         limit = req.max_content_length
@@ -113,17 +116,17 @@ class StrictParser(FlaskParser):
         try:
             return load_strict_json(raw)
         except UnicodeDecodeError:
-            abort(400, messages={"json": [str(msg("json-not-utf8"))]})
+            abort(400, messages={"json": [msg("json-not-utf8")]})
         except BadValue as exc:
             _refuse(exc.where, exc.message)
         except json.JSONDecodeError as exc:
             if exc.doc == "":
                 return core.missing
-            abort(400, messages={"json": [str(msg("json-malformed", line=exc.lineno, column=exc.colno))]})
+            abort(400, messages={"json": [msg("json-malformed", line=exc.lineno, column=exc.colno)]})
 
     def _handle_invalid_json_error(self, error, req, *args, **kwargs):
-        abort(400, messages={"json": [str(msg("json-malformed", line=getattr(error, "lineno", 1),
-                                               column=getattr(error, "colno", 1)))]})
+        abort(400, messages={"json": [msg("json-malformed", line=getattr(error, "lineno", 1),
+                                          column=getattr(error, "colno", 1))]})
 
     def _load_location_data(self, *, schema, req, location):
         data = super()._load_location_data(schema=schema, req=req, location=location)

@@ -50,9 +50,41 @@ def cmd_token(args) -> int:
         if role not in ROLES:
             print(f"unknown role {role}; roles: {', '.join(ROLES)}", file=sys.stderr)
             return 2
+    if args.scope is not None:
+        refused = scope_refused(args.scope)
+        if refused:
+            print(refused, file=sys.stderr)
+            return 2
     config = Config.from_env("gateway")
     print(mint_token(config, subject=args.subject, roles=args.role, scope=args.scope, ttl_seconds=args.ttl))
     return 0
+
+
+def scope_refused(scope: str) -> str | None:
+    """Why ``--scope`` names no unit of the org service's tree (its database as configured), or None."""
+    import uuid
+
+    from sqlalchemy import select
+
+    from shared.db import Database
+
+    try:
+        scope = str(uuid.UUID(scope))
+    except ValueError:
+        return f"--scope {scope!r} is not a unit id (a UUID, as GET /api/org/v1/units answers)"
+    url = Config.from_env("org").database_url
+    models = importlib.import_module("services.org.models")
+    db = Database(url)
+    try:
+        with db.Session() as session:
+            found = session.scalar(select(models.Unit.status).where(models.Unit.id == scope))
+    except Exception as exc:  # noqa: BLE001 - said plainly: the token is not minted
+        return f"cannot check --scope in the org database ({type(exc).__name__}); run `zhibu migrate` first?"
+    finally:
+        db.dispose()
+    if found is None:
+        return f"--scope {scope} names no unit of the org tree ({url.split('@')[-1]})"
+    return None
 
 
 def cmd_web(args) -> int:

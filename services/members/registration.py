@@ -41,6 +41,10 @@ def registration_errors(v: dict, today: date, cfg: dict) -> list[tuple[str, str]
         gender = "male" if int(id_number[16]) % 2 else "female"
         if v.get("gender") and v["gender"] != gender:
             errors.append(("gender", "does not match the gender in the ID number"))
+        elif not v.get("gender"):
+            v["gender"] = gender   # 性别 from the ID number's 17th digit, as birth date from its 7th-14th
+    elif not v.get("gender"):
+        errors.append(("gender", "required unless the ID number is given"))
     if v.get("birth_date") is None:
         errors.append(("birth_date", "required unless the ID number is given"))
     elif v["birth_date"] > today:

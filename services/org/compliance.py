@@ -262,7 +262,7 @@ def _first_offenders(session, wide: Wide, counts: dict, limit: int) -> dict[str,
 
 
 #: the columns of an offender list as a spreadsheet (Chinese headers: the departments read Chinese)
-EXPORT_COLUMNS = [Column("code", "单位编码"), Column("name", "单位名称"), Column("kind", "类型"),
+EXPORT_COLUMNS = [Column("code", "单位编码"), Column("name", "单位名称"), Column("kind", "类型", enum=True),
                   Column("path", "组织路径"), Column("problem", "问题"), Column("figures", "数据")]
 
 

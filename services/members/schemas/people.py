@@ -25,7 +25,8 @@ class _PersonDetails(Schema):
 class PersonIn(_PersonDetails):
     unit_id = fields.UUID(required=True)
     name = fields.String(required=True, validate=validate.Length(min=1, max=100))
-    gender = fields.String(required=True, validate=validate.OneOf(GENDERS))
+    gender = fields.String(load_default=None, validate=validate.OneOf(GENDERS), metadata={
+        "description": "required unless id_number is given (its 17th digit gives it)"})
     birth_date = fields.Date(load_default=None, metadata={"description": "required unless id_number is given"})
     id_number = IdNumber(load_default=None, allow_none=True,
                          metadata={"description": "national ID number; stored encrypted, shown masked"})
