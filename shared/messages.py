@@ -606,6 +606,10 @@ PLAIN: dict[str, str] = {
     "transform and target belong to indicators": "transform 和 target 只用于指标",
     "the range must lie within {low}..{high} with min < max": "取值范围应在 {low} 至 {high} 之内，且 min < max",
     "the weights add up to {total}; they must add up to 100": "权重合计为 {total}，应为 100",
+    "exemplars are branches ({rated}), not a {kind}": "示范党支部和先进典型针对支部（{rated}）评选，不能是{kind}",
+    "say why the title is withdrawn": "请说明撤销称号的原因",
+    "'ends_on' is before 'starts_on'": "结束日期（ends_on）早于开始日期（starts_on）",
+    "give the day the candidate left the pool": "请填写该人选退出后备人选库的日期",
     # webhooks
     "the port is not a number from 1 to 65535": "端口应为 1 至 65535 之间的数字",
     "a glob over event types such as members.stage.* (letters, digits, _, *, dots)":
