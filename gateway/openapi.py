@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import copy
 
+from shared.config import SERVICES
+
 
 def _rewrite_refs(node, service: str):
     if isinstance(node, dict):
@@ -40,7 +42,9 @@ def merge_documents(documents: dict[str, dict]) -> dict:
         "security": [{"bearerAuth": []}],
         "tags": [],
     }
-    for service, document in sorted(documents.items()):
+    # the docs page lists the services in the suite's order (org, members, training, evaluation, webhooks)
+    order = [s for s in SERVICES if s in documents] + sorted(set(documents) - set(SERVICES))
+    for service, document in ((s, documents[s]) for s in order):
         document = copy.deepcopy(document)
         for path, item in document.get("paths", {}).items():
             item = _rewrite_refs(item, service)

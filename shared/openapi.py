@@ -8,7 +8,7 @@ flask-smorest writes each operation's parameters, body and success response; thi
   ``UnitMove.post`` on ``.../move`` -> ``moveUnit``); a view names its own with
   ``@blp.doc(operationId="recordStep")`` where the derived one reads badly;
 - the problem+json answers each operation may give (one ``Problem`` schema, ``application/problem+json``):
-  401, 403, 404, 422 and 503 on every operation, 409 on writes, 413 on operations with a body,
+  401, 403, 404, 422 and 503 on every operation, 409 on writes, 400 (not JSON) and 413 on operations with a body,
   412 and 428 where ``If-Match`` is required, 415 on imports; flask-smorest's own ``Error`` shape,
   which no view answers, is not referenced;
 - the ``If-Match`` header on views marked ``@requires_if_match`` (those whose domain code calls
@@ -67,6 +67,7 @@ PROBLEM_SCHEMA = {
 
 #: status -> (component name, description)
 PROBLEMS = {
+    400: ("BadRequest", "The body is not JSON (malformed, or not sent as application/json): detail says where."),
     401: ("Unauthorized", "No valid Bearer token (missing, expired, wrong signature or issuer)."),
     403: ("Forbidden", "The token's roles do not allow this."),
     404: ("NotFound", "No such record, or it lies outside the token's scope (the same answer for both)."),
@@ -308,7 +309,7 @@ class ContractPlugin(BasePlugin):
                 statuses.add(409)
             body = operation.get("requestBody")
             if body is not None:
-                statuses.add(413)
+                statuses.update((400, 413))
                 if NDJSON_MEDIA_TYPE in body.get("content", {}):
                     statuses.add(415)
                     responses.setdefault("422", IMPORT_422)

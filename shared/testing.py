@@ -97,3 +97,20 @@ def reminders_on(app, sources, day, rule: str | None = None) -> list[Envelope]:
     kind = f"{kit_of(app).name}.deadline."
     return [e for e in pending_events(app) if e.id not in before and e.type.startswith(kind)
             and (rule is None or e.data["rule"] == rule)]
+
+
+def filled_template(template: bytes, rows: list[dict]) -> bytes:
+    """An import's XLSX template (``shared.import_files``) as an official fills it in Excel: ``rows`` by Chinese
+    header (without the ``*`` of a required one) from row 4, the rows above left as they are."""
+    import io
+
+    from openpyxl import load_workbook
+
+    book = load_workbook(io.BytesIO(template))
+    sheet = book.worksheets[0]
+    headers = [cell.value.rstrip("*") for cell in sheet[1]]
+    for row in rows:
+        sheet.append([row.get(h) for h in headers])
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()

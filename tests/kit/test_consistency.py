@@ -158,3 +158,16 @@ def test_the_readme_says_how_many_web_processes_zhibu_run_starts():
     assert said.group(1) == default
     source = inspect.getsource(start_suite)
     assert f'workers if name != "gateway" else "{said.group(2)}"' in source
+
+
+def test_the_docs_page_lists_the_services_in_the_suites_order():
+    from gateway.openapi import merge_documents
+
+    def document(service):
+        return {"paths": {f"/api/{service}/v1/x": {"get": {"tags": ["x"], "responses": {}}}},
+                "tags": [{"name": "x"}], "components": {}}
+
+    merged = merge_documents({s: document(s) for s in ("webhooks", "evaluation", "training", "members", "org")})
+    assert [t["name"].split(" · ")[0] for t in merged["tags"]] == ["org", "members", "training", "evaluation",
+                                                                   "webhooks"]
+    assert [p.split("/")[2] for p in merged["paths"]] == ["org", "members", "training", "evaluation", "webhooks"]

@@ -9,23 +9,13 @@ import openpyxl
 
 from shared import dates
 
+from shared.testing import filled_template
+
 from .conftest import full_member, id_number
 from .test_dues import base_body, generate, month_text, months_ago, record_base
 from .test_imports_formats import XLSX, fresh, people, stored
 
 API = "/api/members/v1"
-
-
-def filled(template: bytes, rows: list[dict]) -> bytes:
-    """The template as an official fills it in Excel: rows by Chinese header from row 4; ID numbers as text."""
-    book = openpyxl.load_workbook(io.BytesIO(template))
-    sheet = book.worksheets[0]
-    headers = [cell.value.rstrip("*") for cell in sheet[1]]
-    for row in rows:
-        sheet.append([row.get(h) for h in headers])
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
 
 
 def test_the_people_template_lists_gender_stage_ethnicity_and_education(make_app):
@@ -53,7 +43,7 @@ def test_a_people_template_filled_in_and_sent_back_imports_cleanly(make_app):
             for p in people(3)]
     for row in rows:
         row.pop("性别")   # left out: the ID number gives it
-    resp = client.post(f"{API}/imports", data=filled(template, rows), headers={**county, "Content-Type": XLSX})
+    resp = client.post(f"{API}/imports", data=filled_template(template, rows), headers={**county, "Content-Type": XLSX})
     assert resp.status_code == 201, resp.json
     assert resp.json["created"] == 3
     assert resp.json["total"] == 3
@@ -100,7 +90,7 @@ def test_the_dues_payments_template_filled_in_imports_cleanly(make_app):
     assert resp.status_code == 200
     template = resp.data
     assert openpyxl.load_workbook(io.BytesIO(template)).worksheets[0]["A1"].value == "人员ID"
-    body = filled(template, [{"身份证号码": id_number("1970-01-01", 21), "交纳日期": dates.today().isoformat(),
+    body = filled_template(template, [{"身份证号码": id_number("1970-01-01", 21), "交纳日期": dates.today().isoformat(),
                               "起始月份": month_text(month), "金额": "15.00", "交纳方式": "银行", "流水号": "B-1"}])
     resp = client.post(f"{API}/dues/payments/imports", data=body, headers={**county, "Content-Type": XLSX})
     assert resp.status_code == 201, resp.json

@@ -10,22 +10,12 @@ from sqlalchemy import select
 
 from services.org.models import Unit
 
+from shared.testing import filled_template
+
 from .conftest import API
 from .test_import_formats import XLSX, fresh
 
 TEMPLATE = f"{API}/imports/template"
-
-
-def filled(template: bytes, rows: list[dict]) -> bytes:
-    """The template as an official fills it: rows by Chinese header from row 4, the rows above left alone."""
-    book = openpyxl.load_workbook(io.BytesIO(template))
-    sheet = book.worksheets[0]
-    headers = [cell.value.rstrip("*") for cell in sheet[1]]
-    for row in rows:
-        sheet.append([row.get(h) for h in headers])
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
 
 
 def codes(org) -> set[str]:
@@ -65,7 +55,7 @@ def test_the_template_has_chinese_headers_english_names_lists_an_example_and_rul
 def test_a_template_filled_in_and_sent_back_imports_cleanly(make_app, auth_headers):
     org = fresh(make_app, auth_headers)
     template = org.get("/imports/template").data
-    body = filled(template, [
+    body = filled_template(template, [
         {"单位编码": "T1", "单位名称": "钢山街道党工委", "单位类型": "乡镇（街道）党（工）委", "上级单位编码": "A"},
         {"单位编码": "T1-B1", "单位名称": "东村党支部", "单位类型": "党支部", "上级单位编码": "T1", "所属领域": "农村",
          "成立日期": "2001-07-01"},
