@@ -715,12 +715,11 @@ class SheetXml:
         self.dates = dates
         self.date1904 = date1904
 
-    @classmethod
-    def open(cls, stream, name: str | None):
-        """``(sheet, parts)`` of the workbook in ``stream`` (seekable), or None when its XML is not the plain
-        form this reader knows (then openpyxl reads it). A body that is no workbook is a 422."""
-        import pickle
-        import weakref
+    @staticmethod
+    def locate(stream, name: str | None):
+        """``(zip, its names, workbook.xml, the sheet's path)`` of the sheet ``name`` (or the first visible one)
+        in the workbook in ``stream``; None when its XML is not the plain form this reader knows. A body that is
+        no workbook, or a sheet it does not have, is a 422."""
         import zipfile
 
         try:
@@ -761,6 +760,19 @@ class SheetXml:
         path = target.lstrip("/") if target.startswith("/") else "xl/" + target
         if path not in names:
             return None
+        return book, names, workbook, path
+
+    @classmethod
+    def open(cls, stream, name: str | None):
+        """``(sheet, parts)`` of the workbook in ``stream`` (seekable), or None when its XML is not the plain
+        form this reader knows (then openpyxl reads it). A body that is no workbook is a 422."""
+        import pickle
+        import weakref
+
+        located = cls.locate(stream, name)
+        if located is None:
+            return None
+        book, names, workbook, path = located
         date1904 = bool(re.search(r"date1904=\"(1|true)\"", workbook))
         dates = _date_styles(book.read("xl/styles.xml").decode("utf-8")) if "xl/styles.xml" in names else frozenset()
         strings_path = None
@@ -1035,22 +1047,18 @@ def count_rows(path: str, fmt: str, sheet: str | None = None) -> int | None:
     non-blank lines after the header, a sheet's recorded size after its header row (None when the writer
     recorded none)."""
     if fmt == "xlsx":
-        from openpyxl import load_workbook
-
-        handle = open(path, "rb")   # a file, not a name: openpyxl judges a name by its extension
-        book = load_workbook(handle, read_only=True, data_only=True)
-        try:
-            if sheet is None:
-                found = book.worksheets[0]
-            elif sheet in book.sheetnames:
-                found = book[sheet]
-            else:
-                found = book.worksheets[int(sheet) - 1]
-            rows = getattr(found, "max_row", None)
-            return max(0, rows - 1) if rows else None
-        finally:
-            book.close()
-            handle.close()
+        with open(path, "rb") as stream:
+            located = SheetXml.locate(stream, sheet)
+            if located is None:
+                return None
+            book, _, _, part = located
+            with book.open(part) as xml:
+                head = xml.read(1 << 16)
+            size = re.search(rb'<dimension ref="[A-Z]+\d+:[A-Z]+(\d+)"', head)
+            if size:
+                return max(0, int(size.group(1)) - 1)
+            rows = sum(data.count(b"<row ") + data.count(b"<row>") for data in _xml_parts(book.open(part)))
+            return max(0, rows - 1)
     lines, last = 0, b"\n"
     with open(path, "rb") as stream:
         for chunk in iter(lambda: stream.read(1 << 22), b""):
