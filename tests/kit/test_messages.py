@@ -43,6 +43,8 @@ def texts_raised():
             if name in RAISING:
                 positions, keyword = RAISING[name]
                 args = list(node.args[positions]) + [k.value for k in node.keywords if k.arg == keyword]
+                if name == "invalid":   # members' form: invalid(field=["...", ...])
+                    args += [e for k in node.keywords if isinstance(k.value, ast.List) for e in k.value.elts]
             elif any(k.arg == "error" for k in node.keywords) and name in ("Length", "Regexp", "OneOf", "Range"):
                 args = [k.value for k in node.keywords if k.arg == "error"]
             else:
