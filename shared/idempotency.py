@@ -40,8 +40,9 @@ def owner_of(principal) -> str:
 
 
 def request_digest() -> str:
-    return hashlib.sha256(request.method.encode() + b"\0" + request.path.encode() + b"\0"
-                          + request.get_data()).hexdigest()
+    # the query too: the same key sent with another query (?dry_run=, ?async=) is another request
+    return hashlib.sha256(request.method.encode() + b"\0" + request.path.encode() + b"\0" + request.query_string
+                          + b"\0" + request.get_data()).hexdigest()
 
 
 def _key_from_header() -> str | None:
