@@ -644,6 +644,7 @@ PLAIN: dict[str, str] = {
     "an absolute http(s) URL": "应为完整的 http(s) 网址",
     "lower-case letters, digits and _ (at most 40)": "只能由小写字母、数字和 _ 组成（最多 40 位）",
     "give either event_id or since": "请填写 event_id 或 since 之一",
+    "give either url (a webhook) or email (a daily digest)": "请填写 url（网络钩子）或 email（每日摘要）之一",
 }
 
 _PLAIN_PATTERNS: list | None = None

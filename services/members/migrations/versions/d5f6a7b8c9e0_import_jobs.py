@@ -1,7 +1,7 @@
 """import jobs: large imports run in the background, their progress and result (shared.import_jobs)
 
 Revision ID: d5f6a7b8c9e0
-Revises: d244f8db37eb
+Revises: 219d601d9d13
 Create Date: 2026-12-07 10:00:00
 
 """
@@ -12,7 +12,7 @@ from alembic import op
 from shared.migrations import create_import_jobs, drop_import_jobs
 
 revision: str = 'd5f6a7b8c9e0'
-down_revision: Union[str, Sequence[str], None] = 'd244f8db37eb'
+down_revision: Union[str, Sequence[str], None] = '219d601d9d13'
 branch_labels: Union[str, Sequence[str], None] = None
 depends_on: Union[str, Sequence[str], None] = None
 

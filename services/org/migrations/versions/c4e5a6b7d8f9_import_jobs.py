@@ -1,7 +1,7 @@
 """import jobs: large imports run in the background, their progress and result (shared.import_jobs)
 
 Revision ID: c4e5a6b7d8f9
-Revises: 226fcec0f133
+Revises: 11e1d36c12a3
 Create Date: 2026-12-07 10:00:00
 
 """
@@ -12,7 +12,7 @@ from alembic import op
 from shared.migrations import create_import_jobs, drop_import_jobs
 
 revision: str = 'c4e5a6b7d8f9'
-down_revision: Union[str, Sequence[str], None] = '226fcec0f133'
+down_revision: Union[str, Sequence[str], None] = '11e1d36c12a3'
 branch_labels: Union[str, Sequence[str], None] = None
 depends_on: Union[str, Sequence[str], None] = None
 
