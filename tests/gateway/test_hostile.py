@@ -143,7 +143,7 @@ def test_the_gateway_failing_itself_answers_500_problem_json(tmp_path):
 
 # ----------------------------------------------------------------------------- tokens
 
-@pytest.mark.parametrize("claims", [{"exp": str(int(time.time()) + 600)}, {"iat": "1"}, {"nbf": "1"},
+@pytest.mark.parametrize("claims", [{"exp": str(int(time.time()) + 86400)}, {"iat": "1"}, {"nbf": "1"},
                                     {"roles": [{"admin": 1}]}, {"scope": {"id": 1}}, {"sub": 5}],
                          ids=lambda claims: ",".join(claims))  # names only: exp's value changes by the second
 def test_a_signed_token_with_a_claim_of_the_wrong_type_is_401_every_time(tmp_path, claims):

@@ -9,7 +9,8 @@ from tests.conftest import TEST_SECRET
 
 def _token(**overrides):
     now = int(time.time())
-    claims = {"sub": "u1", "roles": ["admin"], "iss": "zhibu", "iat": now, "exp": now + 600}
+    # a day ahead: the tokens of the parameters are made when the tests are collected, long before some run
+    claims = {"sub": "u1", "roles": ["admin"], "iss": "zhibu", "iat": now, "exp": now + 86400}
     claims.update(overrides)
     secret = claims.pop("_secret", TEST_SECRET)
     return jwt.encode({k: v for k, v in claims.items() if v is not None}, secret, algorithm="HS256")

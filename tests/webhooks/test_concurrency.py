@@ -34,10 +34,13 @@ def test_of_two_subscription_changes_with_one_etag_exactly_one_wins_every_round(
         assert now.json["version"] == round_ + 2
 
 
-def test_of_two_deletions_with_one_etag_one_deletes_and_the_other_gets_412(pg_world, receiver):
+def test_of_two_deletions_with_one_etag_one_deletes_and_the_other_is_refused(pg_world, receiver):
+    """The loser is 412 when it waited for the winner's row lock, 404 when the winner had committed before it
+    looked: never a second 204, never a 5xx."""
     for round_ in range(10):
         url = f"{API}/subscriptions/{pg_world.subscribe(receiver().url)['id']}"
         etag = pg_world.client.get(url, headers=pg_world.headers()).headers["ETag"]
         first, second = at_once(pg_world.app, send(pg_world, "DELETE", url, etag), send(pg_world, "DELETE", url, etag))
-        assert sorted([first.status_code, second.status_code]) == [204, 412], (round_, first.data, second.data)
+        codes = sorted([first.status_code, second.status_code])
+        assert codes in ([204, 404], [204, 412]), (round_, first.data, second.data)
         assert pg_world.client.get(url, headers=pg_world.headers()).status_code == 404
