@@ -215,7 +215,9 @@ def test_the_nightly_job_recomputes_this_years_assessments_of_every_branch(evalu
     from shared.dates import today
 
     jobs = kit_of(evaluation).jobs
-    assert [job.name for job in jobs] == ["nightly-recompute", "deadline-reminders", "idempotency-purge"]
+    # the service's own jobs, then the kit's every service runs
+    assert [job.name for job in jobs] == ["nightly-recompute", "deadline-reminders", "idempotency-purge",
+                                          "changes-purge"]
     branches = [feed.healthy_branch(tree["township"], f"支部{i:02d}") for i in range(3)]
     result = nightly_recompute(evaluation)                       # what the worker calls at 02:30
     assert result["year"] == today().year
