@@ -30,8 +30,11 @@ log = logging.getLogger("zhibu.events")
 
 #: a glob over event types (a webhook subscription's, the change feed's ``types``): segments of lower-case
 #: letters, digits, _ and *, as ``members.stage.*``
-EVENT_TYPE_GLOB = validate.Regexp(r"^[a-z0-9_*]{1,40}(\.[a-z0-9_*]{1,40}){0,2}$",
-                                  error="a glob over event types such as members.stage.* (letters, digits, _, *, dots)")
+#: ``*``, or a service (or ``*``) then one or two parts (``members.*``, ``members.stage.*``, ``*.deadline.*``): a
+#: word without a dot matches no type, so it is refused rather than taken as a filter that lets nothing through
+EVENT_TYPE_GLOB = validate.Regexp(r"^(\*|[a-z*][a-z0-9_*]{0,39}(\.[a-z0-9_*]{1,40}){1,2})$",
+                                  error="a glob over event types such as members.stage.* or * (letters, digits, _, *, "
+                                        "dots)")
 
 
 def matches(glob: str, event_type: str) -> bool:

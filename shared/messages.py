@@ -639,8 +639,8 @@ PLAIN: dict[str, str] = {
     "give the day the candidate left the pool": "请填写该人选退出后备人选库的日期",
     # webhooks
     "the port is not a number from 1 to 65535": "端口应为 1 至 65535 之间的数字",
-    "a glob over event types such as members.stage.* (letters, digits, _, *, dots)":
-        "事件类型的通配模式，如 members.stage.*（字母、数字、_、* 和点）",
+    "a glob over event types such as members.stage.* or * (letters, digits, _, *, dots)":
+        "事件类型的通配模式，如 members.stage.* 或 *（字母、数字、_、* 和点）",
     "an absolute http(s) URL": "应为完整的 http(s) 网址",
     "lower-case letters, digits and _ (at most 40)": "只能由小写字母、数字和 _ 组成（最多 40 位）",
     "give either event_id or since": "请填写 event_id 或 since 之一",
