@@ -170,7 +170,8 @@ def _service_kit(name: str, config: Config, models: KitModels, handlers: Handler
         relay=relay, jobs=[*(jobs or ()), PURGE_JOB, CHANGES_PURGE_JOB],
     )
     if config.publish_in_web:
-        kit.publisher = BackgroundPublisher(relay)
+        # its own relay, its own channel: in a worker the relay loop sweeps with ``kit.relay`` on another thread
+        kit.publisher = BackgroundPublisher(Relay(db, models.OutboxEvent, config))
         db.on_outbox_commit(kit.publisher.notify)
     return kit
 

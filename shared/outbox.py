@@ -246,17 +246,23 @@ class Relay:
 
 
 class BackgroundPublisher:
-    """In the web process: publishes fresh outbox rows right after a commit, off the request thread."""
+    """Publishes fresh outbox rows right after a commit, off the committing thread (a request's in the web
+    process, a handler's or a job's in the worker). It owns its relay: the worker's relay loop sweeps with
+    another, and a kombu channel is never shared between threads."""
 
     def __init__(self, relay: Relay):
         self.relay = relay
         self._wake = threading.Event()
         self._thread: threading.Thread | None = None
         self._pid = None
+        # request threads commit at once (gunicorn's gthread workers): one of them starts the publisher, the
+        # others only wake it; two publishers would share the relay's one channel and publish rows twice
+        self._starting = threading.Lock()
 
     def notify(self) -> None:
-        if self._thread is None or self._pid != os.getpid() or not self._thread.is_alive():
-            self._start()
+        with self._starting:
+            if self._thread is None or self._pid != os.getpid() or not self._thread.is_alive():
+                self._start()
         self._wake.set()
 
     def _start(self) -> None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import threading
 import time
 
 import pytest
@@ -18,7 +19,7 @@ from sqlalchemy import func, select
 from shared.consumer import EventConsumer, apply_event, dead_letters
 from shared.config import Config
 from shared.events import Envelope, service_queues
-from shared.outbox import Relay
+from shared.outbox import BackgroundPublisher, Relay
 from shared.testing import kit_of
 from tests.conftest import TEST_SECRET
 
@@ -386,3 +387,33 @@ def test_the_queue_type_is_declared_with_every_queue(queue_type, arguments):
 def test_an_unknown_queue_type_stops_the_process_at_start():
     with pytest.raises(ValueError, match="ZHIBU_QUEUE_TYPE"):
         Config(service="members", queue_type="mirrored")
+
+
+def test_requests_committing_at_once_start_one_background_publisher(make_app):
+    """The first writes after a web process starts come from several request threads at once: they start one
+    publisher thread between them (two shared the relay's channel and published rows twice under load)."""
+    publisher = BackgroundPublisher(kit_of(make_app("org")).relay)
+    before = {t.ident for t in threading.enumerate() if t.name == "outbox-publisher"}
+    start = threading.Barrier(16)
+
+    def commit():
+        start.wait()
+        publisher.notify()
+
+    threads = [threading.Thread(target=commit) for _ in range(16)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    started = {t.ident for t in threading.enumerate() if t.name == "outbox-publisher"} - before
+
+    assert len(started) == 1
+
+
+def test_the_background_publisher_and_the_relay_loop_publish_on_channels_of_their_own(make_app):
+    """In a worker both run: the relay loop's sweep and the publisher woken by a handler's commit, on two
+    threads; one kombu channel used from both interleaves their frames."""
+    kit = kit_of(make_app("org", publish_in_web=True))
+
+    assert kit.publisher is not None
+    assert kit.publisher.relay is not kit.relay
