@@ -37,9 +37,9 @@ DEFAULT_SHARES = {
     "leaders_with_liaison": 0.8,  # county and township leaders keeping a liaison branch
     # how well a branch keeps its work (the rest are middling): only a branch with none of the troubles above can be
     # exemplary or good, so a county shows some five-star and advanced branches, most middle, a few backward
-    "exemplary": 0.25,           # every meeting, review, points, training, a satisfied public, heard every quarter
-    "good_standing": 0.35,
-    "weak_standing": 0.12,
+    "exemplary": 0.1,            # every meeting, review, points, training, a satisfied public, heard every quarter
+    "good_standing": 0.12,
+    "weak_standing": 0.08,
 }
 
 #: the troubles that keep a branch from the exemplary and good standings
@@ -53,7 +53,7 @@ STANDINGS = {
                       heard=1.0, screened=True, assessment="good", reserve=True),
     "good": dict(satisfaction=(85, 93), points=(50, 65), trained=0.8, review=True, venue=True, skipped=0.0,
                  heard=1.0, screened=True, assessment="fairly_good", reserve=True),
-    "middle": dict(satisfaction=(70, 84), points=(30, 50), trained=0.6, review=True, venue=True, skipped=0.15,
+    "middle": dict(satisfaction=(62, 76), points=(30, 50), trained=0.3, review=False, venue=True, skipped=0.15,
                    heard=0.67, screened=False, assessment="average", reserve=True),
     "weak": dict(satisfaction=(48, 62), points=(10, 30), trained=0.3, review=False, venue=False, skipped=0.3,
                  heard=0.34, screened=False, assessment="poor", reserve=False),
@@ -220,8 +220,9 @@ def generate(size: str = "small", shares: dict | None = None, today: date | None
                     if not long_ago:
                         stages += rng.choices(["probationary", "target", "activist", "applicant"],
                                               weights=[2, 1, 2, 2], k=max(1, full // 6))
-                        if "weak" not in branch.traits and not {"probationary", "target"} & set(stages):
-                            stages.append("target")  # a branch that keeps developing members has someone in line
+                        if "weak" not in branch.traits:
+                            # a branch that keeps developing members admitted someone lately and has someone in line
+                            stages += [stage for stage in ("probationary", "target") if stage not in stages]
                     for stage in stages:
                         seq += 1
                         people.append(_person(rng, branch, county_code + "00", seq, stage, today, long_ago))
