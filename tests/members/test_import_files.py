@@ -13,7 +13,7 @@ from shared.testing import filled_template
 
 from .conftest import full_member, id_number
 from .test_dues import base_body, generate, month_text, months_ago, record_base
-from .test_imports_formats import XLSX, fresh, people, stored
+from .test_imports_formats import XLSX, as_csv, fresh, people, stored
 
 API = "/api/members/v1"
 
@@ -123,3 +123,33 @@ def test_a_people_import_runs_as_a_job_and_its_progress_is_polled(make_app):
     assert job["rows_done"] == 50
     assert job["result"]["created"] == 50
     assert len(stored(members)) == 50
+
+
+def test_a_job_checks_a_large_file_in_the_worker_processes_as_a_request_would(make_app, monkeypatch):
+    """The job's request knows its body's length: a file over ZHIBU_IMPORT_PARALLEL_BYTES has its rows checked
+    in the import's worker processes, as when it is sent synchronously (every job ran in its one thread: a
+    500,000-row file imported at half the rate)."""
+    from shared import bulk
+
+    pools = []
+    real_pool = bulk.process_pool
+
+    def recording_pool(processes, *args, **kwargs):
+        pools.append(processes)
+        return real_pool(processes, *args, **kwargs)
+
+    monkeypatch.setattr(bulk, "process_pool", recording_pool)
+    members, _, county = fresh(make_app, import_processes=1, import_parallel_bytes=1)
+    client = members.test_client()
+    resp = client.post(f"{API}/imports", data=as_csv(people(20), "utf-8"), query_string={"async": "true"},
+                       headers={**county, "Content-Type": "text/csv"})
+    assert resp.status_code == 202
+    deadline = time.monotonic() + 60
+    while True:
+        job = client.get(resp.headers["Location"], headers=county).json
+        if job["status"] in ("succeeded", "failed") or time.monotonic() > deadline:
+            break
+        time.sleep(0.1)
+    assert job["status"] == "succeeded", job
+    assert job["result"]["created"] == 20
+    assert pools == [1]

@@ -67,8 +67,8 @@ def as_xlsx(rows: list[dict]) -> bytes:
     return out.getvalue()
 
 
-def fresh(make_app):
-    members = make_app("members")
+def fresh(make_app, **overrides):
+    members = make_app("members", **overrides)
     tree = Tree(members)
     for key, parent, kind, domain in TREE:
         tree.add(key, parent, kind, domain)
