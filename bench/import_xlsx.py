@@ -9,8 +9,7 @@ every half second until it ends; the figure is rows over the time from the POST 
 succeeded, the progress samples are recorded). The machine is shared, so each figure is the best of
 alternating runs (CSV, then XLSX).
 
-``--size province`` is the issue's 500,000 rows; on the shared two-core machine these figures were measured on
-(load average above 30), it was run at ``--size small`` (20,000 rows): the ratio is what the target is about.
+``--size province`` is the issue's 500,000 rows (``--size small``: 20,000, for a quick look).
 """
 from __future__ import annotations
 
