@@ -98,6 +98,16 @@ def test_the_dues_payments_template_filled_in_imports_cleanly(make_app):
     assert resp.json["total"] == 1
 
 
+def finished_job(client, location: str, headers: dict, seconds: float = 60) -> dict:
+    """The import job at ``location`` polled until it ends (or ``seconds`` pass): its last state."""
+    deadline = time.monotonic() + seconds
+    while True:
+        job = client.get(location, headers=headers).json
+        if job["status"] in ("succeeded", "failed") or time.monotonic() > deadline:
+            return job
+        time.sleep(0.1)
+
+
 def test_a_people_import_runs_as_a_job_and_its_progress_is_polled(make_app):
     members, tree, county = fresh(make_app)
     client = members.test_client()
@@ -112,12 +122,7 @@ def test_a_people_import_runs_as_a_job_and_its_progress_is_polled(make_app):
     resp = client.post(f"{API}/imports", data=out.getvalue(), query_string={"async": "true"},
                        headers={**county, "Content-Type": XLSX})
     assert resp.status_code == 202
-    deadline = time.monotonic() + 60
-    while True:
-        job = client.get(resp.headers["Location"], headers=county).json
-        if job["status"] in ("succeeded", "failed") or time.monotonic() > deadline:
-            break
-        time.sleep(0.1)
+    job = finished_job(client, resp.headers["Location"], county)
     assert job["status"] == "succeeded", job
     assert job["rows_total"] == 50
     assert job["rows_done"] == 50
@@ -144,12 +149,7 @@ def test_a_job_checks_a_large_file_in_the_worker_processes_as_a_request_would(ma
     resp = client.post(f"{API}/imports", data=as_csv(people(20), "utf-8"), query_string={"async": "true"},
                        headers={**county, "Content-Type": "text/csv"})
     assert resp.status_code == 202
-    deadline = time.monotonic() + 60
-    while True:
-        job = client.get(resp.headers["Location"], headers=county).json
-        if job["status"] in ("succeeded", "failed") or time.monotonic() > deadline:
-            break
-        time.sleep(0.1)
+    job = finished_job(client, resp.headers["Location"], county)
     assert job["status"] == "succeeded", job
     assert job["result"]["created"] == 20
     assert pools == [1]
