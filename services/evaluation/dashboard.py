@@ -1,14 +1,16 @@
-"""The dashboard of a subtree and year: one call, two aggregate queries, no per-branch work.
+"""The dashboard of a subtree and year: one call, a fixed number of aggregate queries, no per-branch or
+per-county work.
 
 Stars, categories, weak-and-lax, training coverage, terms and meeting shortfalls add up the
 stored assessments (as of their last recompute, reported in ``computed``); problems are counted
-live from the problem lists.
+live from the problem lists; the standing mechanisms' reports (EVAL.REPORTS) live from their facts, for the
+subtree and for every county in it from the same grouped queries.
 """
 from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import case, func, select
+from sqlalchemy import and_, case, func, literal, select
 from sqlalchemy.orm import aliased
 
 from shared.request import db_session, rule_config
@@ -86,36 +88,67 @@ def _share(part: int, whole: int) -> float | None:
 
 
 def _report_figures(session, path: str, year: int, as_of: date, kinds) -> dict:
-    """EVAL.REPORTS for the rated branches under ``path``, live from the facts: heard in every quarter due so far
-    (LIFE.HEARING), screened this year (LIFE.SCREENING), the secretaries' latest 述职评议 (of the year, else of the
-    year before, as the indicators read it) and those 差."""
-    branches = select(OrgUnitView.id).where(OrgUnitView.kind.in_(kinds), OrgUnitView.status == "active",
-                                            under_clause(OrgUnitView.path, path))
-    total = session.scalar(select(func.count()).select_from(branches.subquery())) or 0
+    """EVAL.REPORTS for the rated branches under ``path``, live from the facts (see ``_figures_by``)."""
+    branches = select(OrgUnitView.id.label("unit_id"), literal("").label("county_id")).where(
+        OrgUnitView.kind.in_(kinds), OrgUnitView.status == "active", under_clause(OrgUnitView.path, path))
+    return _figures_by(session, branches.subquery(), year, as_of).get("", _figures(0, 0, 0, 0, 0, year, as_of))
+
+
+def _figures(total: int, heard: int, screened: int, assessed: int, poor: int, year: int, as_of: date) -> dict:
     due = rules.quarters_due(year, as_of)
-    heard_all = select(HearingFact.unit_id).where(
-        HearingFact.year == year, HearingFact.quarter <= due, HearingFact.unit_id.in_(branches)).group_by(
-        HearingFact.unit_id).having(func.count(func.distinct(HearingFact.quarter)) >= due)
-    heard = (session.scalar(select(func.count()).select_from(heard_all.subquery())) or 0) if due else total
-    screened = session.scalar(select(func.count()).select_from(ScreeningFact).where(
-        ScreeningFact.year == year, ScreeningFact.unit_id.in_(branches))) or 0
-    report, newer = SecretaryReportFact, aliased(SecretaryReportFact)
-    latest = ~select(newer.unit_id).where(newer.unit_id == report.unit_id, newer.year == year,
-                                          report.year == year - 1).exists()
-    assessed, poor = session.execute(select(func.count(), _count(report.assessment == "poor")).where(
-        report.year.in_((year - 1, year)), latest, report.unit_id.in_(branches))).one()
+    heard = heard if due else total
     return {"branches": total, "quarters_due": due, "heard_every_quarter": heard,
             "heard_share": _share(heard, total), "screened": screened, "screened_share": _share(screened, total),
             "secretaries_assessed": assessed, "secretaries_poor": int(poor or 0)}
 
 
+def _figures_by(session, branches, year: int, as_of: date) -> dict[str, dict]:
+    """EVAL.REPORTS per group of branches (``branches``: unit_id, county_id), one grouped query a figure: heard in
+    every quarter due so far (LIFE.HEARING), screened this year (LIFE.SCREENING), the secretaries' latest 述职评议 (of
+    the year, else of the year before, as the indicators read it) and those 差."""
+    due = rules.quarters_due(year, as_of)
+    group = branches.c.county_id
+    totals = dict(session.execute(select(group, func.count()).group_by(group)).all())
+    heard: dict = {}
+    if due:
+        heard_all = (select(HearingFact.unit_id).where(HearingFact.year == year, HearingFact.quarter <= due,
+                                                      HearingFact.unit_id.in_(select(branches.c.unit_id)))
+                     .group_by(HearingFact.unit_id)
+                     .having(func.count(func.distinct(HearingFact.quarter)) >= due).subquery())
+        heard = dict(session.execute(select(group, func.count()).join(heard_all, heard_all.c.unit_id == branches.c.unit_id)
+                                     .group_by(group)).all())
+    screened = dict(session.execute(
+        select(group, func.count()).join(ScreeningFact, ScreeningFact.unit_id == branches.c.unit_id)
+        .where(ScreeningFact.year == year).group_by(group)).all())
+    report, newer = SecretaryReportFact, aliased(SecretaryReportFact)
+    latest = ~select(newer.unit_id).where(newer.unit_id == report.unit_id, newer.year == year,
+                                          report.year == year - 1).exists()
+    secretaries = {county: (assessed, poor) for county, assessed, poor in session.execute(
+        select(group, func.count(), _count(report.assessment == "poor"))
+        .join(report, report.unit_id == branches.c.unit_id)
+        .where(report.year.in_((year - 1, year)), latest).group_by(group))}
+    return {county: _figures(total, heard.get(county, 0), screened.get(county, 0),
+                             *secretaries.get(county, (0, 0)), year, as_of)
+            for county, total in totals.items()}
+
+
 def reports(session, path: str, year: int, as_of: date) -> dict:
     """EVAL.REPORTS on the dashboard: the subtree's figures and, per county in it, its own (the share of its
-    branches heard every quarter and screened this year)."""
+    branches heard every quarter and screened this year), each county's from the same grouped queries."""
     kinds = rule_config()["EVAL.RATED_KINDS"]
-    counties = session.execute(select(OrgUnitView.id, OrgUnitView.name, OrgUnitView.path).where(
-        OrgUnitView.kind == "county", OrgUnitView.status == "active", under_clause(OrgUnitView.path, path))
-        .order_by(OrgUnitView.path)).all()
+    county = aliased(OrgUnitView)
+    counties = session.execute(select(county.id, county.name, county.path).where(
+        county.kind == "county", county.status == "active", under_clause(county.path, path))
+        .order_by(county.path)).all()
+    branch = aliased(OrgUnitView)
+    # a branch lies in the county whose path begins its own (the range of under_clause, per county)
+    in_county = and_(branch.path >= county.path,
+                     branch.path < func.substr(county.path, 1, func.length(county.path) - 1).op("||")(literal("0")))
+    by_county = select(branch.id.label("unit_id"), county.id.label("county_id")).join(county, in_county).where(
+        county.kind == "county", county.status == "active", under_clause(county.path, path),
+        branch.kind.in_(kinds), branch.status == "active").subquery()
+    figures = _figures_by(session, by_county, year, as_of) if counties else {}
+    empty = _figures(0, 0, 0, 0, 0, year, as_of)
     return {**_report_figures(session, path, year, as_of, kinds),
-            "counties": [{"unit_id": county_id, "name": name, **_report_figures(session, county_path, year, as_of, kinds)}
-                         for county_id, name, county_path in counties]}
+            "counties": [{"unit_id": county_id, "name": name, **figures.get(county_id, empty)}
+                         for county_id, name, _ in counties]}

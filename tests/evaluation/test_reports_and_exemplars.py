@@ -133,6 +133,9 @@ def test_a_county_that_screened_90_percent_shows_90_percent(evaluation, feed, tr
                                         headers=admin).get_json()["reports"]
     by_county = {c["name"]: c for c in city["counties"]}
     assert by_county["邹城市委"]["screened_share"] == 0.9
+    assert by_county["邹城市委"]["heard_every_quarter"] == 4
+    assert by_county["邹城市委"]["branches"] == 10
+    assert by_county["曲阜市委"]["heard_every_quarter"] == 0
     assert by_county["曲阜市委"]["screened_share"] == 0.0
     assert by_county["曲阜市委"]["secretaries_poor"] == 1
     assert by_county["曲阜市委"]["secretaries_assessed"] == 2
