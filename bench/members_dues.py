@@ -20,10 +20,8 @@ from __future__ import annotations
 import time
 from datetime import date
 
-from shared.migrations import upgrade
-
 from .common import PG_ADMIN_URL, kept_database
-from .members_list import copy_tree, units
+from .members_list import people_load
 
 SIZES = {"small": (200_000, 20_000), "county": (500_000, 30_000), "city": (1_000_000, 50_000),
          "province": (7_000_000, 330_000)}
@@ -40,49 +38,31 @@ def database(pg_admin_url: str, size: str) -> tuple[str, bool]:
 
 
 def load(url: str, size: str) -> None:
-    import psycopg
-
     people, total_units = SIZES[size]
-    upgrade("members", url)
-    tree = units(total_units)
-    with psycopg.connect(url) as conn:
-        with conn.cursor() as cur:
-            nbranch = copy_tree(cur, tree)
-            cur.execute("CREATE TEMP TABLE kinds (n int, category text, base_fen bigint, amount_fen bigint)")
-            with cur.copy("COPY kinds (n, category, base_fen, amount_fen) FROM STDIN") as copy:
-                for n, row in enumerate(BASES):
-                    copy.write_row((n, *row))
-            cur.execute("ALTER TABLE people DROP CONSTRAINT uq_people_id_number_hash")
-            cur.execute("DROP INDEX ix_people_org_path_id")
-            cur.execute("DROP INDEX ix_people_unit_id")
-            # 1 in 50 probationary (admitted in the 24 months to April 2026: some after the billed month),
-            # 1 in 200 suspended (billed nothing)
-            cur.execute(f"""
-                INSERT INTO people (id, unit_id, org_path, name, gender, ethnicity, birth_date, stage, status,
-                    reached_step, probationary_since, extensions, full_member_since, version, created_at,
-                    updated_at)
-                SELECT md5(g::text)::uuid::text, b.id, b.path, '党员' || g,
-                    CASE WHEN g % 2 = 0 THEN 'male' ELSE 'female' END, '汉族', date '1950-01-01' + g % 18000,
-                    CASE WHEN g % 50 = 0 THEN 'probationary' ELSE 'full' END,
-                    CASE WHEN g % 200 = 7 THEN 'suspended' ELSE 'active' END, 25,
-                    date '2024-05-01' + g % 730, 0,
-                    CASE WHEN g % 50 = 0 THEN NULL ELSE date '1992-09-01' + g % 9000 END, 1, now(), now()
-                FROM generate_series(1, {people}) g JOIN branch b ON b.n = g % {nbranch}""")
-            cur.execute(f"""
-                INSERT INTO dues_bases (id, person_id, unit_id, org_path, year, effective_from, category, income,
-                    deductions, base_fen, rate, amount_fen, recorded_by, recorded_at)
-                SELECT md5('b' || p.id)::uuid::text, p.id, p.unit_id, p.org_path, 2026, date '2026-01-01',
-                    k.category, '[]', '[]', k.base_fen, NULL, k.amount_fen, 'bench', now()
-                FROM people p JOIN kinds k ON k.n = abs(hashtext(p.id)) % {len(BASES)}""")
-            cur.execute("ALTER TABLE people ADD CONSTRAINT uq_people_id_number_hash UNIQUE (id_number_hash)")
-            cur.execute("CREATE INDEX ix_people_org_path_id ON people (org_path, id)")
-            cur.execute("CREATE INDEX ix_people_unit_id ON people (unit_id)")
-            cur.execute("CREATE TABLE bench_meta (people int)")
-            cur.execute("INSERT INTO bench_meta VALUES (%s)", (people,))
-        conn.commit()
-        conn.autocommit = True
-        for table in ("people", "dues_bases", "org_unit_view"):
-            conn.execute(f"VACUUM ANALYZE {table}")
+    with people_load(url, people, total_units, analyze=("dues_bases",)) as (cur, nbranch):
+        cur.execute("CREATE TEMP TABLE kinds (n int, category text, base_fen bigint, amount_fen bigint)")
+        with cur.copy("COPY kinds (n, category, base_fen, amount_fen) FROM STDIN") as copy:
+            for n, row in enumerate(BASES):
+                copy.write_row((n, *row))
+        # 1 in 50 probationary (admitted in the 24 months to April 2026: some after the billed month),
+        # 1 in 200 suspended (billed nothing)
+        cur.execute(f"""
+            INSERT INTO people (id, unit_id, org_path, name, gender, ethnicity, birth_date, stage, status,
+                reached_step, probationary_since, extensions, full_member_since, version, created_at,
+                updated_at)
+            SELECT md5(g::text)::uuid::text, b.id, b.path, '党员' || g,
+                CASE WHEN g % 2 = 0 THEN 'male' ELSE 'female' END, '汉族', date '1950-01-01' + g % 18000,
+                CASE WHEN g % 50 = 0 THEN 'probationary' ELSE 'full' END,
+                CASE WHEN g % 200 = 7 THEN 'suspended' ELSE 'active' END, 25,
+                date '2024-05-01' + g % 730, 0,
+                CASE WHEN g % 50 = 0 THEN NULL ELSE date '1992-09-01' + g % 9000 END, 1, now(), now()
+            FROM generate_series(1, {people}) g JOIN branch b ON b.n = g % {nbranch}""")
+        cur.execute(f"""
+            INSERT INTO dues_bases (id, person_id, unit_id, org_path, year, effective_from, category, income,
+                deductions, base_fen, rate, amount_fen, recorded_by, recorded_at)
+            SELECT md5('b' || p.id)::uuid::text, p.id, p.unit_id, p.org_path, 2026, date '2026-01-01',
+                k.category, '[]', '[]', k.base_fen, NULL, k.amount_fen, 'bench', now()
+            FROM people p JOIN kinds k ON k.n = abs(hashtext(p.id)) % {len(BASES)}""")
 
 
 BASELINE = """

@@ -18,6 +18,7 @@ import random
 import statistics
 import time
 import uuid
+from contextlib import contextmanager
 
 from shared.config import Config
 from shared.migrations import upgrade
@@ -76,41 +77,22 @@ def copy_tree(cur, tree: list[tuple]) -> int:
     return cur.execute("SELECT count(*) FROM branch").fetchone()[0]
 
 
-def load(url: str, size: str) -> None:
+@contextmanager
+def people_load(url: str, people: int, total_units: int, analyze: tuple = ()):
+    """A fresh members database filled in bulk: migrated, the tree copied (``copy_tree``), the people table's
+    unique constraint and indexes dropped while the body inserts (``(cursor, branches)`` yielded; it writes
+    ``people`` people), then rebuilt, ``bench_meta`` written, committed and people, the org read-model and
+    ``analyze``'s tables vacuumed and analysed."""
     import psycopg
 
-    people, total_units = SIZES[size]
     upgrade("members", url)
-    tree = units(total_units)
     with psycopg.connect(url) as conn:
         with conn.cursor() as cur:
-            nbranch = copy_tree(cur, tree)
-            # real ciphertexts (a pool of them), so that a reader with PII rights decrypts as in production
-            pii = PiiCipher(PII_KEY)
-            cur.execute("CREATE TEMP TABLE sealed (n int, id_enc text, phone_enc text)")
-            with cur.copy("COPY sealed (n, id_enc, phone_enc) FROM STDIN") as copy:
-                for n in range(1000):
-                    copy.write_row((n, pii.encrypt(f"37010119900101{n:04d}"), pii.encrypt(f"1380000{n:04d}")))
+            nbranch = copy_tree(cur, units(total_units))
             cur.execute("ALTER TABLE people DROP CONSTRAINT uq_people_id_number_hash")
             cur.execute("DROP INDEX ix_people_org_path_id")
             cur.execute("DROP INDEX ix_people_unit_id")
-            cur.execute("ALTER TABLE people SET UNLOGGED")
-            cur.execute(f"""
-                INSERT INTO people (id, unit_id, org_path, name, gender, ethnicity, birth_date, id_number_enc,
-                    id_number_hash, id_number_masked, phone_enc, phone_masked, education, occupation, stage, status,
-                    classification, reached_step, applied_on, activist_since, target_since, probationary_since,
-                    probation_ends_on, extensions, full_member_since, version, created_at, updated_at)
-                SELECT md5(g::text)::uuid::text, b.id, b.path, '党员' || g, CASE WHEN g % 2 = 0 THEN 'male'
-                    ELSE 'female' END, '汉族', date '1950-01-01' + g % 18000,
-                    s.id_enc,
-                    encode(sha256(('h' || g)::bytea), 'hex'), '370***********' || lpad((g % 10000)::text, 4, '0'),
-                    s.phone_enc, '138****' || lpad((g % 10000)::text, 4, '0'),
-                    '本科', '农民', 'full', 'active', 'in_work', 25, date '1990-01-01' + g % 9000,
-                    date '1990-06-01' + g % 9000, date '1991-07-01' + g % 9000, date '1991-09-01' + g % 9000,
-                    date '1992-09-01' + g % 9000, 0, date '1992-09-01' + g % 9000, 1, now(), now()
-                FROM generate_series(1, {people}) g JOIN branch b ON b.n = g % {nbranch}
-                JOIN sealed s ON s.n = g % 1000""")
-            cur.execute("ALTER TABLE people SET LOGGED")
+            yield cur, nbranch
             cur.execute("ALTER TABLE people ADD CONSTRAINT uq_people_id_number_hash UNIQUE (id_number_hash)")
             cur.execute("CREATE INDEX ix_people_org_path_id ON people (org_path, id)")
             cur.execute("CREATE INDEX ix_people_unit_id ON people (unit_id)")
@@ -118,8 +100,36 @@ def load(url: str, size: str) -> None:
             cur.execute("INSERT INTO bench_meta VALUES (%s)", (people,))
         conn.commit()
         conn.autocommit = True
-        conn.execute("VACUUM ANALYZE people")
-        conn.execute("VACUUM ANALYZE org_unit_view")
+        for table in ("people", *analyze, "org_unit_view"):
+            conn.execute(f"VACUUM ANALYZE {table}")
+
+
+def load(url: str, size: str) -> None:
+    people, total_units = SIZES[size]
+    with people_load(url, people, total_units) as (cur, nbranch):
+        # real ciphertexts (a pool of them), so that a reader with PII rights decrypts as in production
+        pii = PiiCipher(PII_KEY)
+        cur.execute("CREATE TEMP TABLE sealed (n int, id_enc text, phone_enc text)")
+        with cur.copy("COPY sealed (n, id_enc, phone_enc) FROM STDIN") as copy:
+            for n in range(1000):
+                copy.write_row((n, pii.encrypt(f"37010119900101{n:04d}"), pii.encrypt(f"1380000{n:04d}")))
+        cur.execute("ALTER TABLE people SET UNLOGGED")
+        cur.execute(f"""
+            INSERT INTO people (id, unit_id, org_path, name, gender, ethnicity, birth_date, id_number_enc,
+                id_number_hash, id_number_masked, phone_enc, phone_masked, education, occupation, stage, status,
+                classification, reached_step, applied_on, activist_since, target_since, probationary_since,
+                probation_ends_on, extensions, full_member_since, version, created_at, updated_at)
+            SELECT md5(g::text)::uuid::text, b.id, b.path, '党员' || g, CASE WHEN g % 2 = 0 THEN 'male'
+                ELSE 'female' END, '汉族', date '1950-01-01' + g % 18000,
+                s.id_enc,
+                encode(sha256(('h' || g)::bytea), 'hex'), '370***********' || lpad((g % 10000)::text, 4, '0'),
+                s.phone_enc, '138****' || lpad((g % 10000)::text, 4, '0'),
+                '本科', '农民', 'full', 'active', 'in_work', 25, date '1990-01-01' + g % 9000,
+                date '1990-06-01' + g % 9000, date '1991-07-01' + g % 9000, date '1991-09-01' + g % 9000,
+                date '1992-09-01' + g % 9000, 0, date '1992-09-01' + g % 9000, 1, now(), now()
+            FROM generate_series(1, {people}) g JOIN branch b ON b.n = g % {nbranch}
+            JOIN sealed s ON s.n = g % 1000""")
+        cur.execute("ALTER TABLE people SET LOGGED")
 
 
 def members_app(url: str):

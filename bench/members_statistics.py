@@ -18,11 +18,9 @@ from __future__ import annotations
 
 import time
 
-from shared.migrations import upgrade
-
 from .common import PG_ADMIN_URL, kept_database
 from .members_dues import SIZES as DUES_SIZES
-from .members_list import copy_tree, members_app, units
+from .members_list import members_app, people_load
 
 SIZES = DUES_SIZES
 YEAR = 2025
@@ -34,73 +32,55 @@ def database(pg_admin_url: str, size: str) -> tuple[str, bool]:
 
 
 def load(url: str, size: str) -> None:
-    import psycopg
-
     people, total_units = SIZES[size]
-    upgrade("members", url)
-    tree = units(total_units)
-    with psycopg.connect(url) as conn:
-        with conn.cursor() as cur:
-            nbranch = copy_tree(cur, tree)
-            cur.execute("ALTER TABLE people DROP CONSTRAINT uq_people_id_number_hash")
-            cur.execute("DROP INDEX ix_people_org_path_id")
-            cur.execute("DROP INDEX ix_people_unit_id")
-            # g % 20: 0 applicant, 1 activist, 2 target, 3 probationary (admitted in 2025, some on 31 December),
-            # others full members admitted over forty years
-            cur.execute(f"""
-                INSERT INTO people (id, unit_id, org_path, name, gender, ethnicity, birth_date, education, occupation,
-                    stage, status, reached_step, applied_on, activist_since, target_since, probationary_since,
-                    extensions, full_member_since, left_on, left_reason, suspended_on, version, created_at,
-                    updated_at)
-                SELECT md5(g::text)::uuid::text, b.id, b.path, '党员' || g,
-                    CASE WHEN g % 2 = 0 THEN 'male' ELSE 'female' END,
-                    CASE WHEN g % 13 = 0 THEN '回族' ELSE '汉族' END, date '1940-01-01' + g % 24000,
-                    (ARRAY['研究生','大学本科','大学专科','中专','高中','初中'])[1 + g % 6],
-                    (ARRAY['农民','工人','企业管理人员','专业技术人员','学生','离退休人员'])[1 + g % 7 % 6],
-                    CASE g % 20 WHEN 0 THEN 'applicant' WHEN 1 THEN 'activist' WHEN 2 THEN 'target'
-                        WHEN 3 THEN 'probationary' ELSE 'full' END,
-                    CASE WHEN g % 500 = 7 THEN 'left' WHEN g % 1000 = 9 THEN 'suspended' ELSE 'active' END,
-                    CASE g % 20 WHEN 0 THEN 1 WHEN 1 THEN 3 WHEN 2 THEN 7 WHEN 3 THEN 20 ELSE 25 END,
-                    date '1985-01-01' + g % 14000,
-                    CASE WHEN g % 20 >= 1 THEN date '1986-01-01' + g % 14000 END,
-                    CASE WHEN g % 20 >= 2 THEN date '1987-01-01' + g % 14000 END,
-                    CASE WHEN g % 20 = 3 THEN date '2025-01-01' + g % 365
-                         WHEN g % 20 > 3 THEN date '1987-06-01' + g % 13000 END, 0,
-                    CASE WHEN g % 20 > 3 THEN date '1988-06-01' + g % 13000 END,
-                    CASE WHEN g % 500 = 7 THEN date '2025-01-01' + g % 365 END,
-                    CASE WHEN g % 500 = 7 THEN (ARRAY['death','withdrawal','removal','expulsion'])[1 + g % 4] END,
-                    CASE WHEN g % 1000 = 9 THEN date '2025-01-01' + g % 365 END, 1, now(), now()
-                FROM generate_series(1, {people}) g JOIN branch b ON b.n = g % {nbranch}""")
-            cur.execute("""
-                INSERT INTO management_actions (id, person_id, org_path, kind, occurred_on, payload, recorded_by,
-                    recorded_at)
-                SELECT md5('s' || id)::uuid::text, id, org_path, 'suspension', suspended_on, '{}', 'bench', now()
-                FROM people WHERE suspended_on IS NOT NULL""")
-            # transfers completed in the year: from the branch before in the tree (within the province), or from
-            # outside it (every tenth of them)
-            cur.execute(f"""
-                INSERT INTO transfers (id, person_id, person_name, direction, from_unit_id, from_path, to_unit_id,
-                    to_path, external_name, status, requested_on, accepted_on, completed_on, closed_on, version,
-                    created_at)
-                SELECT md5('t' || p.id)::uuid::text, p.id, p.name,
-                    CASE WHEN g % 1000 = 11 THEN 'into_province' ELSE 'within' END,
-                    CASE WHEN g % 1000 = 11 THEN NULL ELSE f.id END, CASE WHEN g % 1000 = 11 THEN NULL ELSE f.path END,
-                    p.unit_id, p.org_path, CASE WHEN g % 1000 = 11 THEN '外省某县委组织部' END, 'completed',
-                    date '2025-01-01' + g % 300, date '2025-01-01' + g % 300, date '2025-01-05' + g % 300,
-                    date '2025-01-05' + g % 300, 3, now()
-                FROM (SELECT g, md5(g::text)::uuid::text AS pid FROM generate_series(1, {people}) g
-                      WHERE g % 100 = 11 AND g % 20 > 3) s
-                JOIN people p ON p.id = s.pid
-                JOIN branch f ON f.n = (g + 1) % {nbranch}""")
-            cur.execute("ALTER TABLE people ADD CONSTRAINT uq_people_id_number_hash UNIQUE (id_number_hash)")
-            cur.execute("CREATE INDEX ix_people_org_path_id ON people (org_path, id)")
-            cur.execute("CREATE INDEX ix_people_unit_id ON people (unit_id)")
-            cur.execute("CREATE TABLE bench_meta (people int)")
-            cur.execute("INSERT INTO bench_meta VALUES (%s)", (people,))
-        conn.commit()
-        conn.autocommit = True
-        for table in ("people", "transfers", "management_actions", "org_unit_view"):
-            conn.execute(f"VACUUM ANALYZE {table}")
+    with people_load(url, people, total_units, analyze=("transfers", "management_actions")) as (cur, nbranch):
+        # g % 20: 0 applicant, 1 activist, 2 target, 3 probationary (admitted in 2025, some on 31 December),
+        # others full members admitted over forty years
+        cur.execute(f"""
+            INSERT INTO people (id, unit_id, org_path, name, gender, ethnicity, birth_date, education, occupation,
+                stage, status, reached_step, applied_on, activist_since, target_since, probationary_since,
+                extensions, full_member_since, left_on, left_reason, suspended_on, version, created_at,
+                updated_at)
+            SELECT md5(g::text)::uuid::text, b.id, b.path, '党员' || g,
+                CASE WHEN g % 2 = 0 THEN 'male' ELSE 'female' END,
+                CASE WHEN g % 13 = 0 THEN '回族' ELSE '汉族' END, date '1940-01-01' + g % 24000,
+                (ARRAY['研究生','大学本科','大学专科','中专','高中','初中'])[1 + g % 6],
+                (ARRAY['农民','工人','企业管理人员','专业技术人员','学生','离退休人员'])[1 + g % 7 % 6],
+                CASE g % 20 WHEN 0 THEN 'applicant' WHEN 1 THEN 'activist' WHEN 2 THEN 'target'
+                    WHEN 3 THEN 'probationary' ELSE 'full' END,
+                CASE WHEN g % 500 = 7 THEN 'left' WHEN g % 1000 = 9 THEN 'suspended' ELSE 'active' END,
+                CASE g % 20 WHEN 0 THEN 1 WHEN 1 THEN 3 WHEN 2 THEN 7 WHEN 3 THEN 20 ELSE 25 END,
+                date '1985-01-01' + g % 14000,
+                CASE WHEN g % 20 >= 1 THEN date '1986-01-01' + g % 14000 END,
+                CASE WHEN g % 20 >= 2 THEN date '1987-01-01' + g % 14000 END,
+                CASE WHEN g % 20 = 3 THEN date '2025-01-01' + g % 365
+                     WHEN g % 20 > 3 THEN date '1987-06-01' + g % 13000 END, 0,
+                CASE WHEN g % 20 > 3 THEN date '1988-06-01' + g % 13000 END,
+                CASE WHEN g % 500 = 7 THEN date '2025-01-01' + g % 365 END,
+                CASE WHEN g % 500 = 7 THEN (ARRAY['death','withdrawal','removal','expulsion'])[1 + g % 4] END,
+                CASE WHEN g % 1000 = 9 THEN date '2025-01-01' + g % 365 END, 1, now(), now()
+            FROM generate_series(1, {people}) g JOIN branch b ON b.n = g % {nbranch}""")
+        cur.execute("""
+            INSERT INTO management_actions (id, person_id, org_path, kind, occurred_on, payload, recorded_by,
+                recorded_at)
+            SELECT md5('s' || id)::uuid::text, id, org_path, 'suspension', suspended_on, '{}', 'bench', now()
+            FROM people WHERE suspended_on IS NOT NULL""")
+        # transfers completed in the year: from the branch before in the tree (within the province), or from
+        # outside it (every tenth of them)
+        cur.execute(f"""
+            INSERT INTO transfers (id, person_id, person_name, direction, from_unit_id, from_path, to_unit_id,
+                to_path, external_name, status, requested_on, accepted_on, completed_on, closed_on, version,
+                created_at)
+            SELECT md5('t' || p.id)::uuid::text, p.id, p.name,
+                CASE WHEN g % 1000 = 11 THEN 'into_province' ELSE 'within' END,
+                CASE WHEN g % 1000 = 11 THEN NULL ELSE f.id END, CASE WHEN g % 1000 = 11 THEN NULL ELSE f.path END,
+                p.unit_id, p.org_path, CASE WHEN g % 1000 = 11 THEN '外省某县委组织部' END, 'completed',
+                date '2025-01-01' + g % 300, date '2025-01-01' + g % 300, date '2025-01-05' + g % 300,
+                date '2025-01-05' + g % 300, 3, now()
+            FROM (SELECT g, md5(g::text)::uuid::text AS pid FROM generate_series(1, {people}) g
+                  WHERE g % 100 = 11 AND g % 20 > 3) s
+            JOIN people p ON p.id = s.pid
+            JOIN branch f ON f.n = (g + 1) % {nbranch}""")
 
 
 BASELINE = """
