@@ -137,18 +137,16 @@ def reports(session, path: str, year: int, as_of: date) -> dict:
     branches heard every quarter and screened this year), each county's from the same grouped queries."""
     kinds = rule_config()["EVAL.RATED_KINDS"]
     county = aliased(OrgUnitView)
-    counties = session.execute(select(county.id, county.name, county.path).where(
-        county.kind == "county", county.status == "active", under_clause(county.path, path))
-        .order_by(county.path)).all()
+    county_in_subtree = and_(county.kind == "county", county.status == "active", under_clause(county.path, path))
+    counties = session.execute(select(county.id, county.name).where(county_in_subtree).order_by(county.path)).all()
     branch = aliased(OrgUnitView)
     # a branch lies in the county whose path begins its own (the range of under_clause, per county)
     in_county = and_(branch.path >= county.path,
                      branch.path < func.substr(county.path, 1, func.length(county.path) - 1).op("||")(literal("0")))
     by_county = select(branch.id.label("unit_id"), county.id.label("county_id")).join(county, in_county).where(
-        county.kind == "county", county.status == "active", under_clause(county.path, path),
-        branch.kind.in_(kinds), branch.status == "active").subquery()
+        county_in_subtree, branch.kind.in_(kinds), branch.status == "active").subquery()
     figures = _figures_by(session, by_county, year, as_of) if counties else {}
     empty = _figures(0, 0, 0, 0, 0, year, as_of)
     return {**_report_figures(session, path, year, as_of, kinds),
             "counties": [{"unit_id": county_id, "name": name, **figures.get(county_id, empty)}
-                         for county_id, name, _ in counties]}
+                         for county_id, name in counties]}
