@@ -510,16 +510,16 @@ class Reader:
             report.total += 1
             report.add(line, "*", msg("import-too-many-values"))
             return None
-        record = {name: value for name, value in zip(columns, values) if name is not None}
+        record = dict(zip(columns, values)) if None not in columns else \
+            {name: value for name, value in zip(columns, values) if name is not None}
         if line == self.names_line and record and all(
                 isinstance(v, str) and v.strip().casefold() == k for k, v in record.items() if v not in (None, "")):
             return None   # a template's second header row: the English field names
         if self.names_line is not None and line in (self.names_line, self.names_line + 1) and \
                 self.spec.is_example(record):
             return None   # the template's example row, left as it was
-        if all(v is None or (isinstance(v, str) and not v.strip()) for v in record.values()) and \
-                all(v in (None, "") for v in values):
-            return None   # a blank row (Excel leaves ",,,," lines)
+        if not any(values) and all(v in (None, "") for v in values):
+            return None   # a blank row (Excel leaves ",,,," lines); any() first: a row with a value ends there
         report.total += 1
         return record
 

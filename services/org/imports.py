@@ -8,18 +8,20 @@ import pipeline (``shared.imports``: the encoding, the Chinese or English column
   field of each error; by default nothing is written when any line fails (``mode=valid_lines``
   writes the lines that pass, and their sub-units);
 - set-wise: keys and paths are computed here, the units and their org.unit.created events go in
-  with one multi-row INSERT per batch, in the request's transaction.
+  with one COPY (ids from one batch of UUIDs, seqs from one array), in the request's transaction.
 """
 from __future__ import annotations
+
+from collections import namedtuple
 
 from sqlalchemy import String, any_, bindparam, func, select, text
 from sqlalchemy import update as sql_update
 from sqlalchemy.dialects import postgresql
 
 from shared.request import audit, current_principal, db_session, emit_many
-from shared.bulk import copy_rows
+from shared.bulk import collector_paused, copy_rows, new_ids
 from shared.catalog.org import UNIT_KINDS
-from shared.db import new_id, utcnow
+from shared.db import utcnow
 from shared.errors import Problem, not_found
 from shared.imports import ImportField, ImportReport, ImportSpec, NotText, Upload, import_failed, text_problem, \
     typed_records
@@ -67,6 +69,11 @@ ANALYZE_AFTER = 10_000
 
 def import_units(request, args: dict, stream=None) -> ImportRun | dict:
     """Import the request's body (``stream``: a copy of it); ``args``: mode, dry_run, encoding, sheet."""
+    with collector_paused():  # a province's records, rows and events: millions of objects and no cycles
+        return _import_units(request, args, stream)
+
+
+def _import_units(request, args: dict, stream) -> ImportRun | dict:
     session = db_session()
     principal = current_principal()
     mode, dry_run = args["mode"], args.get("dry_run", False)
@@ -202,36 +209,36 @@ def _next_seqs(session, n: int) -> list[int]:
     """``n`` fresh values of ``units.seq``: the keys and paths are computed before the INSERT."""
     if n == 0:
         return []
-    if session.get_bind().dialect.name == "postgresql":
-        return list(session.scalars(text("SELECT nextval(pg_get_serial_sequence('units', 'seq')) "
-                                         "FROM generate_series(1, :n)"), {"n": n}))
+    if session.get_bind().dialect.name == "postgresql":  # one array, not n rows, to read
+        return session.scalar(text("SELECT array_agg(nextval(pg_get_serial_sequence('units', 'seq'))) "
+                                   "FROM generate_series(1, :n)"), {"n": n})
     start = (session.scalar(select(func.max(Unit.seq))) or 0) + 1  # SQLite: the write lock is held already
     return list(range(start, start + n))
 
 
-def _insert(session, creates: list[dict], existing: dict) -> list[dict]:
+#: a new unit's row as COPY writes it; ``units.event_data`` reads the same names
+NewUnit = namedtuple("NewUnit", ("seq", "id", "key", "path", "parent_id", "kind", "domain", "name", "code",
+                                 "external_id", "established_on", "covered_units", "status", "dissolved_on",
+                                 "full_members", "probationary_members", "version", "created_at", "updated_at"))
+
+
+def _insert(session, creates: list[dict], existing: dict) -> list[NewUnit]:
     paths = {code: unit.path for code, unit in existing.items()}
     ids = {code: unit.id for code, unit in existing.items()}
     now = utcnow()
     rows = []
-    for seq, record in zip(_next_seqs(session, len(creates)), creates):
+    for seq, unit_id, record in zip(_next_seqs(session, len(creates)), new_ids(len(creates)), creates):
         key = to_base36(seq)
         parent_code = record.get("parent_code")
-        path = (paths[parent_code] if parent_code else "/") + key + "/"
-        unit_id = new_id()
-        paths[record["code"]] = path
-        ids[record["code"]] = unit_id
-        rows.append({"seq": seq, "id": unit_id, "key": key, "path": path,
-                     "parent_id": ids[parent_code] if parent_code else None, "kind": record["kind"],
-                     "domain": record.get("domain"), "name": record["name"], "code": record["code"],
-                     "external_id": record.get("external_id"), "established_on": record.get("established_on"),
-                     "covered_units": record.get("covered_units"), "status": "active", "dissolved_on": None,
-                     "full_members": 0, "probationary_members": 0, "version": 1, "created_at": now,
-                     "updated_at": now})
-    if rows:
-        columns = tuple(rows[0])
-        copy_rows(session, Unit.__table__, columns, [tuple(row[c] for c in columns) for row in rows])
-    _emit_many(rows, "org.unit.created")
+        code = record["code"]
+        path = paths[code] = (paths[parent_code] if parent_code else "/") + key + "/"
+        ids[code] = unit_id
+        rows.append(NewUnit(seq, unit_id, key, path, ids[parent_code] if parent_code else None, record["kind"],
+                            record.get("domain"), record["name"], code, record.get("external_id"),
+                            record.get("established_on"), record.get("covered_units"), "active", None, 0, 0, 1,
+                            now, now))
+    copy_rows(session, Unit.__table__, NewUnit._fields, rows)
+    emit_many("org.unit.created", [(event_data(row), row.path) for row in rows])
     return rows
 
 
@@ -258,7 +265,7 @@ def _update(session, updates: list[tuple]) -> None:
 
 
 def _emit_many(units: list[dict], type_: str) -> None:
-    """One event per unit into the outbox, set-wise, in this transaction."""
+    """One event per unit (a row as a dict) into the outbox, set-wise, in this transaction."""
     emit_many(type_, [(event_data(_Row(unit)), unit["path"]) for unit in units])
 
 
