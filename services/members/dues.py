@@ -687,8 +687,30 @@ def nightly_grounds(app) -> dict:
     return {"grounds_recorded": count}
 
 
+def nightly_bills(app) -> dict:
+    """The daily job (worker): this month's bills for every member of every province who has none yet (the
+    whole roll on the first night of the month, then whoever was admitted or given a base since), as
+    ``POST /dues/bills`` makes them for a unit; a province's seven million take minutes, too long for a
+    request through the gateway."""
+    kit = app.extensions["zhibu"]
+    month = month_of(dates.today())
+    with kit.db.Session() as session:
+        roots = session.execute(select(OrgUnitView.id, OrgUnitView.path).where(OrgUnitView.parent_id.is_(None))).all()
+        created, amount = 0, Decimal("0.00")
+        for unit_id, path in roots:
+            result = bill_month(session, kit.models.OutboxEvent, path, month)
+            if result["created"]:
+                audit_record(session, kit.models.AuditEntry, entity="unit", entity_id=unit_id, action="dues.billed",
+                             change={"month": month_text(month), "created": result["created"],
+                                     "amount": str(result["amount"])}, actor="job:dues-bills")
+            created, amount = created + result["created"], amount + result["amount"]
+        session.commit()
+    return {"month": month_text(month), "created": created, "amount": str(amount)}
+
+
+#: DUES.MONTHLY: the month's bills, every night (at 01:30, before the arrears are looked at);
 #: DUES.ARREARS: six months unpaid become a MEMBERS.UNQUALIFIED ground in the management records, every night
-JOBS = [DailyJob("dues-arrears", clock(3, 15), nightly_grounds)]
+JOBS = [DailyJob("dues-bills", clock(1, 30), nightly_bills), DailyJob("dues-arrears", clock(3, 15), nightly_grounds)]
 
 
 # ----------------------------------------------------------------------------- the report

@@ -393,6 +393,31 @@ def test_six_months_unpaid_raise_the_alert_and_the_ground_never_a_removal(client
     assert client.get(url, query_string={"under": tree.id("v")}, headers=other).status_code == 404
 
 
+def test_the_nightly_job_bills_the_month_for_every_member_without_a_bill(client, members, tree, county):
+    from services.members.dues import JOBS, nightly_bills
+
+    assert [job.name for job in JOBS][:1] == ["dues-bills"]         # the worker runs it every night, at 01:30
+    first = full_member(client, county, tree.id("v"), "钱夜一")
+    record_base(client, county, first["id"], base_body("employed", ["3000.01"], {}, None))    # 30.00 a month
+    second = full_member(client, county, tree.id("b2"), "孙夜二")
+    record_base(client, county, second["id"], base_body("retired", ["5000.00"], {}, None))    # 25.00
+    full_member(client, county, tree.id("v"), "李无基数")                                   # named, not billed
+    month = month_text(this_month())
+
+    assert nightly_bills(members) == {"month": month, "created": 2, "amount": "55.00"}
+    bills = client.get(f"{API}/dues/bills", query_string={"month": month}, headers=county).json["items"]
+    assert {(b["person_id"], b["due"]) for b in bills} == {(first["id"], "30.00"), (second["id"], "25.00")}
+    billed = [e for e in pending_events(members) if e.type == "members.dues.billed"]
+    assert {(e.data["unit_id"], e.data["bills"], e.data["amount"]) for e in billed} == {
+        (tree.id("v"), 1, "30.00"), (tree.id("b2"), 1, "25.00")}
+
+    assert nightly_bills(members) == {"month": month, "created": 0, "amount": "0.00"}     # the next night
+    late = full_member(client, county, tree.id("b2"), "周新来")
+    record_base(client, county, late["id"], base_body("student", [], {}, None))
+    assert nightly_bills(members) == {"month": month, "created": 1, "amount": "0.20"}
+    assert generate(client, county, tree.id("b2"), this_month())["created"] == 0              # nothing left to bill
+
+
 # ----------------------------------------------------------------------------- imports
 
 def as_csv(rows):
