@@ -11,6 +11,7 @@ yet billed (paid in advance) get their bill, paid, at the amount of the base in 
 """
 from __future__ import annotations
 
+import heapq
 import re
 from collections import defaultdict
 from dataclasses import dataclass
@@ -194,33 +195,71 @@ def generate(body: dict) -> dict:
     return {"unit_id": unit.id, **result}
 
 
-def bill_month(session, outbox_model, path: str, month: date) -> dict:
+#: members billed at once: a province's seven million go through in batches of whole branches, so that the
+#: process holding them (the worker's nightly job, a web process) needs tens of megabytes, not gigabytes
+BILL_BATCH = 50_000
+
+
+def bill_month(session, outbox_model, path: str, month: date, batch: int = BILL_BATCH) -> dict:
     """Bill ``month`` for the party members on the roll under ``path`` (active: a suspended member pays none)
     who have no bill for it, at the amount of the base in force; a probationary member from the month of
-    admission (DUES.MONTHLY). Set-wise; the month's lock makes two runs over overlapping subtrees take turns."""
+    admission (DUES.MONTHLY). Set-wise, ``batch`` members or so at a time (whole branches), in the caller's
+    transaction; the month's lock makes two runs over overlapping subtrees take turns."""
     advisory_lock(session, f"members.dues.bills:{month.isoformat()}")
-    in_subtree = and_(under_clause(Person.org_path, path), Person.stage.in_(MEMBER_STAGES),
-                      Person.status == "active")
+    on_roll = and_(Person.stage.in_(MEMBER_STAGES), Person.status == "active")
+    total = {"created": 0, "existing": 0, "amount_fen": 0, "without_base": 0, "stale": 0, "not_yet": 0}
+    missing: list[str] = []
+    for first_path, last_path in _branch_batches(session, and_(under_clause(Person.org_path, path), on_roll),
+                                                 batch):
+        in_batch = and_(Person.org_path >= first_path, Person.org_path <= last_path, on_roll)
+        batch_missing = _bill_batch(session, outbox_model, in_batch, month, total)
+        missing = heapq.nsmallest(100, missing + batch_missing)
+    return {"month": month_text(month), "created": total["created"], "existing": total["existing"],
+            "amount": yuan(total["amount_fen"]), "without_base": total["without_base"],
+            "without_base_people": missing, "bases_of_earlier_years": total["stale"],
+            "not_yet_members": total["not_yet"]}
+
+
+def _branch_batches(session, people_filter, batch: int):
+    """``(first path, last path)`` of runs of whole units (by path) holding about ``batch`` of the people that
+    ``people_filter`` selects: one grouped count, then each run is a range of the people's path index."""
+    first = last = None
+    count = 0
+    for org_path, people in session.execute(select(Person.org_path, func.count()).where(people_filter)
+                                            .group_by(Person.org_path).order_by(Person.org_path)):
+        if first is None:
+            first = org_path
+        last, count = org_path, count + people
+        if count >= batch:
+            yield first, last
+            first, count = None, 0
+    if first is not None:
+        yield first, last
+
+
+def _bill_batch(session, outbox_model, in_batch, month: date, total: dict) -> list[str]:
+    """The bills and ``members.dues.billed`` events of the people ``in_batch`` selects (whole units); adds to
+    ``total``; returns who has no base to bill from."""
     people = session.execute(select(Person.id, Person.unit_id, Person.org_path, Person.stage,
-                                    Person.probationary_since).where(in_subtree)).all()
-    bases = {row[0]: row for row in _latest_bases(session, in_subtree, month)}
+                                    Person.probationary_since).where(in_batch)).all()
+    bases = {row[0]: row for row in _latest_bases(session, in_batch, month)}
     billed = set(session.scalars(select(DuesBill.person_id).join(Person, Person.id == DuesBill.person_id)
-                                 .where(in_subtree, DuesBill.month == month)))
-    rows, missing, stale, not_yet = [], [], 0, 0
+                                 .where(in_batch, DuesBill.month == month)))
+    rows, missing = [], []
     per_unit: dict[tuple[str, str], list[int]] = {}
     for person_id, unit_id, org_path, stage, probationary_since in people:
         if person_id in billed:
             continue
         payable_from = rules.dues_payable_from(stage, probationary_since)
         if payable_from is not None and month < payable_from:
-            not_yet += 1
+            total["not_yet"] += 1
             continue
         base = bases.get(person_id)
         if base is None:
             missing.append(person_id)
             continue
         _, effective_from, category, amount_fen = base
-        stale += effective_from.year < month.year
+        total["stale"] += effective_from.year < month.year
         rows.append((person_id, unit_id, org_path, month, category, amount_fen, 0, False))
         entry = per_unit.setdefault((unit_id, org_path), [0, 0])
         entry[0] += 1
@@ -232,10 +271,11 @@ def bill_month(session, outbox_model, path: str, month: date) -> dict:
         events.add({"unit_id": unit_id, "month": month_text(month), "bills": count, "amount": str(yuan(amount_fen))},
                    org_path)
     outbox.write_events(session, outbox_model, events)
-    return {"month": month_text(month), "created": len(rows), "existing": len(billed),
-            "amount": yuan(sum(r[5] for r in rows)), "without_base": len(missing),
-            "without_base_people": sorted(missing)[:100], "bases_of_earlier_years": stale,
-            "not_yet_members": not_yet}
+    total["created"] += len(rows)
+    total["existing"] += len(billed)
+    total["amount_fen"] += sum(row[5] for row in rows)
+    total["without_base"] += len(missing)
+    return missing
 
 
 def list_bills(args: dict) -> dict:

@@ -418,6 +418,37 @@ def test_the_nightly_job_bills_the_month_for_every_member_without_a_bill(client,
     assert generate(client, county, tree.id("b2"), this_month())["created"] == 0              # nothing left to bill
 
 
+def test_a_subtree_is_billed_in_batches_of_whole_branches_as_in_one(client, members, tree, county):
+    from services.members.dues import bill_month
+
+    people = {}
+    for key, names in (("v", ["赵一", "赵二", "赵三"]), ("b2", ["钱一", "钱二"]), ("bg", ["孙一"])):
+        for i, name in enumerate(names):
+            person = full_member(client, county, tree.id(key), name)
+            record_base(client, county, person["id"], base_body("employed", [f"{3000 + 1000 * i}.00"], {}, None))
+            people[person["id"]] = key
+    full_member(client, county, tree.id("b2"), "钱无基数")
+    kit = members.extensions["zhibu"]
+    outcomes = {}
+    for batch, month in ((2, months_ago(2)), (1_000, months_ago(1))):   # three batches; one
+        with kit.db.Session() as session:
+            outcomes[batch] = bill_month(session, kit.models.OutboxEvent, tree.path("a"), month, batch=batch)
+            session.commit()
+    for outcome in outcomes.values():
+        outcome.pop("month")
+    assert outcomes[2] == outcomes[1_000]
+    # 15.00 + 40.00 + 50.00 (v), 15.00 + 40.00 (b2), 15.00 (bg)
+    assert (outcomes[2]["created"], outcomes[2]["amount"], outcomes[2]["without_base"]) == (6, D("175.00"), 1)
+    for month in (months_ago(2), months_ago(1)):
+        bills = client.get(f"{API}/dues/bills", query_string={"month": month_text(month), "limit": 100},
+                           headers=county).json["items"]
+        assert sorted(b["person_id"] for b in bills) == sorted(people)
+        billed = [e.data for e in pending_events(members) if e.type == "members.dues.billed"
+                  and e.data["month"] == month_text(month)]
+        assert sorted((e["unit_id"], e["bills"]) for e in billed) == sorted(
+            (tree.id(key), n) for key, n in (("v", 3), ("b2", 2), ("bg", 1)))     # one event per branch
+
+
 # ----------------------------------------------------------------------------- imports
 
 def as_csv(rows):
