@@ -7,10 +7,10 @@ the province), because a county's five-star quota and bottom share need all its 
 """
 from __future__ import annotations
 
-import json
 from datetime import time as clock
 from fractions import Fraction
 
+import orjson
 from sqlalchemy import JSON, and_, delete, func, or_, select
 
 from shared.request import audit, db_session, rule_config, unit_in_scope
@@ -32,14 +32,18 @@ from .units import check_year, deepest_region, load_regions, prefixes, region_in
 RECOMPUTE_WORK_MEM = "256MB"
 ASSESSMENT_COLUMNS = tuple(c.name for c in Assessment.__table__.columns)
 JSON_COLUMNS = {c.name for c in Assessment.__table__.columns if isinstance(c.type, JSON)}
-_JSON = json.JSONEncoder(ensure_ascii=False)
+
+
+def _json_text(value) -> str:
+    # orjson: a province's 330,000 assessments' indicators and scores, several times faster than the json module
+    return orjson.dumps(value, option=orjson.OPT_NON_STR_KEYS).decode()
 
 
 def write_assessments(session, columns: dict[str, list]) -> None:
     """Insert the assessments given as columns, in the session's transaction (the kit's COPY on PostgreSQL,
-    which takes JSON columns as ready text: encoded here with one reusable encoder)."""
+    which takes JSON columns as ready text)."""
     postgres = session.get_bind().dialect.name == "postgresql"
-    values = [[_JSON.encode(v) for v in columns[name]] if postgres and name in JSON_COLUMNS else columns[name]
+    values = [[_json_text(v) for v in columns[name]] if postgres and name in JSON_COLUMNS else columns[name]
               for name in ASSESSMENT_COLUMNS]
     copy_rows(session, Assessment.__table__, ASSESSMENT_COLUMNS, list(zip(*values)))
 
