@@ -7,7 +7,8 @@ rules give them) are generated server-side with ``INSERT ... SELECT``, indexes b
 database is kept between runs of the same size (a ``bench_meta`` row says what it holds).
 
 The figure: ``dues.bill_month`` for the province's root and one month, the code path of
-``POST /dues/bills`` (the month's advisory lock, the members on the roll, the base in force for each, the
+``POST /dues/bills`` and of the nightly job (the month's advisory lock, batches of whole branches of about
+50,000 members, in each: the members on the roll, the base in force for each, the
 bills already there, the payable-from rule per member, one binary COPY of the bills, the per-branch
 ``members.dues.billed`` events into the outbox), committed.
 
@@ -17,6 +18,7 @@ indexes). The bills table is emptied before each.
 """
 from __future__ import annotations
 
+import resource
 import time
 from datetime import date
 
@@ -114,6 +116,7 @@ def run(size: str = "small", pg_admin_url: str = PG_ADMIN_URL) -> list[dict]:
         result = bill_month(session, kit.OutboxEvent, root, MONTH)
     figure = time.perf_counter() - started
     db.engine.dispose()
+    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024   # the bench's own steps hold little
     if result["created"] != expected:
         raise RuntimeError(f"bill_month made {result['created']} bills, the baseline {expected}")
     return [{
@@ -122,7 +125,8 @@ def run(size: str = "small", pg_admin_url: str = PG_ADMIN_URL) -> list[dict]:
         "baseline_name": "INSERT ... SELECT of the same bills in PostgreSQL", "baseline": f"{baseline:.1f} s",
         "ratio": round(figure / baseline, 2),
         "data_size": f"{people:,} people, {result['created']:,} bills ({result['not_yet_members']:,} admitted "
-                     f"later, suspended ones skipped), {result['amount']} yuan",
+                     f"later, suspended ones skipped), {result['amount']} yuan; the process's peak memory "
+                     f"{peak_mb:,.0f} MB",
     }]
 
 
