@@ -38,6 +38,14 @@ def compare_version(column) -> dict:
     return {"version_id_col": column, "version_id_generator": False}
 
 
+def without_jit(session) -> None:
+    """For the rest of the session's transaction, no JIT compilation on PostgreSQL: for queries over millions
+    of rows (reports, batches of a province) its compiler spends seconds on what runs in a fraction of that,
+    and pays them again for every query its cost estimate puts over the threshold."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SET LOCAL jit = off"))
+
+
 def advisory_lock(session, name: str, *, shared: bool = False) -> None:
     """Serialize the transactions that take the lock ``name`` until each commits or rolls back (PostgreSQL:
     ``pg_advisory_xact_lock``; ``shared``: many holders at once, but none while one holds it exclusively).

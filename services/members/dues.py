@@ -23,7 +23,7 @@ from sqlalchemy import and_, bindparam, case, func, select, text, update
 
 from shared import bulk, dates, outbox
 from shared.audit import record as audit_record
-from shared.db import advisory_lock, new_id, utcnow
+from shared.db import advisory_lock, new_id, utcnow, without_jit
 from shared.errors import Problem
 from shared.export import Column, csv_response, wanted_format, xlsx_response
 from shared.http import encode_cursor, decode_cursor, paginate, subtree_path, under_clause
@@ -206,6 +206,7 @@ def bill_month(session, outbox_model, path: str, month: date, batch: int = BILL_
     admission (DUES.MONTHLY). Set-wise, ``batch`` members or so at a time (whole branches), in the caller's
     transaction; the month's lock makes two runs over overlapping subtrees take turns."""
     advisory_lock(session, f"members.dues.bills:{month.isoformat()}")
+    without_jit(session)   # a province's batches: JIT compiled each batch's queries for longer than they ran
     on_roll = and_(Person.stage.in_(MEMBER_STAGES), Person.status == "active")
     total = {"created": 0, "existing": 0, "amount_fen": 0, "without_base": 0, "stale": 0, "not_yet": 0}
     missing: list[str] = []

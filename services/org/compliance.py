@@ -13,11 +13,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from sqlalchemy import and_, case, false, func, or_, select, text
+from sqlalchemy import and_, case, false, func, or_, select
 from sqlalchemy.orm import aliased
 
 from shared.request import db_session, rule_config
 from shared.dates import today
+from shared.db import without_jit
 from shared.errors import not_found
 from shared.export import Column, csv_response, wanted_format, xlsx_response
 from shared.http import paginate, under_clause
@@ -196,15 +197,9 @@ def _flag_name(code: str) -> str:
 
 # ----------------------------------------------------------------------------- the report
 
-def _no_jit(session) -> None:
-    """PostgreSQL's JIT compiles the report's many CASE expressions for longer than it runs them."""
-    if session.get_bind().dialect.name == "postgresql":
-        session.execute(text("SET LOCAL jit = off"))
-
-
 def report(args: dict) -> dict:
     session = db_session()
-    _no_jit(session)
+    without_jit(session)
     ctx = context(args)
     limit = args["limit"]
     wide = Wide(ctx)
@@ -274,7 +269,7 @@ def offenders_page(code: str, args: dict):
     if fmt != "json":
         return _offenders_file(code, args, fmt)
     session = db_session()
-    _no_jit(session)
+    without_jit(session)
     ctx = context(args)
     if code in OWN_LISTS:
         offenders, model, item = _own_list(code, ctx)
@@ -294,7 +289,7 @@ def offenders_page(code: str, args: dict):
 def _offenders_file(code: str, args: dict, fmt: str):
     """The whole list of one rule's offenders in the subtree, in tree order, as a file."""
     session = db_session()
-    _no_jit(session)
+    without_jit(session)
     ctx = context(args)
     if code in OWN_LISTS:
         offenders, model, item = _own_list(code, ctx)

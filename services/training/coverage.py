@@ -18,13 +18,13 @@ from sqlalchemy import and_, false, func, literal_column, or_, select, union_all
 
 from shared.request import current_principal, db_session, rule_config, unit_in_scope
 from shared.dates import today
+from shared.db import without_jit
 from shared.errors import Problem
 from shared.export import Column, csv_response, wanted_format, xlsx_response
 from shared.http import paginate, subtree_path, under_clause
 
 from . import hours, rules
 from .models import OrgUnitView, Person, PersonYearHours
-from .sqlfn import without_jit
 
 TOTALS = ("secretaries_in_post", "members", "leaders")
 COVERED = ("secretaries_rotated", "members_trained", "members_meeting_hours", "leaders_meeting_hours")
