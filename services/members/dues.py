@@ -165,9 +165,16 @@ class Bases:
         return found
 
 
-def _latest_bases(session, people_filter, month: date):
-    """(person_id, effective_from, category, amount_fen) of the base in force in ``month`` for each person that
-    ``people_filter`` (a clause on Person) selects: one grouped query joined back."""
+def _latest_bases(session, people_filter, person_ids: list[str], month: date):
+    """(person_id, effective_from, category, amount_fen) of the base in force in ``month`` for each of
+    ``person_ids`` (the people ``people_filter``, a clause on Person, selects). On PostgreSQL one backward probe
+    of the ``(person_id, effective_from)`` index each; elsewhere one grouped query joined back."""
+    if session.get_bind().dialect.name == "postgresql":
+        return session.execute(text(
+            "SELECT u.id, d.effective_from, d.category, d.amount_fen FROM unnest(CAST(:ids AS varchar[])) AS u(id) "
+            "CROSS JOIN LATERAL (SELECT effective_from, category, amount_fen FROM dues_bases "
+            "WHERE person_id = u.id AND effective_from <= :month ORDER BY effective_from DESC LIMIT 1) AS d"),
+            {"ids": person_ids, "month": month}).all()
     latest = (select(DuesBase.person_id, func.max(DuesBase.effective_from).label("effective_from"))
               .join(Person, Person.id == DuesBase.person_id)
               .where(people_filter, DuesBase.effective_from <= month)
@@ -260,8 +267,9 @@ def _bill_batch(session, outbox_model, in_batch, month: date, total: dict) -> li
     ``total``; returns who has no base to bill from."""
     people = session.execute(select(Person.id, Person.unit_id, Person.org_path, Person.stage,
                                     Person.probationary_since).where(in_batch)).all()
-    bases = {row[0]: row for row in _latest_bases(session, in_batch, month)}
-    billed = _billed(session, [row[0] for row in people], month)
+    person_ids = [row[0] for row in people]
+    bases = {row[0]: row for row in _latest_bases(session, in_batch, person_ids, month)}
+    billed = _billed(session, person_ids, month)
     rows, missing = [], []
     per_unit: dict[tuple[str, str], list[int]] = {}
     for person_id, unit_id, org_path, stage, probationary_since in people:
