@@ -86,6 +86,8 @@ class Config:
     #: how long the outbox keeps sent events for the change feed (``GET /api/<service>/v1/changes``)
     changes_retention_days: float = 30.0
     prefetch: int = 50
+    #: events a consumer applies in one transaction when they arrive together (at most ``prefetch``)
+    consume_batch: int = 25
     max_attempts: int = 5
     retry_backoff_seconds: float = 0.5
     relay_interval_seconds: float = 1.0
@@ -146,6 +148,7 @@ class Config:
             idempotency_ttl_hours=float(env.get("ZHIBU_IDEMPOTENCY_TTL_HOURS", "24")),
             changes_retention_days=float(env.get("ZHIBU_CHANGES_RETENTION_DAYS", "30")),
             prefetch=int(env.get("ZHIBU_PREFETCH", "50")),
+            consume_batch=int(env.get("ZHIBU_CONSUME_BATCH", "25")),
             max_attempts=int(env.get("ZHIBU_MAX_ATTEMPTS", "5")),
             retry_backoff_seconds=float(env.get("ZHIBU_RETRY_BACKOFF_SECONDS", "0.5")),
             relay_interval_seconds=float(env.get("ZHIBU_RELAY_INTERVAL_SECONDS", "1.0")),

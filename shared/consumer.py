@@ -23,6 +23,7 @@ import functools
 import heapq
 import itertools
 import logging
+import socket
 import time
 from dataclasses import dataclass, field
 
@@ -71,31 +72,72 @@ class Handlers:
 
 def apply_event(db: Database, handlers: Handlers, inbox_model, envelope: Envelope) -> bool:
     """Apply one event exactly once. Returns False when it was already applied (or nobody handles it)."""
-    fns = handlers.for_type(envelope.type)
-    if not fns:
-        return False
-    token = request_id_var.set(envelope.correlation_id)
     try:
-        with db.Session() as session:
-            if not _claim(session, inbox_model, envelope):
-                session.rollback()
-                return False
-            with handlers.context():
-                for fn in fns:
-                    fn(session, envelope)
-            session.commit()
-            return True
-    finally:
-        request_id_var.reset(token)
+        return apply_events(db, handlers, inbox_model, [envelope]) == 1
+    except RunFailed as failed:
+        raise failed.error
 
 
-def _claim(session, inbox_model, envelope: Envelope) -> bool:
-    """The inbox row, in one statement: ``INSERT ... ON CONFLICT DO NOTHING``. False when the event is there
-    already; a consumer applying the same event at this moment holds the key, so this one waits for its
-    commit (then False) or its rollback (then True)."""
-    claimed = session.execute(_claim_statement(inbox_model.__table__, session.get_bind().dialect.name),
-                              {"event_id": envelope.id, "type": envelope.type, "processed_at": utcnow()})
-    return claimed.first() is not None
+class RunFailed(Exception):
+    """A handler of the run's event at ``position`` raised ``error``; the run was rolled back, nothing of it
+    is kept."""
+
+    def __init__(self, position: int, error: Exception):
+        super().__init__(f"event {position} of the run: {type(error).__name__}: {error}")
+        self.position = position
+        self.error = error
+
+
+def apply_events(db: Database, handlers: Handlers, inbox_model, envelopes: list[Envelope]) -> int:
+    """Apply a run of events in one transaction, in their order, each exactly once: one inbox statement claims
+    them all, each claimed event's handlers run as if alone (its correlation id set; with others in the run,
+    the session flushed and its objects expired after it, so that the next event reads what the database
+    holds, as in a transaction of its own), then one commit. Returns how many were applied; an event already
+    applied, repeated in the run or handled by nobody is skipped. A handler's failure rolls the whole run back
+    and raises ``RunFailed`` with the position of the event at fault; a failure to claim or to commit raises
+    as it is (no event is at fault)."""
+    handled = [envelope for envelope in envelopes if handlers.for_type(envelope.type)]
+    if not handled:
+        return 0
+    alone = len(handled) == 1
+    applied = 0
+    with db.Session() as session:
+        claimed = _claim(session, inbox_model, handled)
+        if not claimed:
+            session.rollback()
+            return 0
+        with handlers.context():
+            for position, envelope in enumerate(envelopes):
+                if envelope.id not in claimed:
+                    continue
+                claimed.discard(envelope.id)
+                token = request_id_var.set(envelope.correlation_id)
+                try:
+                    for fn in handlers.for_type(envelope.type):
+                        fn(session, envelope)
+                    if not alone:
+                        session.flush()
+                        session.expire_all()
+                except Exception as exc:
+                    session.rollback()
+                    raise RunFailed(position, exc) from exc
+                finally:
+                    request_id_var.reset(token)
+                applied += 1
+        session.commit()
+    return applied
+
+
+def _claim(session, inbox_model, envelopes: list[Envelope]) -> set[str]:
+    """The inbox rows, in one statement: ``INSERT ... ON CONFLICT DO NOTHING RETURNING``; the ids it wrote,
+    without the events that are there already. A consumer applying one of the same events at this moment
+    holds its key, so this one waits for its commit (then that event is not claimed) or its rollback."""
+    now = utcnow()
+    statement = _claim_statement(inbox_model.__table__, session.get_bind().dialect.name)
+    rows = [{"event_id": envelope.id, "type": envelope.type, "processed_at": now} for envelope in envelopes]
+    if len(rows) == 1:
+        return {event_id for event_id, in session.execute(statement, rows[0])}
+    return set(session.scalars(statement, rows))
 
 
 @functools.lru_cache(maxsize=None)
@@ -106,6 +148,10 @@ def _claim_statement(table, dialect: str):
                                  processed_at=bindparam("processed_at"))
             .on_conflict_do_nothing().returning(table.c.event_id))
 
+
+#: how long the consumer waits for the next message of a run before it applies what it holds (the messages
+#: of a backlog are in the connection's buffer already: this only bounds the wait for a lone message's next)
+GATHER_SECONDS = 0.001
 
 #: failed events whose attempts a consumer remembers (a prefetch's worth is what it can hold at once)
 MAX_COUNTED = 10_000
@@ -121,7 +167,13 @@ class _Retry:
 
 class EventConsumer(ConsumerMixin):
     """Consumes a service's queue. Failed messages stay unacknowledged while they wait
-    for their retry, so prefetch bounds them and later messages keep flowing."""
+    for their retry, so prefetch bounds them and later messages keep flowing.
+
+    Messages that arrive together (a backlog, an import's thousands of events) are applied in runs of up to
+    ``consume_batch`` in one transaction (``apply_events``) and acknowledged after its commit; a run that fails
+    is applied again one event at a time, so only the event at fault is retried and dead-lettered. A lone
+    message is applied at once: the consumer takes what the connection already holds, it does not wait for
+    more."""
 
     def __init__(self, config: Config, db: Database, handlers: Handlers, inbox_model):
         self.config = config
@@ -135,8 +187,13 @@ class EventConsumer(ConsumerMixin):
         #: failed attempts per event id: kept across reconnects (the broker gives the unacknowledged messages
         #: back, and a message must not start its count again), dropped once the event is applied or dead
         self._attempts: dict[str, int] = {}
+        #: (envelope, body, message, attempts) delivered and not yet applied: the run being gathered
+        self._run: list[tuple] = []
+        self._live = None
+        self.batch = max(1, min(config.consume_batch, config.prefetch))
         self.processed = 0
         self.dead_lettered = 0
+        self.runs = 0
 
     def get_consumers(self, Consumer, channel):
         self.dead_queue(channel).declare()
@@ -144,12 +201,71 @@ class EventConsumer(ConsumerMixin):
                             prefetch_count=self.config.prefetch)
         return [consumer]
 
+    def on_consume_ready(self, connection, channel, consumers, **kwargs):
+        self._live = connection
+
     def on_connection_revived(self):
         # unacknowledged messages come back from the broker after a reconnect (their attempts stay counted)
         self._retries.clear()
+        self._run.clear()
 
     def on_message(self, body, message):
-        self._handle(body, message, attempts=self._attempts_of(body, message))
+        attempts = self._attempts_of(body, message)
+        try:
+            envelope = Envelope.from_dict(body)
+        except (ValueError, TypeError, KeyError) as exc:
+            self._dead_letter(body, message, f"malformed envelope: {exc}", attempts + 1)
+            return
+        if attempts:  # it failed before: alone, so that its failure is counted and retried as its own
+            self._apply_run()
+            self._handle(body, message, attempts, envelope)
+            return
+        self._run.append((envelope, body, message, attempts))
+        if len(self._run) >= self.batch:
+            self._apply_run()
+
+    def _gather(self) -> None:
+        """Take the messages the connection holds already (the broker sent them within the prefetch), up to a
+        run; return as soon as none is waiting."""
+        while self._live is not None and 0 < len(self._run) < self.batch:
+            before = len(self._run)
+            try:
+                self._live.drain_events(timeout=GATHER_SECONDS)
+            except socket.timeout:
+                return
+            if len(self._run) <= before:  # a message that was not added to the run (dead-lettered, retried)
+                return
+
+    def _apply_run(self, run: list[tuple] | None = None) -> None:
+        """Apply the gathered run (or ``run``): in one transaction, or around the event at fault."""
+        if run is None:
+            run, self._run = self._run, []
+        while len(run) > 1:
+            try:
+                apply_events(self.db, self.handlers, self.inbox_model, [envelope for envelope, *_ in run])
+            except RunFailed as failed:
+                # the events before the one at fault go again as a run; that one's failure is its attempt
+                position = failed.position
+                log.info("event %d of a run of %d failed; the run is applied around it", position + 1, len(run))
+                before, (envelope, body, message, attempts), run = run[:position], run[position], run[position + 1:]
+                self._apply_run(before)
+                self._failed(envelope, body, message, attempts, failed.error)
+                continue
+            except Exception as exc:  # noqa: BLE001 - the claim or the commit: no event at fault
+                log.info("a run of %d events failed (%s: %s); applying them one by one", len(run),
+                         type(exc).__name__, exc)
+                for envelope, body, message, attempts in run:
+                    self._handle(body, message, attempts, envelope)
+                return
+            for _envelope, body, message, _attempts in run:
+                message.ack()
+                self._settled(body)
+            self.processed += len(run)
+            self.runs += 1
+            self._database_wait = 0.0
+            return
+        for envelope, body, message, attempts in run:
+            self._handle(body, message, attempts, envelope)
 
     def _attempts_of(self, body, message) -> int:
         """How often this event failed already: in this process, or (quorum queues count every return to the
@@ -163,41 +279,46 @@ class EventConsumer(ConsumerMixin):
         if isinstance(body, dict):
             self._attempts.pop(body.get("id"), None)
 
-    def _handle(self, body, message, attempts: int):
-        try:
-            envelope = Envelope.from_dict(body)
-        except (ValueError, TypeError, KeyError) as exc:
-            self._dead_letter(body, message, f"malformed envelope: {exc}", attempts + 1)
-            return
+    def _handle(self, body, message, attempts: int, envelope: Envelope | None = None):
+        if envelope is None:
+            try:
+                envelope = Envelope.from_dict(body)
+            except (ValueError, TypeError, KeyError) as exc:
+                self._dead_letter(body, message, f"malformed envelope: {exc}", attempts + 1)
+                return
         try:
             apply_event(self.db, self.handlers, self.inbox_model, envelope)
         except Exception as exc:  # noqa: BLE001 - any handler failure is retried, then dead-lettered
-            if database_unavailable(exc):
-                # not the event's fault: it waits, unacknowledged and uncounted, until the database answers
-                self._database_wait = min(self._database_wait * 2 or self.config.retry_backoff_seconds, 30.0)
-                log.warning("event %s (%s) waits %.1fs: the database is unavailable (%s)",
-                            envelope.id, envelope.type, self._database_wait, type(exc).__name__)
-                heapq.heappush(self._retries, _Retry(time.monotonic() + self._database_wait, next(self._seq),
-                                                     message, attempts))
-                return
-            attempts += 1
-            if attempts >= self.config.max_attempts:
-                log.error("event %s (%s) failed %d times, dead-lettered: %s",
-                          envelope.id, envelope.type, attempts, exc)
-                self._dead_letter(body, message, f"{type(exc).__name__}: {exc}", attempts)
-                return
-            delay = self.config.retry_backoff_seconds * (2 ** (attempts - 1))
-            log.warning("event %s (%s) failed (attempt %d), retry in %.1fs: %s",
-                        envelope.id, envelope.type, attempts, delay, exc)
-            if len(self._attempts) >= MAX_COUNTED and envelope.id not in self._attempts:
-                self._attempts.pop(next(iter(self._attempts)))  # the oldest count goes first
-            self._attempts[envelope.id] = attempts
-            heapq.heappush(self._retries, _Retry(time.monotonic() + delay, next(self._seq), message, attempts))
+            self._failed(envelope, body, message, attempts, exc)
             return
         message.ack()
         self._settled(body)
         self.processed += 1
         self._database_wait = 0.0
+
+    def _failed(self, envelope: Envelope, body, message, attempts: int, exc: Exception) -> None:
+        """The event's attempt failed: it waits for the database, or for its retry, or goes to the dead letters."""
+        if database_unavailable(exc):
+            # not the event's fault: it waits, unacknowledged and uncounted, until the database answers
+            self._database_wait = min(self._database_wait * 2 or self.config.retry_backoff_seconds, 30.0)
+            log.warning("event %s (%s) waits %.1fs: the database is unavailable (%s)",
+                        envelope.id, envelope.type, self._database_wait, type(exc).__name__)
+            heapq.heappush(self._retries, _Retry(time.monotonic() + self._database_wait, next(self._seq),
+                                                 message, attempts))
+            return
+        attempts += 1
+        if attempts >= self.config.max_attempts:
+            log.error("event %s (%s) failed %d times, dead-lettered: %s",
+                      envelope.id, envelope.type, attempts, exc)
+            self._dead_letter(body, message, f"{type(exc).__name__}: {exc}", attempts)
+            return
+        delay = self.config.retry_backoff_seconds * (2 ** (attempts - 1))
+        log.warning("event %s (%s) failed (attempt %d), retry in %.1fs: %s",
+                    envelope.id, envelope.type, attempts, delay, exc)
+        if len(self._attempts) >= MAX_COUNTED and envelope.id not in self._attempts:
+            self._attempts.pop(next(iter(self._attempts)))  # the oldest count goes first
+        self._attempts[envelope.id] = attempts
+        heapq.heappush(self._retries, _Retry(time.monotonic() + delay, next(self._seq), message, attempts))
 
     def _dead_letter(self, body, message, reason: str, attempts: int) -> None:
         producer = Producer(message.channel)
@@ -212,6 +333,8 @@ class EventConsumer(ConsumerMixin):
         self.dead_lettered += 1
 
     def on_iteration(self):
+        self._gather()
+        self._apply_run()
         now = time.monotonic()
         while self._retries and self._retries[0].due <= now:
             retry = heapq.heappop(self._retries)

@@ -12,7 +12,7 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from .auth import mint_token
-from .consumer import apply_event
+from .consumer import RunFailed, apply_events
 from .db import utcnow
 from .events import Envelope, stored_envelopes
 
@@ -40,20 +40,26 @@ def pending_events(app) -> list[Envelope]:
 
 
 def deliver(producers, consumers) -> int:
-    """Apply every unsent event of ``producers`` to each of ``consumers``; mark them sent. Returns the count."""
+    """Apply every unsent event of ``producers`` to each of ``consumers`` as the worker does (in runs of the
+    consumer's ``consume_batch``, one transaction each: ``apply_events``); mark them sent. Returns the count.
+    A handler's failure is raised as it is."""
     delivered = 0
     for producer in producers:
         kit = kit_of(producer)
         Outbox = kit.models.OutboxEvent
         with kit.db.Session() as session:
             rows = session.scalars(select(Outbox).where(Outbox.sent_at.is_(None)).order_by(Outbox.id)).all()
+            envelopes = [Envelope.from_dict(stored) for row in rows for stored in stored_envelopes(row.envelope)]
+            for consumer in consumers:
+                ckit = kit_of(consumer)
+                size = max(1, ckit.config.consume_batch)
+                for start in range(0, len(envelopes), size):
+                    try:
+                        apply_events(ckit.db, ckit.handlers, ckit.models.InboxEvent, envelopes[start:start + size])
+                    except RunFailed as failed:
+                        raise failed.error
+            delivered += len(envelopes)
             for row in rows:
-                for stored in stored_envelopes(row.envelope):
-                    envelope = Envelope.from_dict(stored)
-                    for consumer in consumers:
-                        ckit = kit_of(consumer)
-                        apply_event(ckit.db, ckit.handlers, ckit.models.InboxEvent, envelope)
-                    delivered += 1
                 row.sent_at = utcnow()
             session.commit()
     return delivered

@@ -58,6 +58,7 @@ ENVIRONMENT: dict[str, dict] = {
     "ZHIBU_SMTP_USER": {"value": ""},
     "ZHIBU_SMTP_FROM": {"value": "", "about": "the digests' sender address"},
     "ZHIBU_PREFETCH": {"value": "50"},
+    "ZHIBU_CONSUME_BATCH": {"value": "25", "about": "events a worker applies in one transaction when they queue up"},
     "ZHIBU_MAX_ATTEMPTS": {"value": "5"},
     "ZHIBU_RETRY_BACKOFF_SECONDS": {"value": "0.5"},
     "ZHIBU_RELAY_INTERVAL_SECONDS": {"value": "1.0"},

@@ -9,6 +9,7 @@ from shared.consumer import EventConsumer, dead_letters
 from shared.testing import kit_of
 
 from tests.kit.test_events import (consume_until, consumer_for, count, make_units,
+                                   scenario_a_backlog_is_applied_in_runs_around_the_event_at_fault,
                                    scenario_a_pack_goes_out_as_separate_events, scenario_broker_down_then_back,
                                    scenario_dead_letters_go_back_once_mended, scenario_duplicate_delivery,
                                    scenario_poison_goes_to_dead_letters, scenario_separate_processes)
@@ -103,6 +104,10 @@ def test_duplicate_delivery_rabbitmq(real_pair):
 
 def test_a_pack_goes_out_as_separate_events_rabbitmq(real_pair):
     scenario_a_pack_goes_out_as_separate_events(*real_pair)
+
+
+def test_a_backlog_is_applied_in_runs_around_the_event_at_fault_rabbitmq(real_pair):
+    scenario_a_backlog_is_applied_in_runs_around_the_event_at_fault(*real_pair)
 
 
 def test_poison_message_rabbitmq(real_pair):

@@ -14,13 +14,13 @@ import threading
 import time
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
-from shared.consumer import EventConsumer, apply_event, dead_letters
+from shared.consumer import EventConsumer, Handlers, RunFailed, apply_event, apply_events, dead_letters
 from shared.config import Config
 from shared.events import Envelope, service_queues
 from shared.outbox import BackgroundPublisher, Relay
-from shared.testing import kit_of
+from shared.testing import kit_of, pending_events
 from tests.conftest import TEST_SECRET
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -203,6 +203,38 @@ def scenario_dead_letters_go_back_once_mended(org, members, headers):
     assert consumer.dead_lettered == 1  # once, before it was mended
 
 
+def scenario_a_backlog_is_applied_in_runs_around_the_event_at_fault(org, members, headers):
+    """An import's events queue up: the consumer applies them in runs of ``consume_batch``, one transaction
+    each; the run holding a poison event is applied around it, every other event once, and the poison one is
+    tried exactly ``max_attempts`` times, then dead-lettered."""
+    k = kit_of(members)
+    View = k.models.OrgUnitView
+    attempts = []
+
+    @k.handlers.on("org.unit.created")
+    def refuse_poison(session, event):
+        if event.data["code"] == "POISON":
+            attempts.append(event.id)
+            raise RuntimeError("this handler cannot apply POISON")
+
+    consumer = consumer_for(members)
+    consumer.consume_for(0.2)
+    cities = [f"C{i:02d}" for i in range(60)]
+    cities[37] = "POISON"
+    body = "code,name,kind,parent_code\nP,省,province,\n" + "".join(f"{c},市{c},city,P\n" for c in cities)
+    resp = org.test_client().post("/api/org/v1/imports", data=body.encode(),
+                                  headers={**headers, "Content-Type": "text/csv"})
+    assert resp.status_code == 201, resp.get_json()
+    assert kit_of(org).relay.drain() == 61
+    consume_until(consumer, lambda: consumer.dead_lettered == 1 and count(members, View) == 60)
+    assert len(attempts) == k.config.max_attempts
+    assert consumer.processed == 60
+    assert 0 < consumer.runs < 60  # runs of several events, not one transaction per event
+    with k.db.Session() as session:
+        assert set(session.scalars(select(View.code))) == {"P", *cities} - {"POISON"}
+    assert count(members, k.models.InboxEvent) == 60
+
+
 def scenario_separate_processes(org, members, headers, env_overrides: dict):
     """The members worker runs as its own process (`zhibu worker members`); org publishes from this one."""
     k = kit_of(members)
@@ -263,6 +295,65 @@ def test_a_pack_goes_out_as_separate_events_memory(pair):
 
 def test_poison_message_memory(pair):
     scenario_poison_goes_to_dead_letters(*pair())
+
+
+def test_a_backlog_is_applied_in_runs_around_the_event_at_fault_memory(pair):
+    scenario_a_backlog_is_applied_in_runs_around_the_event_at_fault(*pair())
+
+
+def test_a_run_reads_what_each_event_before_it_wrote(pair):
+    """In a run, each event's handlers see the database as a transaction of their own would: what an earlier
+    event wrote by a set-wise statement (which leaves the session's loaded objects as they were) is read
+    afresh."""
+    org, members, headers = pair()
+    k = kit_of(members)
+    View = k.models.OrgUnitView
+    province = make_units(org, headers, ["P"])[0]
+    resp = org.test_client().patch(f"/api/org/v1/units/{province}", json={"name": "省"},
+                                   headers={**headers, "If-Match": org.test_client().get(
+                                       f"/api/org/v1/units/{province}", headers=headers).headers["ETag"]})
+    assert resp.status_code == 200, resp.get_json()
+    created, updated = pending_events(org)
+    seen, held = [], []
+    handlers = Handlers()
+
+    @handlers.on("org.unit.created")
+    def keep_then_rename_in_bulk(session, event):
+        for keep in k.handlers.for_type(event.type):
+            keep(session, event)
+        # loaded and still referenced (the session keeps objects only while something does), then changed
+        # behind the session's back
+        held.append(session.get(View, event.data["id"]))
+        session.execute(update(View).where(View.id == event.data["id"]).values(name="set-wise")
+                        .execution_options(synchronize_session=False))
+
+    @handlers.on("org.unit.updated")
+    def look(session, event):
+        seen.append(session.get(View, event.data["id"]).name)
+
+    assert apply_events(k.db, handlers, k.models.InboxEvent, [created, updated, created]) == 2
+    assert seen == ["set-wise"]
+    assert apply_events(k.db, handlers, k.models.InboxEvent, [created, updated]) == 0  # applied already
+
+
+def test_a_failing_run_keeps_nothing_and_names_the_event_at_fault(pair):
+    org, members, headers = pair()
+    k = kit_of(members)
+    make_units(org, headers, ["P", "BAD", "C2"])
+    envelopes = pending_events(org)
+
+    @k.handlers.on("org.unit.created")
+    def refuse(session, event):
+        if event.data["code"] == "BAD":
+            raise ValueError("refused")
+
+    with pytest.raises(RunFailed) as failed:
+        apply_events(k.db, k.handlers, k.models.InboxEvent, envelopes)
+    assert failed.value.position == 1 and isinstance(failed.value.error, ValueError)
+    assert count(members, k.models.OrgUnitView) == 0
+    assert count(members, k.models.InboxEvent) == 0
+    with pytest.raises(ValueError):  # alone, the handler's own exception
+        apply_event(k.db, k.handlers, k.models.InboxEvent, envelopes[1])
 
 
 def test_poison_message_filesystem(pair, tmp_path):
