@@ -48,6 +48,8 @@ class Handlers:
 
     def __init__(self):
         self._by_type: dict[str, list] = {}
+        #: ``fn(session)`` run once per transaction of events, after their handlers, before the commit
+        self.committing: list = []
         self.context = contextlib.nullcontext
 
     def on(self, *event_types: str):
@@ -58,9 +60,17 @@ class Handlers:
 
         return register
 
+    def before_commit(self, fn):
+        """Register ``fn(session)`` to run once per transaction of events (a run, or one event alone), after
+        their handlers and before the commit: the place for work a run needs once rather than per event,
+        such as recounting what its events touched (the handlers note it in ``session.info``)."""
+        self.committing.append(fn)
+        return fn
+
     def include(self, other: "Handlers") -> None:
         for event_type, fns in other._by_type.items():
             self._by_type.setdefault(event_type, []).extend(fns)
+        self.committing.extend(other.committing)
 
     @property
     def event_types(self) -> set[str]:
@@ -92,7 +102,7 @@ def apply_events(db: Database, handlers: Handlers, inbox_model, envelopes: list[
     """Apply a run of events in one transaction, in their order, each exactly once: one inbox statement claims
     them all, each claimed event's handlers run as if alone (its correlation id set; with others in the run,
     the session flushed and its objects expired after it, so that the next event reads what the database
-    holds, as in a transaction of its own), then one commit. Returns how many were applied; an event already
+    holds, as in a transaction of its own), then the ``before_commit`` functions, then one commit. Returns how many were applied; an event already
     applied, repeated in the run or handled by nobody is skipped. A handler's failure rolls the whole run back
     and raises ``RunFailed`` with the position of the event at fault; a failure to claim or to commit raises
     as it is (no event is at fault)."""
@@ -124,6 +134,8 @@ def apply_events(db: Database, handlers: Handlers, inbox_model, envelopes: list[
                 finally:
                     request_id_var.reset(token)
                 applied += 1
+            for fn in handlers.committing:
+                fn(session)
         session.commit()
     return applied
 

@@ -2,9 +2,10 @@
 
 - members.person.created / stage.changed / member.transferred / member.left carry the person's
   whole state: each is kept as the person's state from its date on (``roster_history``: an election
-  reads the roster as of its date), the roster read-model is upserted by ``person_version`` (an older event never wins),
-  the member counts of the units it touches are recounted from it, a seat whose holder is no
-  longer a full member of the unit falls vacant, and a member who left the branch leaves its group.
+  reads the roster as of its date), the roster read-model is upserted by ``person_version`` (an older
+  event never wins), the member counts of the units it touches are recounted from it (once per unit for
+  a run of events, before its commit), a seat whose holder is no longer a full member of the unit falls
+  vacant, and a member who left the branch leaves its group.
 - members.dues.subsidized: a dues subsidy (DUES.SUBSIDY) is the unit's support funds of source
   ``dues_subsidy``, once (the fund keeps the subsidy's id), with ``org.support.changed``.
 - evaluation.rating.published: the branch's rating per year, newest ``rating_version`` wins; the
@@ -50,12 +51,23 @@ def keep_roster(session, event):
         for key, value in values.items():
             setattr(row, key, value)
     session.flush()
-    recount(session, {u for u in (old_unit, row.unit_id) if u})
+    session.info.setdefault(UNITS_TO_RECOUNT, set()).update(u for u in (old_unit, row.unit_id) if u)
     on = (data.get("left_on") or data.get("transferred_on") or data.get("changed_on")
           or event.occurred.astimezone(SHANGHAI).date())
     if row.status == "left" or (old_unit is not None and old_unit != row.unit_id):
         session.execute(delete(GroupMember).where(GroupMember.person_id == person_id))
     _vacate_lost_seats(session, row, on, event.type)
+
+
+#: ``session.info`` key: the units whose members the transaction's events moved, recounted once before it commits
+UNITS_TO_RECOUNT = "org.units_to_recount"
+
+
+@handlers.before_commit
+def recount_touched_units(session) -> None:
+    """The member counts of every unit the transaction's person events touched: once per unit for a run of
+    events (an import's hundreds of people of one branch), not once per event."""
+    recount(session, session.info.pop(UNITS_TO_RECOUNT, set()))
 
 
 #: a registration holds from the start of the record (its stage bounded by full_member_since)

@@ -6,7 +6,7 @@ from datetime import date
 from sqlalchemy import select
 
 from services.org.models import GroupMember, RosterPerson, UnitRating
-from shared.consumer import apply_event
+from shared.consumer import apply_event, apply_events
 from shared.events import make_envelope
 from shared.testing import kit_of, pending_events
 
@@ -108,3 +108,30 @@ def test_ratings_keep_the_newest_version_per_year(org, tree):
     rating(org, tree["branch"], 2025, 1, 2)   # late, older correction
     with kit_of(org.app).db.Session() as session:
         assert session.get(UnitRating, (tree["branch"]["id"], 2025)).stars == 4
+
+
+def test_a_run_of_events_leaves_the_counts_a_transaction_per_event_would(org, tree):
+    """The worker applies events that queue up (an import's) in one transaction; the units they touched are
+    recounted once, before it commits, and come out as if each event had been applied alone."""
+    kit = kit_of(org.app)
+    branch, other = tree["branch"], tree["other_branch"]
+
+    def state(person_id, unit, version, **extra):
+        return {"id": person_id, "unit_id": unit["id"], "name": "王五", "stage": "full", "status": "active",
+                "full_member_since": date(2010, 1, 1), "probationary_since": None, "classification": None,
+                "person_version": version, **extra}
+
+    people = [str(uuid.uuid4()) for _ in range(4)]
+    run = [make_envelope("members.person.created", state(p, branch, 1), source="members", org_path=branch["path"])
+           for p in people[:3]]
+    run.append(make_envelope("members.person.created", state(people[3], other, 1), source="members",
+                             org_path=other["path"]))
+    run.append(make_envelope("members.member.transferred",
+                             state(people[0], other, 2, from_unit_id=branch["id"], transferred_on=date(2026, 4, 1)),
+                             source="members", org_path=other["path"]))
+    run.append(make_envelope("members.member.left",
+                             state(people[1], branch, 2, status="left", reason="death", left_on=date(2026, 3, 1)),
+                             source="members", org_path=branch["path"]))
+    assert apply_events(kit.db, kit.handlers, kit.models.InboxEvent, run) == 6
+    assert counts(org, branch) == (1, 0)
+    assert counts(org, other) == (2, 0)
