@@ -46,6 +46,15 @@ def without_jit(session) -> None:
         session.execute(text("SET LOCAL jit = off"))
 
 
+def insert_for(session, model):
+    """``INSERT`` into ``model`` (a mapped class or a table) in the session's dialect, so that it takes
+    ``on_conflict_do_nothing`` / ``on_conflict_do_update`` on PostgreSQL and on SQLite alike."""
+    from sqlalchemy.dialects import postgresql, sqlite
+
+    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+    return dialect.insert(model)
+
+
 def advisory_lock(session, name: str, *, shared: bool = False) -> None:
     """Serialize the transactions that take the lock ``name`` until each commits or rolls back (PostgreSQL:
     ``pg_advisory_xact_lock``; ``shared``: many holders at once, but none while one holds it exclusively).

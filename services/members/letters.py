@@ -21,9 +21,9 @@ from __future__ import annotations
 from datetime import date
 
 from sqlalchemy import String, and_, case, func, literal, or_, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 
 from shared import dates
+from shared.db import insert_for
 from shared.errors import Problem, not_found
 from shared.export import xlsx_form_response
 from shared.http import if_match, under_clause
@@ -61,8 +61,7 @@ def next_number(session, year: int, prefix: str) -> tuple[str, int]:
                          .values(last=LetterCounter.last + 1).returning(LetterCounter.last))
     if seq is None:
         # the year's first letter: the counter row, once (a concurrent first insert does nothing)
-        dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
-        session.execute(dialect.insert(LetterCounter.__table__).values(year=year, last=0).on_conflict_do_nothing())
+        session.execute(insert_for(session, LetterCounter).values(year=year, last=0).on_conflict_do_nothing())
         seq = session.scalar(update(LetterCounter).where(LetterCounter.year == year)
                              .values(last=LetterCounter.last + 1).returning(LetterCounter.last))
     return rules.letter_number(prefix, year, seq), seq

@@ -15,11 +15,12 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import case, delete, func, select, update
+from sqlalchemy import bindparam, delete, func, select, update
 
 from shared.audit import record as audit_record
 from shared.consumer import Handlers
 from shared.dates import SHANGHAI
+from shared.db import insert_for
 from shared.outbox import Outbox
 
 from . import committees, rules, support
@@ -54,7 +55,9 @@ def keep_roster(session, event):
     session.info.setdefault(UNITS_TO_RECOUNT, set()).update(u for u in (old_unit, row.unit_id) if u)
     on = (data.get("left_on") or data.get("transferred_on") or data.get("changed_on")
           or event.occurred.astimezone(SHANGHAI).date())
-    if row.status == "left" or (old_unit is not None and old_unit != row.unit_id):
+    if old_unit is None:
+        return  # new to the roster: no seat and no group place can name a person the roster did not know
+    if row.status == "left" or old_unit != row.unit_id:
         session.execute(delete(GroupMember).where(GroupMember.person_id == person_id))
     _vacate_lost_seats(session, row, on, event.type)
 
@@ -75,36 +78,35 @@ RECORD_START = date(1900, 1, 1)
 
 
 def _keep_history(session, event, data: dict, person_id: str) -> None:
-    """The person's state from the event's own date on (every version, a late one too: it is history)."""
-    if session.get(RosterState, (person_id, data["person_version"])) is not None:
-        return
+    """The person's state from the event's own date on (every version, a late one too: it is history), once
+    per version (one statement: a version kept already is left as it is)."""
     if event.type == "members.person.created":
         on = RECORD_START
     else:
         on = (data.get("changed_on") or data.get("transferred_on") or data.get("left_on")
               or event.occurred.astimezone(SHANGHAI).date())
-    session.add(RosterState(person_id=person_id, person_version=data["person_version"], effective_on=on,
-                            unit_id=str(data["unit_id"]), name=data["name"], stage=data["stage"],
-                            status=data["status"], full_member_since=data.get("full_member_since")))
+    session.execute(insert_for(session, RosterState).values(
+        person_id=person_id, person_version=data["person_version"], effective_on=on, unit_id=str(data["unit_id"]),
+        name=data["name"], stage=data["stage"], status=data["status"],
+        full_member_since=data.get("full_member_since")).on_conflict_do_nothing())
 
 
 def recount(session, unit_ids: set[str]) -> None:
-    """Full and probationary members of each unit, counted from the roster (active people only)."""
-    if not unit_ids:
-        return
-    counts = {unit_id: (0, 0) for unit_id in unit_ids}
-    rows = session.execute(
-        select(RosterPerson.unit_id,
-               func.sum(case((RosterPerson.stage == "full", 1), else_=0)),
-               func.sum(case((RosterPerson.stage == "probationary", 1), else_=0)))
-        .where(RosterPerson.unit_id.in_(unit_ids), RosterPerson.status == "active")
-        .group_by(RosterPerson.unit_id)).all()
-    for unit_id, full, probationary in rows:
-        counts[unit_id] = (int(full or 0), int(probationary or 0))
-    for unit_id, (full, probationary) in counts.items():
-        session.execute(update(Unit).where(Unit.id == unit_id)
-                        .values(full_members=full, probationary_members=probationary)
-                        .execution_options(synchronize_session=False))
+    """Full and probationary members of each unit, counted from the roster (active people only), in one
+    statement (an index-only count per unit and stage)."""
+    if unit_ids:
+        session.execute(_RECOUNT, {"unit_ids": sorted(unit_ids)})
+
+
+def _roster_count(stage: str):
+    return (select(func.count()).select_from(RosterPerson)
+            .where(RosterPerson.unit_id == Unit.id, RosterPerson.status == "active", RosterPerson.stage == stage)
+            .scalar_subquery())
+
+
+#: built once: building the statement costs more than running it for a unit or two
+_RECOUNT = (update(Unit.__table__).where(Unit.__table__.c.id.in_(bindparam("unit_ids", expanding=True)))
+            .values(full_members=_roster_count("full"), probationary_members=_roster_count("probationary")))
 
 
 def _vacate_lost_seats(session, person: RosterPerson, on, event_type: str) -> None:

@@ -17,7 +17,7 @@ from sqlalchemy import distinct, func, or_, select
 
 from shared.request import audit, current_principal, db_session, emit, rule_config
 from shared.dates import add_months, today
-from shared.db import utcnow
+from shared.db import insert_for, utcnow
 from shared.errors import invalid
 from shared.messages import msg
 from shared.http import paginate, under_clause
@@ -25,7 +25,6 @@ from shared.http import paginate, under_clause
 from . import classes, rules
 from .models import (Attendance, ClassSession, Completion, Enrollment, Person, PersonYearHours, RequirementMet,
                      TrainingClass)
-from .sqlfn import insert_for
 
 #: rows per INSERT (SQLite allows 32,766 bound values in one statement)
 CHUNK = 1000

@@ -28,6 +28,7 @@ def apply_person_state(session, state: dict, event_path: str | None) -> None:
     unit_id = str(state["unit_id"])
     path = session.scalar(select(OrgUnitView.path).where(OrgUnitView.id == unit_id))
     path = path or event_path or (person.org_path if person is not None and person.unit_id == unit_id else "")
+    known = person is not None
     if person is None:
         role, secretary_since = _role_from_seats(session, person_id)
         person = Person(id=person_id, leader_role=role, secretary_since=secretary_since)
@@ -42,7 +43,8 @@ def apply_person_state(session, state: dict, event_path: str | None) -> None:
     person.person_version = state["person_version"]
     person.category = rules.person_category(person.stage, person.status, person.leader_role)
     session.flush()
-    _copy_to_year_rows(session, person)
+    if known:  # hours rows are only ever added for people known here: a new person has none to follow
+        _copy_to_year_rows(session, person)
 
 
 def _copy_to_year_rows(session, person: Person) -> None:
