@@ -102,10 +102,10 @@ def apply_events(db: Database, handlers: Handlers, inbox_model, envelopes: list[
     """Apply a run of events in one transaction, in their order, each exactly once: one inbox statement claims
     them all, each claimed event's handlers run as if alone (its correlation id set; with others in the run,
     the session flushed and its objects expired after it, so that the next event reads what the database
-    holds, as in a transaction of its own), then the ``before_commit`` functions, then one commit. Returns how many were applied; an event already
-    applied, repeated in the run or handled by nobody is skipped. A handler's failure rolls the whole run back
-    and raises ``RunFailed`` with the position of the event at fault; a failure to claim or to commit raises
-    as it is (no event is at fault)."""
+    holds, as in a transaction of its own), then the ``before_commit`` functions, then one commit. Returns
+    how many were applied; an event already applied, repeated in the run or handled by nobody is skipped. A
+    handler's failure rolls the whole run back and raises ``RunFailed`` with the position of the event at
+    fault; a failure to claim or to commit raises as it is (no event is at fault)."""
     handled = [envelope for envelope in envelopes if handlers.for_type(envelope.type)]
     if not handled:
         return 0
@@ -182,8 +182,9 @@ class EventConsumer(ConsumerMixin):
     for their retry, so prefetch bounds them and later messages keep flowing.
 
     Messages that arrive together (a backlog, an import's thousands of events) are applied in runs of up to
-    ``consume_batch`` in one transaction (``apply_events``) and acknowledged after its commit; a run that fails
-    is applied again one event at a time, so only the event at fault is retried and dead-lettered. A lone
+    ``consume_batch`` in one transaction (``apply_events``) and acknowledged after its commit; when a handler
+    fails, the run is applied again around the event at fault, which alone counts the attempt, waits for its
+    retry and ends in the dead letters (a failure no event is at fault for: one event at a time). A lone
     message is applied at once: the consumer takes what the connection already holds, it does not wait for
     more."""
 
