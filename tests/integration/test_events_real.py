@@ -8,7 +8,7 @@ import pytest
 from shared.consumer import EventConsumer, dead_letters
 from shared.testing import kit_of
 
-from tests.kit.test_events import (consume_until, consumer_for, count, make_units,
+from tests.kit.test_events import (consume_until, consumer_for, count, make_units, refuse_poison,
                                    scenario_a_backlog_is_applied_in_runs_around_the_event_at_fault,
                                    scenario_a_pack_goes_out_as_separate_events, scenario_broker_down_then_back,
                                    scenario_dead_letters_go_back_once_mended, scenario_duplicate_delivery,
@@ -73,13 +73,7 @@ def test_an_event_failing_in_a_consumer_that_went_away_keeps_its_count_on_a_quor
     x-delivery-count, so an event that kills its worker ends in the dead-letter queue, not in a loop."""
     org, members, headers = quorum_pair
     k = kit_of(members)
-    calls = []
-
-    @k.handlers.on("org.unit.created")
-    def refuse_poison(session, event):
-        if event.data["code"] == "POISON":
-            calls.append(event.id)
-            raise RuntimeError("this handler cannot apply POISON")
+    calls = refuse_poison(members)
 
     # the first process would retry only after a minute: it goes away before that
     first = EventConsumer(k.config.with_(retry_backoff_seconds=60), k.db, k.handlers, k.models.InboxEvent)

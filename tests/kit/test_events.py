@@ -55,6 +55,20 @@ def make_units(org, headers, codes, parent=None):
     return ids
 
 
+def refuse_poison(members) -> list:
+    """A handler of org.unit.created that fails on the unit coded POISON; the returned list gets the event's
+    id at every attempt."""
+    attempts = []
+
+    @kit_of(members).handlers.on("org.unit.created")
+    def refuse(session, event):
+        if event.data["code"] == "POISON":
+            attempts.append(event.id)
+            raise RuntimeError("this handler cannot apply POISON")
+
+    return attempts
+
+
 # ----------------------------------------------------------------------------- scenarios
 
 def scenario_broker_down_then_back(org, members, headers, unreachable_url):
@@ -133,13 +147,7 @@ def _all(app, model):
 def scenario_poison_goes_to_dead_letters(org, members, headers):
     k = kit_of(members)
     View = k.models.OrgUnitView
-    attempts = []
-
-    @k.handlers.on("org.unit.created")
-    def refuse_poison(session, event):
-        if event.data["code"] == "POISON":
-            attempts.append(event.id)
-            raise RuntimeError("this handler cannot apply POISON")
+    attempts = refuse_poison(members)
 
     consumer = consumer_for(members)
     consumer.consume_for(0.2)
@@ -209,13 +217,7 @@ def scenario_a_backlog_is_applied_in_runs_around_the_event_at_fault(org, members
     tried exactly ``max_attempts`` times, then dead-lettered."""
     k = kit_of(members)
     View = k.models.OrgUnitView
-    attempts = []
-
-    @k.handlers.on("org.unit.created")
-    def refuse_poison(session, event):
-        if event.data["code"] == "POISON":
-            attempts.append(event.id)
-            raise RuntimeError("this handler cannot apply POISON")
+    attempts = refuse_poison(members)
 
     consumer = consumer_for(members)
     consumer.consume_for(0.2)

@@ -536,21 +536,24 @@ def test_the_report_is_scope_checked(client, members, tree, county):
 
 # ----------------------------------------------------------------------------- PostgreSQL
 
-@pytest.mark.infra
-def test_a_subtree_is_billed_in_batches_of_whole_branches_as_in_one_on_postgresql(make_app, pg_url):
+def members_on_postgresql(make_app, pg_url):
+    """The members app on a fresh PostgreSQL database, with the test tree."""
     app = make_app("members", database_url=pg_url("members"))
     tree = Tree(app)
     for key, parent, kind, domain in TREE:
         tree.add(key, parent, kind, domain)
+    return app, tree
+
+
+@pytest.mark.infra
+def test_a_subtree_is_billed_in_batches_of_whole_branches_as_in_one_on_postgresql(make_app, pg_url):
+    app, tree = members_on_postgresql(make_app, pg_url)
     scenario_billed_in_batches_of_whole_branches_as_in_one(app, tree)
 
 
 @pytest.mark.infra
 def test_bills_payments_and_the_report_on_postgresql(make_app, pg_url):
-    app = make_app("members", database_url=pg_url("members"))
-    tree = Tree(app)
-    for key, parent, kind, domain in TREE:
-        tree.add(key, parent, kind, domain)
+    app, tree = members_on_postgresql(make_app, pg_url)
     client, county = app.test_client(), auth(app, "organizer", scope=tree.id("a"))
     ids = register_branch(client, county, tree.id("v"))
     month = months_ago(1)
