@@ -15,7 +15,7 @@ from sqlalchemy import JSON, and_, delete, func, or_, select
 
 from shared.request import audit, db_session, rule_config, unit_in_scope
 from shared.audit import record as audit_record
-from shared.bulk import collector_paused, copy_rows
+from shared.bulk import analyze_after, collector_paused, copy_rows
 from shared.dates import today
 from shared.db import advisory_lock, utcnow
 from shared.errors import not_found
@@ -124,6 +124,7 @@ def _assess_subtree(session, path: str, year: int, as_of_today, config: dict) ->
         "term_expired": figures["term_expired"], "meetings_due": figures["meetings_due"],
         "meetings_missing": meetings_missing, "as_of": [as_of] * n, "computed_at": [computed_at] * n,
     })
+    analyze_after(session, Assessment.__table__, n)  # the dashboard's aggregates plan for the new rows
     by_stars = {str(k): 0 for k in range(5, 0, -1)}
     for stars in result["stars"]:
         by_stars[str(stars)] += 1

@@ -15,6 +15,7 @@ from sqlalchemy.orm import aliased
 
 from shared.request import db_session, rule_config
 from shared.dates import today
+from shared.db import without_jit
 from shared.http import under_clause
 
 from . import rules
@@ -35,6 +36,7 @@ def summary(args: dict) -> dict:
     year = check_year(args.get("year") or today().year)
     path = subtree(args.get("under"))
     session = db_session()
+    without_jit(session)  # a province's aggregates run in tenths of a second; compiling them took as long
     a = Assessment
     row = session.execute(select(
         func.count(),

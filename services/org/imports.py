@@ -19,7 +19,7 @@ from sqlalchemy import update as sql_update
 from sqlalchemy.dialects import postgresql
 
 from shared.request import audit, current_principal, db_session, emit_many
-from shared.bulk import collector_paused, copy_rows, new_ids
+from shared.bulk import analyze_after, collector_paused, copy_rows, new_ids
 from shared.catalog.org import UNIT_KINDS
 from shared.db import utcnow
 from shared.errors import Problem, not_found
@@ -63,8 +63,6 @@ SPEC = ImportSpec("unit", (
 
 SIMPLE_FIELDS = ("name", "domain", "external_id", "established_on", "covered_units")
 CHUNK = 5000
-#: refresh PostgreSQL's statistics of the units table after an import this large
-ANALYZE_AFTER = 10_000
 
 
 def import_units(request, args: dict, stream=None) -> ImportRun | dict:
@@ -124,8 +122,7 @@ def _import_units(request, args: dict, stream) -> ImportRun | dict:
 
     created = _insert(session, creates, existing)
     _update(session, updates)
-    if len(created) + len(updates) >= ANALYZE_AFTER and session.get_bind().dialect.name == "postgresql":
-        session.execute(text("ANALYZE units"))  # the reports' plans need statistics of the new tree
+    analyze_after(session, Unit.__table__, len(created) + len(updates))  # the reports plan for the new tree
     run = ImportRun(scope_path=principal.scope_path, actor=principal.subject, format=fmt, mode=mode,
                     total=report.total, created=len(created), updated=len(updates), unchanged=unchanged,
                     error_count=len(report.errors), errors=report.as_dict()["errors"])

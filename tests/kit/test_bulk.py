@@ -43,6 +43,35 @@ def test_copy_text_lines_round_trip_through_postgresql(pg_url):
         assert conn.execute("SELECT * FROM t").fetchall() == rows
 
 
+def test_a_bulk_write_this_large_leaves_fresh_statistics_for_the_next_plans(pg_url):
+    """The planner of the next report knows how many rows a bulk write left (ANALYZE in its transaction); a
+    smaller write leaves them to autovacuum."""
+    from sqlalchemy import Column, Integer, MetaData, String, Table, create_engine, text
+    from sqlalchemy.orm import Session
+
+    from shared.db import normalize_url
+
+    engine = create_engine(normalize_url(pg_url("bulk", migrate=False)))
+    tables = MetaData()
+    big = Table("written_in_bulk", tables, Column("id", Integer, primary_key=True), Column("path", String(20)))
+    small = Table("written_in_part", tables, Column("id", Integer, primary_key=True), Column("path", String(20)))
+    tables.create_all(engine)
+    try:
+        with Session(engine) as session:
+            for table, count in ((big, bulk.ANALYZE_AFTER), (small, bulk.ANALYZE_AFTER - 1)):
+                bulk.copy_rows(session, table, ("id", "path"), [(i, f"/1/{i}/") for i in range(count)])
+                bulk.analyze_after(session, table, count)
+            session.commit()
+        with engine.connect() as conn:
+            def estimated(name):
+                return conn.scalar(text("SELECT reltuples FROM pg_class WHERE relname = :name"), {"name": name})
+            assert estimated("written_in_bulk") == bulk.ANALYZE_AFTER
+            assert estimated("written_in_part") == -1  # never analysed yet
+    finally:
+        tables.drop_all(engine)
+        engine.dispose()
+
+
 def _square(n, context):
     if n == 13:
         raise ValueError("thirteen")
