@@ -53,12 +53,12 @@ def keep_roster(session, event):
             setattr(row, key, value)
     session.flush()
     session.info.setdefault(UNITS_TO_RECOUNT, set()).update(u for u in (old_unit, row.unit_id) if u)
-    on = (data.get("left_on") or data.get("transferred_on") or data.get("changed_on")
-          or event.occurred.astimezone(SHANGHAI).date())
     if old_unit is None:
         return  # new to the roster: no seat and no group place can name a person the roster did not know
     if row.status == "left" or old_unit != row.unit_id:
         session.execute(delete(GroupMember).where(GroupMember.person_id == person_id))
+    on = (data.get("left_on") or data.get("transferred_on") or data.get("changed_on")
+          or event.occurred.astimezone(SHANGHAI).date())
     _vacate_lost_seats(session, row, on, event.type)
 
 
