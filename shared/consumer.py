@@ -30,12 +30,10 @@ from dataclasses import dataclass, field
 from kombu import Producer
 from kombu.mixins import ConsumerMixin
 from sqlalchemy import bindparam
-from sqlalchemy.dialects.postgresql import insert as postgresql_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from .config import Config
 from .context import request_id_var
-from .db import Database, database_unavailable, utcnow
+from .db import Database, database_unavailable, dialect_insert, utcnow
 from .events import Envelope, broker_connection, service_queues
 
 log = logging.getLogger("zhibu.consumer")
@@ -155,8 +153,7 @@ def _claim(session, inbox_model, envelopes: list[Envelope]) -> set[str]:
 @functools.lru_cache(maxsize=None)
 def _claim_statement(table, dialect: str):
     """Built once per inbox table: building a statement costs more than running it."""
-    insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
-    return (insert(table).values(event_id=bindparam("event_id"), type=bindparam("type"),
+    return (dialect_insert(dialect, table).values(event_id=bindparam("event_id"), type=bindparam("type"),
                                  processed_at=bindparam("processed_at"))
             .on_conflict_do_nothing().returning(table.c.event_id))
 

@@ -15,6 +15,7 @@ from contextlib import contextmanager
 from datetime import datetime, timezone
 
 from sqlalchemy import BigInteger, DateTime, Integer, String, create_engine, event, text
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import DBAPIError, DisconnectionError, IntegrityError, InterfaceError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
@@ -49,10 +50,12 @@ def without_jit(session) -> None:
 def insert_for(session, model):
     """``INSERT`` into ``model`` (a mapped class or a table) in the session's dialect, so that it takes
     ``on_conflict_do_nothing`` / ``on_conflict_do_update`` on PostgreSQL and on SQLite alike."""
-    from sqlalchemy.dialects import postgresql, sqlite
+    return dialect_insert(session.get_bind().dialect.name, model)
 
-    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
-    return dialect.insert(model)
+
+def dialect_insert(dialect: str, model):
+    """``insert_for`` by the dialect's name: for a statement built once per dialect and kept."""
+    return (postgresql if dialect == "postgresql" else sqlite).insert(model)
 
 
 def advisory_lock(session, name: str, *, shared: bool = False) -> None:

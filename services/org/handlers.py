@@ -13,6 +13,7 @@
 """
 from __future__ import annotations
 
+import functools
 from datetime import date
 
 from sqlalchemy import bindparam, delete, func, select, update
@@ -20,7 +21,7 @@ from sqlalchemy import bindparam, delete, func, select, update
 from shared.audit import record as audit_record
 from shared.consumer import Handlers
 from shared.dates import SHANGHAI
-from shared.db import insert_for
+from shared.db import dialect_insert
 from shared.outbox import Outbox
 
 from . import committees, rules, support
@@ -85,10 +86,16 @@ def _keep_history(session, event, data: dict, person_id: str) -> None:
     else:
         on = (data.get("changed_on") or data.get("transferred_on") or data.get("left_on")
               or event.occurred.astimezone(SHANGHAI).date())
-    session.execute(insert_for(session, RosterState).values(
-        person_id=person_id, person_version=data["person_version"], effective_on=on, unit_id=str(data["unit_id"]),
-        name=data["name"], stage=data["stage"], status=data["status"],
-        full_member_since=data.get("full_member_since")).on_conflict_do_nothing())
+    session.execute(_history_statement(session.get_bind().dialect.name), {
+        "person_id": person_id, "person_version": data["person_version"], "effective_on": on,
+        "unit_id": str(data["unit_id"]), "name": data["name"], "stage": data["stage"], "status": data["status"],
+        "full_member_since": data.get("full_member_since")})
+
+
+@functools.lru_cache(maxsize=None)
+def _history_statement(dialect: str):
+    """Built once per dialect, as the recount below: the statement runs for every person event."""
+    return dialect_insert(dialect, RosterState.__table__).on_conflict_do_nothing()
 
 
 def recount(session, unit_ids: set[str]) -> None:
