@@ -31,12 +31,16 @@ def auth(app_or_config, *roles: str, scope: str | None = None, **kwargs) -> dict
     return {"Authorization": f"Bearer {token(app_or_config, *roles, scope=scope, **kwargs)}"}
 
 
+def _unsent(session, Outbox) -> tuple[list, list[Envelope]]:
+    """The unsent outbox rows, oldest first, and their envelopes (a packed row's unpacked)."""
+    rows = session.scalars(select(Outbox).where(Outbox.sent_at.is_(None)).order_by(Outbox.id)).all()
+    return rows, [Envelope.from_dict(e) for r in rows for e in stored_envelopes(r.envelope)]
+
+
 def pending_events(app) -> list[Envelope]:
     kit = kit_of(app)
-    Outbox = kit.models.OutboxEvent
     with kit.db.Session() as session:
-        rows = session.scalars(select(Outbox).where(Outbox.sent_at.is_(None)).order_by(Outbox.id)).all()
-        return [Envelope.from_dict(e) for r in rows for e in stored_envelopes(r.envelope)]
+        return _unsent(session, kit.models.OutboxEvent)[1]
 
 
 def deliver(producers, consumers) -> int:
@@ -46,10 +50,8 @@ def deliver(producers, consumers) -> int:
     delivered = 0
     for producer in producers:
         kit = kit_of(producer)
-        Outbox = kit.models.OutboxEvent
         with kit.db.Session() as session:
-            rows = session.scalars(select(Outbox).where(Outbox.sent_at.is_(None)).order_by(Outbox.id)).all()
-            envelopes = [Envelope.from_dict(stored) for row in rows for stored in stored_envelopes(row.envelope)]
+            rows, envelopes = _unsent(session, kit.models.OutboxEvent)
             for consumer in consumers:
                 ckit = kit_of(consumer)
                 size = max(1, ckit.config.consume_batch)
