@@ -1,6 +1,7 @@
 """Writing many rows at once, in the caller's transaction (imports, set-wise changes).
 
 - ``copy_rows``: COPY through psycopg's ``cursor.copy`` on PostgreSQL, executemany elsewhere;
+- ``copy_stream``: the same fed in pieces, the server storing one while the caller works out the next;
 - ``existing``: which of many values a unique column already holds, in one query;
 - ``copy_text_lines``: rows encoded for a text COPY, so that another process can prepare them;
 - ``Pipeline``: a pure preparation step over chunks of a file, in a pool of processes, results in order;
@@ -23,6 +24,7 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
+from psycopg.copy import QueuedLibpqWriter
 from sqlalchemy import ARRAY, JSON, any_, bindparam, select, text
 from sqlalchemy.exc import IntegrityError
 
@@ -33,14 +35,16 @@ from .db import is_unique_violation
 ANALYZE_AFTER = 10_000
 
 
-def analyze_after(session, table, rows: int) -> None:
+def analyze_after(session, table, rows: int, columns: tuple[str, ...] = ()) -> None:
     """After a bulk write of ``rows`` rows into ``table`` (at least ``ANALYZE_AFTER``), PostgreSQL's statistics
     of it anew, in the caller's transaction (ANALYZE samples the rows the transaction sees, its own
     included): the reports that read the table next are planned for what it holds, not for what it held
-    before (autovacuum comes round only minutes later). Elsewhere nothing."""
+    before (autovacuum comes round only minutes later). ``columns``: only these columns' statistics (the
+    table's size is counted anew either way); all of them when empty. Elsewhere nothing."""
     if rows >= ANALYZE_AFTER and session.get_bind().dialect.name == "postgresql":
         session.flush()
-        session.execute(text(f"ANALYZE {table.name}"))
+        names = [table.c[name].name for name in columns]  # a column the table lacks: a KeyError, not SQL text
+        session.execute(text(f"ANALYZE {table.name}" + (f" ({', '.join(names)})" if names else "")))
 
 
 def new_ids(n: int) -> list[str]:
@@ -67,9 +71,9 @@ def copy_rows(session, table, columns: tuple[str, ...], rows: list[tuple] | byte
     lines of a text COPY (``copy_text_lines``), written as they are."""
     if not rows:
         return 0
-    session.flush()
-    connection = session.connection()
     if isinstance(rows, bytes):
+        session.flush()
+        connection = session.connection()
         if connection.dialect.name != "postgresql":
             raise TypeError("COPY lines are for PostgreSQL; give rows elsewhere")
         raw = connection.connection.driver_connection
@@ -77,13 +81,37 @@ def copy_rows(session, table, columns: tuple[str, ...], rows: list[tuple] | byte
             with cursor.copy(f"COPY {table.name} ({', '.join(columns)}) FROM STDIN") as copy:
                 copy.write(rows)
         return None
-    if connection.dialect.name == "postgresql":
-        raw = connection.connection.driver_connection
-        types = _copy_types(raw, table.name, columns)
-        json_positions = [i for i, name in enumerate(columns) if _is_json(table.c[name].type)]
-        with raw.cursor() as cursor:
-            with cursor.copy(f"COPY {table.name} ({', '.join(columns)}) FROM STDIN (FORMAT BINARY)") as copy:
-                copy.set_types(types)
+    with copy_stream(session, table, columns, beside=False) as write:
+        write(rows)
+    return len(rows)
+
+
+@contextmanager
+def copy_stream(session, table, columns: tuple[str, ...], *, beside: bool = True):
+    """A bulk insert into ``table`` that the caller feeds in pieces, in the session's transaction: yields
+    ``write(rows)`` (tuples in ``columns`` order, as for ``copy_rows``). On PostgreSQL it is one binary COPY;
+    with ``beside`` its data goes to the server from a thread of psycopg's (``QueuedLibpqWriter``), so that
+    the server stores one piece on one core while the caller works out the next on the other, instead of
+    each waiting for the other. Elsewhere each piece is an executemany. An error inside the block
+    abandons the whole COPY: nothing of it is kept."""
+    session.flush()
+    connection = session.connection()
+    if connection.dialect.name != "postgresql":
+        def insert(rows):
+            if rows:
+                connection.execute(table.insert(), [dict(zip(columns, row)) for row in rows])
+        yield insert
+        return
+    raw = connection.connection.driver_connection
+    types = _copy_types(raw, table.name, columns)
+    json_positions = [i for i, name in enumerate(columns) if _is_json(table.c[name].type)]
+    with raw.cursor() as cursor:
+        writer = QueuedLibpqWriter(cursor) if beside else None
+        with cursor.copy(f"COPY {table.name} ({', '.join(columns)}) FROM STDIN (FORMAT BINARY)",
+                         writer=writer) as copy:
+            copy.set_types(types)
+
+            def write(rows):
                 for row in rows:
                     if json_positions:
                         row = list(row)
@@ -91,9 +119,7 @@ def copy_rows(session, table, columns: tuple[str, ...], rows: list[tuple] | byte
                             if row[i] is not None and not isinstance(row[i], str):
                                 row[i] = json.dumps(row[i], ensure_ascii=False)
                     copy.write_row(row)
-    else:
-        connection.execute(table.insert(), [dict(zip(columns, row)) for row in rows])
-    return len(rows)
+            yield write
 
 
 _COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})

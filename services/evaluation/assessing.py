@@ -15,7 +15,7 @@ from sqlalchemy import JSON, and_, delete, func, or_, select
 
 from shared.request import audit, db_session, rule_config, unit_in_scope
 from shared.audit import record as audit_record
-from shared.bulk import analyze_after, collector_paused, copy_rows
+from shared.bulk import analyze_after, collector_paused, copy_stream
 from shared.dates import today
 from shared.db import advisory_lock, utcnow
 from shared.errors import not_found
@@ -39,13 +39,30 @@ def _json_text(value) -> str:
     return orjson.dumps(value, option=orjson.OPT_NON_STR_KEYS).decode()
 
 
-def write_assessments(session, columns: dict[str, list]) -> None:
-    """Insert the assessments given as columns, in the session's transaction (the kit's COPY on PostgreSQL,
-    which takes JSON columns as ready text)."""
-    postgres = session.get_bind().dialect.name == "postgresql"
-    values = [[_json_text(v) for v in columns[name]] if postgres and name in JSON_COLUMNS else columns[name]
+def assessment_rows(columns: dict[str, list], json_as_text: bool) -> list[tuple]:
+    """The assessments given as columns, as rows in ``ASSESSMENT_COLUMNS`` order (JSON columns as ready text
+    for PostgreSQL's COPY when ``json_as_text``)."""
+    values = [[_json_text(v) for v in columns[name]] if json_as_text and name in JSON_COLUMNS else columns[name]
               for name in ASSESSMENT_COLUMNS]
-    copy_rows(session, Assessment.__table__, ASSESSMENT_COLUMNS, list(zip(*values)))
+    return list(zip(*values))
+
+
+#: branches a part of the recompute holds at least (whole regions, so a county's quota sees all its branches)
+PART_BRANCHES = 1_000
+
+
+def region_parts(region_of: list[str], least: int) -> list[slice]:
+    """``region_of`` (in path order) cut into slices of at least ``least`` positions, each holding every
+    position of the regions it holds (a region whose branches lie apart, as a city's own among its
+    counties', keeps the slice open until its last one)."""
+    last = {region: i for i, region in enumerate(region_of)}
+    parts, start, open_until = [], 0, -1
+    for i, region in enumerate(region_of):
+        open_until = max(open_until, last[region])
+        if i == open_until and (i + 1 - start >= least or i + 1 == len(region_of)):
+            parts.append(slice(start, i + 1))
+            start = i + 1
+    return parts
 
 
 def previous_stars(session, universe, year: int, branches) -> list:
@@ -90,7 +107,7 @@ def _assess_subtree(session, path: str, year: int, as_of_today, config: dict) ->
     everything = session.scalar(select(OrgUnitView.id).where(~under_clause(OrgUnitView.path, path)).limit(1)) is None
     facts_of = None if everything else universe  # the whole tree: no semi-join in the fact queries
     as_of = indicators.as_of_for(year, as_of_today)
-    table = indicators.compute(session, branches, facts_of, year, as_of, config)
+    raw = indicators.load(session, branches, facts_of, year, as_of, config)
 
     regions = load_regions(session)
     region_rows = [deepest_region(p, regions) for p in branches.paths]
@@ -99,18 +116,45 @@ def _assess_subtree(session, path: str, year: int, as_of_today, config: dict) ->
     cards_by_path = scorecards.cards_for(session, list(region_paths.values()), config)
     card_of_region = {region_id: cards_by_path[p] for region_id, p in region_paths.items()}
     previous = previous_stars(session, facts_of, year - 1, branches)
-    result = scoring.rate(table.columns, table.manual, table.signs, region_of, card_of_region, previous, config)
 
     session.execute(delete(Assessment).where(Assessment.year == year,
                                              or_(under_clause(Assessment.org_path, path),
                                                  Assessment.unit_id.in_(universe)))
                     .execution_options(synchronize_session=False))
     computed_at = utcnow()
-    figures = table.figures
-    meetings_missing = table.columns["meetings.shortfall"]
+    json_as_text = session.get_bind().dialect.name == "postgresql"
+    by_stars = {str(k): 0 for k in range(5, 0, -1)}
+    weak = 0
+    # scored and written a few whole regions at a time: the server stores one part while the next is worked out
+    with copy_stream(session, Assessment.__table__, ASSESSMENT_COLUMNS) as write:
+        for part in region_parts(region_of, PART_BRANCHES):
+            part_branches = branches.part(part)
+            table = indicators.derive(part_branches, indicators.raw_part(raw, part), year, as_of, config)
+            part_regions = region_of[part]
+            result = scoring.rate(table.columns, table.manual, table.signs, part_regions, card_of_region,
+                                  previous[part], config)
+            write(assessment_rows(_assessment_columns(part_branches, table, result, year, part_regions,
+                                                      card_of_region, previous[part], as_of, computed_at),
+                                  json_as_text))
+            for stars in result["stars"]:
+                by_stars[str(stars)] += 1
+            weak += sum(result["weak"])
+    analyze_after(session, Assessment.__table__, len(branches), columns=ANALYZED_COLUMNS)
+    return {"year": year, "as_of": as_of, "branches": len(branches), "regions": len(region_paths), "by_stars": by_stars,
+            "weak": weak, "computed_at": computed_at}
 
+
+#: the columns the reports over assessments filter, group and sort by: their statistics are refreshed after a
+#: large recompute (all of them, JSON included, took three times as long)
+ANALYZED_COLUMNS = ("year", "unit_id", "org_path", "region_id", "score", "stars", "category", "weak")
+
+
+def _assessment_columns(branches, table, result: dict, year: int, region_of: list, card_of_region: dict,
+                        previous: list, as_of, computed_at) -> dict[str, list]:
+    """The columns of the assessments of ``branches`` from their indicators and their rating."""
     n = len(branches)
-    write_assessments(session, {
+    figures = table.figures
+    return {
         "unit_id": branches.ids, "year": [year] * n, "org_path": branches.paths, "name": branches.names,
         "code": branches.codes, "region_id": region_of,
         "scorecard_version_id": [card_of_region[r].version_id for r in region_of],
@@ -122,14 +166,9 @@ def _assess_subtree(session, path: str, year: int, as_of_today, config: dict) ->
         "has_secretary": figures["has_secretary"],
         "rotation_met": [bool(r) for r in table.columns["training.rotation"]],
         "term_expired": figures["term_expired"], "meetings_due": figures["meetings_due"],
-        "meetings_missing": meetings_missing, "as_of": [as_of] * n, "computed_at": [computed_at] * n,
-    })
-    analyze_after(session, Assessment.__table__, n)  # the dashboard's aggregates plan for the new rows
-    by_stars = {str(k): 0 for k in range(5, 0, -1)}
-    for stars in result["stars"]:
-        by_stars[str(stars)] += 1
-    return {"year": year, "as_of": as_of, "branches": len(branches), "regions": len(region_paths), "by_stars": by_stars,
-            "weak": sum(result["weak"]), "computed_at": computed_at}
+        "meetings_missing": table.columns["meetings.shortfall"], "as_of": [as_of] * n,
+        "computed_at": [computed_at] * n,
+    }
 
 
 def recompute(fields: dict) -> dict:

@@ -44,6 +44,10 @@ class Branches:
     def __len__(self):
         return len(self.ids)
 
+    def part(self, positions: slice) -> "Branches":
+        """The branches at ``positions``."""
+        return Branches(self.ids[positions], self.paths[positions], self.names[positions], self.codes[positions])
+
 
 def branches_stmt(rated_kinds, path: str | None = None, ids: list[str] | None = None):
     """The active rated branches under ``path`` (or with these ids), as a selectable of their ids."""
@@ -105,6 +109,12 @@ def load(session, branches: Branches, universe, year: int, as_of: date, config: 
             "problems": _problem_tallies(session, branches, universe, year, as_of),
             "manual": _manual_inputs(session, branches, universe, year),
             **_reports(session, branches, universe, year)}
+
+
+def raw_part(raw: dict, positions: slice) -> dict:
+    """The raw figures (``load``) of the branches at ``positions``."""
+    return {name: {key: column[positions] for key, column in value.items()} if isinstance(value, dict)
+            else value[positions] for name, value in raw.items()}
 
 
 def _reports(session, branches: Branches, universe, year: int) -> dict[str, list]:

@@ -224,3 +224,39 @@ def test_the_nightly_job_recomputes_this_years_assessments_of_every_branch(evalu
     assert sum(result["branches"].values()) == 3
     found = [assessment(evaluation, admin, b, year=today().year)["assessment"] for b in branches]
     assert all(a["computed_at"] for a in found)
+
+
+def test_regions_are_cut_into_parts_only_where_every_branch_of_them_is_in():
+    from services.evaluation.assessing import region_parts
+
+    assert region_parts(["k1"] * 3 + ["k2"] * 2 + ["k3"] * 4, least=3) == [slice(0, 3), slice(3, 9)]
+    assert region_parts(["k1"] * 3 + ["k2"] * 2, least=1) == [slice(0, 3), slice(3, 5)]
+    # a city's own branches on either side of its counties' hold the part open until the last of them
+    assert region_parts(["city", "k1", "k1", "k2", "city", "k3"], least=1) == [slice(0, 5), slice(5, 6)]
+    assert region_parts([], least=1) == []
+
+
+def test_a_recompute_scored_in_parts_of_whole_regions_agrees_with_one_pass(evaluation, feed, tree, admin, monkeypatch):
+    from services.evaluation import assessing
+
+    # five qualify for five stars in the county, whose quota is 3: a part cutting the county would let them keep them
+    branches = county_of_healthy_branches(evaluation, feed, tree, admin, [99, 98, 95, 95, 95, 70, 70, 70, 70, 70])
+    branches += [feed.model_branch(tree["other_county"], "外县支部"),
+                 feed.unit("branch", "市直机关一支部", tree["city"], key="a0"),   # the city's own, before its counties
+                 feed.unit("branch", "市直机关二支部", tree["city"], key="a1")]
+
+    def snapshot():
+        return [{k: v for k, v in assessment(evaluation, admin, b)["assessment"].items() if k != "computed_at"}
+                for b in branches]
+
+    in_one_pass = recompute(evaluation, admin, tree["province"])
+    assessed_in_one_pass = snapshot()
+    assert in_one_pass["by_stars"]["5"] == 2
+    cut_into = []
+    region_parts = assessing.region_parts
+    monkeypatch.setattr(assessing, "PART_BRANCHES", 1)
+    monkeypatch.setattr(assessing, "region_parts", lambda *args: cut_into.append(region_parts(*args)) or cut_into[-1])
+    in_parts = recompute(evaluation, admin, tree["province"])
+    assert cut_into == [[slice(0, 2), slice(2, 12), slice(12, 13)]]  # the city's own, the county, the other county
+    assert {**in_parts, "computed_at": None} == {**in_one_pass, "computed_at": None}
+    assert snapshot() == assessed_in_one_pass

@@ -55,18 +55,62 @@ def test_a_bulk_write_this_large_leaves_fresh_statistics_for_the_next_plans(pg_u
     tables = MetaData()
     big = Table("written_in_bulk", tables, Column("id", Integer, primary_key=True), Column("path", String(20)))
     small = Table("written_in_part", tables, Column("id", Integer, primary_key=True), Column("path", String(20)))
+    some = Table("written_for_a_path", tables, Column("id", Integer, primary_key=True), Column("path", String(20)))
     tables.create_all(engine)
     try:
         with Session(engine) as session:
-            for table, count in ((big, bulk.ANALYZE_AFTER), (small, bulk.ANALYZE_AFTER - 1)):
+            for table, count, columns in ((big, bulk.ANALYZE_AFTER, ()), (small, bulk.ANALYZE_AFTER - 1, ()),
+                                          (some, bulk.ANALYZE_AFTER, ("path",))):
                 bulk.copy_rows(session, table, ("id", "path"), [(i, f"/1/{i}/") for i in range(count)])
-                bulk.analyze_after(session, table, count)
+                bulk.analyze_after(session, table, count, columns)
+            with pytest.raises(KeyError):
+                bulk.analyze_after(session, some, bulk.ANALYZE_AFTER, ("path); DROP TABLE written_in_bulk; --",))
             session.commit()
         with engine.connect() as conn:
             def estimated(name):
                 return conn.scalar(text("SELECT reltuples FROM pg_class WHERE relname = :name"), {"name": name})
+
+            def with_statistics(name):
+                return set(conn.scalars(text("SELECT attname FROM pg_stats WHERE tablename = :name"), {"name": name}))
             assert estimated("written_in_bulk") == bulk.ANALYZE_AFTER
+            assert with_statistics("written_in_bulk") == {"id", "path"}
             assert estimated("written_in_part") == -1  # never analysed yet
+            assert estimated("written_for_a_path") == bulk.ANALYZE_AFTER  # the size counted anew all the same
+            assert with_statistics("written_for_a_path") == {"path"}
+    finally:
+        tables.drop_all(engine)
+        engine.dispose()
+
+
+
+@pytest.mark.parametrize("on", ["sqlite", "postgresql"])
+def test_a_stream_of_pieces_lands_whole_and_a_failure_inside_it_keeps_none(on, pg_url, tmp_path):
+    """``copy_stream``: rows written in pieces (JSON as values) land in order; an error while the caller works out
+    a piece leaves nothing of the pieces before it."""
+    from sqlalchemy import JSON, Column, Integer, MetaData, Table, create_engine, func, select
+    from sqlalchemy.orm import Session
+
+    from shared.db import normalize_url
+
+    url = normalize_url(pg_url("bulk", migrate=False)) if on == "postgresql" else f"sqlite:///{tmp_path}/bulk.db"
+    engine = create_engine(url)
+    tables = MetaData()
+    table = Table("written_in_pieces", tables, Column("id", Integer, primary_key=True), Column("doc", JSON))
+    tables.create_all(engine)
+    try:
+        with Session(engine) as session:
+            with bulk.copy_stream(session, table, ("id", "doc")) as write:
+                for first in range(0, 3_000, 1_000):
+                    write([(i, {"支部": i, "成员": [i, None]}) for i in range(first, first + 1_000)])
+            session.commit()
+        with pytest.raises(ZeroDivisionError), Session(engine) as session:
+            with bulk.copy_stream(session, table, ("id", "doc")) as write:
+                write([(i, {"支部": i}) for i in range(3_000, 4_000)])
+                write([(1 // 0, None)])
+        with Session(engine) as session:
+            assert session.scalar(select(func.count()).select_from(table)) == 3_000
+            assert session.execute(select(table).where(table.c.id == 2_999)).one() == (2_999, {"支部": 2_999,
+                                                                                            "成员": [2_999, None]})
     finally:
         tables.drop_all(engine)
         engine.dispose()
