@@ -31,7 +31,8 @@ from .config import Config
 from .consumer import Handlers
 from .context import principal_var, request_id_var
 from .db import Database
-from .errors import from_http_exception, problem_response, register_error_handlers, stale_write_response
+from .errors import (database_failure_response, from_http_exception, problem_response, register_error_handlers,
+                     stale_write_response)
 from .events import broker_connection
 from .idempotency import PURGE_JOB
 from .import_jobs import import_jobs_blueprint
@@ -260,6 +261,11 @@ def _commit(response: Response) -> Response:
     except DataError:
         session.rollback()
         response = problem_response(422, "Unprocessable Content", msg("value-does-not-fit"), kind="validation")
+    except Exception as exc:
+        session.rollback()
+        response = database_failure_response(exc)  # the commit met a deadlock, or a database gone: a 503
+        if response is None:
+            raise
     finally:
         session.close()
     return response

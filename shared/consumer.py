@@ -23,6 +23,7 @@ import functools
 import heapq
 import itertools
 import logging
+import random
 import socket
 import time
 from dataclasses import dataclass, field
@@ -33,7 +34,7 @@ from sqlalchemy import bindparam
 
 from .config import Config
 from .context import request_id_var
-from .db import Database, database_unavailable, dialect_insert, utcnow
+from .db import Database, database_unavailable, dialect_insert, transaction_conflict, utcnow
 from .events import Envelope, broker_connection, service_queues
 
 log = logging.getLogger("zhibu.consumer")
@@ -204,6 +205,7 @@ class EventConsumer(ConsumerMixin):
         self.processed = 0
         self.dead_lettered = 0
         self.runs = 0
+        self.conflicts = 0
 
     def get_consumers(self, Consumer, channel):
         self.dead_queue(channel).declare()
@@ -307,7 +309,17 @@ class EventConsumer(ConsumerMixin):
         self._database_wait = 0.0
 
     def _failed(self, envelope: Envelope, body, message, attempts: int, exc: Exception) -> None:
-        """The event's attempt failed: it waits for the database, or for its retry, or goes to the dead letters."""
+        """The event's attempt failed: it goes again soon (a conflict with a concurrent transaction), or waits for
+        the database, or for its retry, or goes to the dead letters."""
+        if transaction_conflict(exc):
+            # a deadlock with another replica's run, say: PostgreSQL chose this transaction to roll back. Not
+            # counted; applied again after a random moment, so that the two do not meet the same way again
+            self.conflicts += 1
+            delay = random.uniform(0.1, 1.0) * self.config.retry_backoff_seconds
+            log.info("event %s (%s) conflicted with a concurrent transaction (%s), applied again in %.2fs",
+                     envelope.id, envelope.type, type(getattr(exc, "orig", exc)).__name__, delay)
+            heapq.heappush(self._retries, _Retry(time.monotonic() + delay, next(self._seq), message, attempts))
+            return
         if database_unavailable(exc):
             # not the event's fault: it waits, unacknowledged and uncounted, until the database answers
             self._database_wait = min(self._database_wait * 2 or self.config.retry_backoff_seconds, 30.0)

@@ -116,6 +116,17 @@ def database_unavailable(exc: BaseException) -> bool:
         isinstance(exc, DBAPIError) and exc.connection_invalidated)
 
 
+#: SQLSTATEs of a transaction PostgreSQL rolled back for a concurrent one's sake: a deadlock, a serialization failure
+CONFLICT_STATES = frozenset({"40P01", "40001"})
+
+
+def transaction_conflict(exc: BaseException) -> bool:
+    """PostgreSQL rolled the transaction back because of a concurrent one (a deadlock between two writers, a
+    serialization failure): nothing is wrong with the database or the work, and doing it again is all it
+    takes."""
+    return getattr(getattr(exc, "orig", exc), "sqlstate", None) in CONFLICT_STATES
+
+
 def make_engine(url: str, *, reader: bool = False, **kwargs) -> Engine:
     """The engine for ``url``. On SQLite every transaction takes the write lock at its start (``BEGIN
     IMMEDIATE``: no deadlock between two writers), except a ``reader``'s, which only reads and so never

@@ -10,7 +10,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException
 
 from .context import current_request_id
-from .db import database_unavailable
+from .db import database_unavailable, transaction_conflict
 from .messages import CATALOG, Message, bilingual, msg, translate
 from .violations import RuleViolation
 
@@ -161,6 +161,22 @@ def stale_write_response() -> Response:
     return problem_response(412, "Precondition Failed", msg("precondition-failed"), kind="precondition-failed")
 
 
+def database_failure_response(exc: BaseException) -> Response | None:
+    """The 503 for a failure of the service's database that is neither the request's fault nor a bug: its
+    transaction rolled back by PostgreSQL for a concurrent one's sake (a deadlock; ``Retry-After: 1``), or the
+    database not answering (``Retry-After: 5``). None for any other error."""
+    if transaction_conflict(exc):
+        log.info("transaction conflict on %s %s: %s", request.method, request.path,
+                 type(getattr(exc, "orig", exc)).__name__)
+        return problem_response(503, "Service Unavailable", msg("transaction-conflict"), kind="unavailable",
+                                headers={"Retry-After": "1"})
+    if database_unavailable(exc):
+        log.warning("database unavailable on %s %s: %s", request.method, request.path, type(exc).__name__)
+        return problem_response(503, "Service Unavailable", msg("unavailable"), kind="unavailable",
+                                headers={"Retry-After": "5"})
+    return None
+
+
 def register_error_handlers(app) -> None:
     @app.errorhandler(Problem)
     def _problem(exc: Problem):
@@ -193,9 +209,8 @@ def register_error_handlers(app) -> None:
 
     @app.errorhandler(Exception)
     def _unexpected(exc: Exception):
-        if database_unavailable(exc):
-            log.warning("database unavailable on %s %s: %s", request.method, request.path, type(exc).__name__)
-            return problem_response(503, "Service Unavailable", msg("unavailable"), kind="unavailable",
-                                    headers={"Retry-After": "5"})
+        response = database_failure_response(exc)
+        if response is not None:
+            return response
         log.exception("unhandled error on %s %s", request.method, request.path)
         return problem_response(500, "Internal Server Error", msg("server-error"))

@@ -101,6 +101,11 @@ CATALOG: dict[str, tuple[str, str]] = {
     "unavailable": ("服务的数据库暂时无响应，请稍后重试（带同一 Idempotency-Key 重发的创建请求只会执行一次）",
                     "the service's database is not answering; try again shortly (a creating request "
                     "repeated with its Idempotency-Key is applied once)"),
+    "transaction-conflict": ("此请求与同时进行的另一项修改相互等待，已被数据库撤销，未作任何修改；请重试（带同一 "
+                             "Idempotency-Key 重发的创建请求只会执行一次）",
+                             "this request and a concurrent change waited on each other and the database undid it; "
+                             "nothing was changed: send it again (a creating request repeated with its "
+                             "Idempotency-Key is applied once)"),
     "server-error": ("服务器出错；可凭请求编号在日志中查到原因",
                      "the server failed; the request id identifies it in the logs"),
     "json-content-type": ("请求体须以 Content-Type: application/json 发送（收到的是 {type}）",

@@ -17,6 +17,8 @@ import contextlib
 import os
 import shutil
 import socket
+import threading
+import time
 import uuid
 
 import pytest
@@ -177,6 +179,62 @@ def database_refusing_connections(database: str):
         yield
     finally:
         allow_connections(True)
+
+
+class DeadlockPartner:
+    """A transaction on another connection that holds row 2 of ``deadlock_rows`` (made in ``url``'s database
+    with rows 1 and 2) while the code under test runs. ``cross(session)``, called by that code, takes row 1 in
+    its transaction, lets the partner ask for row 1 a moment later and then asks for row 2 itself: a real
+    deadlock, in which PostgreSQL rolls back the code's transaction (it waited first, so its deadlock check
+    runs first, after ``deadlock_timeout``); the partner then gets row 1 and commits. ``counts()``: each row's
+    number of updates that were kept."""
+
+    def __init__(self, url: str):
+        import psycopg
+
+        self.url = url
+        with psycopg.connect(url, autocommit=True) as conn:
+            conn.execute("CREATE TABLE IF NOT EXISTS deadlock_rows (id int PRIMARY KEY, n int NOT NULL)")
+            conn.execute("INSERT INTO deadlock_rows VALUES (1, 0), (2, 0) ON CONFLICT DO NOTHING")
+        self.holding, self.crossed = threading.Event(), threading.Event()
+        self.error: BaseException | None = None
+        self.thread = threading.Thread(target=self._hold, daemon=True)
+        self.thread.start()
+        assert self.holding.wait(10), "the partner did not get row 2"
+
+    def _hold(self):
+        import psycopg
+
+        try:
+            with psycopg.connect(self.url) as conn:
+                conn.execute("UPDATE deadlock_rows SET n = n + 1 WHERE id = 2")
+                self.holding.set()
+                self.crossed.wait(30)
+                time.sleep(0.3)  # the code under test waits for row 2 first
+                conn.execute("UPDATE deadlock_rows SET n = n + 1 WHERE id = 1")
+                conn.commit()
+        except BaseException as exc:  # noqa: BLE001 - reported by join()
+            self.error = exc
+            self.holding.set()
+
+    def cross(self, session) -> None:
+        from sqlalchemy import text
+
+        session.execute(text("UPDATE deadlock_rows SET n = n + 1 WHERE id = 1"))
+        self.crossed.set()
+        session.execute(text("UPDATE deadlock_rows SET n = n + 1 WHERE id = 2"))
+
+    def join(self) -> None:
+        self.crossed.set()
+        self.thread.join(30)
+        if self.error is not None:
+            raise self.error
+
+    def counts(self) -> dict[int, int]:
+        import psycopg
+
+        with psycopg.connect(self.url) as conn:
+            return dict(conn.execute("SELECT id, n FROM deadlock_rows ORDER BY id").fetchall())
 
 
 @pytest.fixture

@@ -136,3 +136,44 @@ def test_events_wait_while_postgresql_refuses_connections(real_pair):
     consume_until(consumer, lambda: count(members, k.models.OrgUnitView) == 2, seconds=60)
     assert consumer.dead_lettered == 0
     assert dead_letters(k.config, k.handlers.event_types) == []
+
+
+def test_an_event_rolled_back_in_a_deadlock_is_applied_again_without_counting_an_attempt(make_app, pg_url, amqp_url,
+                                                                                        auth_headers):
+    """Two replicas' transactions wait on each other's rows and PostgreSQL rolls back the one applying the event:
+    the event goes again a moment later, and its attempt is not counted (one attempt is all this consumer
+    allows: a counted failure would dead-letter it). The other transaction's work and the event's are each
+    kept once."""
+    from sqlalchemy import text
+
+    from tests.conftest import DeadlockPartner
+
+    org = make_app("org", database_url=pg_url("org"), broker_url=amqp_url)
+    members = make_app("members", database_url=pg_url("members"), broker_url=amqp_url, max_attempts=1,
+                       bus_namespace=kit_of(org).config.bus_namespace)
+    try:
+        k = kit_of(members)
+        partner = DeadlockPartner(k.config.database_url)
+        applying = []
+
+        @k.handlers.on("org.unit.created")
+        def count_it_in(session, event):
+            applying.append(event.id)
+            if len(applying) == 1:
+                partner.cross(session)       # another replica holds row 2 and comes for row 1
+            else:
+                session.execute(text("UPDATE deadlock_rows SET n = n + 1"))
+
+        consumer = consumer_for(members)
+        consumer.consume_for(0.2)
+        make_units(org, auth_headers(org, "admin"), ["P"])
+        assert kit_of(org).relay.drain() == 1
+        consume_until(consumer, lambda: count(members, k.models.OrgUnitView) == 1, seconds=30)
+        partner.join()
+        assert consumer.conflicts == 1
+        assert consumer.dead_lettered == 0
+        assert len(applying) == 2 and len(set(applying)) == 1
+        assert partner.counts() == {1: 2, 2: 2}
+        assert dead_letters(k.config, k.handlers.event_types) == []
+    finally:
+        _delete_queues(members, amqp_url)

@@ -1,5 +1,9 @@
 """Every error path answers RFC 9457 problem+json, and a 500 never shows a stack trace."""
 import pytest
+from sqlalchemy import text
+
+from shared.testing import kit_of
+from tests.kit.test_events import count
 
 
 @pytest.fixture
@@ -91,3 +95,43 @@ def test_probes_are_public(org):
     ready = client.get("/readyz").get_json()
     assert ready["checks"]["database"]["ok"] is True
     assert client.get("/metrics").status_code == 200
+
+
+@pytest.mark.infra
+def test_a_request_rolled_back_in_a_deadlock_gets_503_with_retry_after_and_changes_nothing(make_app, auth_headers,
+                                                                                          pg_url):
+    """PostgreSQL breaks a deadlock by rolling back one of the two transactions: the request it picked answers 503
+    with ``Retry-After: 1`` (the same request again is all it takes), keeps nothing it wrote (its event
+    included), and goes through when sent again."""
+    from shared.request import db_session, emit
+    from tests.conftest import DeadlockPartner
+
+    url = pg_url("org")
+    app = make_app("org", database_url=url)
+    headers = auth_headers(app, "admin")
+    partner = DeadlockPartner(url)
+    province = "5f1d7c2e-0000-4000-8000-000000000001"
+
+    def rename():
+        emit("org.unit.updated", {"id": province, "key": "1", "path": "/1/", "parent_id": None, "kind": "province",
+                                  "name": "P", "code": "P", "status": "active", "unit_version": 2}, org_path="/1/")
+        if partner.thread.is_alive():
+            partner.cross(db_session())
+        else:
+            db_session().execute(text("UPDATE deadlock_rows SET n = n + 1"))
+        return {"renamed": True}
+
+    app.add_url_rule("/api/org/v1/rename-in-a-deadlock", "rename_in_a_deadlock", rename, methods=["POST"])
+    resp = app.test_client().post("/api/org/v1/rename-in-a-deadlock", headers=headers)
+    partner.join()
+    body = problem(resp, 503)
+    assert resp.headers["Retry-After"] == "1"
+    assert body["type"].endswith("unavailable")
+    assert "同时进行的另一项修改" in body["detail_zh"]
+    assert "a concurrent change" in body["detail_en"]
+    assert partner.counts() == {1: 1, 2: 1}               # the partner's, nothing of the request's
+    assert count(app, kit_of(app).models.OutboxEvent) == 0
+    again = app.test_client().post("/api/org/v1/rename-in-a-deadlock", headers=headers)
+    assert again.status_code == 200
+    assert partner.counts() == {1: 2, 2: 2}
+    assert count(app, kit_of(app).models.OutboxEvent) == 1
