@@ -16,6 +16,7 @@ is not taken over that day (at most once a day: the jobs catch up on the next ru
 """
 from __future__ import annotations
 
+import gc
 import logging
 import os
 import signal
@@ -188,6 +189,7 @@ def claim_day(kit, name: str, day: date) -> bool:
 
 def run_worker(app) -> None:
     kit = app.extensions["zhibu"]
+    gc.freeze()  # the loaded app lives as long as the process: full collections need not walk it (web: gunicorn_conf)
     relay = RelayLoop(kit)
     relay.start()
     jobs = JobLoop(app, kit.jobs)
