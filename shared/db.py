@@ -47,6 +47,29 @@ def without_jit(session) -> None:
         session.execute(text("SET LOCAL jit = off"))
 
 
+def plain_rows(session, stmt) -> list[tuple]:
+    """Every row of a Core ``select`` as a plain tuple, for reads of hundreds of thousands of rows: the statement
+    runs through the session's connection as any other (compiled once, its parameters bound as their types
+    say), but its rows come straight from the driver's cursor, a column converted only where its type needs it
+    (a date read back from SQLite, a zone added to a timestamp). SQLAlchemy's Row objects cost more than the
+    read itself: a province's 330,000 meeting tallies, 0.8 s of CPU through the session, 0.2 s this way."""
+    session.flush()
+    result = session.connection().execute(stmt)
+    try:
+        cursor = result.cursor
+        rows = cursor.fetchall()
+        dialect = session.get_bind().dialect
+        columns = getattr(stmt, "selected_columns", None)   # a text() statement: values as the driver reads them
+        processors = [column.type.dialect_impl(dialect).result_processor(dialect, described[1])
+                      for column, described in zip(columns, cursor.description)] if columns is not None else []
+    finally:
+        result.close()
+    if any(processors):
+        return [tuple(value if convert is None else convert(value) for convert, value in zip(processors, row))
+                for row in rows]
+    return rows
+
+
 def insert_for(session, model):
     """``INSERT`` into ``model`` (a mapped class or a table) in the session's dialect, so that it takes
     ``on_conflict_do_nothing`` / ``on_conflict_do_update`` on PostgreSQL and on SQLite alike."""

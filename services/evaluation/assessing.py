@@ -17,7 +17,7 @@ from shared.request import audit, db_session, rule_config, unit_in_scope
 from shared.audit import record as audit_record
 from shared.bulk import analyze_after, collector_paused, copy_stream
 from shared.dates import today
-from shared.db import advisory_lock, utcnow
+from shared.db import advisory_lock, plain_rows, utcnow
 from shared.errors import not_found
 from shared.http import paginate, under_clause
 from shared.worker import DailyJob
@@ -71,7 +71,7 @@ def previous_stars(session, universe, year: int, branches) -> list:
               .where(Rating.year == year, indicators.within(Rating.unit_id, universe)).group_by(Rating.unit_id)
               .subquery())
     found = [None] * len(branches)
-    for unit_id, stars in session.execute(
+    for unit_id, stars in plain_rows(session,
             select(Rating.unit_id, Rating.stars)
             .join(latest, and_(Rating.unit_id == latest.c.unit_id, Rating.rating_version == latest.c.v))
             .where(Rating.year == year)):

@@ -15,6 +15,7 @@ from sqlalchemy import and_, case, func, or_, select, true
 
 from shared.request import db_session, rule_config, unit_in_scope
 from shared.dates import add_years, today
+from shared.db import plain_rows
 from shared.errors import not_found
 from shared.http import paginate, under_clause
 from shared.violations import Violation
@@ -66,9 +67,8 @@ def within(column, universe):
 
 
 def load_branches(session, universe) -> Branches:
-    rows = session.execute(
-        select(OrgUnitView.id, OrgUnitView.path, OrgUnitView.name, OrgUnitView.code)
-        .where(OrgUnitView.id.in_(universe)).order_by(OrgUnitView.path)).all()
+    rows = plain_rows(session, select(OrgUnitView.id, OrgUnitView.path, OrgUnitView.name, OrgUnitView.code)
+                      .where(OrgUnitView.id.in_(universe)).order_by(OrgUnitView.path))
     return Branches([r[0] for r in rows], [r[1] for r in rows], [r[2] for r in rows], [r[3] for r in rows])
 
 
@@ -122,24 +122,25 @@ def _reports(session, branches: Branches, universe, year: int) -> dict[str, list
     the year (LIFE.SCREENING) and its secretary's latest 述职评议 (LIFE.SECRETARY_REPORT: of the year, else of the
     year before)."""
     quarters: list[set] = [set() for _ in range(len(branches))]
-    for unit_id, quarter in session.execute(
+    for unit_id, quarter in plain_rows(session,
             select(HearingFact.unit_id, HearingFact.quarter).where(HearingFact.year == year,
                                                                    within(HearingFact.unit_id, universe))):
         i = branches.index.get(unit_id)
         if i is not None:
             quarters[i].add(quarter)
-    screened = _spread(branches, session.execute(
+    screened = _spread(branches, plain_rows(session,
         select(ScreeningFact.unit_id, ScreeningFact.screened_on).where(ScreeningFact.year == year,
                                                                        within(ScreeningFact.unit_id, universe))), None)
     secretary: list = [None] * len(branches)
-    for row in session.execute(
-            select(SecretaryReportFact).where(SecretaryReportFact.year.in_((year - 1, year)),
-                                              within(SecretaryReportFact.unit_id, universe))
-            .order_by(SecretaryReportFact.year)).scalars():
-        i = branches.index.get(row.unit_id)
+    for unit_id, report_year, secretary_name, assessment, assessed_by, assessed_on in plain_rows(session, (
+            select(SecretaryReportFact.unit_id, SecretaryReportFact.year, SecretaryReportFact.secretary_name,
+                   SecretaryReportFact.assessment, SecretaryReportFact.assessed_by, SecretaryReportFact.assessed_on)
+            .where(SecretaryReportFact.year.in_((year - 1, year)), within(SecretaryReportFact.unit_id, universe))
+            .order_by(SecretaryReportFact.year))):
+        i = branches.index.get(unit_id)
         if i is not None:
-            secretary[i] = {"year": row.year, "secretary": row.secretary_name, "assessment": row.assessment,
-                            "assessed_by": row.assessed_by, "assessed_on": row.assessed_on}
+            secretary[i] = {"year": report_year, "secretary": secretary_name, "assessment": assessment,
+                            "assessed_by": assessed_by, "assessed_on": assessed_on}
     return {"heard_quarters": quarters, "screened_on": screened, "secretary_report": secretary}
 
 
@@ -157,7 +158,7 @@ def _spread(branches: Branches, rows, default) -> list:
 def _meetings_held(session, branches: Branches, universe, year: int) -> dict[str, list[int]]:
     """Meetings held in ``year``, one column per meeting type."""
     held = {t: [0] * len(branches) for t in rules.MEETING_TYPES}
-    for unit_id, *counts in session.execute(
+    for unit_id, *counts in plain_rows(session,
             select(MeetingTally.unit_id, *[getattr(MeetingTally, t) for t in rules.MEETING_TYPES])
             .where(MeetingTally.year == year, within(MeetingTally.unit_id, universe))):
         i = branches.index.get(unit_id)
@@ -170,7 +171,7 @@ def _meetings_held(session, branches: Branches, universe, year: int) -> dict[str
 def _committees_on_record(session, branches: Branches, universe) -> list:
     """Each branch's committee row (unit id, seats, seats filled, secretary, vacant since, term end,
     election), or None when none is on record."""
-    rows = session.execute(
+    rows = plain_rows(session,
         select(CommitteeFact.unit_id, CommitteeFact.seats_total, CommitteeFact.seats_filled,
                CommitteeFact.secretary_id, CommitteeFact.secretary_vacant_since, CommitteeFact.term_ends_on,
                CommitteeFact.elected_on)
@@ -180,7 +181,7 @@ def _committees_on_record(session, branches: Branches, universe) -> list:
 
 def _party_groups(session, branches: Branches, universe) -> list[int]:
     """The active party groups of each branch."""
-    return _spread(branches, session.execute(
+    return _spread(branches, plain_rows(session,
         select(OrgUnitView.parent_id, func.count())
         .where(OrgUnitView.kind == "party_group", OrgUnitView.status == "active",
                within(OrgUnitView.parent_id, universe))
@@ -189,7 +190,7 @@ def _party_groups(session, branches: Branches, universe) -> list[int]:
 
 def _venues(session, branches: Branches, universe) -> list[bool | None]:
     """Whether each branch has an activity venue; None when nothing is on record."""
-    rows = session.execute(
+    rows = plain_rows(session,
         select(SupportFact.unit_id, SupportFact.has_venue).where(within(SupportFact.unit_id, universe)))
     return _spread(branches, ((unit_id, bool(has_venue)) for unit_id, has_venue in rows), None)
 
@@ -209,7 +210,7 @@ def _people(session, branches: Branches, universe, year: int, as_of: date, confi
     windows = sorted({1, 2, 3, config["EVAL.WEAK"]["no_development_years"]})
     names = [*STAGES, *[f"dev{y}" for y in windows], "last_admitted", "trained", "points"]
     people = {name: [None if name == "last_admitted" else 0] * len(branches) for name in names}
-    for row in session.execute(
+    for row in plain_rows(session,
             select(PersonFact.unit_id,
                    *[func.sum(case((PersonFact.stage == s, 1), else_=0)) for s in STAGES],
                    *[_admitted_within(as_of, y) for y in windows],
@@ -230,7 +231,7 @@ def _people(session, branches: Branches, universe, year: int, as_of: date, confi
 
 def _secretaries_rotated(session, branches: Branches, universe, year: int) -> list[bool]:
     """Whether each branch's secretary met the rotation training of ``year``."""
-    rows = session.execute(
+    rows = plain_rows(session,
         select(CommitteeFact.unit_id)
         .join(PersonYear, and_(PersonYear.person_id == CommitteeFact.secretary_id, PersonYear.year == year))
         .where(PersonYear.rotation_met.is_(True), within(CommitteeFact.unit_id, universe)))
@@ -239,7 +240,7 @@ def _secretaries_rotated(session, branches: Branches, universe, year: int) -> li
 
 def _reviews_done(session, branches: Branches, universe, year: int) -> list[bool]:
     """Whether each branch held its member review of ``year``."""
-    rows = session.execute(
+    rows = plain_rows(session,
         select(ReviewFact.unit_id).where(ReviewFact.year == year, within(ReviewFact.unit_id, universe)))
     return _spread(branches, ((unit_id, True) for (unit_id,) in rows), False)
 
@@ -248,7 +249,7 @@ def _problem_tallies(session, branches: Branches, universe, year: int, as_of: da
     """Per branch, its problems of ``year``: open, overdue, rectified, total and those putting it in the
     rectification scope; None for a branch without problems."""
     tallies: list[dict | None] = [None] * len(branches)
-    for unit_id, problem_id, status, deadline, in_scope in session.execute(
+    for unit_id, problem_id, status, deadline, in_scope in plain_rows(session,
             select(Problem.unit_id, Problem.id, Problem.status, Problem.deadline, Problem.in_weak_scope)
             .where(Problem.year == year, within(Problem.unit_id, universe))):
         i = branches.index.get(unit_id)
@@ -272,7 +273,7 @@ def _manual_inputs(session, branches: Branches, universe, year: int) -> list[dic
     """Per branch, the inputs entered by hand for ``year``: {name: {"id", "value", "entered_by", "entered_at",
     "note"}}."""
     entered: list[dict] = [dict() for _ in range(len(branches))]
-    for row in session.execute(
+    for row in plain_rows(session,
             select(ManualInput.unit_id, ManualInput.name, ManualInput.id, ManualInput.value, ManualInput.entered_by,
                    ManualInput.entered_at, ManualInput.note)
             .where(ManualInput.year == year, within(ManualInput.unit_id, universe))):

@@ -1,4 +1,5 @@
-"""The service's database connections: a connection that died while idle in the pool is never handed out."""
+"""The service's database connections: a connection that died while idle in the pool is never handed out; rows read
+straight from the driver are the rows the session reads."""
 from __future__ import annotations
 
 import psycopg
@@ -34,3 +35,38 @@ def test_a_connection_back_in_the_pool_a_moment_ago_is_handed_out_without_a_chec
             conn.execute(text("SELECT 1"))
     engine.dispose()
     assert pings == []
+
+
+@pytest.mark.parametrize("on", ["sqlite", "postgresql"])
+def test_plain_rows_read_what_the_session_reads(on, pg_url, tmp_path):
+    """``plain_rows`` gives the rows a session would, as tuples: dates, zoned timestamps, floats and texts as their
+    types read them back on either database, the statement's parameters (a list for IN) bound as usual."""
+    from datetime import date, datetime, timezone
+
+    from sqlalchemy import Column, Date, Float, MetaData, String, Table, create_engine, func, insert, select
+    from sqlalchemy.orm import Session
+
+    url = db.normalize_url(pg_url("rows", migrate=False)) if on == "postgresql" else f"sqlite:///{tmp_path}/rows.db"
+    engine = create_engine(url)
+    tables = MetaData()
+    table = Table("facts", tables, Column("unit_id", String(36), primary_key=True), Column("held_on", Date),
+                  Column("entered_at", db.UTCDateTime), Column("points", Float), Column("name", String(20)))
+    tables.create_all(engine)
+    try:
+        with Session(engine) as session:
+            session.execute(insert(table), [
+                {"unit_id": f"u{i}", "held_on": date(2024, 2, 29), "name": f"第{i}党支部", "points": i / 4,
+                 "entered_at": datetime(2026, 12, 7, 8, i, tzinfo=timezone.utc)} for i in range(5)]
+                + [{"unit_id": "u9", "held_on": None, "entered_at": None, "points": None, "name": None}])
+            stmt = (select(table.c.unit_id, table.c.held_on, table.c.entered_at, table.c.points, table.c.name,
+                           func.count().over())
+                    .where(table.c.unit_id.in_(["u1", "u3", "u9"])).order_by(table.c.unit_id))
+            rows = db.plain_rows(session, stmt)
+            assert rows == [tuple(row) for row in session.execute(stmt)]
+            assert rows[0] == ("u1", date(2024, 2, 29), datetime(2026, 12, 7, 8, 1, tzinfo=timezone.utc), 0.25,
+                               "第1党支部", 3)
+            assert rows[2] == ("u9", None, None, None, None, 3)
+            assert all(type(row) is tuple for row in rows)
+    finally:
+        tables.drop_all(engine)
+        engine.dispose()
