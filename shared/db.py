@@ -47,14 +47,14 @@ def without_jit(session) -> None:
         session.execute(text("SET LOCAL jit = off"))
 
 
-def plain_rows(session, stmt) -> list[tuple]:
+def plain_rows(session, stmt, params: dict | None = None) -> list[tuple]:
     """Every row of a Core ``select`` as a plain tuple, for reads of hundreds of thousands of rows: the statement
     runs through the session's connection as any other (compiled once, its parameters bound as their types
     say), but its rows come straight from the driver's cursor, a column converted only where its type needs it
     (a date read back from SQLite, a zone added to a timestamp). SQLAlchemy's Row objects cost more than the
     read itself: a province's 330,000 meeting tallies, 0.8 s of CPU through the session, 0.2 s this way."""
     session.flush()
-    result = session.connection().execute(stmt)
+    result = session.connection().execute(stmt, params)
     try:
         cursor = result.cursor
         rows = cursor.fetchall()

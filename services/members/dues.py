@@ -23,7 +23,7 @@ from sqlalchemy import and_, bindparam, case, func, select, text, update
 
 from shared import bulk, dates, outbox
 from shared.audit import record as audit_record
-from shared.db import advisory_lock, new_id, utcnow, without_jit
+from shared.db import advisory_lock, new_id, plain_rows, utcnow, without_jit
 from shared.errors import Problem
 from shared.export import Column, csv_response, wanted_format, xlsx_response
 from shared.http import encode_cursor, decode_cursor, paginate, subtree_path, under_clause
@@ -180,7 +180,7 @@ def _latest_bases(session, person_ids: list[str], month: date) -> dict[str, tupl
     ``person_ids`` that have one. On PostgreSQL one backward probe of the ``(person_id, effective_from)`` index
     each; elsewhere from ``bases_until``."""
     if session.get_bind().dialect.name == "postgresql":
-        return {row[0]: tuple(row[1:]) for row in session.execute(text(
+        return {row[0]: tuple(row[1:]) for row in plain_rows(session, text(
             "SELECT u.id, d.effective_from, d.category, d.amount_fen FROM unnest(CAST(:ids AS varchar[])) AS u(id) "
             "CROSS JOIN LATERAL (SELECT effective_from, category, amount_fen FROM dues_bases "
             "WHERE person_id = u.id AND effective_from <= :month ORDER BY effective_from DESC LIMIT 1) AS d"),
@@ -270,8 +270,8 @@ def _billed(session, person_ids: list[str], month: date) -> set[str]:
 def _bill_batch(session, outbox_model, in_batch, month: date, total: dict) -> list[str]:
     """The bills and ``members.dues.billed`` events of the people ``in_batch`` selects (whole units); adds to
     ``total``; returns who has no base to bill from."""
-    people = session.execute(select(Person.id, Person.unit_id, Person.org_path, Person.stage,
-                                    Person.probationary_since).where(in_batch)).all()
+    people = plain_rows(session, select(Person.id, Person.unit_id, Person.org_path, Person.stage,
+                                        Person.probationary_since).where(in_batch))
     person_ids = [row[0] for row in people]
     bases = _latest_bases(session, person_ids, month)
     billed = _billed(session, person_ids, month)
