@@ -32,6 +32,9 @@ from .units import check_year, deepest_region, load_regions, prefixes, region_in
 RECOMPUTE_WORK_MEM = "256MB"
 ASSESSMENT_COLUMNS = tuple(c.name for c in Assessment.__table__.columns)
 JSON_COLUMNS = {c.name for c in Assessment.__table__.columns if isinstance(c.type, JSON)}
+#: the columns the reports over assessments filter, group and sort by: their statistics are refreshed after a
+#: large recompute (all of them, JSON included, took three times as long)
+ANALYZED_COLUMNS = ("year", "unit_id", "org_path", "region_id", "score", "stars", "category", "weak")
 
 
 def _json_text(value) -> str:
@@ -142,11 +145,6 @@ def _assess_subtree(session, path: str, year: int, as_of_today, config: dict) ->
     analyze_after(session, Assessment.__table__, len(branches), columns=ANALYZED_COLUMNS)
     return {"year": year, "as_of": as_of, "branches": len(branches), "regions": len(region_paths), "by_stars": by_stars,
             "weak": weak, "computed_at": computed_at}
-
-
-#: the columns the reports over assessments filter, group and sort by: their statistics are refreshed after a
-#: large recompute (all of them, JSON included, took three times as long)
-ANALYZED_COLUMNS = ("year", "unit_id", "org_path", "region_id", "score", "stars", "category", "weak")
 
 
 def _assessment_columns(branches, table, result: dict, year: int, region_of: list, card_of_region: dict,
