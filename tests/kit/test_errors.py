@@ -135,3 +135,41 @@ def test_a_request_rolled_back_in_a_deadlock_gets_503_with_retry_after_and_chang
     assert again.status_code == 200
     assert partner.counts() == {1: 2, 2: 2}
     assert count(app, kit_of(app).models.OutboxEvent) == 1
+
+
+@pytest.mark.infra
+def test_a_request_whose_commit_finds_the_database_gone_gets_503_and_keeps_nothing(make_app, auth_headers, pg_url):
+    """The database goes away between the request's work and its commit (a restart, a failover): the answer is
+    503 with ``Retry-After``, not a 500, and nothing of the request is kept; sent again, it goes through."""
+    import psycopg
+
+    from shared.request import db_session, emit
+    from tests.conftest import PG_ADMIN_URL
+
+    url = pg_url("org")
+    app = make_app("org", database_url=url)
+    headers = auth_headers(app, "admin")
+    province = "5f1d7c2e-0000-4000-8000-000000000002"
+    cut = [True]
+
+    def write_then_lose_the_connection():
+        emit("org.unit.updated", {"id": province, "key": "1", "path": "/1/", "parent_id": None, "kind": "province",
+                                  "name": "P", "code": "P", "status": "active", "unit_version": 2}, org_path="/1/")
+        session = db_session()
+        session.flush()
+        if cut[0]:
+            cut[0] = False
+            backend = session.execute(text("SELECT pg_backend_pid()")).scalar()
+            with psycopg.connect(PG_ADMIN_URL, autocommit=True) as admin:
+                admin.execute("SELECT pg_terminate_backend(%s)", (backend,))
+        return {"written": True}
+
+    app.add_url_rule("/api/org/v1/write-then-lose", "write_then_lose", write_then_lose_the_connection,
+                     methods=["POST"])
+    resp = app.test_client().post("/api/org/v1/write-then-lose", headers=headers)
+    body = problem(resp, 503)
+    assert resp.headers["Retry-After"] == "5"
+    assert body["type"].endswith("unavailable")
+    assert count(app, kit_of(app).models.OutboxEvent) == 0
+    assert app.test_client().post("/api/org/v1/write-then-lose", headers=headers).status_code == 200
+    assert count(app, kit_of(app).models.OutboxEvent) == 1
