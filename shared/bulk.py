@@ -67,8 +67,8 @@ def new_ids(n: int) -> list[str]:
 def copy_rows(session, table, columns: tuple[str, ...], rows: list[tuple] | bytes) -> int | None:
     """Insert ``rows`` (tuples in ``columns`` order) into ``table`` in the session's transaction: a binary COPY
     on PostgreSQL (the cheapest way in for both sides), executemany elsewhere. A JSON column takes a
-    Python value, or on PostgreSQL its ready JSON text. On PostgreSQL ``rows`` may also be the ready
-    lines of a text COPY (``copy_text_lines``), written as they are."""
+    Python value or its ready JSON text (a str), on either database. On PostgreSQL ``rows`` may also be the
+    ready lines of a text COPY (``copy_text_lines``), written as they are."""
     if not rows:
         return 0
     if isinstance(rows, bytes):
@@ -96,15 +96,17 @@ def copy_stream(session, table, columns: tuple[str, ...], *, beside: bool = True
     abandons the whole COPY: nothing of it is kept."""
     session.flush()
     connection = session.connection()
+    json_positions = [i for i, name in enumerate(columns) if _is_json(table.c[name].type)]
     if connection.dialect.name != "postgresql":
         def insert(rows):
             if rows:
-                connection.execute(table.insert(), [dict(zip(columns, row)) for row in rows])
+                connection.execute(table.insert(), [
+                    {name: json.loads(value) if i in json_positions and isinstance(value, str) else value
+                     for i, (name, value) in enumerate(zip(columns, row))} for row in rows])
         yield insert
         return
     raw = connection.connection.driver_connection
     types = _copy_types(raw, table.name, columns)
-    json_positions = [i for i, name in enumerate(columns) if _is_json(table.c[name].type)]
     with raw.cursor() as cursor:
         writer = QueuedLibpqWriter(cursor) if beside else None
         with cursor.copy(f"COPY {table.name} ({', '.join(columns)}) FROM STDIN (FORMAT BINARY)",

@@ -155,7 +155,7 @@ def _claim(session, inbox_model, envelopes: list[Envelope]) -> set[str]:
 def _claim_statement(table, dialect: str):
     """Built once per inbox table: building a statement costs more than running it."""
     return (dialect_insert(dialect, table).values(event_id=bindparam("event_id"), type=bindparam("type"),
-                                 processed_at=bindparam("processed_at"))
+                                                  processed_at=bindparam("processed_at"))
             .on_conflict_do_nothing().returning(table.c.event_id))
 
 

@@ -156,9 +156,7 @@ def write_packs(session, outbox_model, type_: str, packs: list[Pack]) -> int:
     if not packs:
         return 0
     now = datetime.now(timezone.utc)
-    postgres = session.get_bind().dialect.name == "postgresql"
-    rows = [(pack.first_id, type_, pack.org_path, pack.json if postgres else json.loads(pack.json), now, 0)
-            for pack in packs]
+    rows = [(pack.first_id, type_, pack.org_path, pack.json, now, 0) for pack in packs]
     copy_rows(session, outbox_model.__table__, OUTBOX_COLUMNS, rows)
     session.info["outbox_written"] = True  # wakes the web process's background publisher after the commit
     return sum(pack.count for pack in packs)

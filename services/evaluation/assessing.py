@@ -42,10 +42,10 @@ def _json_text(value) -> str:
     return orjson.dumps(value, option=orjson.OPT_NON_STR_KEYS).decode()
 
 
-def assessment_rows(columns: dict[str, list], json_as_text: bool) -> list[tuple]:
-    """The assessments given as columns, as rows in ``ASSESSMENT_COLUMNS`` order (JSON columns as ready text
-    for PostgreSQL's COPY when ``json_as_text``)."""
-    values = [[_json_text(v) for v in columns[name]] if json_as_text and name in JSON_COLUMNS else columns[name]
+def assessment_rows(columns: dict[str, list]) -> list[tuple]:
+    """The assessments given as columns, as rows in ``ASSESSMENT_COLUMNS`` order, JSON columns as ready text (the
+    kit's COPY takes it as it is)."""
+    values = [[_json_text(v) for v in columns[name]] if name in JSON_COLUMNS else columns[name]
               for name in ASSESSMENT_COLUMNS]
     return list(zip(*values))
 
@@ -125,7 +125,6 @@ def _assess_subtree(session, path: str, year: int, as_of_today, config: dict) ->
                                                  Assessment.unit_id.in_(universe)))
                     .execution_options(synchronize_session=False))
     computed_at = utcnow()
-    json_as_text = session.get_bind().dialect.name == "postgresql"
     by_stars = {str(k): 0 for k in range(5, 0, -1)}
     weak = 0
     # scored and written a few whole regions at a time: the server stores one part while the next is worked out
@@ -137,8 +136,7 @@ def _assess_subtree(session, path: str, year: int, as_of_today, config: dict) ->
             result = scoring.rate(table.columns, table.manual, table.signs, part_regions, card_of_region,
                                   previous[part], config)
             write(assessment_rows(_assessment_columns(part_branches, table, result, year, part_regions,
-                                                      card_of_region, previous[part], as_of, computed_at),
-                                  json_as_text))
+                                                      card_of_region, previous[part], as_of, computed_at)))
             for stars in result["stars"]:
                 by_stars[str(stars)] += 1
             weak += sum(result["weak"])

@@ -102,13 +102,16 @@ def test_a_stream_of_pieces_lands_whole_and_a_failure_inside_it_keeps_none(on, p
             with bulk.copy_stream(session, table, ("id", "doc")) as write:
                 for first in range(0, 3_000, 1_000):
                     write([(i, {"支部": i, "成员": [i, None]}) for i in range(first, first + 1_000)])
+                write([(3_000, '{"支部": "ready JSON text", "成员": []}')])   # as the outbox's packs come
             session.commit()
         with pytest.raises(ZeroDivisionError), Session(engine) as session:
             with bulk.copy_stream(session, table, ("id", "doc")) as write:
-                write([(i, {"支部": i}) for i in range(3_000, 4_000)])
+                write([(i, {"支部": i}) for i in range(4_000, 5_000)])
                 write([(1 // 0, None)])
         with Session(engine) as session:
-            assert session.scalar(select(func.count()).select_from(table)) == 3_000
+            assert session.scalar(select(func.count()).select_from(table)) == 3_001
+            assert session.scalar(select(table.c.doc).where(table.c.id == 3_000)) == {"支部": "ready JSON text",
+                                                                                   "成员": []}
             assert session.execute(select(table).where(table.c.id == 2_999)).one() == (2_999, {"支部": 2_999,
                                                                                             "成员": [2_999, None]})
     finally:
