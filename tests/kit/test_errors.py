@@ -3,7 +3,7 @@ import pytest
 from sqlalchemy import text
 
 from shared.testing import kit_of
-from tests.kit.test_events import count
+from tests.kit.test_events import count, emit_a_province_renamed
 
 
 @pytest.fixture
@@ -103,7 +103,7 @@ def test_a_request_rolled_back_in_a_deadlock_gets_503_with_retry_after_and_chang
     """PostgreSQL breaks a deadlock by rolling back one of the two transactions: the request it picked answers 503
     with ``Retry-After: 1`` (the same request again is all it takes), keeps nothing it wrote (its event
     included), and goes through when sent again."""
-    from shared.request import db_session, emit
+    from shared.request import db_session
     from tests.conftest import DeadlockPartner
 
     url = pg_url("org")
@@ -113,8 +113,7 @@ def test_a_request_rolled_back_in_a_deadlock_gets_503_with_retry_after_and_chang
     province = "5f1d7c2e-0000-4000-8000-000000000001"
 
     def rename():
-        emit("org.unit.updated", {"id": province, "key": "1", "path": "/1/", "parent_id": None, "kind": "province",
-                                  "name": "P", "code": "P", "status": "active", "unit_version": 2}, org_path="/1/")
+        emit_a_province_renamed(province)
         if partner.thread.is_alive():
             partner.cross(db_session())
         else:
@@ -143,7 +142,7 @@ def test_a_request_whose_commit_finds_the_database_gone_gets_503_and_keeps_nothi
     503 with ``Retry-After``, not a 500, and nothing of the request is kept; sent again, it goes through."""
     import psycopg
 
-    from shared.request import db_session, emit
+    from shared.request import db_session
     from tests.conftest import PG_ADMIN_URL
 
     url = pg_url("org")
@@ -153,8 +152,7 @@ def test_a_request_whose_commit_finds_the_database_gone_gets_503_and_keeps_nothi
     cut = [True]
 
     def write_then_lose_the_connection():
-        emit("org.unit.updated", {"id": province, "key": "1", "path": "/1/", "parent_id": None, "kind": "province",
-                                  "name": "P", "code": "P", "status": "active", "unit_version": 2}, org_path="/1/")
+        emit_a_province_renamed(province)
         session = db_session()
         session.flush()
         if cut[0]:

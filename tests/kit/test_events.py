@@ -69,6 +69,14 @@ def refuse_poison(members) -> list:
     return attempts
 
 
+def emit_a_province_renamed(province: str) -> None:
+    """Inside a request: write an ``org.unit.updated`` event of ``province`` to the outbox (what a write emits)."""
+    from shared.request import emit
+
+    emit("org.unit.updated", {"id": province, "key": "1", "path": "/1/", "parent_id": None, "kind": "province",
+                              "name": "P", "code": "P", "status": "active", "unit_version": 2}, org_path="/1/")
+
+
 # ----------------------------------------------------------------------------- scenarios
 
 def scenario_broker_down_then_back(org, members, headers, unreachable_url):
@@ -382,7 +390,6 @@ def test_an_event_whose_data_breaks_its_schema_cannot_be_emitted(make_app):
 
 
 def test_a_rolled_back_request_leaves_no_event(make_app, auth_headers):
-    from shared.request import emit
     from shared.errors import Problem
 
     org = make_app("org")
@@ -390,8 +397,7 @@ def test_a_rolled_back_request_leaves_no_event(make_app, auth_headers):
     province = "5f1d7c2e-0000-4000-8000-000000000001"
 
     def emit_then_fail():
-        emit("org.unit.updated", {"id": province, "key": "1", "path": "/1/", "parent_id": None, "kind": "province",
-                                  "name": "P", "code": "P", "status": "active", "unit_version": 2}, org_path="/1/")
+        emit_a_province_renamed(province)
         raise Problem(409, "Conflict", "refused after the event was written")
 
     org.add_url_rule("/api/org/v1/emit-then-fail", "emit_then_fail", emit_then_fail, methods=["POST"])
