@@ -84,27 +84,32 @@ def test_the_small_demo_loads_through_the_gateway(tmp_path):
         from shared.config import Config
 
         token = mint_token(Config(service="t", jwt_secret=TEST_SECRET), subject="t", roles=["admin"])
-        _, units, _ = call("GET", f"{gateway}/api/org/v1/units?kind=province", token)
+        status, units, _ = call("GET", f"{gateway}/api/org/v1/units?kind=province", token)
+        assert status == 200, units
         province = units["items"][0]["id"]
-        _, dashboard, _ = call("GET", f"{gateway}/api/evaluation/v1/dashboard?under={province}&year={date.today().year}",
-                               token)
+        status, dashboard, _ = call(
+            "GET", f"{gateway}/api/evaluation/v1/dashboard?under={province}&year={date.today().year}", token)
+        assert status == 200, dashboard
         assert dashboard["branches"] == len(generate("small").branches)
         assert sum(dashboard["stars"].values()) == dashboard["branches"]
         assert dashboard["training"]["members_trained"] > 0
         assert dashboard["meetings"]["due"] > 0
-        _, compliance, _ = call("GET", f"{gateway}/api/org/v1/compliance?under={province}", token)
+        status, compliance, _ = call("GET", f"{gateway}/api/org/v1/compliance?under={province}", token)
+        assert status == 200, compliance
         assert any(rule["count"] for rule in compliance["rules"])
         liaison = next(rule for rule in compliance["rules"] if rule["code"] == "ORG.LIAISON")
         assert liaison["summary"]["leaders"] == 3 * sum(1 for u in generate("small").units
                                                        if u.kind in ("county", "township"))
         assert 0 < liaison["summary"]["keeping_liaison"]
         assert liaison["count"] == (liaison["summary"]["leaders"] - liaison["summary"]["keeping_liaison"])
-        _, people, _ = call("GET", f"{gateway}/api/members/v1/people?under={province}&limit=1000", token)
+        status, people, _ = call("GET", f"{gateway}/api/members/v1/people?under={province}&limit=1000", token)
+        assert status == 200, people
         assert len(people["items"]) == len(generate("small").people)
         # the annual statistics of the demo province close their balance, this year and the one before
         this_year = date.today().year
         for year in (this_year - 1, this_year):
-            _, stats, _ = call("GET", f"{gateway}/api/members/v1/statistics?under={province}&year={year}", token)
+            status, stats, _ = call("GET", f"{gateway}/api/members/v1/statistics?under={province}&year={year}", token)
+            assert status == 200, stats
             assert stats["balance"]["closes"] is True, stats["balance"]
             assert stats["balance"]["unbalanced"] == []
             assert stats["members"]["total"] == stats["balance"]["end"]
