@@ -61,6 +61,12 @@ def free_ports(*names: str) -> dict[str, int]:
             sock.close()
 
 
+def print_log_tails(folder, lines: int = 40) -> None:
+    for log in sorted(folder.glob("*.log")):
+        tail = log.read_text(encoding="utf-8", errors="replace").splitlines()[-lines:]
+        print(f"--- {log.name} (last {len(tail)} lines)", *tail, sep="\n")
+
+
 def test_the_small_demo_loads_through_the_gateway(tmp_path):
     ports = free_ports("gateway", *SERVICES)  # fixed ports collided with another checkout's run on the machine
     env = dict(os.environ)
@@ -139,6 +145,9 @@ def test_the_small_demo_loads_through_the_gateway(tmp_path):
         assert codes["ORG.RESERVE"]["count"] > 0
         _, problems, _ = call("GET", f"{gateway}/api/evaluation/v1/problems?under={province}&limit=1000", token)
         assert {"hearing", "screening"} <= {p["source"] for p in problems["items"]}
+    except Exception:
+        print_log_tails(tmp_path / "logs")  # what the processes said, for a failure seen only in CI
+        raise
     finally:
         os.environ.clear()
         os.environ.update(saved)
