@@ -65,11 +65,13 @@ def active_in_scope(unit_id, field: str) -> Unit:
 
 
 
-def lock_tree() -> None:
-    """Changes to the tree's shape (create, move, dissolve, import) run one at a time: each reads the
-    paths and parents it builds on only after the one before it has committed, so two moves can never
-    leave a unit's path under one parent and its ``parent_id`` under another, nor make a cycle."""
-    advisory_lock(db_session(), "org.tree")
+def lock_tree(*, shared: bool = False) -> None:
+    """Changes to the tree's shape (move, dissolve, import) run one at a time: each reads the paths and
+    parents it builds on only after the one before it has committed, so two moves can never leave a unit's
+    path under one parent and its ``parent_id`` under another, nor make a cycle. A creation only adds a leaf
+    under a parent it reads: creations take the lock ``shared`` and run side by side, each still after (or
+    before) every move and dissolution, never during one."""
+    advisory_lock(db_session(), "org.tree", shared=shared)
 
 
 def for_tree_change(unit_id) -> Unit:
@@ -92,7 +94,7 @@ def subtree_path_for(under_id) -> str:
 def create(fields: dict, *, parent: Unit | None = None) -> Unit:
     session = db_session()
     principal = current_principal()
-    lock_tree()
+    lock_tree(shared=True)
     if parent is not None:
         parent = locked(parent)
     if parent is None and fields.get("parent_id") is not None:

@@ -1,6 +1,7 @@
 """Issue 11 defect 1, on the real PostgreSQL with real concurrent requests: of two writers sending the same
 ETag exactly one wins (the other gets 412), and two changes to the tree's shape never leave a unit's path
 under one parent and its ``parent_id`` under another, in org or in any read-model."""
+import uuid
 from datetime import date
 
 import pytest
@@ -124,6 +125,47 @@ def test_a_unit_moved_into_a_township_being_dissolved_leaves_no_active_unit_unde
                                                           Unit.status == "active")).all()
             assert parent.status == "active" or not children, round_
         assert_paths_follow_parents(pg_org.app)
+
+
+def create_under(org, parent_id, kind="branch"):
+    return lambda client: client.post(f"{API}/units", json={
+        "kind": kind, "name": f"{kind} {uuid.uuid4().hex[:6]}", "code": f"CC{uuid.uuid4().hex[:10]}",
+        "parent_id": parent_id, "domain": "village"}, headers=org.headers)
+
+
+def test_units_created_under_a_township_while_it_moves_all_land_under_its_new_path(pg_org):
+    """Creations run side by side (the tree lock shared among them), a move alone: a branch created while
+    its township moves takes the township's path as it is after the move, never the one before."""
+    city = pg_org.unit("city", pg_org.unit("province"))
+    counties = [pg_org.unit("county", city) for _ in range(2)]
+    township = pg_org.unit("township", counties[0])
+    pg_org.unit("branch", township)
+    for round_ in range(12):
+        there = next(c["id"] for c in counties if c["id"] != pg_org.refresh(township)["parent_id"])
+        *created, moved = at_once(pg_org.app, *(create_under(pg_org, township["id"]) for _ in range(3)),
+                                  move_to(pg_org, township["id"], etag(pg_org, township), there))
+        assert [r.status_code for r in created] == [201, 201, 201], (round_, [r.json for r in created])
+        assert moved.status_code == 200, (round_, moved.json)
+        assert_paths_follow_parents(pg_org.app)
+
+
+def test_a_unit_created_under_a_township_being_dissolved_leaves_no_active_unit_under_a_dissolved_one(pg_org):
+    county = pg_org.unit("county", pg_org.unit("city", pg_org.unit("province")))
+    for round_ in range(10):
+        doomed = pg_org.unit("township", county)
+        dissolve = (lambda client, tag=etag(pg_org, doomed): client.post(
+            f"{API}/units/{doomed['id']}/dissolve", json={"dissolved_on": "2026-12-01", "reason": "合并"},
+            headers={**pg_org.headers, "If-Match": tag}))
+        *created, dissolved = at_once(pg_org.app, *(create_under(pg_org, doomed["id"]) for _ in range(2)), dissolve)
+        assert {r.status_code for r in created} <= {201, 422}, (round_, [r.json for r in created])
+        assert dissolved.status_code in (200, 409), (round_, dissolved.json)
+        kit = kit_of(pg_org.app)
+        with kit.db.Session() as session:
+            parent = session.scalar(select(Unit).where(Unit.id == doomed["id"]))
+            children = session.scalars(select(Unit).where(Unit.parent_id == parent.id,
+                                                          Unit.status == "active")).all()
+            assert parent.status == "active" or not children, round_
+        assert (dissolved.status_code == 200) == (parent.status == "dissolved"), round_
 
 
 def test_of_two_meeting_corrections_with_one_etag_one_wins_and_the_year_row_follows_it(pg_org):
