@@ -3,11 +3,12 @@ listed within the caller's scope."""
 from __future__ import annotations
 
 from sqlalchemy import String, func, literal, select, update
+from sqlalchemy.exc import IntegrityError
 
 from shared.request import audit, current_principal, db_session, emit
 from shared.audit import diff
 from shared.errors import Problem, invalid, not_found
-from shared.db import advisory_lock
+from shared.db import advisory_lock, is_unique_violation
 from shared.http import if_match, locked, paginate, require_in_scope, subtree_path, under_clause
 from shared.violations import RuleViolation
 
@@ -110,7 +111,7 @@ def create(fields: dict, *, parent: Unit | None = None) -> Unit:
                 established_on=fields.get("established_on"), covered_units=fields.get("covered_units"),
                 status="active")
     session.add(unit)
-    session.flush()
+    _flush_claiming_code(session)
     unit.key = to_base36(unit.seq)
     unit.path = (parent.path if parent else "/") + unit.key + "/"
     session.flush()
@@ -126,9 +127,22 @@ def _code_is_free(code: str, unit_id: str | None = None) -> None:
         raise invalid("code", "another unit already has this code")
 
 
+def _flush_claiming_code(session) -> None:
+    """Flush the unit; a code that a transaction running beside this one took after ``_code_is_free`` looked
+    is refused as that check refuses it (422 on ``code``), not as a bare conflict."""
+    try:
+        session.flush()
+    except IntegrityError as exc:
+        if is_unique_violation(exc):
+            raise invalid("code", "another unit already has this code") from exc
+        raise
+
+
 def change(unit_id, fields: dict) -> Unit:
     """Change a unit's own fields (If-Match); a new kind must still nest under the parent and over the
     sub-units."""
+    if "kind" in fields:  # first the tree, then the unit's row, as a move takes them: no unit is created
+        lock_tree()       # under it (nor it moved) between the nesting checks below and the commit
     unit = if_match(get_in_scope(unit_id))
     session = db_session()
     require_active(unit)
@@ -150,7 +164,7 @@ def change(unit_id, fields: dict) -> Unit:
     if not change:
         return unit
     unit.version += 1
-    session.flush()
+    _flush_claiming_code(session)
     audit("unit", unit.id, "updated", change)
     emit("org.unit.updated", event_data(unit), org_path=unit.path)
     return unit

@@ -149,6 +149,37 @@ def test_units_created_under_a_township_while_it_moves_all_land_under_its_new_pa
         assert_paths_follow_parents(pg_org.app)
 
 
+def test_of_two_units_created_at_once_with_one_code_one_is_refused_on_its_code(pg_org):
+    township = pg_org.unit("township", pg_org.unit("county", pg_org.unit("city", pg_org.unit("province"))))
+    for round_ in range(10):
+        code = f"SAME{uuid.uuid4().hex[:8]}"
+        same = [(lambda client: client.post(f"{API}/units", json={
+            "kind": "branch", "name": f"支部{i}", "code": code, "parent_id": township["id"], "domain": "village"},
+            headers=pg_org.headers)) for i in range(2)]
+        first, second = at_once(pg_org.app, *same)
+        assert sorted([first.status_code, second.status_code]) == [201, 422], (round_, first.json, second.json)
+        refused = first if first.status_code == 422 else second
+        assert "code" in refused.json["errors"]["json"], refused.json
+        units = [u for u in pg_org.get("/units", under=township["id"], limit=1000).json["items"] if u["code"] == code]
+        assert len(units) == 1, round_
+
+
+def test_a_unit_created_under_one_whose_kind_changes_at_once_never_stands_under_a_kind_that_cannot_lead_it(pg_org):
+    """A general branch may lead branches, a branch only party groups: of a branch created under a general
+    branch and the general branch turned into a branch at the same moment, one is refused (ORG.UNIT_NESTING)."""
+    township = pg_org.unit("township", pg_org.unit("county", pg_org.unit("city", pg_org.unit("province"))))
+    for round_ in range(10):
+        leader = pg_org.unit("general_branch", township)
+        turn = (lambda client, tag=etag(pg_org, leader): client.patch(
+            f"{API}/units/{leader['id']}", json={"kind": "branch", "domain": "village"},
+            headers={**pg_org.headers, "If-Match": tag}))
+        created, turned = at_once(pg_org.app, create_under(pg_org, leader["id"]), turn)
+        statuses = (created.status_code, turned.status_code)
+        assert statuses in ((201, 409), (409, 200)), (round_, created.json, turned.json)
+        refused = created if created.status_code == 409 else turned
+        assert refused.json["violations"][0]["code"] == "ORG.UNIT_NESTING", refused.json
+
+
 def test_a_unit_created_under_a_township_being_dissolved_leaves_no_active_unit_under_a_dissolved_one(pg_org):
     county = pg_org.unit("county", pg_org.unit("city", pg_org.unit("province")))
     for round_ in range(10):
