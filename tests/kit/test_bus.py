@@ -78,6 +78,9 @@ def test_workers_declaring_their_queues_together_keep_every_binding(tmp_path):
     with broker_connection(config) as conn:
         bound = {binding.queue for binding in conn.default_channel.get_table("race.events")}
         assert bound == {f"race.{w}.{n}" for w in range(workers) for n in range(per_worker)}
-        conn.Producer().publish({"n": 1}, exchange=exchange, routing_key="race.thing.done", serializer="json")
+        # declared as every publisher declares it (shared.events.publish_envelope): the exchange's type lives in
+        # the process, and without it the message would be routed as by a direct exchange, to no queue
+        conn.Producer().publish({"n": 1}, exchange=exchange, routing_key="race.thing.done", serializer="json",
+                                declare=[exchange])
         reached = sum(conn.SimpleQueue(Queue(name, exchange=exchange, routing_key="race.#")).qsize() for name in bound)
     assert reached == workers * per_worker
