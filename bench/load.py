@@ -49,10 +49,12 @@ class Workload:
         self.lock = threading.Lock()
         self.seq = 0
 
-    def one(self) -> tuple[int, float]:
+    def one(self) -> tuple[int, float, str]:
+        """Send one request of the mix: (status, seconds, kind)."""
         roll = random.random()
         started = time.perf_counter()
         if roll < 0.10:
+            kind = "create unit"
             with self.lock:
                 self.seq += 1
                 code = f"L{uuid.uuid4().hex[:12]}"
@@ -64,6 +66,7 @@ class Workload:
                     self.created_units.append(unit_id)
                     self.units.append(unit_id)
         elif roll < 0.20:
+            kind = "create person"
             body = {"unit_id": random.choice(self.counties), "name": "测试", "gender": "female",
                     "birth_date": "1990-05-01"}
             resp = self.http.request("POST", f"{self.base}/api/members/v1/people", body=json.dumps(body),
@@ -72,15 +75,18 @@ class Workload:
                 with self.lock:
                     self.created_people.append(json.loads(resp.data)["id"])
         elif roll < 0.60:
+            kind = "read unit"
             resp = self.http.request("GET", f"{self.base}/api/org/v1/units/{random.choice(self.units)}",
                                      headers=self.headers)
         elif roll < 0.80:
+            kind = "list subtree"
             resp = self.http.request("GET", f"{self.base}/api/org/v1/units?under={random.choice(self.counties)}"
                                      "&limit=20", headers=self.headers)
         else:
+            kind = "list people"
             resp = self.http.request("GET", f"{self.base}/api/members/v1/people?under="
                                      f"{random.choice(self.counties)}&limit=20", headers=self.headers)
-        return resp.status, time.perf_counter() - started
+        return resp.status, time.perf_counter() - started, kind
 
 
 def closed_loop(work: Workload, seconds: float, clients: int) -> float:
@@ -106,7 +112,7 @@ def open_loop(work: Workload, rate: float, seconds: float, clients: int = 48) ->
     start = time.monotonic() + 0.5
     next_slot = [0]
     lock = threading.Lock()
-    results: list[tuple[int, float]] = []
+    results: list[tuple[int, float, str]] = []
 
     def client():
         while True:
@@ -120,22 +126,26 @@ def open_loop(work: Workload, rate: float, seconds: float, clients: int = 48) ->
             if delay > 0:
                 time.sleep(delay)
             try:
-                status, _ = work.one()
+                status, _, kind = work.one()
             except Exception:  # noqa: BLE001 - counted as an error
-                status = 599
+                status, kind = 599, "failed"
             latency = time.monotonic() - due  # from the slot, not from the send
             with lock:
-                results.append((status, latency))
+                results.append((status, latency, kind))
 
     threads = [threading.Thread(target=client) for _ in range(clients)]
     for t in threads:
         t.start()
     for t in threads:
         t.join()
-    latencies = [lat * 1000 for _, lat in results]
-    errors = sum(1 for status, _ in results if status >= 400)
+    latencies = [lat * 1000 for _, lat, _ in results]
+    errors = sum(1 for status, _, _ in results if status >= 400)
+    by_kind: dict[str, list[float]] = {}
+    for _, lat, kind in results:
+        by_kind.setdefault(kind, []).append(lat * 1000)
     return {"sent": len(results), "errors": errors, "p50": _percentile(latencies, 0.5),
-            "p95": _percentile(latencies, 0.95), "p99": _percentile(latencies, 0.99)}
+            "p95": _percentile(latencies, 0.95), "p99": _percentile(latencies, 0.99),
+            "p99_by_kind": {kind: _percentile(values, 0.99) for kind, values in sorted(by_kind.items())}}
 
 
 def run(size: str = "small", pg_admin_url: str = PG_ADMIN_URL) -> list[dict]:
@@ -190,7 +200,9 @@ def run(size: str = "small", pg_admin_url: str = PG_ADMIN_URL) -> list[dict]:
     return [
         {"name": "load test: p99 latency through the gateway", "figure": round(outcome["p99"], 1), "unit": "ms",
          "target": "errors 0, events lost 0", "baseline_name": "p50", "baseline": round(outcome["p50"], 1),
-         "ratio": round(outcome["p99"] / outcome["p50"], 2), "data_size": data + f"; p95 {outcome['p95']:.1f} ms"},
+         "ratio": round(outcome["p99"] / outcome["p50"], 2),
+         "data_size": data + f"; p95 {outcome['p95']:.1f} ms; p99 by kind: " + ", ".join(
+             f"{kind} {value:.1f} ms" for kind, value in outcome["p99_by_kind"].items())},
         {"name": "load test: errors", "figure": outcome["errors"], "unit": "responses >= 400", "target": "0",
          "baseline_name": "requests", "baseline": outcome["sent"], "ratio": None, "data_size": data},
         {"name": "load test: events lost", "figure": lost, "unit": "units missing from members' read-model",
