@@ -20,11 +20,12 @@ from .common import PG_ADMIN_URL
 from .cost import Suite, Tree
 
 CLIENTS = 8
-NOTE = """Before (creations taking the tree lock alone, main at ba13699) against after (shared), in alternating
-runs on 2026-12-08: 8 clients at once 84.2 against 106.7 creations/s, one client 74.3 against 81.0 (ratio 1.13
-against 1.32); in a second comparison (8 clients, 3 rounds of 480 each) 69-88 against 100-127 creations/s, p50
-91-116 against 61-80 ms. What is left is the CPU of one org web process on two cores shared with the gateway,
-the consumers and PostgreSQL."""
+NOTE = """Before (creations taking the tree lock alone, main at ba13699) against after (shared), run one after
+the other on 2026-12-08 on an otherwise idle machine: 8 clients at once 91.5 against 112.1 creations/s, one client
+86.1 against 87.5 (ratio 1.06 against 1.28). In alternating runs beside other load the same day: 84.2 against
+106.7 (ratio 1.13 against 1.32); 8 clients, 3 rounds of 480 each: 69-88 against 100-127 creations/s, p50 91-116
+against 61-80 ms. What is left is the CPU of one org web process on two cores shared with the gateway, the
+consumers and PostgreSQL."""
 COUNTS = {"small": 240, "county": 480, "city": 480, "province": 480}
 
 
