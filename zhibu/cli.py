@@ -206,6 +206,10 @@ def main(argv: list[str] | None = None) -> int:
     p.set_defaults(func=cmd_demo)
 
     args = parser.parse_args(argv)
+    if args.func in (cmd_web, cmd_worker):
+        from zhibu.supervisor import stop_with_the_supervisor
+
+        stop_with_the_supervisor()
     return args.func(args) or 0
 
 

@@ -23,14 +23,36 @@ from pathlib import Path
 from shared.config import DEFAULT_PORTS, SERVICES, Config, var_dir
 
 
+#: set by the supervisor in each process it starts: its own pid (``stop_with_the_supervisor``)
+SUPERVISOR_PID = "ZHIBU_SUPERVISOR_PID"
+
+
+def stop_with_the_supervisor() -> None:
+    """First thing in a process the supervisor started (``zhibu web`` / ``zhibu worker``): on Linux it gets
+    SIGTERM when the supervisor's thread that started it ends, as when the supervisor is killed outright
+    (``kill -9``, the OOM killer, an interrupted test run), so no process of the suite is left behind holding
+    its port. Set in the process itself, not between fork and exec (``preexec_fn`` is unsafe with threads);
+    the variable is taken out of the environment, so what this process starts in turn does not inherit it."""
+    supervisor = os.environ.pop(SUPERVISOR_PID, None)
+    if supervisor is None or not sys.platform.startswith("linux"):
+        return
+    import ctypes
+
+    PR_SET_PDEATHSIG = 1
+    ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+    if os.getppid() != int(supervisor):  # the supervisor was gone before the line above
+        os.kill(os.getpid(), signal.SIGTERM)
+
+
 class SuiteProcess(subprocess.Popen):
-    """``zhibu <args>`` in its own session, its output appended to its log; ``again()`` starts it anew."""
+    """``zhibu <args>`` in its own session, its output appended to its log; ``again()`` starts it anew. It
+    stops with the supervisor (``stop_with_the_supervisor``): start it from a thread that outlives it."""
 
     def __init__(self, args: list[str], env: dict, log_path):
         self.command = (list(args), env, log_path)
         with open(log_path, "ab") as log:
-            super().__init__([sys.executable, "-m", "zhibu.cli", *args], env=env, stdout=log, stderr=log,
-                             start_new_session=True)
+            super().__init__([sys.executable, "-m", "zhibu.cli", *args], env={**env, SUPERVISOR_PID: str(os.getpid())},
+                             stdout=log, stderr=log, start_new_session=True)
 
     def again(self) -> "SuiteProcess":
         return SuiteProcess(*self.command)

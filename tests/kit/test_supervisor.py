@@ -64,3 +64,56 @@ def test_a_process_that_keeps_exiting_stops_the_suite(tmp_path):
     assert f"broken worker exited {RESTART_LIMIT} times" in reason
     assert "with 2" in reason
     assert log.read_text().count("invalid choice") == RESTART_LIMIT  # started, and started again twice
+
+
+SUPERVISOR = """
+import sys, time
+from zhibu.supervisor import start_suite
+processes = start_suite(dict(__import__("os").environ), names=("org",), ports={"org": int(sys.argv[1])},
+                        logs=sys.argv[2])
+print(" ".join(str(proc.pid) for _, proc in processes), flush=True)
+time.sleep(600)
+"""
+
+
+def test_a_supervisor_killed_outright_leaves_no_process_of_the_suite_behind(tmp_path):
+    """``kill -9`` of ``zhibu run`` (or of a test run) cannot stop its processes itself: they stop on their own."""
+    import subprocess
+    import sys
+
+    from tests.integration.test_demo import free_ports
+
+    env = suite_env(tmp_path)
+    upgrade("org", env["ORG_DATABASE_URL"])
+    port = free_ports("org")["org"]
+    supervisor = subprocess.Popen([sys.executable, "-c", SUPERVISOR, str(port), str(tmp_path / "logs")], env=env,
+                                  stdout=subprocess.PIPE, text=True)
+    pids = [int(pid) for pid in supervisor.stdout.readline().split()]
+    try:
+        assert len(pids) == 2  # org's web process and its worker
+        wait_for(f"http://127.0.0.1:{port}/healthz")
+        supervisor.kill()
+        supervisor.wait(timeout=10)
+        deadline = time.monotonic() + 30
+        while any(_in_group(pid) for pid in pids) and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert [pid for pid in pids if _in_group(pid)] == []  # nor gunicorn's workers under the web process
+    finally:
+        for pid in pids:
+            if _in_group(pid):
+                os.killpg(pid, signal.SIGKILL)
+
+
+def _in_group(group: int) -> list[int]:
+    """The running processes of a process group (a zombie waiting to be reaped counts as ended)."""
+    running = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat") as stat:
+                    fields = stat.read().rsplit(")", 1)[1].split()
+            except (FileNotFoundError, ProcessLookupError):
+                continue
+            if fields[0] != "Z" and int(fields[2]) == group:
+                running.append(int(entry))
+    return running
