@@ -31,7 +31,9 @@ class DemoError(RuntimeError):
 
 
 class Client:
-    """A small JSON client for the gateway that honours 429 Retry-After."""
+    """A small JSON client for the gateway that honours Retry-After: on a 429, and on a 503 to a read (a
+    service busy past its database's lock timeout); a write answered 503 is reported, not sent again, since
+    it may have been applied."""
 
     def __init__(self, base: str, token: str):
         self.base = base.rstrip("/")
@@ -49,15 +51,15 @@ class Client:
             headers["Content-Type"] = content_type
         for _ in range(100):
             resp = self.http.request(method, self.base + path, body=data, headers=headers)
-            if resp.status == 429:
-                time.sleep(float(resp.headers.get("Retry-After", "1")))
+            if resp.status == 429 or (resp.status == 503 and method == "GET" and "Retry-After" in resp.headers):
+                time.sleep(min(30.0, float(resp.headers.get("Retry-After", "1"))))
                 continue
             payload = json.loads(resp.data) if resp.data and resp.headers.get("Content-Type", "").endswith("json") \
                 else resp.data
             if ok and resp.status not in ok:
                 raise DemoError(f"{method} {path} answered {resp.status}: {str(payload)[:500]}")
             return resp.status, payload
-        raise DemoError(f"{method} {path}: still rate-limited")
+        raise DemoError(f"{method} {path}: still rate-limited or unavailable")
 
     def pages(self, path: str, limit: int = 1000):
         sep = "&" if "?" in path else "?"

@@ -152,3 +152,58 @@ def test_the_small_demo_loads_through_the_gateway(tmp_path):
         os.environ.clear()
         os.environ.update(saved)
         stop_suite(processes)
+
+
+class Answers:
+    """A local HTTP server answering each request with the next (status, headers) of a script, then 200."""
+
+    def __init__(self, script):
+        import threading
+        from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+        self.script, self.seen = list(script), []
+        answers = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def _answer(self):
+                self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                answers.seen.append(self.command)
+                status, headers = answers.script.pop(0) if answers.script else (200, {})
+                body = b'{"ok": true}' if status == 200 else b'{"status": %d}' % status
+                self.send_response(status)
+                for name, value in {"Content-Type": "application/json", **headers}.items():
+                    self.send_header(name, value)
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            do_GET = do_POST = _answer
+
+            def log_message(self, *args):
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def close(self):
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def test_the_demo_client_sends_a_read_again_after_a_503_but_never_a_write():
+    import pytest
+
+    from demo import Client, DemoError
+
+    busy = {"Retry-After": "0"}
+    answers = Answers([(429, busy), (503, busy), (503, busy)])
+    try:
+        assert Client(answers.url, "t").call("GET", "/api/members/v1/people") == (200, {"ok": True})
+        assert answers.seen == ["GET"] * 4  # a 429, two 503s, then the answer
+        answers.script, answers.seen = [(503, busy)], []
+        with pytest.raises(DemoError, match="503"):
+            Client(answers.url, "t").call("POST", "/api/org/v1/meetings", {"topic": "学习"})
+        assert answers.seen == ["POST"]  # it may have been applied: reported, not sent twice
+    finally:
+        answers.close()

@@ -26,17 +26,25 @@ NAMES = ("org", "members", "gateway")
 
 
 def call(method, url, token=None, body=None):
+    """(status, JSON body, headers). A GET answered 503 is sent again after its Retry-After, a few times, as
+    the API asks of every client (a service whose SQLite database stayed locked past its busy timeout on a
+    crowded machine); any other answer is returned as it is."""
     data = json.dumps(body).encode() if body is not None else None
-    request = urllib.request.Request(url, data=data, method=method)
-    if token:
-        request.add_header("Authorization", f"Bearer {token}")
-    if data:
-        request.add_header("Content-Type", "application/json")
-    try:
-        with urllib.request.urlopen(request, timeout=10) as resp:
-            return resp.status, json.loads(resp.read() or b"null"), dict(resp.headers)
-    except urllib.error.HTTPError as exc:
-        return exc.code, json.loads(exc.read() or b"null"), dict(exc.headers)
+    for _ in range(4):
+        request = urllib.request.Request(url, data=data, method=method)
+        if token:
+            request.add_header("Authorization", f"Bearer {token}")
+        if data:
+            request.add_header("Content-Type", "application/json")
+        try:
+            with urllib.request.urlopen(request, timeout=10) as resp:
+                return resp.status, json.loads(resp.read() or b"null"), dict(resp.headers)
+        except urllib.error.HTTPError as exc:
+            answer = exc.code, json.loads(exc.read() or b"null"), dict(exc.headers)
+        if method != "GET" or answer[0] != 503 or "Retry-After" not in answer[2]:
+            return answer
+        time.sleep(min(5, int(answer[2]["Retry-After"])))
+    return answer
 
 
 @contextlib.contextmanager
