@@ -216,8 +216,8 @@ def _begin(kit: ServiceKit, unauthenticated: tuple):
     if principal.scope is None:
         scope_path = "/"
     else:
-        # a short session of its own: on SQLite the request's session holds the write lock until the end
-        with kit.db.Session() as session:
+        # a short session of its own, which only reads (no SQLite write lock)
+        with kit.db.ReadSession() as session:
             scope_path = kit.scope_resolver(session, principal.scope)
     g.principal = Principal(principal.subject, principal.roles, principal.scope, scope_path)
     g.principal_token = principal_var.set(g.principal)

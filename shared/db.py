@@ -221,6 +221,10 @@ class Database:
         self.url = normalize_url(url)
         self.engine = make_engine(self.url, **engine_kwargs)
         self.Session = sessionmaker(self.engine, expire_on_commit=False)
+        #: a session for work that only reads (a GET's): on SQLite its transaction takes no write lock, so it
+        #: never waits for a writer such as a long import (WAL); on PostgreSQL the same as ``Session``
+        self.reader_engine = make_engine(self.url, reader=True, **engine_kwargs) if self.is_sqlite else self.engine
+        self.ReadSession = sessionmaker(self.reader_engine, expire_on_commit=False)
         self._commit_listeners: list = []
         self._lock = threading.Lock()
 
@@ -255,3 +259,5 @@ class Database:
 
     def dispose(self) -> None:
         self.engine.dispose()
+        if self.reader_engine is not self.engine:
+            self.reader_engine.dispose()

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from flask import current_app, g
+from flask import current_app, g, request
 
 from .auth import Principal
 from .audit import record
@@ -29,10 +29,16 @@ def rule_config() -> dict:
     return current_app.config["RULES"]
 
 
+#: requests that only read: their session never takes SQLite's write lock (``Database.ReadSession``)
+READ_METHODS = frozenset({"GET", "HEAD"})
+
+
 def db_session():
-    """The request's session. The kit commits it after a successful view, else rolls it back."""
+    """The request's session. The kit commits it after a successful view, else rolls it back. A GET's only
+    reads: on SQLite it does not queue behind a writer (an import, a worker's batch) for the write lock."""
     if "db_session" not in g:
-        g.db_session = current_kit().db.Session()
+        db = current_kit().db
+        g.db_session = (db.ReadSession if request.method in READ_METHODS else db.Session)()
     return g.db_session
 
 

@@ -70,3 +70,36 @@ def test_plain_rows_read_what_the_session_reads(on, pg_url, tmp_path):
     finally:
         tables.drop_all(engine)
         engine.dispose()
+
+
+def test_on_sqlite_a_read_answers_while_a_writer_holds_the_database(make_app, auth_headers):
+    """The embedded default: a GET does not queue for SQLite's write lock behind a long writer (an import, a
+    worker's batch) and reads what was committed before it; a write still waits for the lock."""
+    import sqlite3
+    import threading
+
+    from shared.testing import kit_of
+
+    app = make_app("org")
+    client, headers = app.test_client(), auth_headers(app, "admin")
+    created = client.post("/api/org/v1/units", json={"kind": "province", "name": "省", "code": "P1"},
+                          headers=headers)
+    assert created.status_code == 201, created.json
+    writer = sqlite3.connect(kit_of(app).db.url.removeprefix("sqlite:///"), isolation_level=None)
+    writer.execute("BEGIN IMMEDIATE")  # the write lock, held as a long import holds it
+    writer.execute("UPDATE units SET name = '改名中' WHERE code = 'P1'")
+    try:
+        read = client.get(f"/api/org/v1/units/{created.json['id']}", headers=headers)
+        assert read.status_code == 200 and read.json["name"] == "省"  # the committed state, not the writer's
+        answered = []
+        write = threading.Thread(target=lambda: answered.append(client.post(
+            "/api/org/v1/units", json={"kind": "city", "name": "市", "code": "C1", "parent_id": created.json["id"]},
+            headers=headers)))
+        write.start()
+        write.join(1.0)
+        assert answered == []  # the write waits for the lock...
+    finally:
+        writer.execute("ROLLBACK")
+        writer.close()
+    write.join(30)
+    assert answered[0].status_code == 201  # ...and goes through once the writer is done
