@@ -110,21 +110,28 @@ def test_a_unit_moved_into_a_township_being_dissolved_leaves_no_active_unit_unde
     for round_ in range(10):
         doomed, home = pg_org.unit("township", county), pg_org.unit("township", county)
         branch = pg_org.unit("branch", home)
-        dissolve = (lambda client, tag=etag(pg_org, doomed): client.post(
-            f"{API}/units/{doomed['id']}/dissolve", json={"dissolved_on": "2026-12-01", "reason": "合并"},
-            headers={**pg_org.headers, "If-Match": tag}))
         moved, dissolved = at_once(pg_org.app, move_to(pg_org, branch["id"], etag(pg_org, branch), doomed["id"]),
-                                   dissolve)
+                                   dissolve_with_etag(pg_org, doomed))
         assert moved.status_code in (200, 409, 422), round_
         assert dissolved.status_code in (200, 409), round_
         assert not (moved.status_code == 200 and dissolved.status_code == 200), (round_, moved.json, dissolved.json)
-        kit = kit_of(pg_org.app)
-        with kit.db.Session() as session:
-            parent = session.scalar(select(Unit).where(Unit.id == doomed["id"]))
-            children = session.scalars(select(Unit).where(Unit.parent_id == parent.id,
-                                                          Unit.status == "active")).all()
-            assert parent.status == "active" or not children, round_
+        no_active_unit_under(pg_org, doomed, round_)
         assert_paths_follow_parents(pg_org.app)
+
+
+def dissolve_with_etag(org, unit):
+    return (lambda client, tag=etag(org, unit): client.post(
+        f"{API}/units/{unit['id']}/dissolve", json={"dissolved_on": "2026-12-01", "reason": "合并"},
+        headers={**org.headers, "If-Match": tag}))
+
+
+def no_active_unit_under(org, unit, round_) -> str:
+    """Assert that a dissolved unit leads no active unit; its status."""
+    with kit_of(org.app).db.Session() as session:
+        parent = session.scalar(select(Unit).where(Unit.id == unit["id"]))
+        children = session.scalars(select(Unit).where(Unit.parent_id == parent.id, Unit.status == "active")).all()
+        assert parent.status == "active" or not children, round_
+        return parent.status
 
 
 def create_under(org, parent_id, kind="branch"):
@@ -184,19 +191,12 @@ def test_a_unit_created_under_a_township_being_dissolved_leaves_no_active_unit_u
     county = pg_org.unit("county", pg_org.unit("city", pg_org.unit("province")))
     for round_ in range(10):
         doomed = pg_org.unit("township", county)
-        dissolve = (lambda client, tag=etag(pg_org, doomed): client.post(
-            f"{API}/units/{doomed['id']}/dissolve", json={"dissolved_on": "2026-12-01", "reason": "合并"},
-            headers={**pg_org.headers, "If-Match": tag}))
-        *created, dissolved = at_once(pg_org.app, *(create_under(pg_org, doomed["id"]) for _ in range(2)), dissolve)
+        *created, dissolved = at_once(pg_org.app, *(create_under(pg_org, doomed["id"]) for _ in range(2)),
+                                      dissolve_with_etag(pg_org, doomed))
         assert {r.status_code for r in created} <= {201, 422}, (round_, [r.json for r in created])
         assert dissolved.status_code in (200, 409), (round_, dissolved.json)
-        kit = kit_of(pg_org.app)
-        with kit.db.Session() as session:
-            parent = session.scalar(select(Unit).where(Unit.id == doomed["id"]))
-            children = session.scalars(select(Unit).where(Unit.parent_id == parent.id,
-                                                          Unit.status == "active")).all()
-            assert parent.status == "active" or not children, round_
-        assert (dissolved.status_code == 200) == (parent.status == "dissolved"), round_
+        status = no_active_unit_under(pg_org, doomed, round_)
+        assert (dissolved.status_code == 200) == (status == "dissolved"), round_
 
 
 def test_of_two_meeting_corrections_with_one_etag_one_wins_and_the_year_row_follows_it(pg_org):
