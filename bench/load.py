@@ -4,8 +4,10 @@ The whole suite runs as real processes on PostgreSQL + RabbitMQ. First a short
 closed-loop burst measures saturation (requests per second with every client
 busy); then an open-loop run sends mixed reads and writes at about 80% of it:
 create units (org), register people (members), read a unit, list a subtree,
-list people. It reports errors, p50/p95/p99 latency, and the events lost: every
-unit created must reach the members service's read-model, checked afterwards.
+list people. It reports errors, p50/p95/p99 latency (overall and by kind), and the
+events lost: every unit created must reach the members service's read-model, checked
+afterwards. The saturation's baseline, measured last in the same run with wrk, is the
+plain GET of a unit straight to org (issue 18 asks the mix for 0.4 of it).
 """
 from __future__ import annotations
 
@@ -26,7 +28,7 @@ from shared.db import normalize_url
 from shared.migrations import upgrade
 from zhibu.supervisor import start_suite, stop_suite, wait_for
 
-from .common import AMQP_URL, PG_ADMIN_URL, fresh_database
+from .common import AMQP_URL, PG_ADMIN_URL, fresh_database, wrk
 
 PORTS = {"gateway": 18920, "org": 18921, "members": 18922, "training": 18923, "evaluation": 18924,
          "webhooks": 18925}
@@ -185,6 +187,9 @@ def run(size: str = "small", pg_admin_url: str = PG_ADMIN_URL) -> list[dict]:
         rate = 0.8 * saturation
         outcome = open_loop(work, rate, seconds)
         time.sleep(5)
+        # the baseline of the saturation: the plain GET of a unit straight to org, in the same run
+        direct = wrk(f"http://127.0.0.1:{PORTS['org']}/api/org/v1/units/{counties[0]}",
+                     {"Authorization": f"Bearer {token}"}, seconds=5)
         members = create_engine(normalize_url(urls["members"]))
         with members.connect() as conn:
             known = set(conn.execute(text("SELECT id FROM org_unit_view")).scalars())
@@ -198,6 +203,10 @@ def run(size: str = "small", pg_admin_url: str = PG_ADMIN_URL) -> list[dict]:
             f"{outcome['sent']} requests: 10% create unit, 10% create person, 40% read unit, 20% list subtree, "
             f"20% list people; {len(work.created_units)} units created")
     return [
+        {"name": "load test: the mix's saturation through the gateway (closed loop, 24 clients)",
+         "figure": round(saturation, 1), "unit": "req/s", "target": ">= 0.4 x the direct plain GET (issue 18)",
+         "baseline_name": "GET /api/org/v1/units/{id} straight to org (wrk -t2 -c16, 5 s)",
+         "baseline": round(direct["rps"], 1), "ratio": round(saturation / direct["rps"], 3), "data_size": data},
         {"name": "load test: p99 latency through the gateway", "figure": round(outcome["p99"], 1), "unit": "ms",
          "target": "errors 0, events lost 0", "baseline_name": "p50", "baseline": round(outcome["p50"], 1),
          "ratio": round(outcome["p99"] / outcome["p50"], 2),
