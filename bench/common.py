@@ -5,6 +5,7 @@ import os
 import re
 import shutil
 import subprocess
+import time
 
 PG_ADMIN_URL = os.environ.get("ZHIBU_BENCH_PG_URL", "postgresql://postgres@127.0.0.1:5432/test")
 AMQP_URL = os.environ.get("ZHIBU_BENCH_AMQP_URL", "amqp://guest:guest@127.0.0.1:5672//")
@@ -67,3 +68,23 @@ def wrk(url: str, headers: dict, seconds: int, connections: int = 16, threads: i
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
     non2xx = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", out)
     return {"rps": rps, "non_2xx": int(non2xx.group(1)) if non2xx else 0, "raw": out}
+
+
+def settled(connections, quiet: float = 1.5, limit: float = 900) -> float:
+    """Wait until every outbox is sent and every inbox has not grown for ``quiet`` seconds (the events of
+    what was done applied everywhere); ``connections`` are autocommit psycopg connections to the services'
+    databases. Returns the seconds waited."""
+    started = time.monotonic()
+    deadline = started + limit
+    last, since = None, started
+    while time.monotonic() < deadline:
+        unsent = sum(c.execute("SELECT count(*) FROM outbox WHERE sent_at IS NULL").fetchone()[0]
+                     for c in connections)
+        inboxes = tuple(c.execute("SELECT count(*) FROM inbox").fetchone()[0] for c in connections)
+        if unsent or inboxes != last:
+            last, since = inboxes, time.monotonic()
+        elif time.monotonic() - since >= quiet:
+            return since - started  # when the last event was applied, not the quiet time after it
+        time.sleep(0.25)
+    raise RuntimeError("the events did not settle")
+

@@ -37,7 +37,7 @@ from shared.config import SERVICES, Config
 from shared.migrations import upgrade
 from zhibu.supervisor import start_suite, stop_suite, wait_for
 
-from .common import AMQP_URL, PG_ADMIN_URL, fresh_database
+from .common import AMQP_URL, PG_ADMIN_URL, fresh_database, settled
 from .members_import import people_csv
 
 NOTE = """How to read it: the first table gives per request (or import row) the CPU milliseconds of Zhibu's
@@ -194,18 +194,7 @@ class Suite:
 
     def settled(self, quiet: float = 1.5, limit: float = 900) -> None:
         """Every outbox sent and every inbox unchanged for ``quiet`` seconds: the events applied everywhere."""
-        deadline = time.monotonic() + limit
-        last, since = None, time.monotonic()
-        while time.monotonic() < deadline:
-            unsent = sum(c.execute("SELECT count(*) FROM outbox WHERE sent_at IS NULL").fetchone()[0]
-                         for c in self.dbs.values())
-            inboxes = tuple(c.execute("SELECT count(*) FROM inbox").fetchone()[0] for c in self.dbs.values())
-            if unsent or inboxes != last:
-                last, since = inboxes, time.monotonic()
-            elif time.monotonic() - since >= quiet:
-                return
-            time.sleep(0.25)
-        raise RuntimeError("the events did not settle")
+        settled(self.dbs.values(), quiet, limit)
 
     def wait_units(self, count: int, limit: float = 120) -> None:
         """Every service keeping the org tree knows ``count`` units."""
