@@ -7,7 +7,9 @@ person's yearly hours rows so that coverage counts them without a join.
 """
 from __future__ import annotations
 
-from sqlalchemy import and_, bindparam, exists, or_, select, update
+import functools
+
+from sqlalchemy import and_, bindparam, exists, insert, literal, or_, select, update
 
 from shared.request import current_principal, db_session
 from shared.errors import not_found
@@ -20,37 +22,56 @@ from .models import Committee, Course, OrgUnitView, Person, PersonYearHours, Rot
 
 
 def apply_person_state(session, state: dict, event_path: str | None) -> None:
-    """Upsert a person from a members event; an event older than what we hold changes nothing."""
-    person_id = str(state["id"])
-    person = session.get(Person, person_id)
-    if person is not None and person.person_version >= state["person_version"]:
+    """Upsert a person from a members event; an event older than what we hold changes nothing. One read (what
+    we hold of the person, the unit's path, whether the person holds a seat) and one write: a person is
+    registered many times a second and this runs for each."""
+    person_id, unit_id = str(state["id"]), str(state["unit_id"])
+    held = session.execute(_held_statement(), {"person": person_id, "unit": unit_id}).one()
+    if held.person_version is not None and held.person_version >= state["person_version"]:
         return
-    unit_id = str(state["unit_id"])
-    path = session.scalar(select(OrgUnitView.path).where(OrgUnitView.id == unit_id))
-    path = path or event_path or (person.org_path if person is not None and person.unit_id == unit_id else "")
-    known = person is not None
-    if person is None:
-        role, secretary_since = _role_from_seats(session, person_id)
-        person = Person(id=person_id, leader_role=role, secretary_since=secretary_since)
-        session.add(person)
-    person.unit_id = unit_id
-    person.org_path = path
-    person.name = state["name"]
-    person.stage = state["stage"]
-    person.status = state["status"]
-    person.full_member_since = state.get("full_member_since")
-    person.probationary_since = state.get("probationary_since")
-    person.person_version = state["person_version"]
-    person.category = rules.person_category(person.stage, person.status, person.leader_role)
-    session.flush()
-    if known:  # hours rows are only ever added for people known here: a new person has none to follow
-        _copy_to_year_rows(session, person)
+    known = held.person_version is not None
+    path = held.unit_path or event_path or (held.org_path if known and held.unit_id == unit_id else "")
+    if known:
+        role, secretary_since = held.leader_role, held.secretary_since
+    else:  # seated before members told us of the person: the role is read from the seats now
+        role, secretary_since = _role_from_seats(session, person_id) if held.seated else (None, None)
+    values = {"unit_id": unit_id, "org_path": path, "name": state["name"], "stage": state["stage"],
+              "status": state["status"], "full_member_since": state.get("full_member_since"),
+              "probationary_since": state.get("probationary_since"), "person_version": state["person_version"],
+              "leader_role": role, "secretary_since": secretary_since,
+              "category": rules.person_category(state["stage"], state["status"], role)}
+    table = Person.__table__
+    if known:
+        session.execute(update(table).where(table.c.id == person_id).values(values))
+        _copy_to_year_rows(session, person_id, values)  # a new person has no hours rows to follow
+    else:
+        session.execute(insert(table).values(id=person_id, **values))
+    instance = session.identity_map.get(session.identity_key(Person, person_id))
+    if instance is not None:  # loaded earlier in this transaction (a committee event's role refresh)
+        session.expire(instance)
 
 
-def _copy_to_year_rows(session, person: Person) -> None:
-    """The person's hours rows (every year) follow the person: place and category."""
-    session.execute(update(PersonYearHours).where(PersonYearHours.person_id == person.id)
-                    .values(unit_id=person.unit_id, org_path=person.org_path, category=person.category)
+@functools.lru_cache(maxsize=None)
+def _held_statement():
+    """What ``apply_person_state`` reads, in one statement: the person's row as held (all NULL when unknown),
+    the path of the unit the event names, and whether the person holds any seat."""
+    person = Person.__table__
+    one = select(literal(1).label("one")).subquery()
+    return (select(person.c.person_version, person.c.leader_role, person.c.secretary_since, person.c.unit_id,
+                   person.c.org_path,
+                   select(OrgUnitView.path).where(OrgUnitView.id == bindparam("unit")).scalar_subquery()
+                   .label("unit_path"),
+                   exists().where(Seat.person_id == bindparam("person")).label("seated"))
+            .select_from(one.outerjoin(person, person.c.id == bindparam("person"))))
+
+
+def _copy_to_year_rows(session, person_id: str, held) -> None:
+    """The person's hours rows (every year) follow the person: place and category (``held``: a ``Person`` or
+    its column values)."""
+    if isinstance(held, Person):
+        held = {"unit_id": held.unit_id, "org_path": held.org_path, "category": held.category}
+    session.execute(update(PersonYearHours).where(PersonYearHours.person_id == person_id)
+                    .values(unit_id=held["unit_id"], org_path=held["org_path"], category=held["category"])
                     .execution_options(synchronize_session=False))
 
 
@@ -118,7 +139,7 @@ def refresh_roles(session, person_ids) -> None:
         person.leader_role, person.secretary_since = _role_from_seats(session, person_id)
         person.category = rules.person_category(person.stage, person.status, person.leader_role)
         session.flush()
-        _copy_to_year_rows(session, person)
+        _copy_to_year_rows(session, person_id, person)
 
 
 # ----------------------------------------------------------------------------- org unit events
@@ -186,7 +207,7 @@ def unit_dissolved(session, unit_id: str, moved_to: str | None) -> None:
         person.unit_id = moved_to
         person.org_path = path or person.org_path
         session.flush()
-        _copy_to_year_rows(session, person)
+        _copy_to_year_rows(session, person.id, person)
 
 
 # ----------------------------------------------------------------------------- reads

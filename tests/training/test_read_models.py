@@ -93,6 +93,30 @@ def test_seated_before_members_told_us_of_the_person(world):
     assert (person(w, "晚到").category, person(w, "晚到").secretary_since) == ("secretary", date(2025, 9, 1))
 
 
+def test_a_person_event_between_two_role_refreshes_of_one_run_is_what_the_second_sees(world):
+    """A consumer applies a run of events in one transaction: a role refresh (which loads the person), the
+    person's own event (written without loading), the seat taken away and another refresh: the second reads
+    the person as the event left them (gone: no category), not as the first had loaded them (a member)."""
+    from sqlalchemy import delete
+
+    from services.training import people
+
+    w = world
+    w.person("丙", "B1a")
+    w.committee("B1a", [("secretary", "丙", date(2024, 1, 1))])
+    assert person(w, "丙").category == "secretary"
+    left = {**w.people["丙"], "status": "left", "person_version": w.people["丙"]["person_version"] + 1}
+    with w.kit.db.Session() as session:
+        people.refresh_roles(session, [w.id("丙")])
+        loaded = session.get(Person, w.id("丙"))  # still held (the session keeps only what is referenced)
+        people.apply_person_state(session, left, w.units["B1a"]["path"])
+        session.execute(delete(Seat).where(Seat.person_id == w.id("丙")))  # as the next committee event does
+        people.refresh_roles(session, [w.id("丙")])
+        session.commit()
+    assert (person(w, "丙").status, person(w, "丙").category) == ("left", None)
+    assert loaded.status == "left"
+
+
 def test_a_level_committee_gives_no_branch_role(world):
     w = world
     w.person("乡镇书记", "T1a")
