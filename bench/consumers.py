@@ -21,6 +21,11 @@ from shared.consumer import apply_event, apply_events
 from shared.events import make_envelope
 from shared.migrations import upgrade
 
+NOTE = """Training's worker, before (main at 79cc1b8: the person read, the unit's path read, the seats read and
+the row written through the ORM's unit of work) against after (one read, one write), alternating on
+2026-12-08: in runs of 25, 1.528 and 1.955 against 0.865 and 0.750 ms CPU an event; one at a time, 1.938 and
+3.255 against 1.468 and 1.352."""
+
 from .common import PG_ADMIN_URL, fresh_database
 
 CONSUMERS = ("org", "training", "evaluation", "webhooks")
