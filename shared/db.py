@@ -223,7 +223,10 @@ class Database:
         self.Session = sessionmaker(self.engine, expire_on_commit=False)
         #: a session for work that only reads (a GET's): on SQLite its transaction takes no write lock, so it
         #: never waits for a writer such as a long import (WAL); on PostgreSQL the same as ``Session``
-        self.reader_engine = make_engine(self.url, reader=True, **engine_kwargs) if self.is_sqlite else self.engine
+        #: (an in-memory SQLite database lives in its one engine's connection: it is its own reader)
+        in_memory = self.url in ("sqlite://", "sqlite:///:memory:") or "mode=memory" in self.url
+        self.reader_engine = (make_engine(self.url, reader=True, **engine_kwargs) if self.is_sqlite and not in_memory
+                              else self.engine)
         self.ReadSession = sessionmaker(self.reader_engine, expire_on_commit=False)
         self._commit_listeners: list = []
         self._lock = threading.Lock()
