@@ -8,9 +8,12 @@ does not matter.
 """
 from __future__ import annotations
 
+import functools
+
 from sqlalchemy import select, update
 
 from shared.consumer import Handlers
+from shared.db import dialect_insert
 from shared.http import under_clause
 
 from .models import (Assessment, CommitteeFact, Exemplar, HearingFact, ManualInput, MeetingFact, MeetingTally,
@@ -101,20 +104,26 @@ def support_changed(session, event):
 @handlers.on("members.person.created", "members.person.updated", "members.stage.changed",
              "members.member.transferred", "members.member.left")
 def person_state(session, event):
-    """The per-person read-model: stage counts and members developed are derived from it."""
+    """The per-person read-model: stage counts and members developed are derived from it. One statement: the
+    person inserted, or updated unless the row holds this version or a newer one."""
     data = event.loaded()
-    person_id = str(data["id"])
-    row = session.get(PersonFact, person_id)
-    if row is not None and row.person_version >= data["person_version"]:
-        return
-    values = dict(unit_id=str(data["unit_id"]), stage=data["stage"], status=data["status"],
-                  probationary_since=data.get("probationary_since"),
-                  full_member_since=data.get("full_member_since"), person_version=data["person_version"])
-    if row is None:
-        session.add(PersonFact(person_id=person_id, **values))
-    else:
-        for key, value in values.items():
-            setattr(row, key, value)
+    session.execute(_person_upsert(session.get_bind().dialect.name), {
+        "person_id": str(data["id"]), "unit_id": str(data["unit_id"]), "stage": data["stage"],
+        "status": data["status"], "probationary_since": data.get("probationary_since"),
+        "full_member_since": data.get("full_member_since"), "person_version": data["person_version"]})
+
+
+PERSON_COLUMNS = ("unit_id", "stage", "status", "probationary_since", "full_member_since", "person_version")
+
+
+@functools.lru_cache(maxsize=None)
+def _person_upsert(dialect: str):
+    """Built once per dialect (building a statement costs more than running it): it runs for every person event."""
+    table = PersonFact.__table__
+    stmt = dialect_insert(dialect, table)
+    return stmt.on_conflict_do_update(index_elements=[table.c.person_id],
+                                      set_={name: stmt.excluded[name] for name in PERSON_COLUMNS},
+                                      where=table.c.person_version < stmt.excluded.person_version)
 
 
 @handlers.on("members.review.recorded")
