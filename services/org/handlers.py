@@ -15,8 +15,9 @@ from __future__ import annotations
 
 import functools
 from datetime import date
+from types import SimpleNamespace
 
-from sqlalchemy import bindparam, delete, func, select, update
+from sqlalchemy import bindparam, delete, func, insert, select, update
 
 from shared.audit import record as audit_record
 from shared.consumer import Handlers
@@ -40,22 +41,26 @@ def keep_roster(session, event):
     data = event.loaded()
     person_id = str(data["id"])
     _keep_history(session, event, data, person_id)
-    row = session.get(RosterPerson, person_id)
-    if row is not None and row.person_version >= data["person_version"]:
+    table = RosterPerson.__table__
+    held = session.execute(select(table.c.unit_id, table.c.person_version).where(table.c.person_id == person_id)
+                           ).one_or_none()
+    if held is not None and held.person_version >= data["person_version"]:
         return
-    old_unit = row.unit_id if row is not None else None
+    old_unit = held.unit_id if held is not None else None
     values = dict(unit_id=str(data["unit_id"]), name=data["name"], stage=data["stage"], status=data["status"],
                   full_member_since=data.get("full_member_since"), person_version=data["person_version"])
-    if row is None:
-        row = RosterPerson(person_id=person_id, **values)
-        session.add(row)
+    # written as a statement, not through the unit of work: this runs for every person registered
+    if held is None:
+        session.execute(insert(table).values(person_id=person_id, **values))
     else:
-        for key, value in values.items():
-            setattr(row, key, value)
-    session.flush()
-    session.info.setdefault(UNITS_TO_RECOUNT, set()).update(u for u in (old_unit, row.unit_id) if u)
+        session.execute(update(table).where(table.c.person_id == person_id).values(values))
+        loaded = session.identity_map.get(session.identity_key(RosterPerson, person_id))
+        if loaded is not None:  # read earlier in this transaction: read it again when next used
+            session.expire(loaded)
+    session.info.setdefault(UNITS_TO_RECOUNT, set()).update(u for u in (old_unit, values["unit_id"]) if u)
     if old_unit is None:
         return  # new to the roster: no seat and no group place can name a person the roster did not know
+    row = SimpleNamespace(person_id=person_id, **values)  # the state the seats are checked against
     if row.status == "left" or old_unit != row.unit_id:
         session.execute(delete(GroupMember).where(GroupMember.person_id == person_id))
     on = (data.get("left_on") or data.get("transferred_on") or data.get("changed_on")
@@ -116,7 +121,8 @@ _RECOUNT = (update(Unit.__table__).where(Unit.__table__.c.id.in_(bindparam("unit
             .values(full_members=_roster_count("full"), probationary_members=_roster_count("probationary")))
 
 
-def _vacate_lost_seats(session, person: RosterPerson, on, event_type: str) -> None:
+def _vacate_lost_seats(session, person, on, event_type: str) -> None:
+    """``person``: the roster's new state of the person (``person_id``, ``unit_id``, ``status``, ``stage``)."""
     rows = session.execute(
         select(Seat, Committee, Unit).join(Committee, Committee.id == Seat.committee_id)
         .join(Unit, Unit.id == Committee.unit_id)
