@@ -26,7 +26,9 @@ the row written through the ORM's unit of work) against after (one read, one wri
 2026-12-08: in runs of 25, 1.528 and 1.955 against 0.865 and 0.750 ms CPU an event; one at a time, 1.938 and
 3.255 against 1.468 and 1.352. Evaluation's, before (main at 62ff716: a read, then the unit of work's write)
 against after (one upsert), alternating the same day: in runs of 25, 0.651 and 0.668 against 0.300 and 0.213
-ms; one at a time, 1.325 and 1.453 against 0.771 and 0.597."""
+ms; one at a time, 1.325 and 1.453 against 0.771 and 0.597. Org's, before (main at 44bd1cb: the roster row
+read and written through the unit of work) against after (read and written as statements): in runs of 25,
+1.174 and 0.941 against 0.755 and 0.886 ms; one at a time, 2.428 and 1.668 against 1.552 and 1.345."""
 
 from .common import PG_ADMIN_URL, fresh_database
 
