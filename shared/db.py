@@ -47,6 +47,15 @@ def without_jit(session) -> None:
         session.execute(text("SET LOCAL jit = off"))
 
 
+def expire_if_loaded(session, model, key) -> None:
+    """A row written by a plain statement (not through the unit of work): if the session holds it as an object,
+    loaded earlier in the transaction, that object is read again when next used instead of showing the old
+    values."""
+    loaded = session.identity_map.get(session.identity_key(model, key))
+    if loaded is not None:
+        session.expire(loaded)
+
+
 def plain_rows(session, stmt, params: dict | None = None) -> list[tuple]:
     """Every row of a Core ``select`` as a plain tuple, for reads of hundreds of thousands of rows: the statement
     runs through the session's connection as any other (compiled once, its parameters bound as their types

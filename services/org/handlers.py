@@ -22,7 +22,7 @@ from sqlalchemy import bindparam, delete, func, insert, select, update
 from shared.audit import record as audit_record
 from shared.consumer import Handlers
 from shared.dates import SHANGHAI
-from shared.db import dialect_insert
+from shared.db import dialect_insert, expire_if_loaded
 from shared.outbox import Outbox
 
 from . import committees, rules, support
@@ -54,9 +54,7 @@ def keep_roster(session, event):
         session.execute(insert(table).values(person_id=person_id, **values))
     else:
         session.execute(update(table).where(table.c.person_id == person_id).values(values))
-        loaded = session.identity_map.get(session.identity_key(RosterPerson, person_id))
-        if loaded is not None:  # read earlier in this transaction: read it again when next used
-            session.expire(loaded)
+        expire_if_loaded(session, RosterPerson, person_id)
     session.info.setdefault(UNITS_TO_RECOUNT, set()).update(u for u in (old_unit, values["unit_id"]) if u)
     if old_unit is None:
         return  # new to the roster: no seat and no group place can name a person the roster did not know

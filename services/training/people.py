@@ -12,6 +12,7 @@ import functools
 from sqlalchemy import and_, bindparam, exists, insert, literal, or_, select, update
 
 from shared.request import current_principal, db_session
+from shared.db import expire_if_loaded
 from shared.errors import not_found
 from shared.http import require_in_scope, under_clause
 
@@ -43,12 +44,11 @@ def apply_person_state(session, state: dict, event_path: str | None) -> None:
     table = Person.__table__
     if known:
         session.execute(update(table).where(table.c.id == person_id).values(values))
-        _copy_to_year_rows(session, person_id, values)  # a new person has no hours rows to follow
+        expire_if_loaded(session, Person, person_id)  # as a committee event's role refresh may have loaded it
+        # hours rows follow a person known here (a new one has none yet)
+        _copy_to_year_rows(session, person_id, unit_id=unit_id, org_path=path, category=values["category"])
     else:
         session.execute(insert(table).values(id=person_id, **values))
-    instance = session.identity_map.get(session.identity_key(Person, person_id))
-    if instance is not None:  # loaded earlier in this transaction (a committee event's role refresh)
-        session.expire(instance)
 
 
 @functools.lru_cache(maxsize=None)
@@ -65,13 +65,10 @@ def _held_statement():
             .select_from(one.outerjoin(person, person.c.id == bindparam("person"))))
 
 
-def _copy_to_year_rows(session, person_id: str, held) -> None:
-    """The person's hours rows (every year) follow the person: place and category (``held``: a ``Person`` or
-    its column values)."""
-    if isinstance(held, Person):
-        held = {"unit_id": held.unit_id, "org_path": held.org_path, "category": held.category}
+def _copy_to_year_rows(session, person_id: str, *, unit_id: str, org_path: str, category: str | None) -> None:
+    """The person's hours rows (every year) follow the person: place and category."""
     session.execute(update(PersonYearHours).where(PersonYearHours.person_id == person_id)
-                    .values(unit_id=held["unit_id"], org_path=held["org_path"], category=held["category"])
+                    .values(unit_id=unit_id, org_path=org_path, category=category)
                     .execution_options(synchronize_session=False))
 
 
@@ -139,7 +136,8 @@ def refresh_roles(session, person_ids) -> None:
         person.leader_role, person.secretary_since = _role_from_seats(session, person_id)
         person.category = rules.person_category(person.stage, person.status, person.leader_role)
         session.flush()
-        _copy_to_year_rows(session, person_id, person)
+        _copy_to_year_rows(session, person_id, unit_id=person.unit_id, org_path=person.org_path,
+                           category=person.category)
 
 
 # ----------------------------------------------------------------------------- org unit events
@@ -207,7 +205,8 @@ def unit_dissolved(session, unit_id: str, moved_to: str | None) -> None:
         person.unit_id = moved_to
         person.org_path = path or person.org_path
         session.flush()
-        _copy_to_year_rows(session, person.id, person)
+        _copy_to_year_rows(session, person.id, unit_id=person.unit_id, org_path=person.org_path,
+                           category=person.category)
 
 
 # ----------------------------------------------------------------------------- reads
